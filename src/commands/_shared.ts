@@ -1,0 +1,35 @@
+// What the command files share: argument groups defined once, and the one way a command ends with an exit code.
+
+import { DEFAULT_SERVER } from "../core/protocol.ts";
+import { EXIT } from "../exit-codes.ts";
+import { createLog, type Log } from "../log.ts";
+
+export const verboseArg = {
+  verbose: { type: "boolean", description: "Show debug diagnostics on stderr (also CHAT_DEBUG=1)", default: false },
+} as const;
+
+export const serverArg = {
+  server: {
+    type: "string",
+    description: `Server address HOST:PORT (default: $CHAT_SERVER, else ${DEFAULT_SERVER})`,
+    valueHint: "host:port",
+  },
+} as const;
+
+/** --server, else $CHAT_SERVER, else the default. */
+export const serverAddress = (flag: string | undefined) => flag ?? process.env.CHAT_SERVER ?? DEFAULT_SERVER;
+
+export const logFor = (verbose: boolean): Log => createLog(verbose || process.env.CHAT_DEBUG === "1");
+
+/** Runs a command body; an Error becomes one line on stderr and exit code 1, never a stack trace (unless verbose). */
+export async function finish(log: Log, body: () => Promise<number>): Promise<void> {
+  let code: number;
+  try {
+    code = await body();
+  } catch (err) {
+    log.error(err instanceof Error ? err.message : String(err));
+    if (err instanceof Error) log.debug(err.stack);
+    code = EXIT.error;
+  }
+  process.exitCode = code;
+}

@@ -1,0 +1,31 @@
+// `chat join NAME`: enter the room; type to talk, /quit or Ctrl-D to leave.
+
+import { defineCommand } from "citty";
+import { parseHostPort } from "../core/address.ts";
+import { checkName } from "../core/protocol.ts";
+import { join as runJoin } from "../client.ts";
+import { EXIT } from "../exit-codes.ts";
+import { finish, logFor, serverAddress, serverArg, verboseArg } from "./_shared.ts";
+
+export const join = defineCommand({
+  meta: { name: "join", description: "Join the room as NAME; each line you type is a message, /quit leaves" },
+  args: {
+    name: { type: "positional", description: "Your name in the room: 1-16 letters, digits, _ . -", required: true, valueHint: "name" },
+    ...serverArg,
+    json: { type: "boolean", description: "Print one JSON object per event on stdout (for bots)", default: false },
+    ...verboseArg,
+  },
+  async run({ args }) {
+    const log = logFor(args.verbose);
+    await finish(log, async () => {
+      const server = parseHostPort(serverAddress(args.server));
+      const checked = checkName(args.name);
+      if ("problem" in checked) {
+        log.error(checked.problem);
+        return EXIT.error;
+      }
+      const color = !args.json && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb";
+      return runJoin({ name: checked.name, server, json: args.json, color, verbose: args.verbose, log });
+    });
+  },
+});

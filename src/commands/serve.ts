@@ -1,0 +1,56 @@
+// `chat serve`: the room server, with the operator's console in a subprocess.
+
+import { networkInterfaces } from "node:os";
+import { defineCommand } from "citty";
+import { formatHostPort, parsePort } from "../core/address.ts";
+import { DEFAULT_PORT } from "../core/protocol.ts";
+import { consoleLine, spawnConsole } from "../console.ts";
+import { EXIT } from "../exit-codes.ts";
+import type { Log } from "../log.ts";
+import { startServer } from "../server.ts";
+import { finish, logFor, verboseArg } from "./_shared.ts";
+
+export const serve = defineCommand({
+  meta: { name: "serve", description: "Start a room server; lines typed at its console are broadcast as [admin]" },
+  args: {
+    host: { type: "string", description: "Address to listen on", default: "0.0.0.0", valueHint: "host" },
+    port: { type: "string", description: "UDP port to listen on (0: any free port)", default: String(DEFAULT_PORT), valueHint: "port" },
+    "admin-token": {
+      type: "string",
+      description: "Secret that `chat admin` must present (default: $CHAT_ADMIN_TOKEN; without one, only this machine may broadcast)",
+      valueHint: "token",
+    },
+    ...verboseArg,
+  },
+  async run({ args }) {
+    const log = logFor(args.verbose);
+    await finish(log, async () => {
+      const token = args["admin-token"] ?? process.env.CHAT_ADMIN_TOKEN;
+      const server = await startServer({ host: args.host, port: parsePort(args.port), log, ...(token ? { token } : {}) });
+      log.info(`listening on ${formatHostPort({ host: server.address, port: server.port })}`);
+      hints(server.address, server.port, token !== undefined, log);
+
+      const console = spawnConsole((line) => consoleLine(server, line, log), log);
+      void console.ended.then(() => log.debug("console input ended; the server goes on"));
+
+      await new Promise<void>((resolve) => {
+        for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(s, () => resolve());
+      });
+      server.stop();
+      await console.stop();
+      log.info("server stopped");
+      return EXIT.ok;
+    });
+  },
+});
+
+/** How others reach this server: for a wildcard bind, this machine's LAN addresses. */
+function hints(address: string, port: number, hasToken: boolean, log: Log): void {
+  const wildcard = address === "0.0.0.0" || address === "::";
+  const lan = wildcard
+    ? Object.values(networkInterfaces()).flat().filter((i) => i && i.family === "IPv4" && !i.internal).map((i) => i!.address)
+    : [];
+  const where = lan.length > 0 ? lan.map((a) => formatHostPort({ host: a, port })).join(" or ") : formatHostPort({ host: wildcard ? "127.0.0.1" : address, port });
+  log.info(`members join with: chat join NAME --server ${where}`);
+  log.info(hasToken ? "admin broadcasts need the admin token" : "admin broadcasts accepted from this machine only (set CHAT_ADMIN_TOKEN to allow others)");
+}

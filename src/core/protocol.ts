@@ -1,0 +1,253 @@
+// The wire format: every datagram type, its limits, and the one encode and decode path. docs/PROTOCOL.md is its prose twin.
+
+export const PROTOCOL_VERSION = 1;
+
+/** Largest datagram either side sends or accepts: below every common path MTU, so nothing is fragmented. */
+export const MAX_DATAGRAM_BYTES = 1200;
+/** Largest message or announcement text, in bytes of UTF-8. */
+export const MAX_TEXT_BYTES = 1000;
+/** Longest name, in characters (code points). */
+export const MAX_NAME_CHARS = 16;
+/** Session ids are 128 random bits written as 32 lowercase hex digits. */
+export const SESSION_ID_HEX_DIGITS = 32;
+/** Largest request id: ids are unsigned 32-bit integers. */
+export const MAX_ID = 0xffff_ffff;
+/** Longest admin token accepted on the wire, in bytes. */
+export const MAX_TOKEN_BYTES = 256;
+/** Frames inside one datagram are separated by this byte (LF). */
+export const FRAME_SEPARATOR = "\n";
+
+/** Port of `chat serve` and the address `chat join` and `chat admin` use when none is given. */
+export const DEFAULT_PORT = 8888;
+export const DEFAULT_SERVER = `127.0.0.1:${DEFAULT_PORT}`;
+
+/** Timers of the login, leave and announce exchanges (milliseconds). */
+export const TIMERS = {
+  /** A hello or announce without an answer is sent again after this long. */
+  retryMs: 500,
+  /** `chat join` and `chat admin` give up when the server has not answered for this long. */
+  answerTimeoutMs: 3000,
+  /** A bye is repeated this often until its ack arrives... */
+  byeRetryMs: 200,
+  /** ...or until this much time has passed. */
+  byeTimeoutMs: 1000,
+} as const;
+
+// ---- Messages a member or an operator sends to the server ----
+
+/** Member → server: log in under `name`. `nonce` is random per client run, so a repeated hello gets the same welcome. */
+export interface Hello { type: "hello"; name: string; nonce: string }
+/** Member → server: a line for the room. `id` counts up per session and comes back in the ack. */
+export interface Say { type: "say"; sid: string; id: number; text: string }
+/** Member → server: leaving the room. */
+export interface Bye { type: "bye"; sid: string; id: number }
+/** Operator → server: broadcast `text` to every member as the administrator. */
+export interface Announce { type: "announce"; id: number; text: string; token?: string }
+
+export type Request = Hello | Say | Bye | Announce;
+
+// ---- Messages the server sends ----
+
+/** Server → new member: you are in. `members` are the others present (as many as fit); `count` how many others there are. */
+export interface Welcome { type: "welcome"; sid: string; name: string; members: string[]; count: number; seq: number; ts: number }
+/** Server → sender: the request was not carried out, and why. `id` echoes the request's id where it had one. */
+export interface Refused { type: "refused"; reason: RefusalReason; id?: number }
+/** Server → sender: the request with this id was carried out. For an announce, `count` is how many members it reached. */
+export interface Ack { type: "ack"; id: number; count?: number }
+
+/** Server → every member (the same bytes for all): something happened in the room. `seq` counts room events from 1. */
+export interface JoinEvent { type: "join"; seq: number; ts: number; name: string }
+export interface MessageEvent { type: "message"; seq: number; ts: number; from: string; text: string }
+export interface LeaveEvent { type: "leave"; seq: number; ts: number; name: string; reason: LeaveReason }
+export interface AdminEvent { type: "admin"; seq: number; ts: number; text: string }
+
+export type RoomEvent = JoinEvent | MessageEvent | LeaveEvent | AdminEvent;
+export type Reply = Welcome | Refused | Ack | RoomEvent;
+export type Message = Request | Reply;
+
+export const LEAVE_REASONS = ["quit", "timeout", "kicked"] as const;
+export type LeaveReason = (typeof LEAVE_REASONS)[number];
+
+export const REFUSAL_REASONS = [
+  "name_taken", // another member has this name (names are compared without regard to case)
+  "bad_name", // the name breaks the naming rule
+  "unknown_session", // the session id is not (or no longer) in the room, or came from another address
+  "bad_token", // the announce carried no admin token or a wrong one
+  "too_long", // the text is over MAX_TEXT_BYTES
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/** A datagram that breaks this module's rules. `message` is one line that names the rule. */
+export class ProtocolError extends Error {
+  override name = "ProtocolError";
+}
+
+// ---- Field rules: one table drives both encode (field order) and decode (validation) ----
+
+type Check = (value: unknown) => string | undefined; // a reason, or undefined when the value is good
+interface Field { check: Check; optional?: boolean }
+
+const utf8 = new TextEncoder();
+const byteLength = (s: string) => utf8.encode(s).length;
+
+const string = (minBytes: number, maxBytes: number): Check => (v) => {
+  if (typeof v !== "string") return "expected a string";
+  const n = byteLength(v);
+  if (n < minBytes) return minBytes === 1 ? "must not be empty" : `${n} bytes (min ${minBytes})`;
+  if (n > maxBytes) return `${n} bytes (max ${maxBytes})`;
+  return undefined;
+};
+const uint = (max: number): Check => (v) =>
+  typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= max ? undefined : `expected an integer 0..${max}`;
+const hex = (min: number, max: number): Check => (v) =>
+  typeof v === "string" && v.length >= min && v.length <= max && /^[0-9a-f]+$/.test(v)
+    ? undefined
+    : min === max ? `expected ${min} lowercase hex digits` : `expected ${min}..${max} lowercase hex digits`;
+const oneOf = (options: readonly string[]): Check => (v) =>
+  typeof v === "string" && options.includes(v) ? undefined : `expected one of ${options.join(", ")}`;
+const nameList: Check = (v) => {
+  if (!Array.isArray(v)) return "expected an array of names";
+  for (const item of v) if (string(1, MAX_NAME_BYTES)(item)) return "expected an array of names";
+  return undefined;
+};
+
+/** A name of MAX_NAME_CHARS characters is at most 4 bytes each in UTF-8. */
+const MAX_NAME_BYTES = MAX_NAME_CHARS * 4;
+const MAX_TS = Number.MAX_SAFE_INTEGER;
+
+const f = (check: Check, optional = false): Field => ({ check, optional });
+const SID = f(hex(SESSION_ID_HEX_DIGITS, SESSION_ID_HEX_DIGITS));
+const ID = f(uint(MAX_ID));
+const SEQ = f(uint(MAX_TS));
+const TS = f(uint(MAX_TS));
+const NAME = f(string(1, MAX_NAME_BYTES));
+const TEXT = f(string(1, MAX_TEXT_BYTES));
+
+type Schema = { [T in Message["type"]]: { [K in Exclude<keyof Extract<Message, { type: T }>, "type">]-?: Field } };
+
+const SCHEMA: Schema = {
+  hello: { name: NAME, nonce: f(hex(16, 32)) },
+  say: { sid: SID, id: ID, text: TEXT },
+  bye: { sid: SID, id: ID },
+  announce: { id: ID, text: TEXT, token: f(string(1, MAX_TOKEN_BYTES), true) },
+  welcome: { sid: SID, name: NAME, members: f(nameList), count: f(uint(MAX_ID)), seq: SEQ, ts: TS },
+  refused: { reason: f(oneOf(REFUSAL_REASONS)), id: f(uint(MAX_ID), true) },
+  ack: { id: ID, count: f(uint(MAX_ID), true) },
+  join: { seq: SEQ, ts: TS, name: NAME },
+  message: { seq: SEQ, ts: TS, from: NAME, text: TEXT },
+  leave: { seq: SEQ, ts: TS, name: NAME, reason: f(oneOf(LEAVE_REASONS)) },
+  admin: { seq: SEQ, ts: TS, text: TEXT },
+};
+
+const REQUEST_TYPES: ReadonlySet<string> = new Set<Request["type"]>(["hello", "say", "bye", "announce"]);
+const EVENT_TYPES: ReadonlySet<string> = new Set<RoomEvent["type"]>(["join", "message", "leave", "admin"]);
+
+export const isRequest = (m: Message): m is Request => REQUEST_TYPES.has(m.type);
+export const isRoomEvent = (m: Message): m is RoomEvent => EVENT_TYPES.has(m.type);
+
+// ---- Encode ----
+
+/** One frame as JSON text: `{"v":1,"type":...,<fields in schema order>}`. Throws ProtocolError on a bad field. */
+export function encodeFrame(msg: Message): string {
+  const fields: Record<string, Field> = SCHEMA[msg.type];
+  const values = msg as unknown as Record<string, unknown>;
+  let out = `{"v":${PROTOCOL_VERSION},"type":"${msg.type}"`;
+  for (const [key, field] of Object.entries(fields)) {
+    const value = values[key];
+    if (value === undefined && field.optional) continue;
+    const problem = value === undefined ? "missing" : field.check(value);
+    if (problem) throw new ProtocolError(`${msg.type}: field "${key}": ${problem}`);
+    out += `,"${key}":${JSON.stringify(value)}`;
+  }
+  return out + "}";
+}
+
+/** A whole datagram holding one message. Throws ProtocolError when it would be over MAX_DATAGRAM_BYTES. */
+export function encode(msg: Message): Uint8Array {
+  return packFrames([encodeFrame(msg)]);
+}
+
+/** A datagram holding several frames, LF-separated (how a sender batches). Throws when over MAX_DATAGRAM_BYTES. */
+export function packFrames(frames: readonly string[]): Uint8Array {
+  const bytes = utf8.encode(frames.join(FRAME_SEPARATOR));
+  if (bytes.length > MAX_DATAGRAM_BYTES) {
+    throw new ProtocolError(`datagram too large: ${bytes.length} bytes (max ${MAX_DATAGRAM_BYTES})`);
+  }
+  return bytes;
+}
+
+// ---- Decode ----
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Every frame of a datagram, validated. Throws ProtocolError naming the first rule broken. */
+export function decode(datagram: Uint8Array): Message[] {
+  if (datagram.length === 0) throw new ProtocolError("empty datagram");
+  if (datagram.length > MAX_DATAGRAM_BYTES) {
+    throw new ProtocolError(`datagram too large: ${datagram.length} bytes (max ${MAX_DATAGRAM_BYTES})`);
+  }
+  let text: string;
+  try {
+    text = strictUtf8.decode(datagram);
+  } catch {
+    throw new ProtocolError("not valid UTF-8");
+  }
+  return text.split(FRAME_SEPARATOR).map(decodeFrame);
+}
+
+/** One frame (JSON text without LF), validated. */
+export function decodeFrame(frame: string): Message {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(frame);
+  } catch {
+    throw new ProtocolError("not JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ProtocolError("not a JSON object");
+  const obj = parsed as Record<string, unknown>;
+  if (!("v" in obj)) throw new ProtocolError('missing "v" (protocol version)');
+  if (obj.v !== PROTOCOL_VERSION) {
+    throw new ProtocolError(`unsupported protocol version ${JSON.stringify(obj.v)} (this is version ${PROTOCOL_VERSION})`);
+  }
+  const type = obj.type;
+  if (typeof type !== "string" || !Object.hasOwn(SCHEMA, type)) {
+    throw new ProtocolError(`unknown type ${JSON.stringify(type)}`);
+  }
+  const fields: Record<string, Field> = SCHEMA[type as Message["type"]];
+  const msg: Record<string, unknown> = { type };
+  for (const [key, field] of Object.entries(fields)) {
+    const value = obj[key];
+    if (value === undefined) {
+      if (field.optional) continue;
+      throw new ProtocolError(`${type}: missing field "${key}"`);
+    }
+    const problem = field.check(value);
+    if (problem) throw new ProtocolError(`${type}: field "${key}": ${problem}`);
+    msg[key] = value;
+  }
+  // Every field was checked against SCHEMA above, which is typed against Message: the shapes agree.
+  return msg as unknown as Message;
+}
+
+// ---- Names ----
+
+/** Letters of any script (with their combining marks), decimal digits, "_", "." and "-". */
+const NAME_PATTERN = /^[\p{L}\p{M}\p{Nd}_.-]+$/u;
+
+export const NAME_RULE = `1 to ${MAX_NAME_CHARS} letters, digits, "_", "." or "-"`;
+
+/** The form a name is stored and shown in (NFC), or a reason it is not allowed. */
+export function checkName(raw: string): { name: string } | { problem: string } {
+  const name = raw.normalize("NFC");
+  const chars = [...name].length;
+  if (chars === 0 || chars > MAX_NAME_CHARS || !NAME_PATTERN.test(name)) {
+    return { problem: `invalid name ${JSON.stringify(raw)}: use ${NAME_RULE}` };
+  }
+  return { name };
+}
+
+/** Names are unique without regard to case: this is the key they are compared by. */
+export const nameKey = (name: string) => name.normalize("NFC").toLowerCase();
+
+/** Bytes of `text` in UTF-8 (the unit of MAX_TEXT_BYTES). */
+export const textBytes = byteLength;

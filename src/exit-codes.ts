@@ -1,0 +1,11 @@
+// Exit codes of every command, one meaning each (the README's table lists them).
+
+export const EXIT = {
+  ok: 0,
+  /** Bad arguments or an internal failure: the server was not reached. */
+  error: 1,
+  /** The server answered no: name taken or invalid, wrong admin token, text too long. */
+  refused: 2,
+  /** The server did not answer in time. */
+  noAnswer: 3,
+} as const;

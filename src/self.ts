@@ -1,0 +1,12 @@
+// The one place that knows how to start this same program again, from source or as a compiled binary.
+
+/**
+ * The argv that runs `chat <args>` as this very program. A compiled binary must not be handed its
+ * "/$bunfs/root/..." entry path: it would take that for a user argument (the self-spawn trap).
+ */
+export function selfCommand(...args: string[]): string[] {
+  return Bun.isStandaloneExecutable ? [process.execPath, ...args] : [process.execPath, Bun.main, ...args];
+}
+
+/** True when this process was started by `chat` itself with an IPC channel (how internal subcommands run). */
+export const startedByChat = (): boolean => typeof process.send === "function";

@@ -1,0 +1,69 @@
+// A bare UDP socket that speaks the protocol by hand, for poking the server with exactly the datagrams a test wants.
+
+import { decode, encode, type Message, type Request } from "../../src/core/protocol.ts";
+import { waitUntil } from "./processes.ts";
+
+export class RawPeer {
+  readonly received: Message[] = [];
+  readonly undecodable: Uint8Array[] = [];
+
+  private constructor(private readonly socket: Bun.udp.Socket<"uint8array">, private readonly serverPort: number) {}
+
+  static async open(serverPort: number): Promise<RawPeer> {
+    let peer: RawPeer | undefined;
+    const socket = await Bun.udpSocket({
+      hostname: "127.0.0.1",
+      port: 0,
+      binaryType: "uint8array",
+      socket: {
+        data(_s, data) {
+          try {
+            peer?.received.push(...decode(data));
+          } catch {
+            peer?.undecodable.push(data);
+          }
+        },
+        error() {}, // a test peer ignores ICMP errors (without a handler they would kill the test process)
+      },
+    });
+    peer = new RawPeer(socket, serverPort);
+    return peer;
+  }
+
+  get port(): number {
+    return this.socket.port;
+  }
+
+  send(msg: Request): void {
+    this.sendBytes(encode(msg));
+  }
+
+  sendBytes(data: Uint8Array | string): void {
+    this.socket.send(data, this.serverPort, "127.0.0.1");
+  }
+
+  /** Sends `msg` every 100 ms until a received message matches (UDP may drop: resend with a bound, never sleep-and-hope). */
+  async request<T extends Message>(msg: Request, match: (m: Message) => m is T, ms = 3000): Promise<T> {
+    const from = this.received.length;
+    const timer = setInterval(() => this.send(msg), 100);
+    this.send(msg);
+    try {
+      return await waitUntil(() => this.received.slice(from).find(match), ms, `a reply to ${msg.type}`);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  waitFor<T extends Message>(match: (m: Message) => m is T, ms = 3000): Promise<T> {
+    return waitUntil(() => this.received.find(match), ms, "a matching message");
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+export const isType =
+  <K extends Message["type"]>(type: K, extra: (m: Extract<Message, { type: K }>) => boolean = () => true) =>
+  (m: Message): m is Extract<Message, { type: K }> =>
+    m.type === type && extra(m as Extract<Message, { type: K }>);

@@ -1,0 +1,128 @@
+// The wire format by fixtures: each message encodes to its golden bytes, decodes back, and each malformed input fails with its exact error.
+
+import { describe, expect, test } from "bun:test";
+import {
+  checkName,
+  decode,
+  encode,
+  MAX_DATAGRAM_BYTES,
+  nameKey,
+  packFrames,
+  ProtocolError,
+  type Message,
+} from "../src/core/protocol.ts";
+
+const SID = "0123456789abcdef0123456789abcdef";
+const TS = 1_795_000_000_000;
+
+const FIXTURES: Array<[string, Message, string]> = [
+  ["hello", { type: "hello", name: "alice", nonce: "00ff00ff00ff00ff" }, `{"v":1,"type":"hello","name":"alice","nonce":"00ff00ff00ff00ff"}`],
+  ["hello, Chinese name", { type: "hello", name: "小明", nonce: "0123456789abcdef" }, `{"v":1,"type":"hello","name":"小明","nonce":"0123456789abcdef"}`],
+  ["say", { type: "say", sid: SID, id: 7, text: "hi" }, `{"v":1,"type":"say","sid":"${SID}","id":7,"text":"hi"}`],
+  ["say, Chinese and emoji", { type: "say", sid: SID, id: 8, text: "你好，世界 🌏" }, `{"v":1,"type":"say","sid":"${SID}","id":8,"text":"你好，世界 🌏"}`],
+  ["say, quotes and controls escaped", { type: "say", sid: SID, id: 9, text: 'a "b"\n\u001b' }, `{"v":1,"type":"say","sid":"${SID}","id":9,"text":"a \\"b\\"\\n\\u001b"}`],
+  ["bye", { type: "bye", sid: SID, id: 10 }, `{"v":1,"type":"bye","sid":"${SID}","id":10}`],
+  ["announce", { type: "announce", id: 4294967295, text: "hello all" }, `{"v":1,"type":"announce","id":4294967295,"text":"hello all"}`],
+  ["announce with token", { type: "announce", id: 1, text: "x", token: "s3cret" }, `{"v":1,"type":"announce","id":1,"text":"x","token":"s3cret"}`],
+  [
+    "welcome",
+    { type: "welcome", sid: SID, name: "alice", members: ["bob", "carol"], count: 2, seq: 3, ts: TS },
+    `{"v":1,"type":"welcome","sid":"${SID}","name":"alice","members":["bob","carol"],"count":2,"seq":3,"ts":${TS}}`,
+  ],
+  ["refused", { type: "refused", reason: "name_taken" }, `{"v":1,"type":"refused","reason":"name_taken"}`],
+  ["refused with id", { type: "refused", reason: "unknown_session", id: 5 }, `{"v":1,"type":"refused","reason":"unknown_session","id":5}`],
+  ["ack", { type: "ack", id: 5 }, `{"v":1,"type":"ack","id":5}`],
+  ["ack with count", { type: "ack", id: 5, count: 3 }, `{"v":1,"type":"ack","id":5,"count":3}`],
+  ["join", { type: "join", seq: 1, ts: TS, name: "dave" }, `{"v":1,"type":"join","seq":1,"ts":${TS},"name":"dave"}`],
+  ["message", { type: "message", seq: 2, ts: TS, from: "bob", text: "hi" }, `{"v":1,"type":"message","seq":2,"ts":${TS},"from":"bob","text":"hi"}`],
+  ["leave", { type: "leave", seq: 3, ts: TS, name: "bob", reason: "quit" }, `{"v":1,"type":"leave","seq":3,"ts":${TS},"name":"bob","reason":"quit"}`],
+  ["admin", { type: "admin", seq: 4, ts: TS, text: "maintenance at 5" }, `{"v":1,"type":"admin","seq":4,"ts":${TS},"text":"maintenance at 5"}`],
+];
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+describe("each message type", () => {
+  for (const [name, msg, golden] of FIXTURES) {
+    test(`${name}: encodes to its golden bytes`, () => {
+      expect(new TextDecoder().decode(encode(msg))).toBe(golden);
+    });
+    test(`${name}: decodes from its golden bytes`, () => {
+      expect(decode(utf8(golden))).toEqual([msg]);
+    });
+    test(`${name}: round trip`, () => {
+      expect(decode(encode(msg))).toEqual([msg]);
+    });
+  }
+});
+
+const MALFORMED: Array<[string, Uint8Array | string, string]> = [
+  ["empty datagram", "", "empty datagram"],
+  ["over the size limit", `{"v":1,"type":"ack","id":1,"pad":"${"x".repeat(MAX_DATAGRAM_BYTES)}"}`, "datagram too large: 1236 bytes (max 1200)"],
+  ["invalid UTF-8", new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), "not valid UTF-8"],
+  ["not JSON", "hello", "not JSON"],
+  ["JSON array", "[1,2]", "not a JSON object"],
+  ["JSON null", "null", "not a JSON object"],
+  ["no version", `{"type":"ack","id":1}`, 'missing "v" (protocol version)'],
+  ["another version", `{"v":2,"type":"ack","id":1}`, "unsupported protocol version 2 (this is version 1)"],
+  ["version as a string", `{"v":"1","type":"ack","id":1}`, 'unsupported protocol version "1" (this is version 1)'],
+  ["unknown type", `{"v":1,"type":"shout"}`, 'unknown type "shout"'],
+  ["type inherited from Object", `{"v":1,"type":"toString"}`, 'unknown type "toString"'],
+  ["missing type", `{"v":1}`, "unknown type undefined"],
+  ["missing field", `{"v":1,"type":"say","sid":"${SID}","id":1}`, 'say: missing field "text"'],
+  ["empty text", `{"v":1,"type":"say","sid":"${SID}","id":1,"text":""}`, 'say: field "text": must not be empty'],
+  ["text too long", `{"v":1,"type":"say","sid":"${SID}","id":1,"text":"${"好".repeat(334)}"}`, 'say: field "text": 1002 bytes (max 1000)'],
+  ["text not a string", `{"v":1,"type":"say","sid":"${SID}","id":1,"text":42}`, 'say: field "text": expected a string'],
+  ["short session id", `{"v":1,"type":"say","sid":"abc","id":1,"text":"x"}`, 'say: field "sid": expected 32 lowercase hex digits'],
+  ["upper-case session id", `{"v":1,"type":"bye","sid":"${SID.toUpperCase()}","id":1}`, 'bye: field "sid": expected 32 lowercase hex digits'],
+  ["negative id", `{"v":1,"type":"ack","id":-1}`, 'ack: field "id": expected an integer 0..4294967295'],
+  ["fractional id", `{"v":1,"type":"ack","id":1.5}`, 'ack: field "id": expected an integer 0..4294967295'],
+  ["id over 32 bits", `{"v":1,"type":"ack","id":4294967296}`, 'ack: field "id": expected an integer 0..4294967295'],
+  ["bad nonce", `{"v":1,"type":"hello","name":"a","nonce":"xyz"}`, 'hello: field "nonce": expected 16..32 lowercase hex digits'],
+  ["name too long in bytes", `{"v":1,"type":"hello","name":"${"a".repeat(65)}","nonce":"0123456789abcdef"}`, 'hello: field "name": 65 bytes (max 64)'],
+  ["unknown leave reason", `{"v":1,"type":"leave","seq":1,"ts":1,"name":"a","reason":"bored"}`, 'leave: field "reason": expected one of quit, timeout, kicked'],
+  ["unknown refusal", `{"v":1,"type":"refused","reason":"nope"}`, 'refused: field "reason": expected one of name_taken, bad_name, unknown_session, bad_token, too_long'],
+  ["members not names", `{"v":1,"type":"welcome","sid":"${SID}","name":"a","members":[1],"count":1,"seq":0,"ts":1}`, 'welcome: field "members": expected an array of names'],
+  ["second frame broken", `{"v":1,"type":"ack","id":1}\nnope`, "not JSON"],
+];
+
+describe("malformed input is refused with its exact error", () => {
+  for (const [name, input, error] of MALFORMED) {
+    test(name, () => {
+      const bytes = typeof input === "string" ? utf8(input) : input;
+      expect(() => decode(bytes)).toThrow(new ProtocolError(error));
+    });
+  }
+});
+
+describe("framing", () => {
+  test("several frames in one datagram decode in order", () => {
+    const frames = [`{"v":1,"type":"ack","id":1}`, `{"v":1,"type":"join","seq":1,"ts":1,"name":"a"}`];
+    expect(decode(packFrames(frames))).toEqual([
+      { type: "ack", id: 1 },
+      { type: "join", seq: 1, ts: 1, name: "a" },
+    ]);
+  });
+  test("unknown fields are ignored (room to grow)", () => {
+    expect(decode(utf8(`{"v":1,"type":"ack","id":1,"future":true}`))).toEqual([{ type: "ack", id: 1 }]);
+  });
+  test("encode refuses a message that would not fit in a datagram", () => {
+    const text = '"'.repeat(1000); // 1000 bytes of text, 2000 once escaped
+    expect(() => encode({ type: "say", sid: SID, id: 1, text })).toThrow(new ProtocolError("datagram too large: 2078 bytes (max 1200)"));
+  });
+  test("encode refuses a field that breaks its rule", () => {
+    expect(() => encode({ type: "ack", id: -1 })).toThrow(new ProtocolError('ack: field "id": expected an integer 0..4294967295'));
+  });
+});
+
+describe("names", () => {
+  test.each(["alice", "Bob_2", "a.b-c", "小明", "Ünïcode", "x".repeat(16), "名".repeat(16)])("%p is allowed", (name) => {
+    expect(checkName(name)).toEqual({ name });
+  });
+  test.each(["", "x".repeat(17), "has space", "semi;colon", "emoji🙂", "tab\t", "esc\u001b[31m", "rtl\u202e"])("%p is refused", (name) => {
+    expect(checkName(name)).toEqual({ problem: `invalid name ${JSON.stringify(name)}: use 1 to 16 letters, digits, "_", "." or "-"` });
+  });
+  test("names are compared without regard to case, after NFC", () => {
+    expect(nameKey("Alice")).toBe(nameKey("ALICE"));
+    expect(nameKey("e\u0301")).toBe(nameKey("\u00e9"));
+  });
+});
