@@ -104,9 +104,9 @@ export async function join(opts: JoinOptions): Promise<number> {
   for (const s of signals) process.on(s, leave);
 
   await receiver.exited;
+  leaving = true; // closing the input below must not start a leave
   clearTimeout(killTimer);
   for (const s of signals) process.off(s, leave);
   input.close();
-  process.stdin.destroy();
   return receiver.exitCode ?? EXIT.error; // killed by a signal: not a clean leave
 }

@@ -21,8 +21,12 @@ export const serverAddress = (flag: string | undefined) => flag ?? process.env.C
 
 export const logFor = (verbose: boolean): Log => createLog(verbose || process.env.CHAT_DEBUG === "1");
 
-/** Runs a command body; an Error becomes one line on stderr and exit code 1, never a stack trace (unless verbose). */
-export async function finish(log: Log, body: () => Promise<number>): Promise<void> {
+/**
+ * Runs a command body and ends the process with its exit code. An Error becomes one line on stderr and exit
+ * code 1, never a stack trace (unless verbose). The process exits explicitly, once stdout and stderr are
+ * flushed: a listener left on the IPC channel would otherwise keep a subprocess alive after its parent is gone.
+ */
+export async function finish(log: Log, body: () => Promise<number>): Promise<never> {
   let code: number;
   try {
     code = await body();
@@ -31,5 +35,19 @@ export async function finish(log: Log, body: () => Promise<number>): Promise<voi
     if (err instanceof Error) log.debug(err.stack);
     code = EXIT.error;
   }
-  process.exitCode = code;
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  process.exit(code);
 }
+
+/** Bun's process.exit() drops what is still buffered for a pipe: wait for it to be written (bounded, in case nobody reads). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, DRAIN_LIMIT_MS);
+    stream.once("drain", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+const DRAIN_LIMIT_MS = 2000;

@@ -1,0 +1,56 @@
+// `chat join` in a real terminal (a pty made by util-linux `script`): typing, Ctrl-C, Ctrl-D, and colour only where it belongs.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { chatBinary, descendants, joinRoom, killAll, startChat, startServer, waitGone, waitUntil } from "./helpers/processes.ts";
+
+afterEach(killAll);
+
+const hasScript = Bun.which("script") !== null;
+
+/** `chat join NAME` with its stdin and stdout on a pseudo-terminal; keystrokes are written to `script`'s stdin. */
+function joinInTerminal(name: string, address: string, env: Record<string, string | undefined> = {}) {
+  const command = [...chatBinary(), "join", name, "--server", address].map((a) => `'${a}'`).join(" ");
+  return startChat([], { command: ["script", "--quiet", "--flush", "--return", "--command", command, "/dev/null"], env: { TERM: "xterm-256color", ...env } });
+}
+
+/** The pid of the `chat join` running inside `script`, and of its receiver. */
+async function chatPids(scriptPid: number): Promise<number[]> {
+  return waitUntil(() => {
+    const chat = descendants(scriptPid).filter((p) => p.cmdline.includes(" join ") || p.cmdline.includes("__receiver"));
+    return chat.length === 2 && chat.map((p) => p.pid);
+  }, 5000, "chat join and its receiver inside the terminal");
+}
+
+describe.skipIf(!hasScript)("in a terminal", () => {
+  for (const [key, byte] of [["Ctrl-C", "\x03"], ["Ctrl-D", "\x04"]] as const) {
+    test(`${key} leaves the room and ends every process`, async () => {
+      const server = await startServer();
+      const watcher = await joinRoom("watcher", server.address);
+      const term = joinInTerminal("tty", server.address, { NO_COLOR: undefined });
+      await term.out.waitFor("joined as");
+      const pids = await chatPids(term.pid);
+
+      term.write("typed in a terminal\r");
+      await watcher.event({ type: "message", from: "tty", text: "typed in a terminal" });
+      watcher.write("reply to the terminal\n");
+      await term.out.waitFor("reply to the terminal");
+
+      term.write(byte);
+      await watcher.event({ type: "leave", name: "tty", reason: "quit" });
+      expect(await term.proc.exited).toBe(0);
+      await waitGone(pids);
+      // stdout is a terminal and NO_COLOR is unset: the human lines come coloured
+      expect(term.out.text()).toContain("\x1b[1mwatcher\x1b[22m: reply to the terminal");
+    });
+  }
+
+  test("NO_COLOR=1 turns colour off even in a terminal", async () => {
+    const server = await startServer();
+    const watcher = await joinRoom("watcher", server.address);
+    const term = joinInTerminal("tty", server.address, { NO_COLOR: "1" });
+    await term.out.waitFor("joined as tty");
+    watcher.write("plain please\n");
+    await term.out.waitFor("watcher: plain please");
+    expect(term.out.text()).not.toMatch(/\x1b\[[0-9;]*m/);
+  });
+});
