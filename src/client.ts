@@ -14,7 +14,6 @@ export interface JoinOptions {
   server: HostPort;
   json: boolean;
   color: boolean;
-  verbose: boolean;
   log: Log;
 }
 
@@ -51,7 +50,6 @@ export async function join(opts: JoinOptions): Promise<number> {
     server: opts.server,
     json: opts.json,
     color: opts.color,
-    verbose: opts.verbose,
   });
 
   let joined = false;
@@ -72,6 +70,7 @@ export async function join(opts: JoinOptions): Promise<number> {
   };
 
   const handleLine = (raw: string) => {
+    if (leaving) return; // lines after /quit are not sent
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     if (line.trim() === "") return;
     if (line.startsWith("/") && !line.startsWith("//")) return command(line);
@@ -90,12 +89,13 @@ export async function join(opts: JoinOptions): Promise<number> {
 
   function onJoined() {
     joined = true;
-    for (const line of early.splice(0)) if (!leaving) handleLine(line);
+    for (const line of early.splice(0)) handleLine(line);
     if (leaveWhenJoined) leave();
   }
 
   const tty = process.stdin.isTTY === true;
-  const input = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, terminal: tty });
+  // No prompt yet: incoming lines are printed by the receiver and would land after it.
+  const input = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, terminal: tty, prompt: "" });
   input.on("line", (line) => (joined ? handleLine(line) : early.push(line)));
   // End of input (Ctrl-D, or the end of a pipe): whatever was read before it is still sent.
   input.on("close", () => (joined ? leave() : (leaveWhenJoined = true)));
@@ -108,5 +108,9 @@ export async function join(opts: JoinOptions): Promise<number> {
   clearTimeout(killTimer);
   for (const s of signals) process.off(s, leave);
   input.close();
-  return receiver.exitCode ?? EXIT.error; // killed by a signal: not a clean leave
+  if (receiver.signalCode !== null) {
+    log.error(`the receiver subprocess was killed (${receiver.signalCode}): disconnected from the room`);
+    return EXIT.error;
+  }
+  return receiver.exitCode ?? EXIT.error;
 }

@@ -4,7 +4,7 @@ import type { HostPort } from "./core/address.ts";
 
 /** What `chat join` tells its receiver subprocess. */
 export type ToReceiver =
-  | { kind: "start"; name: string; nonce: string; server: HostPort; json: boolean; color: boolean; verbose: boolean }
+  | { kind: "start"; name: string; nonce: string; server: HostPort; json: boolean; color: boolean }
   | { kind: "say"; text: string }
   | { kind: "leave" };
 
@@ -22,7 +22,7 @@ export function isToReceiver(v: unknown): v is ToReceiver {
     case "start": {
       const server = v.server;
       return typeof v.name === "string" && typeof v.nonce === "string" && typeof v.json === "boolean" &&
-        typeof v.color === "boolean" && typeof v.verbose === "boolean" &&
+        typeof v.color === "boolean" &&
         isRecord(server) && typeof server.host === "string" && typeof server.port === "number";
     }
     case "say":

@@ -10,12 +10,12 @@ import {
   type Message,
   type RefusalReason,
 } from "./core/protocol.ts";
-import { render, type View } from "./core/render.ts";
+import { render, type Shown, type View } from "./core/render.ts";
 import type { Peer } from "./core/room.ts";
 import { EXIT } from "./exit-codes.ts";
 import { isToReceiver, type FromReceiver, type ToReceiver } from "./ipc.ts";
 import type { Log } from "./log.ts";
-import { anyAddressFor, openUdp, resolvePeer } from "./udp.ts";
+import { anyAddressFor, openUdp, resolvePeer, type UdpEndpoint } from "./udp.ts";
 
 type Start = Extract<ToReceiver, { kind: "start" }>;
 
@@ -61,13 +61,17 @@ function nextStart(): Promise<Start | undefined> {
 
 type State = "joining" | "in" | "leaving" | "done";
 
-/** One member's life: login, the room, leaving. Owns every timer and the socket; `run` resolves once all are closed. */
+/** One member's life: login, the room, leaving. Owns the socket and every timer; `run` resolves once all are closed. */
 class Membership {
   #state: State = "joining";
   #sid = "";
   #nextId = 1;
-  /** Messages sent and not yet acknowledged, by id. */
-  readonly #pending = new Map<number, string>();
+  /** Ids of messages sent and not yet acknowledged. */
+  readonly #pending = new Set<number>();
+  /** Called when #pending empties (a leave waits for it). */
+  #onFlushed: (() => void) | undefined;
+  #byeId: number | undefined;
+  #udp: UdpEndpoint | undefined;
   readonly #view: View;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #finish: (code: number) => void = () => {};
@@ -78,47 +82,40 @@ class Membership {
 
   async run(): Promise<number> {
     const finished = new Promise<number>((resolve) => (this.#finish = resolve));
-    const udp = await openUdp({
+    this.#udp = await openUdp({
       hostname: anyAddressFor(this.server),
       port: 0,
       log: this.log,
       onDatagram: (data, from) => this.#onDatagram(data, from),
     });
-    this.#udp = udp;
-
-    const onMessage = (msg: unknown) => {
-      if (!isToReceiver(msg)) return this.log.debug("ignored an unknown message from the parent");
-      if (msg.kind === "say") this.#say(msg.text);
-      else if (msg.kind === "leave") void this.#leave();
-    };
-    // The parent is gone (even by SIGKILL): tell the room and go too, so no process of ours is left behind.
-    const onDisconnect = () => this.#abandon();
-    const onTerm = () => void this.#leave();
-    const onStdoutError = () => void this.#leave(); // e.g. `chat join bot | head -1`: nobody reads any more
-    // Ctrl-C and a closed terminal reach the whole process group: the parent decides, this process waits for "leave".
+    const leave = () => void this.#leave();
     const ignore = () => {};
-    process.on("message", onMessage);
-    process.on("disconnect", onDisconnect);
-    process.on("SIGTERM", onTerm);
-    process.on("SIGINT", ignore);
-    process.on("SIGHUP", ignore);
-    process.stdout.on("error", onStdoutError);
+    const listeners: Array<[NodeJS.EventEmitter, string, (...args: any[]) => void]> = [
+      [process, "message", (msg: unknown) => this.#fromParent(msg)],
+      // The parent is gone (even by SIGKILL): tell the room and go too, so no process of ours is left behind.
+      [process, "disconnect", () => this.#abandon()],
+      [process, "SIGTERM", leave],
+      // Ctrl-C and a closed terminal reach the whole process group: the parent decides, and sends "leave".
+      [process, "SIGINT", ignore],
+      [process, "SIGHUP", ignore],
+      [process.stdout, "error", leave], // e.g. `chat join bot | head -1`: nobody reads any more
+    ];
+    for (const [target, event, fn] of listeners) target.on(event, fn);
 
     this.#login();
     const code = await finished;
 
     for (const t of this.#timers) clearTimeout(t);
-    udp.close();
-    process.off("message", onMessage);
-    process.off("disconnect", onDisconnect);
-    process.off("SIGTERM", onTerm);
-    process.off("SIGINT", ignore);
-    process.off("SIGHUP", ignore);
-    process.stdout.off("error", onStdoutError);
+    this.#udp.close();
+    for (const [target, event, fn] of listeners) target.off(event, fn);
     return code;
   }
 
-  #udp: { send(d: Uint8Array, to: Peer): boolean } | undefined;
+  #fromParent(msg: unknown): void {
+    if (!isToReceiver(msg)) return this.log.debug("ignored an unknown message from the parent");
+    if (msg.kind === "say") this.#say(msg.text);
+    else if (msg.kind === "leave") void this.#leave();
+  }
 
   #send(msg: Message): void {
     this.#udp?.send(encode(msg), this.server);
@@ -137,21 +134,25 @@ class Membership {
     this.#finish(code);
   }
 
-  #login(): void {
-    const hello = { type: "hello", name: this.start.name, nonce: this.start.nonce } as const;
-    const deadline = Date.now() + TIMERS.answerTimeoutMs;
+  /** Sends `msg` now and every `everyMs` while `state` lasts; after `forMs`, calls `expire` instead. */
+  #repeat(msg: Message, state: State, everyMs: number, forMs: number, expire: () => void): void {
+    const deadline = Date.now() + forMs;
     const attempt = () => {
-      if (this.#state !== "joining") return;
-      if (Date.now() >= deadline) {
-        this.log.error(
-          `no answer from ${formatHostPort(this.start.server)} within ${TIMERS.answerTimeoutMs / 1000} s: is \`chat serve\` running there?`,
-        );
-        return this.#end(EXIT.noAnswer);
-      }
-      this.#send(hello);
-      this.#after(TIMERS.retryMs, attempt);
+      if (this.#state !== state) return;
+      if (Date.now() >= deadline) return expire();
+      this.#send(msg);
+      this.#after(everyMs, attempt);
     };
     attempt();
+  }
+
+  #login(): void {
+    const hello = { type: "hello", name: this.start.name, nonce: this.start.nonce } as const;
+    this.#repeat(hello, "joining", TIMERS.retryMs, TIMERS.answerTimeoutMs, () => {
+      const seconds = TIMERS.answerTimeoutMs / 1000;
+      this.log.error(`no answer from ${formatHostPort(this.start.server)} within ${seconds} s: is \`chat serve\` running there?`);
+      this.#end(EXIT.noAnswer);
+    });
   }
 
   #onDatagram(data: Uint8Array, from: Peer): void {
@@ -179,9 +180,8 @@ class Membership {
         process.send?.({ kind: "joined" } satisfies FromReceiver);
         return;
       case "ack":
-        this.#pending.delete(msg.id);
-        if (msg.id === this.#byeId) this.#end(EXIT.ok);
-        return;
+        if (msg.id === this.#byeId) return this.#end(EXIT.ok);
+        return this.#acknowledged(msg.id);
       case "refused":
         return this.#refused(msg.reason, msg.id);
       default:
@@ -189,21 +189,19 @@ class Membership {
     }
   }
 
-  #refused(reason: RefusalReason, id: number | undefined): void {
-    const text = REFUSALS[reason](this.start.name);
-    if (this.#state === "joining") {
-      this.log.error(text);
-      return this.#end(EXIT.refused);
-    }
-    if (reason === "unknown_session") {
-      this.log.error(text);
-      return this.#end(EXIT.error);
-    }
-    if (id !== undefined) this.#pending.delete(id);
-    this.log.error(text);
+  #acknowledged(id: number): void {
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#onFlushed?.();
   }
 
-  #show(item: Parameters<typeof render>[0]): void {
+  #refused(reason: RefusalReason, id: number | undefined): void {
+    this.log.error(REFUSALS[reason](this.start.name));
+    if (this.#state === "joining") return this.#end(EXIT.refused);
+    if (reason === "unknown_session") return this.#end(EXIT.error);
+    if (id !== undefined) this.#acknowledged(id); // answered, if not carried out: nothing to wait for
+  }
+
+  #show(item: Shown): void {
     process.stdout.write(render(item, this.#view) + "\n");
   }
 
@@ -216,29 +214,25 @@ class Membership {
       if (!(err instanceof ProtocolError)) throw err;
       return this.log.error(`message not sent: ${err.message}`);
     }
-    this.#pending.set(id, text);
+    this.#pending.add(id);
   }
-
-  #byeId = -1;
 
   /** Leaves politely: waits (briefly) for the acks of messages in flight, then says bye until it is acknowledged. */
   async #leave(): Promise<void> {
     if (this.#state === "joining") return this.#end(EXIT.ok);
     if (this.#state !== "in") return;
     this.#state = "leaving";
-    const flushDeadline = Date.now() + TIMERS.byeTimeoutMs;
-    while (this.#pending.size > 0 && Date.now() < flushDeadline) await new Promise((r) => this.#after(10, () => r(null)));
-    if (this.#pending.size > 0) this.log.warn(`${this.#pending.size} message(s) not acknowledged by the server`);
+    if (this.#pending.size > 0) {
+      await new Promise<void>((resolve) => {
+        this.#onFlushed = resolve;
+        this.#after(TIMERS.byeTimeoutMs, resolve);
+      });
+      if (this.#pending.size > 0) this.log.warn(`${this.#pending.size} message(s) not acknowledged by the server`);
+    }
     this.#byeId = this.#nextId++;
     const bye = { type: "bye", sid: this.#sid, id: this.#byeId } as const;
-    const deadline = Date.now() + TIMERS.byeTimeoutMs;
-    const attempt = () => {
-      if (this.#state !== "leaving") return;
-      if (Date.now() >= deadline) return this.#end(EXIT.ok); // the bye went out; the server may be gone
-      this.#send(bye);
-      this.#after(TIMERS.byeRetryMs, attempt);
-    };
-    attempt();
+    // No ack within the time: the bye went out, and the server may simply be gone.
+    this.#repeat(bye, "leaving", TIMERS.byeRetryMs, TIMERS.byeTimeoutMs, () => this.#end(EXIT.ok));
   }
 
   /** The parent died: no time to wait for acks. Two byes, as IP Messenger does, in case one is lost. */

@@ -48,6 +48,8 @@ describe("chat join ends with its receiver", () => {
     const receiver = await onlyChild(member.pid, "__receiver");
     process.kill(receiver, "SIGKILL");
     expect(await member.proc.exited).toBe(1);
+    await member.err.closed;
+    expect(member.err.lines).toEqual(["[error] the receiver subprocess was killed (SIGKILL): disconnected from the room"]);
     await waitGone([receiver]);
   });
 

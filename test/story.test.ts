@@ -95,6 +95,8 @@ describe("the room, end to end (dist/chat)", () => {
     await alice.event({ type: "leave", name: "bot" });
     const seen = alice.events().filter((e) => e.type !== "welcome").map((e) => `${e.type}:${e.name ?? e.text}`);
     expect(seen).toEqual(["join:bot", "message:first", "message:second", "leave:bot"]);
+    await bot.err.closed;
+    expect(bot.err.lines).toEqual([]); // the line after /quit is dropped quietly
   });
 
   test("unknown commands are never sent to the room; //text sends a line starting with /", async () => {

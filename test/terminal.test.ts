@@ -7,18 +7,21 @@ afterEach(killAll);
 
 const hasScript = Bun.which("script") !== null;
 
-/** `chat join NAME` with its stdin and stdout on a pseudo-terminal; keystrokes are written to `script`'s stdin. */
-function joinInTerminal(name: string, address: string, env: Record<string, string | undefined> = {}) {
-  const command = [...chatBinary(), "join", name, "--server", address].map((a) => `'${a}'`).join(" ");
+/** `chat ARGS` with stdin, stdout and stderr on a pseudo-terminal; keystrokes are written to `script`'s stdin. */
+function inTerminal(args: string[], env: Record<string, string | undefined> = {}) {
+  const command = [...chatBinary(), ...args].map((a) => `'${a}'`).join(" ");
   return startChat([], { command: ["script", "--quiet", "--flush", "--return", "--command", command, "/dev/null"], env: { TERM: "xterm-256color", ...env } });
 }
 
-/** The pid of the `chat join` running inside `script`, and of its receiver. */
+const joinInTerminal = (name: string, address: string, env: Record<string, string | undefined> = {}) =>
+  inTerminal(["join", name, "--server", address], env);
+
+/** The pids of the chat process running inside `script` and of its subprocess. */
 async function chatPids(scriptPid: number): Promise<number[]> {
   return waitUntil(() => {
-    const chat = descendants(scriptPid).filter((p) => p.cmdline.includes(" join ") || p.cmdline.includes("__receiver"));
+    const chat = descendants(scriptPid).filter((p) => / (join|serve) |__receiver|__console/.test(p.cmdline));
     return chat.length === 2 && chat.map((p) => p.pid);
-  }, 5000, "chat join and its receiver inside the terminal");
+  }, 5000, "chat and its subprocess inside the terminal");
 }
 
 describe.skipIf(!hasScript)("in a terminal", () => {
@@ -52,5 +55,18 @@ describe.skipIf(!hasScript)("in a terminal", () => {
     watcher.write("plain please\n");
     await term.out.waitFor("watcher: plain please");
     expect(term.out.text()).not.toMatch(/\x1b\[[0-9;]*m/);
+  });
+
+  test("the server console reads lines typed at a terminal, and Ctrl-C stops the server and its console", async () => {
+    const term = inTerminal(["serve", "--host", "127.0.0.1", "--port", "0"], { NO_COLOR: "1" });
+    const line = await term.out.waitFor(/listening on 127\.0\.0\.1:\d+/);
+    const address = /127\.0\.0\.1:\d+/.exec(line)![0];
+    const pids = await chatPids(term.pid);
+    const member = await joinRoom("alice", address);
+    term.write("typed at the console\r");
+    await member.event({ type: "admin", text: "typed at the console" });
+    term.write("\x03");
+    expect(await term.proc.exited).toBe(0);
+    await waitGone(pids);
   });
 });

@@ -19,7 +19,11 @@ export const serverArg = {
 /** --server, else $CHAT_SERVER, else the default. */
 export const serverAddress = (flag: string | undefined) => flag ?? process.env.CHAT_SERVER ?? DEFAULT_SERVER;
 
-export const logFor = (verbose: boolean): Log => createLog(verbose || process.env.CHAT_DEBUG === "1");
+/** The command's logger. `--verbose` is CHAT_DEBUG=1 for this process and, through the environment, its subprocesses. */
+export function logFor(verbose: boolean): Log {
+  if (verbose) process.env.CHAT_DEBUG = "1";
+  return createLog(process.env.CHAT_DEBUG === "1");
+}
 
 /**
  * Runs a command body and ends the process with its exit code. An Error becomes one line on stderr and exit

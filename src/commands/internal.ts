@@ -24,7 +24,7 @@ function internal(name: string, startedBy: string, body: () => Promise<number>) 
 }
 
 /** The member's network loop (socket, login, transcript), a subprocess of `chat join`. */
-export const receiver = internal("__receiver", "`chat join`", () => runReceiver(logFor(process.env.CHAT_DEBUG === "1")));
+export const receiver = internal("__receiver", "`chat join`", () => runReceiver(logFor(false)));
 
 /** The operator's input loop, a subprocess of `chat serve`. */
 export const console_ = internal("__console", "`chat serve`", async () => {

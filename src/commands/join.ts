@@ -25,7 +25,7 @@ export const join = defineCommand({
         return EXIT.error;
       }
       const color = !args.json && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb";
-      return runJoin({ name: checked.name, server, json: args.json, color, verbose: args.verbose, log });
+      return runJoin({ name: checked.name, server, json: args.json, color, log });
     });
   },
 });
