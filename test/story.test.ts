@@ -99,13 +99,14 @@ describe("the room, end to end (dist/chat)", () => {
     expect(bot.err.lines).toEqual([]); // the line after /quit is dropped quietly
   });
 
-  test("unknown commands are never sent to the room; //text sends a line starting with /", async () => {
+  test("unknown commands and over-long lines are never sent; //text sends a line starting with /", async () => {
     const server = await startServer();
     const alice = await joinRoom("alice", server.address);
     const bob = await joinRoom("bob", server.address);
-    bob.write("/frobnicate now\n//etc/hosts is a file\n");
+    bob.write(`/frobnicate now\n${"长".repeat(334)}\n//etc/hosts is a file\n`);
     await alice.event({ type: "message", from: "bob", text: "/etc/hosts is a file" });
     await bob.err.waitFor("unknown command /frobnicate");
+    await bob.err.waitFor("not sent: the message is 1002 bytes (max 1000)");
     expect(alice.events().filter((e) => e.type === "message")).toHaveLength(1);
   });
 

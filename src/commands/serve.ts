@@ -30,14 +30,14 @@ export const serve = defineCommand({
       log.info(`listening on ${formatHostPort({ host: server.address, port: server.port })}`);
       hints(server.address, server.port, token !== undefined, log);
 
-      const console = spawnConsole((line) => consoleLine(server, line, log), log);
-      void console.ended.then(() => log.debug("console input ended; the server goes on"));
+      const operator = spawnConsole((line) => consoleLine(server, line, log), log);
+      void operator.ended.then(() => log.debug("console input ended; the server goes on"));
 
       await new Promise<void>((resolve) => {
         for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(s, () => resolve());
       });
       server.stop();
-      await console.stop();
+      await operator.stop();
       log.info("server stopped");
       return EXIT.ok;
     });
