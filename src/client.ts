@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import type { HostPort } from "./core/address.ts";
-import { MAX_TEXT_BYTES, textBytes } from "./core/protocol.ts";
+import { MAX_TEXT_BYTES, textBytes, TIMERS } from "./core/protocol.ts";
 import { EXIT } from "./exit-codes.ts";
 import { isFromReceiver, type ToReceiver } from "./ipc.ts";
 import type { Log } from "./log.ts";
@@ -17,8 +17,8 @@ export interface JoinOptions {
   log: Log;
 }
 
-/** The receiver gets this long to leave politely (wait for acks, say bye) before it is killed. */
-const LEAVE_DEADLINE_MS = 3000;
+/** The receiver gets this long to leave politely (messages confirmed or given up on, then bye) before it is killed. */
+const LEAVE_DEADLINE_MS = TIMERS.giveUpMs + TIMERS.byeTimeoutMs + 2000;
 
 const COMMANDS = [
   ["/quit", "leave the room (also Ctrl-D, or Ctrl-C)"],
@@ -58,6 +58,15 @@ export async function join(opts: JoinOptions): Promise<number> {
   const early: string[] = [];
   let leaveWhenJoined = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Ctrl-C: the first leaves politely; a second one stops waiting for unconfirmed messages. */
+  let interrupted = false;
+  const interrupt = () => {
+    if (!leaving) return leave();
+    if (interrupted) return;
+    interrupted = true;
+    tell({ kind: "leave" });
+  };
 
   const leave = () => {
     if (leaving) return;
@@ -99,14 +108,16 @@ export async function join(opts: JoinOptions): Promise<number> {
   input.on("line", (line) => (joined ? handleLine(line) : early.push(line)));
   // End of input (Ctrl-D, or the end of a pipe): whatever was read before it is still sent.
   input.on("close", () => (joined ? leave() : (leaveWhenJoined = true)));
-  input.on("SIGINT", leave); // Ctrl-C while readline holds the terminal in raw mode
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  input.on("SIGINT", interrupt); // Ctrl-C while readline holds the terminal in raw mode
+  process.on("SIGINT", interrupt);
+  const signals = ["SIGTERM", "SIGHUP"] as const;
   for (const s of signals) process.on(s, leave);
 
   await receiver.exited;
   leaving = true; // closing the input below must not start a leave
   clearTimeout(killTimer);
   for (const s of signals) process.off(s, leave);
+  process.off("SIGINT", interrupt);
   input.close();
   if (receiver.signalCode !== null) {
     log.error(`the receiver subprocess was killed (${receiver.signalCode}): disconnected from the room`);

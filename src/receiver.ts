@@ -1,6 +1,7 @@
 // The receiver subprocess of `chat join`: owns the member's UDP socket, logs in, prints the room to stdout and sends what the parent hands it.
 
 import { formatHostPort } from "./core/address.ts";
+import { Outbox } from "./core/outbox.ts";
 import {
   decode,
   encode,
@@ -9,9 +10,12 @@ import {
   TIMERS,
   type Message,
   type RefusalReason,
+  type RoomEvent,
+  type Welcome,
 } from "./core/protocol.ts";
 import { render, type Shown, type View } from "./core/render.ts";
 import type { Peer } from "./core/room.ts";
+import { Sequencer } from "./core/sequencer.ts";
 import { EXIT } from "./exit-codes.ts";
 import { isToReceiver, type FromReceiver, type ToReceiver } from "./ipc.ts";
 import type { Log } from "./log.ts";
@@ -22,7 +26,7 @@ type Start = Extract<ToReceiver, { kind: "start" }>;
 const REFUSALS: Record<RefusalReason, (name: string) => string> = {
   name_taken: (name) => `the name "${name}" is taken: choose another`,
   bad_name: (name) => `the server refused the name "${name}": use letters, digits, "_", "." or "-" (at most 16)`,
-  unknown_session: () => "the server no longer knows this session (did it restart?): join again",
+  unknown_session: () => "the server no longer knows this session",
   bad_token: () => "refused: wrong admin token",
   too_long: () => "message not sent: too long",
 };
@@ -59,25 +63,45 @@ function nextStart(): Promise<Start | undefined> {
   });
 }
 
-type State = "joining" | "in" | "leaving" | "done";
+/** The receiver's loop runs this often: retransmissions, repairs, heartbeats and timeouts are all checked on it. */
+const PUMP_MS = 25;
+/** Events held while the welcome is still on its way (they can overtake it). */
+const MAX_EARLY_EVENTS = 1024;
 
-/** One member's life: login, the room, leaving. Owns the socket and every timer; `run` resolves once all are closed. */
+type State = "joining" | "in" | "lost" | "leaving" | "done";
+
+/**
+ * One member's life: login, the room, losing and finding the server again, leaving. Owns the socket and the one
+ * timer; `run` resolves once both are closed.
+ */
 class Membership {
   #state: State = "joining";
   #sid = "";
-  #nextId = 1;
-  /** Ids of messages sent and not yet acknowledged. */
-  readonly #pending = new Set<number>();
-  /** Called when #pending empties (a leave waits for it). */
-  #onFlushed: (() => void) | undefined;
-  #byeId: number | undefined;
+  #name: string;
+  #epoch = "";
+  /** Events up to this number happened before this member joined: the backlog, shown as history. */
+  #historyEnd = 0;
+  readonly #stream = new Sequencer();
+  readonly #outbox = new Outbox();
+  /** Events that overtook the welcome. */
+  readonly #early: RoomEvent[] = [];
   #udp: UdpEndpoint | undefined;
   readonly #view: View;
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  #timer: ReturnType<typeof setInterval> | undefined;
   #finish: (code: number) => void = () => {};
+
+  #startedAt = Date.now();
+  #lastHeard = 0;
+  #lastSent = 0;
+  #lastHello = -Infinity;
+  #lastNack = -Infinity;
+  #lastGapFrom = 0;
+  /** Once set, the bye exchange is under way. */
+  #bye: { id: number; startedAt: number; lastSent: number } | undefined;
 
   constructor(private readonly start: Start, private readonly server: Peer, private readonly log: Log) {
     this.#view = { json: start.json, color: start.color };
+    this.#name = start.name;
   }
 
   async run(): Promise<number> {
@@ -88,7 +112,7 @@ class Membership {
       log: this.log,
       onDatagram: (data, from) => this.#onDatagram(data, from),
     });
-    const leave = () => void this.#leave();
+    const leave = () => this.#leave();
     const ignore = () => {};
     const listeners: Array<[NodeJS.EventEmitter, string, (...args: any[]) => void]> = [
       [process, "message", (msg: unknown) => this.#fromParent(msg)],
@@ -102,10 +126,12 @@ class Membership {
     ];
     for (const [target, event, fn] of listeners) target.on(event, fn);
 
-    this.#login();
+    this.#startedAt = Date.now();
+    this.#timer = setInterval(() => this.#pump(Date.now()), PUMP_MS);
+    this.#pump(this.#startedAt);
     const code = await finished;
 
-    for (const t of this.#timers) clearTimeout(t);
+    clearInterval(this.#timer);
     this.#udp.close();
     for (const [target, event, fn] of listeners) target.off(event, fn);
     return code;
@@ -114,46 +140,86 @@ class Membership {
   #fromParent(msg: unknown): void {
     if (!isToReceiver(msg)) return this.log.debug("ignored an unknown message from the parent");
     if (msg.kind === "say") this.#say(msg.text);
-    else if (msg.kind === "leave") void this.#leave();
+    else if (msg.kind === "leave") this.#leave();
   }
 
   #send(msg: Message): void {
     this.#udp?.send(encode(msg), this.server);
-  }
-
-  #after(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.#timers.delete(t);
-      fn();
-    }, ms);
-    this.#timers.add(t);
+    this.#lastSent = Date.now();
   }
 
   #end(code: number): void {
+    if (this.#state === "done") return;
     this.#state = "done";
     this.#finish(code);
   }
 
-  /** Sends `msg` now and every `everyMs` while `state` lasts; after `forMs`, calls `expire` instead. */
-  #repeat(msg: Message, state: State, everyMs: number, forMs: number, expire: () => void): void {
-    const deadline = Date.now() + forMs;
-    const attempt = () => {
-      if (this.#state !== state) return;
-      if (Date.now() >= deadline) return expire();
-      this.#send(msg);
-      this.#after(everyMs, attempt);
-    };
-    attempt();
+  // ---- The loop: everything time-driven happens here ----
+
+  #pump(now: number): void {
+    switch (this.#state) {
+      case "joining":
+        if (now - this.#startedAt >= TIMERS.answerTimeoutMs) {
+          const seconds = TIMERS.answerTimeoutMs / 1000;
+          this.log.error(`no answer from ${formatHostPort(this.start.server)} within ${seconds} s: is \`chat serve\` running there?`);
+          return this.#end(EXIT.noAnswer);
+        }
+        return this.#hello(now, TIMERS.retryMs);
+      case "lost":
+        this.#reportExpired(now);
+        return this.#hello(now, TIMERS.rejoinMs);
+      case "in":
+      case "leaving":
+        this.#reportExpired(now);
+        if (now - this.#lastHeard >= TIMERS.serverSilenceMs) return this.#lose(`nothing heard for ${TIMERS.serverSilenceMs / 1000} s`);
+        if (this.#bye) return this.#sayBye(now);
+        for (const item of this.#outbox.due(now)) this.#send({ type: "say", sid: this.#sid, id: item.id, base: this.#outbox.base, text: item.text });
+        this.#repair(now);
+        if (this.#state === "leaving" && this.#outbox.size === 0) return this.#sayBye(now);
+        if (now - this.#lastSent >= TIMERS.heartbeatMs) this.#send({ type: "ping", sid: this.#sid });
+        return;
+      case "done":
+        return;
+    }
   }
 
-  #login(): void {
-    const hello = { type: "hello", name: this.start.name, nonce: this.start.nonce } as const;
-    this.#repeat(hello, "joining", TIMERS.retryMs, TIMERS.answerTimeoutMs, () => {
-      const seconds = TIMERS.answerTimeoutMs / 1000;
-      this.log.error(`no answer from ${formatHostPort(this.start.server)} within ${seconds} s: is \`chat serve\` running there?`);
-      this.#end(EXIT.noAnswer);
-    });
+  #hello(now: number, every: number): void {
+    if (now - this.#lastHello < every) return;
+    this.#lastHello = now;
+    this.#send({ type: "hello", name: this.start.name, nonce: this.start.nonce });
   }
+
+  /** Asks for the first missing run of events: at once when it is a new gap, then once per retransmission timeout. */
+  #repair(now: number): void {
+    const gap = this.#stream.gap();
+    if (!gap) return;
+    if (gap.from === this.#lastGapFrom && now - this.#lastNack < this.#outbox.rto) return;
+    this.#lastGapFrom = gap.from;
+    this.#lastNack = now;
+    this.#send({ type: "nack", sid: this.#sid, from: gap.from, to: gap.to });
+  }
+
+  #reportExpired(now: number): void {
+    for (const item of this.#outbox.expire(now)) this.#undelivered(item.text);
+  }
+
+  #undelivered(text: string): void {
+    this.log.error(`not delivered (the server did not confirm it): ${JSON.stringify(text)}`);
+  }
+
+  /** The server is gone or has forgotten us: say so and log in again, as often as it takes. */
+  #lose(why: string): void {
+    if (this.#state === "leaving") {
+      // Leaving anyway: no point waiting for a server that is not there.
+      for (const item of this.#outbox.abandon()) this.#undelivered(item.text);
+      return this.#end(EXIT.ok);
+    }
+    this.log.warn(`lost the server ${formatHostPort(this.start.server)} (${why}); trying to join again as ${this.#name}…`);
+    this.#state = "lost";
+    this.#lastHello = -Infinity;
+  }
+
+  // ---- What the server says ----
 
   #onDatagram(data: Uint8Array, from: Peer): void {
     if (from.port !== this.server.port || from.address !== this.server.address) {
@@ -165,23 +231,31 @@ class Membership {
     } catch (err) {
       return this.log.debug(`ignored a bad datagram from the server: ${String(err)}`);
     }
+    this.#lastHeard = Date.now();
     for (const msg of messages) this.#handle(msg);
   }
 
   #handle(msg: Message): void {
     if (this.#state === "done") return;
-    if (isRoomEvent(msg)) return this.#show(msg);
+    if (isRoomEvent(msg)) {
+      if (this.#stream.started) return this.#deliver(this.#stream.offer(msg));
+      if (this.#early.length < MAX_EARLY_EVENTS) this.#early.push(msg);
+      return;
+    }
     switch (msg.type) {
       case "welcome":
-        if (this.#state !== "joining") return; // a repeated welcome for a repeated hello
-        this.#state = "in";
-        this.#sid = msg.sid;
-        this.#show(msg);
-        process.send?.({ kind: "joined" } satisfies FromReceiver);
-        return;
+        return this.#welcomed(msg);
       case "ack":
-        if (msg.id === this.#byeId) return this.#end(EXIT.ok);
-        return this.#acknowledged(msg.id);
+        if (this.#bye && msg.id === this.#bye.id) return this.#end(EXIT.ok);
+        this.#outbox.ack(msg.id, Date.now());
+        if (msg.seq !== undefined) this.#deliver(this.#stream.own(msg.seq));
+        return;
+      case "tick":
+        if (msg.epoch === this.#epoch) this.#stream.known(msg.seq);
+        return;
+      case "lost":
+        this.log.warn(`events ${msg.from}-${msg.to} are no longer kept by the server and cannot be shown`);
+        return this.#deliver(this.#stream.skip(msg.from, msg.to));
       case "refused":
         return this.#refused(msg.reason, msg.id);
       default:
@@ -189,56 +263,107 @@ class Membership {
     }
   }
 
-  #acknowledged(id: number): void {
-    this.#pending.delete(id);
-    if (this.#pending.size === 0) this.#onFlushed?.();
+  #welcomed(welcome: Welcome): void {
+    if (this.#state === "joining") {
+      this.#state = "in";
+      this.#sid = welcome.sid;
+      this.#name = welcome.name;
+      this.#epoch = welcome.epoch;
+      this.#historyEnd = welcome.seq;
+      this.#stream.start(welcome.backlog > 0 ? welcome.backlog : welcome.seq + 1, welcome.seq);
+      this.#show(welcome);
+      process.send?.({ kind: "joined" } satisfies FromReceiver);
+      for (const event of this.#early.splice(0)) this.#deliver(this.#stream.offer(event));
+      return;
+    }
+    if (this.#state !== "lost") return; // a repeated welcome for a repeated hello
+    this.#state = "in";
+    this.#sid = welcome.sid;
+    if (welcome.epoch === this.#epoch) {
+      this.#stream.known(welcome.seq); // whatever was missed while away is repaired like any gap
+    } else {
+      this.log.warn("the server started a new room history: what was said while it was away cannot be shown");
+      this.#epoch = welcome.epoch;
+      this.#historyEnd = welcome.seq;
+      this.#stream.start(welcome.seq + 1, welcome.seq);
+    }
+    this.#outbox.resendAll();
+    this.log.success(`back in the room as ${welcome.name}`);
   }
 
   #refused(reason: RefusalReason, id: number | undefined): void {
-    this.log.error(REFUSALS[reason](this.start.name));
-    if (this.#state === "joining") return this.#end(EXIT.refused);
-    if (reason === "unknown_session") return this.#end(EXIT.error);
-    if (id !== undefined) this.#acknowledged(id); // answered, if not carried out: nothing to wait for
+    if (this.#state === "joining" || (this.#state === "lost" && reason === "name_taken")) {
+      this.log.error(REFUSALS[reason](this.start.name));
+      return this.#end(EXIT.refused);
+    }
+    if (reason === "unknown_session") return this.#lose(REFUSALS[reason](this.#name));
+    if (id !== undefined && this.#outbox.drop(id)) this.log.error(REFUSALS[reason](this.#name));
   }
 
-  #show(item: Shown): void {
-    process.stdout.write(render(item, this.#view) + "\n");
+  /** Hands events to the user: backlog as history, the member's own join, leave and messages left out. */
+  #deliver(events: RoomEvent[]): void {
+    for (const event of events) {
+      if (event.seq <= this.#historyEnd) {
+        if (event.type === "message" || event.type === "admin") this.#show(event, true);
+        continue;
+      }
+      const mine = event.type === "message" ? event.from === this.#name : event.type !== "admin" && event.name === this.#name;
+      if (!mine) this.#show(event);
+    }
   }
+
+  #show(item: Shown, history = false): void {
+    process.stdout.write(render(item, this.#view, history) + "\n");
+  }
+
+  // ---- What the parent asks for ----
 
   #say(text: string): void {
-    if (this.#state !== "in") return this.log.warn("not in the room: message not sent");
-    const id = this.#nextId++;
+    if (this.#state === "joining" || this.#state === "done") return this.log.warn("not in the room: message not sent");
     try {
-      this.#send({ type: "say", sid: this.#sid, id, text });
+      encode({ type: "say", sid: "0".repeat(32), id: 0, base: 0, text }); // refuse here what could never be sent
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       return this.log.error(`message not sent: ${err.message}`);
     }
-    this.#pending.add(id);
+    this.#outbox.add(text, Date.now());
+    this.#pump(Date.now()); // send now, not at the next turn of the loop
   }
 
-  /** Leaves politely: waits (briefly) for the acks of messages in flight, then says bye until it is acknowledged. */
-  async #leave(): Promise<void> {
-    if (this.#state === "joining") return this.#end(EXIT.ok);
-    if (this.#state !== "in") return;
-    this.#state = "leaving";
-    if (this.#pending.size > 0) {
-      await new Promise<void>((resolve) => {
-        this.#onFlushed = resolve;
-        this.#after(TIMERS.byeTimeoutMs, resolve);
-      });
-      if (this.#pending.size > 0) this.log.warn(`${this.#pending.size} message(s) not acknowledged by the server`);
+  /**
+   * Leaves politely: waits until every message is acknowledged (or given up on), then says bye until that is
+   * acknowledged. Asked a second time, it stops waiting for messages.
+   */
+  #leave(): void {
+    switch (this.#state) {
+      case "joining":
+      case "lost":
+        for (const item of this.#outbox.abandon()) this.#undelivered(item.text);
+        return this.#end(EXIT.ok);
+      case "in":
+        this.#state = "leaving";
+        return this.#pump(Date.now());
+      case "leaving":
+        for (const item of this.#outbox.abandon()) this.#undelivered(item.text);
+        return this.#sayBye(Date.now());
+      case "done":
+        return;
     }
-    this.#byeId = this.#nextId++;
-    const bye = { type: "bye", sid: this.#sid, id: this.#byeId } as const;
+  }
+
+  #sayBye(now: number): void {
+    if (!this.#bye) this.#bye = { id: this.#outbox.allocate(), startedAt: now, lastSent: -Infinity };
     // No ack within the time: the bye went out, and the server may simply be gone.
-    this.#repeat(bye, "leaving", TIMERS.byeRetryMs, TIMERS.byeTimeoutMs, () => this.#end(EXIT.ok));
+    if (now - this.#bye.startedAt >= TIMERS.byeTimeoutMs) return this.#end(EXIT.ok);
+    if (now - this.#bye.lastSent < TIMERS.byeRetryMs) return;
+    this.#bye.lastSent = now;
+    this.#send({ type: "bye", sid: this.#sid, id: this.#bye.id });
   }
 
   /** The parent died: no time to wait for acks. Two byes, as IP Messenger does, in case one is lost. */
   #abandon(): void {
     if (this.#state === "in" || this.#state === "leaving") {
-      const bye = { type: "bye", sid: this.#sid, id: this.#nextId++ } as const;
+      const bye = { type: "bye", sid: this.#sid, id: this.#outbox.allocate() } as const;
       this.#send(bye);
       this.#send(bye);
     }

@@ -14,25 +14,31 @@ import {
 
 const SID = "0123456789abcdef0123456789abcdef";
 const TS = 1_795_000_000_000;
+const EPOCH = "0a1b2c3d4e5f6789";
 
 const FIXTURES: Array<[string, Message, string]> = [
   ["hello", { type: "hello", name: "alice", nonce: "00ff00ff00ff00ff" }, `{"v":1,"type":"hello","name":"alice","nonce":"00ff00ff00ff00ff"}`],
   ["hello, Chinese name", { type: "hello", name: "小明", nonce: "0123456789abcdef" }, `{"v":1,"type":"hello","name":"小明","nonce":"0123456789abcdef"}`],
-  ["say", { type: "say", sid: SID, id: 7, text: "hi" }, `{"v":1,"type":"say","sid":"${SID}","id":7,"text":"hi"}`],
-  ["say, Chinese and emoji", { type: "say", sid: SID, id: 8, text: "你好，世界 🌏" }, `{"v":1,"type":"say","sid":"${SID}","id":8,"text":"你好，世界 🌏"}`],
-  ["say, quotes and controls escaped", { type: "say", sid: SID, id: 9, text: 'a "b"\n\u001b' }, `{"v":1,"type":"say","sid":"${SID}","id":9,"text":"a \\"b\\"\\n\\u001b"}`],
+  ["say", { type: "say", sid: SID, id: 7, base: 5, text: "hi" }, `{"v":1,"type":"say","sid":"${SID}","id":7,"base":5,"text":"hi"}`],
+  ["say, Chinese and emoji", { type: "say", sid: SID, id: 8, base: 8, text: "你好，世界 🌏" }, `{"v":1,"type":"say","sid":"${SID}","id":8,"base":8,"text":"你好，世界 🌏"}`],
+  ["say, quotes and controls escaped", { type: "say", sid: SID, id: 9, base: 1, text: 'a "b"\n\u001b' }, `{"v":1,"type":"say","sid":"${SID}","id":9,"base":1,"text":"a \\"b\\"\\n\\u001b"}`],
+  ["ping", { type: "ping", sid: SID }, `{"v":1,"type":"ping","sid":"${SID}"}`],
+  ["nack", { type: "nack", sid: SID, from: 12, to: 15 }, `{"v":1,"type":"nack","sid":"${SID}","from":12,"to":15}`],
   ["bye", { type: "bye", sid: SID, id: 10 }, `{"v":1,"type":"bye","sid":"${SID}","id":10}`],
   ["announce", { type: "announce", id: 4294967295, text: "hello all" }, `{"v":1,"type":"announce","id":4294967295,"text":"hello all"}`],
   ["announce with token", { type: "announce", id: 1, text: "x", token: "s3cret" }, `{"v":1,"type":"announce","id":1,"text":"x","token":"s3cret"}`],
   [
     "welcome",
-    { type: "welcome", sid: SID, name: "alice", members: ["bob", "carol"], count: 2, seq: 3, ts: TS },
-    `{"v":1,"type":"welcome","sid":"${SID}","name":"alice","members":["bob","carol"],"count":2,"seq":3,"ts":${TS}}`,
+    { type: "welcome", sid: SID, name: "alice", members: ["bob", "carol"], count: 2, seq: 30, backlog: 12, epoch: EPOCH, ts: TS },
+    `{"v":1,"type":"welcome","sid":"${SID}","name":"alice","members":["bob","carol"],"count":2,"seq":30,"backlog":12,"epoch":"${EPOCH}","ts":${TS}}`,
   ],
   ["refused", { type: "refused", reason: "name_taken" }, `{"v":1,"type":"refused","reason":"name_taken"}`],
   ["refused with id", { type: "refused", reason: "unknown_session", id: 5 }, `{"v":1,"type":"refused","reason":"unknown_session","id":5}`],
   ["ack", { type: "ack", id: 5 }, `{"v":1,"type":"ack","id":5}`],
   ["ack with count", { type: "ack", id: 5, count: 3 }, `{"v":1,"type":"ack","id":5,"count":3}`],
+  ["ack with seq", { type: "ack", id: 6, seq: 41 }, `{"v":1,"type":"ack","id":6,"seq":41}`],
+  ["tick", { type: "tick", seq: 41, epoch: EPOCH, ts: TS }, `{"v":1,"type":"tick","seq":41,"epoch":"${EPOCH}","ts":${TS}}`],
+  ["lost", { type: "lost", from: 1, to: 9 }, `{"v":1,"type":"lost","from":1,"to":9}`],
   ["join", { type: "join", seq: 1, ts: TS, name: "dave" }, `{"v":1,"type":"join","seq":1,"ts":${TS},"name":"dave"}`],
   ["message", { type: "message", seq: 2, ts: TS, from: "bob", text: "hi" }, `{"v":1,"type":"message","seq":2,"ts":${TS},"from":"bob","text":"hi"}`],
   ["leave", { type: "leave", seq: 3, ts: TS, name: "bob", reason: "quit" }, `{"v":1,"type":"leave","seq":3,"ts":${TS},"name":"bob","reason":"quit"}`],
@@ -68,10 +74,13 @@ const MALFORMED: Array<[string, Uint8Array | string, string]> = [
   ["unknown type", `{"v":1,"type":"shout"}`, 'unknown type "shout"'],
   ["type inherited from Object", `{"v":1,"type":"toString"}`, 'unknown type "toString"'],
   ["missing type", `{"v":1}`, "unknown type undefined"],
-  ["missing field", `{"v":1,"type":"say","sid":"${SID}","id":1}`, 'say: missing field "text"'],
-  ["empty text", `{"v":1,"type":"say","sid":"${SID}","id":1,"text":""}`, 'say: field "text": must not be empty'],
-  ["text too long", `{"v":1,"type":"say","sid":"${SID}","id":1,"text":"${"好".repeat(334)}"}`, 'say: field "text": 1002 bytes (max 1000)'],
-  ["text not a string", `{"v":1,"type":"say","sid":"${SID}","id":1,"text":42}`, 'say: field "text": expected a string'],
+  ["missing field", `{"v":1,"type":"say","sid":"${SID}","id":1,"base":1}`, 'say: missing field "text"'],
+  ["empty text", `{"v":1,"type":"say","sid":"${SID}","id":1,"base":1,"text":""}`, 'say: field "text": must not be empty'],
+  ["text too long", `{"v":1,"type":"say","sid":"${SID}","id":1,"base":1,"text":"${"好".repeat(334)}"}`, 'say: field "text": 1002 bytes (max 1000)'],
+  ["text not a string", `{"v":1,"type":"say","sid":"${SID}","id":1,"base":1,"text":42}`, 'say: field "text": expected a string'],
+  ["say without base", `{"v":1,"type":"say","sid":"${SID}","id":1,"text":"x"}`, 'say: missing field "base"'],
+  ["nack with a negative start", `{"v":1,"type":"nack","sid":"${SID}","from":-1,"to":3}`, 'nack: field "from": expected an integer 0..9007199254740991'],
+  ["epoch of the wrong length", `{"v":1,"type":"tick","seq":1,"epoch":"abc","ts":1}`, 'tick: field "epoch": expected 16 lowercase hex digits'],
   ["short session id", `{"v":1,"type":"say","sid":"abc","id":1,"text":"x"}`, 'say: field "sid": expected 32 lowercase hex digits'],
   ["upper-case session id", `{"v":1,"type":"bye","sid":"${SID.toUpperCase()}","id":1}`, 'bye: field "sid": expected 32 lowercase hex digits'],
   ["negative id", `{"v":1,"type":"ack","id":-1}`, 'ack: field "id": expected an integer 0..4294967295'],
@@ -81,7 +90,7 @@ const MALFORMED: Array<[string, Uint8Array | string, string]> = [
   ["name too long in bytes", `{"v":1,"type":"hello","name":"${"a".repeat(65)}","nonce":"0123456789abcdef"}`, 'hello: field "name": 65 bytes (max 64)'],
   ["unknown leave reason", `{"v":1,"type":"leave","seq":1,"ts":1,"name":"a","reason":"bored"}`, 'leave: field "reason": expected one of quit, timeout, kicked'],
   ["unknown refusal", `{"v":1,"type":"refused","reason":"nope"}`, 'refused: field "reason": expected one of name_taken, bad_name, unknown_session, bad_token, too_long'],
-  ["members not names", `{"v":1,"type":"welcome","sid":"${SID}","name":"a","members":[1],"count":1,"seq":0,"ts":1}`, 'welcome: field "members": expected an array of names'],
+  ["members not names", `{"v":1,"type":"welcome","sid":"${SID}","name":"a","members":[1],"count":1,"seq":0,"backlog":0,"epoch":"${EPOCH}","ts":1}`, 'welcome: field "members": expected an array of names'],
   ["second frame broken", `{"v":1,"type":"ack","id":1}\nnope`, "not JSON"],
 ];
 
@@ -107,7 +116,7 @@ describe("framing", () => {
   });
   test("encode refuses a message that would not fit in a datagram", () => {
     const text = '"'.repeat(1000); // 1000 bytes of text, 2000 once escaped
-    expect(() => encode({ type: "say", sid: SID, id: 1, text })).toThrow(new ProtocolError("datagram too large: 2078 bytes (max 1200)"));
+    expect(() => encode({ type: "say", sid: SID, id: 1, base: 1, text })).toThrow(new ProtocolError("datagram too large: 2087 bytes (max 1200)"));
   });
   test("encode refuses a field that breaks its rule", () => {
     expect(() => encode({ type: "ack", id: -1 })).toThrow(new ProtocolError('ack: field "id": expected an integer 0..4294967295'));

@@ -6,20 +6,21 @@ import { humanLine, jsonLine, render, sanitize } from "../src/core/render.ts";
 
 const TS = 1_795_000_000_000;
 const SID = "0".repeat(32);
+const EPOCH = "feedfacefeedface";
 
 const CASES: Array<[Shown, string, string]> = [
   [
-    { type: "welcome", sid: SID, name: "alice", members: ["bob", "carol"], count: 2, seq: 2, ts: TS },
+    { type: "welcome", sid: SID, name: "alice", members: ["bob", "carol"], count: 2, seq: 2, backlog: 0, epoch: EPOCH, ts: TS },
     "joined as alice; also here: bob, carol",
     `{"type":"welcome","name":"alice","members":["bob","carol"],"count":2,"seq":2,"ts":${TS}}`,
   ],
   [
-    { type: "welcome", sid: SID, name: "alice", members: [], count: 0, seq: 1, ts: TS },
+    { type: "welcome", sid: SID, name: "alice", members: [], count: 0, seq: 1, backlog: 0, epoch: EPOCH, ts: TS },
     "joined as alice; nobody else is here yet",
     `{"type":"welcome","name":"alice","members":[],"count":0,"seq":1,"ts":${TS}}`,
   ],
   [
-    { type: "welcome", sid: SID, name: "alice", members: ["bob"], count: 3, seq: 4, ts: TS },
+    { type: "welcome", sid: SID, name: "alice", members: ["bob"], count: 3, seq: 4, backlog: 0, epoch: EPOCH, ts: TS },
     "joined as alice; also here: bob and 2 more",
     `{"type":"welcome","name":"alice","members":["bob"],"count":3,"seq":4,"ts":${TS}}`,
   ],
@@ -73,8 +74,21 @@ describe("terminal safety", () => {
     expect(JSON.parse(line).text).toBe("a\nb\x1b\u009b\u202e");
   });
   test("the session id never appears in the transcript", () => {
-    const welcome: Shown = { type: "welcome", sid: "deadbeef".repeat(4), name: "a", members: [], count: 0, seq: 1, ts: TS };
+    const welcome: Shown = { type: "welcome", sid: "deadbeef".repeat(4), name: "a", members: [], count: 0, seq: 1, backlog: 0, epoch: EPOCH, ts: TS };
     expect(jsonLine(welcome)).not.toContain("deadbeef");
+    expect(jsonLine(welcome)).not.toContain(EPOCH);
     expect(humanLine(welcome, false)).not.toContain("deadbeef");
+  });
+});
+
+describe("history (the backlog a member gets on joining)", () => {
+  const event = { type: "message", seq: 4, ts: TS, from: "bob", text: "earlier" } as const;
+  test("is marked in the human line", () => {
+    expect(render(event, { json: false, color: false }, true)).toBe("[history] bob: earlier");
+    expect(render({ type: "admin", seq: 5, ts: TS, text: "notice" }, { json: false, color: false }, true)).toBe("[history] [admin] notice");
+  });
+  test('carries "history":true in JSON, and only then', () => {
+    expect(render(event, { json: true, color: false }, true)).toBe(`{"type":"message","seq":4,"ts":${TS},"from":"bob","text":"earlier","history":true}`);
+    expect(render(event, { json: true, color: false })).not.toContain("history");
   });
 });

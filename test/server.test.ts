@@ -33,7 +33,7 @@ describe("bad datagrams", () => {
       `{"v":2,"type":"hello","name":"x","nonce":"0123456789abcdef"}`,
       `{"v":1,"type":"welcome"}`,
       `{"v":1,"type":"join","seq":1,"ts":1,"name":"fake"}`, // events come from the server only
-      `{"v":1,"type":"say","sid":"${"a".repeat(32)}","id":1,"text":"${"x".repeat(1001)}"}`,
+      `{"v":1,"type":"say","sid":"${"a".repeat(32)}","id":1,"base":1,"text":"${"x".repeat(1001)}"}`,
       new Uint8Array(1500).fill(0x7b),
       new Uint8Array([0xff, 0xfe, 0xfd]),
       `{"v":1,"type":"__proto__"}`,
@@ -56,12 +56,12 @@ describe("members cannot be forged", () => {
     const mallory = await RawPeer.open(server.port);
     peers.push(mallory);
 
-    const refused = await mallory.request({ type: "say", sid: alice.sid, id: 1, text: "forged" }, isType("refused"));
+    const refused = await mallory.request({ type: "say", sid: alice.sid, id: 1, base: 1, text: "forged" }, isType("refused"));
     expect(refused).toEqual({ type: "refused", reason: "unknown_session", id: 1 });
     await mallory.request({ type: "bye", sid: alice.sid, id: 2 }, isType("ack"));
 
     // alice herself is still in, and her words still go through
-    await alice.peer.request({ type: "say", sid: alice.sid, id: 1, text: "genuine" }, isType("ack"));
+    await alice.peer.request({ type: "say", sid: alice.sid, id: 1, base: 1, text: "genuine" }, isType("ack"));
     await watcher.event({ type: "message", from: "alice", text: "genuine" });
     expect(watcher.events().filter((e) => e.type === "message")).toEqual([expect.objectContaining({ text: "genuine" })]);
     expect(watcher.events().filter((e) => e.type === "leave")).toEqual([]);
@@ -78,7 +78,7 @@ describe("a member that vanished without a word (ICMP port unreachable)", () => 
     const count = 30;
     for (let id = 1; id <= count; id++) {
       // one at a time: each fan-out hits the ghost (ICMP) just before bob
-      await alice.peer.request({ type: "say", sid: alice.sid, id, text: `m${id}` }, isType("ack", (m) => m.id === id));
+      await alice.peer.request({ type: "say", sid: alice.sid, id, base: id, text: `m${id}` }, isType("ack", (m) => m.id === id));
     }
     await bob.event({ type: "message", text: `m${count}` });
     const texts = bob.events().filter((e) => e.type === "message").map((e) => e.text);

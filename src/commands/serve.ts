@@ -3,11 +3,12 @@
 import { networkInterfaces } from "node:os";
 import { defineCommand } from "citty";
 import { formatHostPort, parsePort } from "../core/address.ts";
-import { DEFAULT_PORT } from "../core/protocol.ts";
+import { DEFAULT_PORT, LIMITS, TIMERS } from "../core/protocol.ts";
 import { consoleLine, spawnConsole } from "../console.ts";
 import { EXIT } from "../exit-codes.ts";
 import type { Log } from "../log.ts";
 import { startServer } from "../server.ts";
+import { defaultDataDir } from "../sqlite-store.ts";
 import { finish, logFor, verboseArg } from "./_shared.ts";
 
 export const serve = defineCommand({
@@ -20,14 +21,35 @@ export const serve = defineCommand({
       description: "Secret that `chat admin` must present (default: $CHAT_ADMIN_TOKEN; without one, only this machine may broadcast)",
       valueHint: "token",
     },
+    data: {
+      type: "string",
+      description: `Directory of the room database, kept across restarts; ":memory:" keeps nothing (default: ${defaultDataDir()})`,
+      valueHint: "dir",
+    },
+    history: { type: "string", description: "Messages replayed to a member who joins", default: String(LIMITS.history), valueHint: "n" },
+    "peer-timeout": {
+      type: "string",
+      description: "A member silent this long is removed (the others see it time out)",
+      default: String(TIMERS.peerTimeoutMs / 1000),
+      valueHint: "seconds",
+    },
     ...verboseArg,
   },
   async run({ args }) {
     const log = logFor(args.verbose);
     await finish(log, async () => {
       const token = args["admin-token"] ?? process.env.CHAT_ADMIN_TOKEN;
-      const server = await startServer({ host: args.host, port: parsePort(args.port), log, ...(token ? { token } : {}) });
+      const server = await startServer({
+        host: args.host,
+        port: parsePort(args.port),
+        data: args.data ?? defaultDataDir(),
+        history: parseCount(args.history, "--history"),
+        peerTimeoutMs: parseSeconds(args["peer-timeout"], "--peer-timeout") * 1000,
+        log,
+        ...(token ? { token } : {}),
+      });
       log.info(`listening on ${formatHostPort({ host: server.address, port: server.port })}`);
+      log.info(server.dataFile ? `room database: ${server.dataFile}` : "room kept in memory only: nothing survives a restart");
       hints(server.address, server.port, token !== undefined, log);
 
       const operator = spawnConsole((line) => consoleLine(server, line, log), log);
@@ -43,6 +65,18 @@ export const serve = defineCommand({
     });
   },
 });
+
+function parseCount(raw: string, flag: string): number {
+  const n = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 0 && n <= 100_000)) throw new Error(`invalid ${flag} ${JSON.stringify(raw)}: expected a whole number 0-100000`);
+  return n;
+}
+
+function parseSeconds(raw: string, flag: string): number {
+  const n = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!(n > 0 && n <= 86_400)) throw new Error(`invalid ${flag} ${JSON.stringify(raw)}: expected seconds, more than 0`);
+  return n;
+}
 
 /** How others reach this server: for a wildcard bind, this machine's LAN addresses. */
 function hints(address: string, port: number, hasToken: boolean, log: Log): void {

@@ -21,9 +21,9 @@ export const FRAME_SEPARATOR = "\n";
 export const DEFAULT_PORT = 8888;
 export const DEFAULT_SERVER = `127.0.0.1:${DEFAULT_PORT}`;
 
-/** Timers of the login, leave and announce exchanges (milliseconds). */
+/** Timers of every exchange, in milliseconds (docs/PROTOCOL.md §5 explains each). */
 export const TIMERS = {
-  /** A hello or announce without an answer is sent again after this long. */
+  /** A hello or announce without an answer is sent again after this long (then twice as long, and so on). */
   retryMs: 500,
   /** `chat join` and `chat admin` give up when the server has not answered for this long. */
   answerTimeoutMs: 3000,
@@ -31,29 +31,82 @@ export const TIMERS = {
   byeRetryMs: 200,
   /** ...or until this much time has passed. */
   byeTimeoutMs: 1000,
+  /** Retransmission timeout of a say before any round trip was measured (ENet's first guess). */
+  initialRtoMs: 500,
+  /** Bounds of the measured retransmission timeout (RTT + 4·RTTVAR, doubled per retry). */
+  minRtoMs: 100,
+  maxRtoMs: 4000,
+  /** A message the server has not acknowledged after this long is reported as not delivered. */
+  giveUpMs: 10_000,
+  /** A member with nothing else to send pings this often; an idle server sends a tick this often. */
+  heartbeatMs: 2000,
+  /** A member that has heard nothing from its server for this long says so and logs in again. */
+  serverSilenceMs: 6000,
+  /** While the server is lost, a hello goes out this often. */
+  rejoinMs: 1000,
+  /** Default of `chat serve --peer-timeout`: a member silent this long is removed ("timeout"). */
+  peerTimeoutMs: 15_000,
+} as const;
+
+/** Windows and bounds of the reliability machinery. */
+export const LIMITS = {
+  /** Messages a member has in flight (sent, not yet acknowledged) at once. */
+  sendWindow: 32,
+  /** Messages the server holds per member while an earlier one is missing. */
+  reorderWindow: 64,
+  /** Events one nack may ask for. */
+  maxRepair: 64,
+  /** Recent events the server keeps in memory for repairs (more come from the database, if any). */
+  repairWindow: 4096,
+  /** Events a member holds while an earlier one is missing. */
+  receiveWindow: 4096,
+  /** Default of `chat serve --history`: messages replayed to a member who joins. */
+  history: 20,
+  /** The backlog never reaches further back than this many events. */
+  backlogSpan: 500,
 } as const;
 
 // ---- Messages a member or an operator sends to the server ----
 
 /** Member → server: log in under `name`. `nonce` is random per client run, so a repeated hello gets the same welcome. */
 export interface Hello { type: "hello"; name: string; nonce: string }
-/** Member → server: a line for the room. `id` counts up per session and comes back in the ack. */
-export interface Say { type: "say"; sid: string; id: number; text: string }
+/**
+ * Member → server: a line for the room. `id` counts up from 1 per client run (across sessions) and comes back in
+ * the ack; `base` is the lowest id the member has neither seen acknowledged nor given up on (ids below it are settled).
+ */
+export interface Say { type: "say"; sid: string; id: number; base: number; text: string }
+/** Member → server: still here (sent when the member has had nothing else to send for a heartbeat). */
+export interface Ping { type: "ping"; sid: string }
+/** Member → server: please send room events `from`..`to` again (a gap in the sequence). */
+export interface Nack { type: "nack"; sid: string; from: number; to: number }
 /** Member → server: leaving the room. */
 export interface Bye { type: "bye"; sid: string; id: number }
 /** Operator → server: broadcast `text` to every member as the administrator. */
 export interface Announce { type: "announce"; id: number; text: string; token?: string }
 
-export type Request = Hello | Say | Bye | Announce;
+export type Request = Hello | Say | Ping | Nack | Bye | Announce;
 
 // ---- Messages the server sends ----
 
-/** Server → new member: you are in. `members` are the others present (as many as fit); `count` how many others there are. */
-export interface Welcome { type: "welcome"; sid: string; name: string; members: string[]; count: number; seq: number; ts: number }
+/**
+ * Server → new member: you are in. `members` are the others present (as many as fit); `count` how many others there
+ * are. `seq` is the room's last event; `backlog` the first event sent to you as history (0: none). `epoch` names the
+ * room's history: a different one after a restart means the old sequence numbers mean nothing any more.
+ */
+export interface Welcome {
+  type: "welcome"; sid: string; name: string; members: string[]; count: number; seq: number; backlog: number; epoch: string; ts: number;
+}
 /** Server → sender: the request was not carried out, and why. `id` echoes the request's id where it had one. */
 export interface Refused { type: "refused"; reason: RefusalReason; id?: number }
-/** Server → sender: the request with this id was carried out. For an announce, `count` is how many members it reached. */
-export interface Ack { type: "ack"; id: number; count?: number }
+/**
+ * Server → sender: the request with this id was carried out. For a say, `seq` is the event it became (absent when
+ * acknowledging a repeat); for an announce, `count` is how many members it reached.
+ */
+export interface Ack { type: "ack"; id: number; seq?: number; count?: number }
+/** Server → every member, when the room has been quiet for a heartbeat: the last event's number, so a lost tail shows. */
+export interface Tick { type: "tick"; seq: number; epoch: string; ts: number }
+/** Server → member, answering a nack: events `from`..`to` are no longer kept and cannot be repaired. */
+export interface Lost { type: "lost"; from: number; to: number }
 
 /** Server → every member (the same bytes for all): something happened in the room. `seq` counts room events from 1. */
 export interface JoinEvent { type: "join"; seq: number; ts: number; name: string }
@@ -62,7 +115,7 @@ export interface LeaveEvent { type: "leave"; seq: number; ts: number; name: stri
 export interface AdminEvent { type: "admin"; seq: number; ts: number; text: string }
 
 export type RoomEvent = JoinEvent | MessageEvent | LeaveEvent | AdminEvent;
-export type Reply = Welcome | Refused | Ack | RoomEvent;
+export type Reply = Welcome | Refused | Ack | Tick | Lost | RoomEvent;
 export type Message = Request | Reply;
 
 export const LEAVE_REASONS = ["quit", "timeout", "kicked"] as const;
@@ -122,24 +175,29 @@ const SEQ = f(uint(MAX_TS));
 const TS = f(uint(MAX_TS));
 const NAME = f(string(1, MAX_NAME_BYTES));
 const TEXT = f(string(1, MAX_TEXT_BYTES));
+const EPOCH = f(hex(16, 16));
 
 type Schema = { [T in Message["type"]]: { [K in Exclude<keyof Extract<Message, { type: T }>, "type">]-?: Field } };
 
 const SCHEMA: Schema = {
   hello: { name: NAME, nonce: f(hex(16, 32)) },
-  say: { sid: SID, id: ID, text: TEXT },
+  say: { sid: SID, id: ID, base: ID, text: TEXT },
+  ping: { sid: SID },
+  nack: { sid: SID, from: SEQ, to: SEQ },
   bye: { sid: SID, id: ID },
   announce: { id: ID, text: TEXT, token: f(string(1, MAX_TOKEN_BYTES), true) },
-  welcome: { sid: SID, name: NAME, members: f(nameList), count: f(uint(MAX_ID)), seq: SEQ, ts: TS },
+  welcome: { sid: SID, name: NAME, members: f(nameList), count: f(uint(MAX_ID)), seq: SEQ, backlog: SEQ, epoch: EPOCH, ts: TS },
   refused: { reason: f(oneOf(REFUSAL_REASONS)), id: f(uint(MAX_ID), true) },
-  ack: { id: ID, count: f(uint(MAX_ID), true) },
+  ack: { id: ID, seq: f(uint(MAX_TS), true), count: f(uint(MAX_ID), true) },
+  tick: { seq: SEQ, epoch: EPOCH, ts: TS },
+  lost: { from: SEQ, to: SEQ },
   join: { seq: SEQ, ts: TS, name: NAME },
   message: { seq: SEQ, ts: TS, from: NAME, text: TEXT },
   leave: { seq: SEQ, ts: TS, name: NAME, reason: f(oneOf(LEAVE_REASONS)) },
   admin: { seq: SEQ, ts: TS, text: TEXT },
 };
 
-const REQUEST_TYPES: ReadonlySet<string> = new Set<Request["type"]>(["hello", "say", "bye", "announce"]);
+const REQUEST_TYPES: ReadonlySet<string> = new Set<Request["type"]>(["hello", "say", "ping", "nack", "bye", "announce"]);
 const EVENT_TYPES: ReadonlySet<string> = new Set<RoomEvent["type"]>(["join", "message", "leave", "admin"]);
 
 export const isRequest = (m: Message): m is Request => REQUEST_TYPES.has(m.type);

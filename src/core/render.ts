@@ -11,16 +11,18 @@ export interface View {
   color: boolean;
 }
 
-export function render(item: Shown, view: View): string {
-  return view.json ? jsonLine(item) : humanLine(item, view.color);
+/** `history`: the event happened before this member joined (the backlog). */
+export function render(item: Shown, view: View, history = false): string {
+  return view.json ? jsonLine(item, history) : humanLine(item, view.color, history);
 }
 
 // ---- Human lines ----
 
 const LEAVE_SUFFIX = { quit: "", timeout: " (timed out)", kicked: " (kicked)" } as const;
 
-export function humanLine(item: Shown, color: boolean): string {
+export function humanLine(item: Shown, color: boolean, history = false): string {
   const paint = color ? ansi : plain;
+  if (history) return paint.dim(`[history] ${humanLine(item, false)}`);
   const name = (n: string) => paint.bold(sanitize(n));
   switch (item.type) {
     case "welcome": {
@@ -64,12 +66,14 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 // ---- JSON lines ----
 
-/** One JSON object, no newline inside. Every event carries `ts`; the session id is never printed. */
-export function jsonLine(item: Shown): string {
+/** One JSON object, no newline inside. Every event carries `ts`; the session id and the epoch are never printed. */
+export function jsonLine(item: Shown, history = false): string {
   const out =
     item.type === "welcome"
       ? { type: "welcome", name: item.name, members: item.members, count: item.count, seq: item.seq, ts: item.ts }
-      : item;
+      : history
+        ? { ...item, history: true }
+        : item;
   // JSON.stringify escapes C0 controls itself; C1 controls and bidi overrides it leaves raw, so escape those too.
   return JSON.stringify(out).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

@@ -4,6 +4,7 @@ import {
   checkName,
   encode,
   encodeFrame,
+  LIMITS,
   MAX_DATAGRAM_BYTES,
   nameKey,
   ProtocolError,
@@ -12,12 +13,15 @@ import {
   type Bye,
   type Hello,
   type LeaveReason,
+  type Nack,
+  type Ping,
   type RefusalReason,
   type Reply,
   type RoomEvent,
   type Say,
   type Welcome,
 } from "./protocol.ts";
+import type { RoomStore, StoredEvent, StoredMember } from "./store.ts";
 
 /** Where a member's datagrams come from, and where the server sends its replies and events. */
 export interface Peer { address: string; port: number }
@@ -28,9 +32,15 @@ export interface Member {
   /** As the member chose it (NFC-normalized). */
   readonly name: string;
   readonly peer: Peer;
-  /** The hello's nonce: a repeated hello with the same one gets the same welcome instead of "name taken". */
+  /** The hello's nonce, the same for a client's whole run: it ties says to their client across sessions and restarts. */
   readonly nonce: string;
   readonly joinedAt: number;
+  /** When the server last heard from this member: silence past the peer timeout removes it. */
+  lastSeen: number;
+  /** The say id to relay next; undefined until the store or the first say's `base` tells. */
+  nextId: number | undefined;
+  /** Says that arrived ahead of `nextId`, held (unacknowledged) until the gap is filled. */
+  readonly ahead: Map<number, Say>;
 }
 
 /** An event for the members, encoded once: the same datagram goes to every one of them. */
@@ -41,27 +51,57 @@ export interface Broadcast {
   readonly except?: string;
 }
 
-/** What handling one request produced: a reply to its sender, and events for the room, in order. */
+/** What handling one request produced, all of it already in the store. */
 export interface Outcome {
-  readonly reply?: Reply;
+  /** Replies to the requester, in order. */
+  readonly replies: readonly Reply[];
+  /** Stored event datagrams for the requester alone: repairs and backlog. */
+  readonly resend: readonly Uint8Array[];
+  /** Events for the room, in order. */
   readonly broadcasts: readonly Broadcast[];
+}
+
+export interface RoomOptions {
+  store: RoomStore;
+  /** Must return 128 random bits as 32 lowercase hex digits. */
+  newSessionId: () => string;
+  /** Messages replayed to a member who joins. */
+  history: number;
+  /** Members restored from the store count as heard from at this time. */
+  now: number;
 }
 
 const samePeer = (a: Peer, b: Peer) => a.port === b.port && a.address === b.address;
 const peerKey = (p: Peer) => `${p.address}|${p.port}`;
+const NOTHING: Outcome = { replies: [], resend: [], broadcasts: [] };
 
 export class Room {
+  readonly #store: RoomStore;
+  readonly #newSessionId: () => string;
+  readonly #history: number;
   readonly #bySid = new Map<string, Member>();
   readonly #byName = new Map<string, Member>();
   readonly #byPeer = new Map<string, Member>();
-  #seq = 0;
+  #seq: number;
+  /** Broadcasts made while handling the current request. */
+  #pending: Broadcast[] = [];
+  /** What the request being handled changed, written to the store in one commit when it is done. */
+  #change = { events: [] as StoredEvent[], joined: [] as StoredMember[], left: [] as string[], delivered: [] as Array<[string, number]> };
 
-  /** `newSessionId` must return 128 random bits as 32 lowercase hex digits. */
-  constructor(private readonly newSessionId: () => string) {}
+  constructor(opts: RoomOptions) {
+    this.#store = opts.store;
+    this.#newSessionId = opts.newSessionId;
+    this.#history = opts.history;
+    this.#seq = opts.store.lastSeq;
+    for (const m of opts.store.members()) {
+      this.#add({ ...m, peer: { address: m.address, port: m.port }, lastSeen: opts.now, nextId: this.#nextIdOf(m.nonce), ahead: new Map() });
+    }
+  }
 
   get size(): number { return this.#bySid.size; }
   /** Sequence number of the last event the room produced (0 before the first). */
   get seq(): number { return this.#seq; }
+  get epoch(): string { return this.#store.epoch; }
   members(): IterableIterator<Member> { return this.#bySid.values(); }
   findByName(name: string): Member | undefined { return this.#byName.get(nameKey(name)); }
 
@@ -76,65 +116,166 @@ export class Room {
     if ("problem" in checked) return refuse("bad_name");
     const holder = this.#byName.get(nameKey(checked.name));
     if (holder) {
-      // The same client asking again (its welcome was lost): answer again, change nothing.
-      if (holder.nonce === msg.nonce && samePeer(holder.peer, from)) return { reply: this.#welcome(holder, now), broadcasts: [] };
-      return refuse("name_taken");
+      // The same client asking again (its welcome was lost, or it lost the server and came back): same welcome, no event.
+      if (holder.nonce !== msg.nonce || !samePeer(holder.peer, from)) return refuse("name_taken");
+      holder.lastSeen = now;
+      return this.#welcome(holder, now);
     }
-    const broadcasts: Broadcast[] = [];
     // A new client on an address that still holds a session: the old client is gone, since its port is now someone else's.
     const stale = this.#byPeer.get(peerKey(from));
-    if (stale) broadcasts.push(...this.remove(stale.sid, "quit", now));
-    const member: Member = { sid: this.newSessionId(), name: checked.name, peer: { ...from }, nonce: msg.nonce, joinedAt: now };
-    this.#bySid.set(member.sid, member);
-    this.#byName.set(nameKey(member.name), member);
-    this.#byPeer.set(peerKey(member.peer), member);
-    broadcasts.push(this.#emit({ type: "join", seq: 0, ts: now, name: member.name }, member.sid));
-    return { reply: this.#welcome(member, now), broadcasts };
+    if (stale) this.#remove(stale, "quit", now);
+    const member: Member = {
+      sid: this.#newSessionId(),
+      name: checked.name,
+      peer: { ...from },
+      nonce: msg.nonce,
+      joinedAt: now,
+      lastSeen: now,
+      nextId: this.#nextIdOf(msg.nonce),
+      ahead: new Map(),
+    };
+    this.#add(member);
+    this.#change.joined.push({ sid: member.sid, name: member.name, nonce: member.nonce, ...member.peer, joinedAt: now });
+    this.#emit({ type: "join", seq: 0, ts: now, name: member.name }, member.sid);
+    return this.#welcome(member, now);
   }
 
   say(msg: Say, from: Peer, now: number): Outcome {
     const member = this.authenticate(msg.sid, from);
     if (!member) return refuse("unknown_session", msg.id);
-    const broadcast = this.#tryEmit({ type: "message", seq: 0, ts: now, from: member.name, text: msg.text }, member.sid);
-    if (!broadcast) return refuse("too_long", msg.id);
-    return { reply: { type: "ack", id: msg.id }, broadcasts: [broadcast] };
+    member.lastSeen = now;
+    // Ids below `base` are settled at the member (acknowledged, or given up on): never wait for them.
+    if (member.nextId === undefined || msg.base > member.nextId) {
+      member.nextId = msg.base;
+      for (const id of member.ahead.keys()) if (id < msg.base) member.ahead.delete(id);
+    }
+    // A repeat of a say already relayed (its ack was lost): acknowledge again, relay nothing.
+    if (msg.id < member.nextId) return { ...NOTHING, replies: [{ type: "ack", id: msg.id }] };
+    if (msg.id - member.nextId >= LIMITS.reorderWindow) return NOTHING; // too far ahead: the member will send it again
+    member.ahead.set(msg.id, msg);
+    // Relay in the member's order: this say and any held behind it, once the one before them is here.
+    const replies: Reply[] = [];
+    for (let next = member.ahead.get(member.nextId); next; next = member.ahead.get(member.nextId)) {
+      member.ahead.delete(next.id);
+      member.nextId = next.id + 1;
+      const b = this.#tryEmit({ type: "message", seq: 0, ts: now, from: member.name, text: next.text }, member.sid);
+      replies.push(b ? { type: "ack", id: next.id, seq: b.event.seq } : { type: "refused", reason: "too_long", id: next.id });
+    }
+    if (replies.length > 0) this.#change.delivered.push([member.nonce, member.nextId - 1]);
+    return { replies, resend: [], broadcasts: this.#save() };
+  }
+
+  ping(msg: Ping, from: Peer, now: number): Outcome {
+    const member = this.authenticate(msg.sid, from);
+    if (!member) return refuse("unknown_session");
+    member.lastSeen = now;
+    return NOTHING;
+  }
+
+  /** Sends events `from`..`to` again from the store; what it no longer keeps is reported `lost`. */
+  nack(msg: Nack, from: Peer, now: number): Outcome {
+    const member = this.authenticate(msg.sid, from);
+    if (!member) return refuse("unknown_session");
+    member.lastSeen = now;
+    const last = Math.min(msg.to, msg.from + LIMITS.maxRepair - 1, this.#seq);
+    const resend: Uint8Array[] = [];
+    const replies: Reply[] = [];
+    let lostFrom = 0;
+    for (let seq = Math.max(1, msg.from); seq <= last; seq++) {
+      const datagram = this.#store.event(seq);
+      if (datagram) resend.push(datagram);
+      if (!datagram && lostFrom === 0) lostFrom = seq;
+      if (lostFrom !== 0 && (datagram || seq === last)) {
+        replies.push({ type: "lost", from: lostFrom, to: datagram ? seq - 1 : seq });
+        lostFrom = 0;
+      }
+    }
+    return { replies, resend, broadcasts: [] };
   }
 
   bye(msg: Bye, from: Peer, now: number): Outcome {
     const member = this.authenticate(msg.sid, from);
     // Already gone (a repeated bye whose first ack was lost): acknowledge again, nothing else happens.
-    const broadcasts = member ? this.remove(member.sid, "quit", now) : [];
-    return { reply: { type: "ack", id: msg.id }, broadcasts };
+    if (member) this.#remove(member, "quit", now);
+    return { replies: [{ type: "ack", id: msg.id }], resend: [], broadcasts: this.#save() };
   }
 
   /** An administrator broadcast. The caller has already checked that the sender may make it. */
   announce(msg: Pick<Announce, "id" | "text">, now: number): Outcome {
     const broadcast = this.#tryEmit({ type: "admin", seq: 0, ts: now, text: msg.text });
     if (!broadcast) return refuse("too_long", msg.id);
-    return { reply: { type: "ack", id: msg.id, count: this.size }, broadcasts: [broadcast] };
+    return { replies: [{ type: "ack", id: msg.id, count: this.size }], resend: [], broadcasts: this.#save() };
+  }
+
+  /** Removes every member not heard from for longer than `timeoutMs`; the others are told "timeout". */
+  sweep(now: number, timeoutMs: number): Broadcast[] {
+    for (const member of [...this.#bySid.values()]) if (now - member.lastSeen > timeoutMs) this.#remove(member, "timeout", now);
+    return this.#save();
   }
 
   /** Takes a member out of the room; the others are told why. */
   remove(sid: string, reason: LeaveReason, now: number): Broadcast[] {
     const member = this.#bySid.get(sid);
-    if (!member) return [];
-    this.#bySid.delete(sid);
-    this.#byName.delete(nameKey(member.name));
-    this.#byPeer.delete(peerKey(member.peer));
-    return [this.#emit({ type: "leave", seq: 0, ts: now, name: member.name, reason }, sid)];
+    if (member) this.#remove(member, reason, now);
+    return this.#save();
   }
 
-  /** The welcome for `member`, listing as many of the others as fit in one datagram. */
-  #welcome(member: Member, now: number): Welcome {
+  /** The heartbeat of an idle room, the same bytes for every member: the last event's number. */
+  tick(now: number): Uint8Array {
+    return encode({ type: "tick", seq: this.#seq, epoch: this.#store.epoch, ts: now });
+  }
+
+  #add(member: Member): void {
+    this.#bySid.set(member.sid, member);
+    this.#byName.set(nameKey(member.name), member);
+    this.#byPeer.set(peerKey(member.peer), member);
+  }
+
+  #remove(member: Member, reason: LeaveReason, now: number): void {
+    this.#bySid.delete(member.sid);
+    this.#byName.delete(nameKey(member.name));
+    this.#byPeer.delete(peerKey(member.peer));
+    this.#change.left.push(member.sid);
+    this.#emit({ type: "leave", seq: 0, ts: now, name: member.name, reason }, member.sid);
+  }
+
+  #nextIdOf(nonce: string): number | undefined {
+    const last = this.#store.lastId(nonce);
+    return last === undefined ? undefined : last + 1;
+  }
+
+  /** The welcome for `member`, listing as many others as fit, and the backlog that follows it. Commits what changed. */
+  #welcome(member: Member, now: number): Outcome {
+    const broadcasts = this.#save();
+    const ownJoin = broadcasts.find((b) => b.event.type === "join" && b.except === member.sid)?.event.seq;
+    const before = ownJoin === undefined ? this.#seq : ownJoin - 1; // the backlog ends before the member's own join
+    const backlog = this.#history > 0 ? this.#store.backlogStart(this.#history, LIMITS.backlogSpan) : 0;
+    const resend: Uint8Array[] = [];
+    if (backlog > 0) {
+      for (let seq = backlog; seq <= before; seq++) {
+        const datagram = this.#store.event(seq);
+        if (datagram) resend.push(datagram);
+      }
+    }
     const others = [...this.#bySid.values()].filter((m) => m !== member).map((m) => m.name);
-    const welcome: Welcome = { type: "welcome", sid: member.sid, name: member.name, members: [], count: others.length, seq: this.#seq, ts: now };
+    const welcome: Welcome = {
+      type: "welcome",
+      sid: member.sid,
+      name: member.name,
+      members: [],
+      count: others.length,
+      seq: this.#seq,
+      backlog: resend.length > 0 ? backlog : 0,
+      epoch: this.#store.epoch,
+      ts: now,
+    };
     let size = textBytes(encodeFrame(welcome));
     for (const name of others) {
       size += textBytes(JSON.stringify(name)) + 1; // the quoted name and a comma
       if (size > MAX_DATAGRAM_BYTES) break;
       welcome.members.push(name);
     }
-    return welcome;
+    return { replies: [welcome], resend, broadcasts };
   }
 
   /** Numbers and encodes an event; undefined (and no number used up) when it does not fit in a datagram. */
@@ -148,7 +289,10 @@ export class Room {
       throw err;
     }
     this.#seq = numbered.seq;
-    return except === undefined ? { event: numbered, datagram } : { event: numbered, datagram, except };
+    const broadcast = except === undefined ? { event: numbered, datagram } : { event: numbered, datagram, except };
+    this.#pending.push(broadcast);
+    this.#change.events.push({ seq: numbered.seq, type: numbered.type, datagram });
+    return broadcast;
   }
 
   /** For events whose fields are all bounded well below the datagram limit (join, leave). */
@@ -157,9 +301,20 @@ export class Room {
     if (!broadcast) throw new Error(`${event.type} event does not fit in a datagram`);
     return broadcast;
   }
+
+  /** Writes the current request's changes to the store in one commit; returns its broadcasts. */
+  #save(): Broadcast[] {
+    const c = this.#change;
+    if (c.events.length + c.joined.length + c.left.length + c.delivered.length > 0) this.#store.commit(c);
+    this.#change = { events: [], joined: [], left: [], delivered: [] };
+    const broadcasts = this.#pending;
+    this.#pending = [];
+    return broadcasts;
+  }
 }
 
 const refuse = (reason: RefusalReason, id?: number): Outcome => ({
-  reply: id === undefined ? { type: "refused", reason } : { type: "refused", reason, id },
+  replies: [id === undefined ? { type: "refused", reason } : { type: "refused", reason, id }],
+  resend: [],
   broadcasts: [],
 });

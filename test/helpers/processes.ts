@@ -104,9 +104,10 @@ export function startChat(args: string[], opts: { env?: Record<string, string | 
   };
 }
 
-/** `chat serve` on 127.0.0.1 and a free port; resolves once it is listening. */
+/** `chat serve` on 127.0.0.1 and a free port (kept in memory unless `extra` gives --data); resolves once it is listening. */
 export async function startServer(extra: string[] = [], opts: Parameters<typeof startChat>[1] = {}) {
-  const server = startChat(["serve", "--host", "127.0.0.1", "--port", "0", ...extra], opts);
+  const data = extra.includes("--data") ? [] : ["--data", ":memory:"];
+  const server = startChat(["serve", "--host", "127.0.0.1", "--port", "0", ...data, ...extra], opts);
   const line = await server.err.waitFor(/listening on 127\.0\.0\.1:\d+/);
   const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(line)![1]);
   return { ...server, port, address: `127.0.0.1:${port}` };
