@@ -65,6 +65,10 @@ function nextStart(): Promise<Start | undefined> {
 
 /** The receiver's loop runs this often: retransmissions, repairs, heartbeats and timeouts are all checked on it. */
 const PUMP_MS = 25;
+/** A nack without its repair is repeated this often (about a few round trips on a LAN, where repairs matter most). */
+const NACK_RETRY_MS = 150;
+/** Missing runs asked for at once. */
+const MAX_NACKS = 16;
 /** Events held while the welcome is still on its way (they can overtake it). */
 const MAX_EARLY_EVENTS = 1024;
 
@@ -94,8 +98,8 @@ class Membership {
   #lastHeard = 0;
   #lastSent = 0;
   #lastHello = -Infinity;
-  #lastNack = -Infinity;
-  #lastGapFrom = 0;
+  /** When each missing run (by its first number) was last asked for. */
+  readonly #asked = new Map<number, number>();
   /** Once set, the bye exchange is under way. */
   #bye: { id: number; startedAt: number; lastSent: number } | undefined;
 
@@ -173,7 +177,10 @@ class Membership {
         this.#reportExpired(now);
         if (now - this.#lastHeard >= TIMERS.serverSilenceMs) return this.#lose(`nothing heard for ${TIMERS.serverSilenceMs / 1000} s`);
         if (this.#bye) return this.#sayBye(now);
-        for (const item of this.#outbox.due(now)) this.#send({ type: "say", sid: this.#sid, id: item.id, base: this.#outbox.base, text: item.text });
+        for (const item of this.#outbox.due(now)) {
+          if (item.tries > 1) this.log.debug(`say ${item.id}: try ${item.tries} (timeout ${Math.round(item.rto)} ms)`);
+          this.#send({ type: "say", sid: this.#sid, id: item.id, base: this.#outbox.base, text: item.text });
+        }
         this.#repair(now);
         if (this.#state === "leaving" && this.#outbox.size === 0) return this.#sayBye(now);
         if (now - this.#lastSent >= TIMERS.heartbeatMs) this.#send({ type: "ping", sid: this.#sid });
@@ -189,14 +196,17 @@ class Membership {
     this.#send({ type: "hello", name: this.start.name, nonce: this.start.nonce });
   }
 
-  /** Asks for the first missing run of events: at once when it is a new gap, then once per retransmission timeout. */
+  /** Asks for every missing run of events: at once when it is new, then again each NACK_RETRY_MS until it is filled. */
   #repair(now: number): void {
-    const gap = this.#stream.gap();
-    if (!gap) return;
-    if (gap.from === this.#lastGapFrom && now - this.#lastNack < this.#outbox.rto) return;
-    this.#lastGapFrom = gap.from;
-    this.#lastNack = now;
-    this.#send({ type: "nack", sid: this.#sid, from: gap.from, to: gap.to });
+    const next = this.#stream.next ?? 0;
+    for (const from of this.#asked.keys()) if (from < next) this.#asked.delete(from);
+    for (const gap of this.#stream.gaps(MAX_NACKS)) {
+      const asked = this.#asked.get(gap.from);
+      if (asked !== undefined && now - asked < NACK_RETRY_MS) continue;
+      this.log.debug(`asking for events ${gap.from}-${gap.to}`);
+      this.#asked.set(gap.from, now);
+      this.#send({ type: "nack", sid: this.#sid, from: gap.from, to: gap.to });
+    }
   }
 
   #reportExpired(now: number): void {
@@ -250,6 +260,9 @@ class Membership {
         this.#outbox.ack(msg.id, Date.now());
         if (msg.seq !== undefined) this.#deliver(this.#stream.own(msg.seq));
         return;
+      case "waiting":
+        this.#outbox.hurry(msg.id, Date.now());
+        return this.#pump(Date.now());
       case "tick":
         if (msg.epoch === this.#epoch) this.#stream.known(msg.seq);
         return;

@@ -39,6 +39,7 @@ const FIXTURES: Array<[string, Message, string]> = [
   ["ack with seq", { type: "ack", id: 6, seq: 41 }, `{"v":1,"type":"ack","id":6,"seq":41}`],
   ["tick", { type: "tick", seq: 41, epoch: EPOCH, ts: TS }, `{"v":1,"type":"tick","seq":41,"epoch":"${EPOCH}","ts":${TS}}`],
   ["lost", { type: "lost", from: 1, to: 9 }, `{"v":1,"type":"lost","from":1,"to":9}`],
+  ["waiting", { type: "waiting", id: 3 }, `{"v":1,"type":"waiting","id":3}`],
   ["join", { type: "join", seq: 1, ts: TS, name: "dave" }, `{"v":1,"type":"join","seq":1,"ts":${TS},"name":"dave"}`],
   ["message", { type: "message", seq: 2, ts: TS, from: "bob", text: "hi" }, `{"v":1,"type":"message","seq":2,"ts":${TS},"from":"bob","text":"hi"}`],
   ["leave", { type: "leave", seq: 3, ts: TS, name: "bob", reason: "quit" }, `{"v":1,"type":"leave","seq":3,"ts":${TS},"name":"bob","reason":"quit"}`],

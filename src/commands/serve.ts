@@ -44,7 +44,7 @@ export const serve = defineCommand({
         port: parsePort(args.port),
         data: args.data ?? defaultDataDir(),
         history: parseCount(args.history, "--history"),
-        peerTimeoutMs: parseSeconds(args["peer-timeout"], "--peer-timeout") * 1000,
+        peerTimeoutMs: parseSeconds(args["peer-timeout"], "--peer-timeout", MIN_PEER_TIMEOUT_S) * 1000,
         log,
         ...(token ? { token } : {}),
       });
@@ -72,9 +72,12 @@ function parseCount(raw: string, flag: string): number {
   return n;
 }
 
-function parseSeconds(raw: string, flag: string): number {
+/** Below this a member's heartbeats (every TIMERS.heartbeatMs) could miss the deadline with one lost datagram (ngircd's floor). */
+const MIN_PEER_TIMEOUT_S = 5;
+
+function parseSeconds(raw: string, flag: string, min: number): number {
   const n = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
-  if (!(n > 0 && n <= 86_400)) throw new Error(`invalid ${flag} ${JSON.stringify(raw)}: expected seconds, more than 0`);
+  if (!(n >= min && n <= 86_400)) throw new Error(`invalid ${flag} ${JSON.stringify(raw)}: expected seconds, at least ${min}`);
   return n;
 }
 

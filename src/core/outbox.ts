@@ -21,6 +21,8 @@ export class Outbox {
   /** Smoothed round-trip time and its variation (RFC 6298), undefined before the first sample. */
   #srtt: number | undefined;
   #rttvar = 0;
+  /** When a message last went out again: messages sent before then may have been held behind it at the server. */
+  #lastRetryAt = -Infinity;
 
   get size(): number { return this.#items.size; }
 
@@ -60,6 +62,7 @@ export class Outbox {
         item.rto = this.rto;
       } else if (now - item.sentAt >= item.rto) {
         item.rto = Math.min(item.rto * 2, TIMERS.maxRtoMs);
+        this.#lastRetryAt = now;
       } else {
         continue;
       }
@@ -70,17 +73,33 @@ export class Outbox {
     return out;
   }
 
+  /**
+   * The server says it is waiting for `id` (a later one overtook it): make it due now, unless it went out so
+   * recently that this copy may still be on its way (less than a round trip ago).
+   */
+  hurry(id: number, now: number): void {
+    const item = this.#items.get(id);
+    if (!item || item.sentAt === undefined) return;
+    if (now - item.sentAt < (this.#srtt ?? TIMERS.minRtoMs)) return;
+    item.sentAt = -Infinity;
+    item.rto = Math.max(TIMERS.minRtoMs, item.rto / 2); // undo the doubling that due() is about to apply
+    this.#lastRetryAt = now;
+  }
+
   /** Everything in flight goes out again at the next `due` (after logging in again under a new session). */
   resendAll(): void {
     for (const item of this.#items.values()) if (item.sentAt !== undefined) item.sentAt = -Infinity;
   }
 
-  /** The server has it. Only a message sent once gives a round-trip sample (Karn): a retry's ack is ambiguous. */
+  /**
+   * The server has it. Only a message sent once gives a round-trip sample (Karn: a retry's ack is ambiguous), and
+   * only one sent after the last retry: an earlier one may have waited at the server for the retried one.
+   */
   ack(id: number, now: number): Outgoing | undefined {
     const item = this.#items.get(id);
     if (!item) return undefined;
     this.#items.delete(id);
-    if (item.tries === 1 && item.sentAt !== undefined) this.#sample(now - item.sentAt);
+    if (item.tries === 1 && item.sentAt !== undefined && item.sentAt > this.#lastRetryAt) this.#sample(now - item.sentAt);
     return item;
   }
 

@@ -107,6 +107,8 @@ export interface Ack { type: "ack"; id: number; seq?: number; count?: number }
 export interface Tick { type: "tick"; seq: number; epoch: string; ts: number }
 /** Server → member, answering a nack: events `from`..`to` are no longer kept and cannot be repaired. */
 export interface Lost { type: "lost"; from: number; to: number }
+/** Server → member: a later say arrived, and is held, while say `id` is missing: send `id` again now (fast retransmit). */
+export interface Waiting { type: "waiting"; id: number }
 
 /** Server → every member (the same bytes for all): something happened in the room. `seq` counts room events from 1. */
 export interface JoinEvent { type: "join"; seq: number; ts: number; name: string }
@@ -115,7 +117,7 @@ export interface LeaveEvent { type: "leave"; seq: number; ts: number; name: stri
 export interface AdminEvent { type: "admin"; seq: number; ts: number; text: string }
 
 export type RoomEvent = JoinEvent | MessageEvent | LeaveEvent | AdminEvent;
-export type Reply = Welcome | Refused | Ack | Tick | Lost | RoomEvent;
+export type Reply = Welcome | Refused | Ack | Tick | Lost | Waiting | RoomEvent;
 export type Message = Request | Reply;
 
 export const LEAVE_REASONS = ["quit", "timeout", "kicked"] as const;
@@ -191,6 +193,7 @@ const SCHEMA: Schema = {
   ack: { id: ID, seq: f(uint(MAX_TS), true), count: f(uint(MAX_ID), true) },
   tick: { seq: SEQ, epoch: EPOCH, ts: TS },
   lost: { from: SEQ, to: SEQ },
+  waiting: { id: ID },
   join: { seq: SEQ, ts: TS, name: NAME },
   message: { seq: SEQ, ts: TS, from: NAME, text: TEXT },
   leave: { seq: SEQ, ts: TS, name: NAME, reason: f(oneOf(LEAVE_REASONS)) },

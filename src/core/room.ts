@@ -153,6 +153,7 @@ export class Room {
     if (msg.id < member.nextId) return { ...NOTHING, replies: [{ type: "ack", id: msg.id }] };
     if (msg.id - member.nextId >= LIMITS.reorderWindow) return NOTHING; // too far ahead: the member will send it again
     member.ahead.set(msg.id, msg);
+    if (msg.id > member.nextId) return { ...NOTHING, replies: [{ type: "waiting", id: member.nextId }] };
     // Relay in the member's order: this say and any held behind it, once the one before them is here.
     const replies: Reply[] = [];
     for (let next = member.ahead.get(member.nextId); next; next = member.ahead.get(member.nextId)) {

@@ -56,13 +56,23 @@ export class Sequencer {
     return this.#drain();
   }
 
-  /** The first run of missing numbers (at most LIMITS.maxRepair long), or undefined when nothing is missing. */
-  gap(): Gap | undefined {
+  /** The runs of missing numbers, in order, each at most LIMITS.maxRepair long, at most `limit` of them. */
+  gaps(limit: number): Gap[] {
     const next = this.#next;
-    if (next === undefined || next > this.#known) return undefined;
-    let to = next;
-    while (to < this.#known && to - next + 1 < LIMITS.maxRepair && !this.#held.has(to + 1) && !this.#own.has(to + 1)) to++;
-    return { from: next, to };
+    const out: Gap[] = [];
+    if (next === undefined) return out;
+    const present = (seq: number) => this.#held.has(seq) || this.#own.has(seq);
+    for (let from = next; from <= this.#known && out.length < limit; ) {
+      if (present(from)) {
+        from++;
+        continue;
+      }
+      let to = from;
+      while (to < this.#known && to - from + 1 < LIMITS.maxRepair && !present(to + 1)) to++;
+      out.push({ from, to });
+      from = to + 1;
+    }
+    return out;
   }
 
   #drain(): RoomEvent[] {
