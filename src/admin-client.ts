@@ -14,6 +14,8 @@ export interface AnnounceOptions {
   log: Log;
 }
 
+const ANNOUNCE_MAX_WAIT_MS = 1000;
+
 /** Resolves to the exit code: 0 once the server has confirmed the broadcast. */
 export async function announce(opts: AnnounceOptions): Promise<number> {
   const { log } = opts;
@@ -62,13 +64,17 @@ export async function announce(opts: AnnounceOptions): Promise<number> {
 
   const deadline = Date.now() + TIMERS.answerTimeoutMs;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // Nothing is measured in a one-shot tool: back off from half the retry interval, doubling, at most 1 s apart,
+  // so that five tries fit in the answer timeout even on a lossy network.
+  let wait: number = TIMERS.retryMs / 2;
   const attempt = () => {
     if (Date.now() >= deadline) {
       const where = formatHostPort(opts.server);
       return settle(fail(log, EXIT.noAnswer, `no answer from ${where} within ${TIMERS.answerTimeoutMs / 1000} s: is \`chat serve\` running there?`));
     }
     udp.send(datagram, server);
-    timer = setTimeout(attempt, TIMERS.retryMs);
+    timer = setTimeout(attempt, Math.min(wait, deadline - Date.now()));
+    wait = Math.min(wait * 2, ANNOUNCE_MAX_WAIT_MS);
   };
   attempt();
   const code = await settled;

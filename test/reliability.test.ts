@@ -194,6 +194,22 @@ describe("backlog", () => {
   }, 20_000);
 });
 
+test("an admin broadcast through a lossy, duplicating network is repeated until confirmed, and shown once", async () => {
+  const server = await startServer();
+  const member = await joinRoom("ann", server.address);
+  // seed 8: the first two announces are dropped and the third duplicated (the relay decides the same way on every run)
+  const relay = await LossyRelay.start({ serverPort: server.port, seed: 8, faults: { loss: 0.5, duplicate: 0.5, reorder: 0 } });
+  relays.push(relay);
+  const admin = startChat(["admin", "through the storm", "--server", relay.address]);
+  expect(await admin.proc.exited).toBe(0);
+  expect(relay.stats.toServer).toMatchObject({ received: 3, dropped: 2, duplicated: 1 });
+  // a later broadcast, long after the duplicate went in: once it is shown, a second copy would have been too
+  const later = startChat(["admin", "after the storm", "--server", server.address]);
+  expect(await later.proc.exited).toBe(0);
+  await member.event({ type: "admin", text: "after the storm" });
+  expect(member.events().filter((e) => e.type === "admin").map((e) => e.text)).toEqual(["through the storm", "after the storm"]);
+}, 15_000);
+
 test("a message the server never confirms is reported, naming it", async () => {
   const server = await startServer();
   const ann = await joinRoom("ann", server.address);

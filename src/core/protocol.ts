@@ -23,7 +23,7 @@ export const DEFAULT_SERVER = `127.0.0.1:${DEFAULT_PORT}`;
 
 /** Timers of every exchange, in milliseconds (docs/PROTOCOL.md §5 explains each). */
 export const TIMERS = {
-  /** A hello or announce without an answer is sent again after this long (then twice as long, and so on). */
+  /** A hello without an answer is sent again after this long; an announce backs off from half of it (admin-client.ts). */
   retryMs: 500,
   /** `chat join` and `chat admin` give up when the server has not answered for this long. */
   answerTimeoutMs: 3000,
