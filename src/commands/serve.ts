@@ -38,6 +38,11 @@ export const serve = defineCommand({
   async run({ args }) {
     const log = logFor(args.verbose);
     await finish(log, async () => {
+      // Listen for the stop signals before anything else: one that came during start-up would otherwise kill
+      // the process outright, without stopping the console subprocess.
+      const stopped = new Promise<void>((resolve) => {
+        for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(s, () => resolve());
+      });
       const token = args["admin-token"] ?? process.env.CHAT_ADMIN_TOKEN;
       const server = await startServer({
         host: args.host,
@@ -55,9 +60,7 @@ export const serve = defineCommand({
       const operator = spawnConsole((line) => consoleLine(server, line, log), log);
       void operator.ended.then(() => log.debug("console input ended; the server goes on"));
 
-      await new Promise<void>((resolve) => {
-        for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(s, () => resolve());
-      });
+      await stopped;
       server.stop();
       await operator.stop();
       log.info("server stopped");
