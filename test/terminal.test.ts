@@ -58,7 +58,7 @@ describe.skipIf(!hasScript)("in a terminal", () => {
   });
 
   test("the server console reads lines typed at a terminal, and Ctrl-C stops the server and its console", async () => {
-    const term = inTerminal(["serve", "--host", "127.0.0.1", "--port", "0"], { NO_COLOR: "1" });
+    const term = inTerminal(["serve", "--host", "127.0.0.1", "--port", "0", "--data", ":memory:"], { NO_COLOR: "1" });
     const line = await term.out.waitFor(/listening on 127\.0\.0\.1:\d+/);
     const address = /127\.0\.0\.1:\d+/.exec(line)![0];
     const pids = await chatPids(term.pid);

@@ -1,6 +1,7 @@
 // Starting chat processes for tests, reading their output line by line with deadlines, and proving none is left behind.
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const root = join(import.meta.dir, "..", "..");
@@ -71,6 +72,10 @@ export interface Chat {
   event(fields: Record<string, unknown>, ms?: number): Promise<Record<string, unknown>>;
 }
 
+/** Whatever a test forgets to point elsewhere (`chat serve` without --data) lands here, never in the real home. */
+const dataHome = join(tmpdir(), "chat-test-data-home");
+mkdirSync(dataHome, { recursive: true });
+
 const running = new Set<Bun.Subprocess>();
 const watched = new Set<number>();
 
@@ -79,7 +84,7 @@ export function startChat(args: string[], opts: { env?: Record<string, string | 
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1", CHAT_SERVER: undefined, CHAT_ADMIN_TOKEN: undefined, ...opts.env },
+    env: { ...process.env, NO_COLOR: "1", CHAT_SERVER: undefined, CHAT_ADMIN_TOKEN: undefined, XDG_DATA_HOME: dataHome, ...opts.env },
   });
   running.add(proc);
   watched.add(proc.pid);
