@@ -103,7 +103,6 @@ export class Room {
   get seq(): number { return this.#seq; }
   get epoch(): string { return this.#store.epoch; }
   members(): IterableIterator<Member> { return this.#bySid.values(); }
-  findByName(name: string): Member | undefined { return this.#byName.get(nameKey(name)); }
 
   /** The member a request speaks for, only when both the session id and the address match. */
   authenticate(sid: string, from: Peer): Member | undefined {
