@@ -6,6 +6,7 @@ import {
   decode,
   encode,
   isRoomEvent,
+  NAME_RULE,
   ProtocolError,
   TIMERS,
   type Message,
@@ -25,7 +26,7 @@ type Start = Extract<ToReceiver, { kind: "start" }>;
 
 const REFUSALS: Record<RefusalReason, (name: string) => string> = {
   name_taken: (name) => `the name "${name}" is taken: choose another`,
-  bad_name: (name) => `the server refused the name "${name}": use letters, digits, "_", "." or "-" (at most 16)`,
+  bad_name: (name) => `the server refused the name "${name}": use ${NAME_RULE}`,
   unknown_session: () => "the server no longer knows this session",
   bad_token: () => "refused: wrong admin token",
   too_long: () => "message not sent: too long",
