@@ -66,7 +66,9 @@ describe.skipIf(!hasScript)("in a terminal", () => {
     term.write("typed at the console\r");
     await member.event({ type: "admin", text: "typed at the console" });
     term.write("\x03");
-    expect(await term.proc.exited).toBe(0);
+    const code = await term.proc.exited;
+    // On failure, say what the terminal showed: the exit code alone does not tell which process ended how.
+    expect({ code, screen: code === 0 ? "" : term.out.text() }).toEqual({ code: 0, screen: "" });
     await waitGone(pids);
   });
 });
