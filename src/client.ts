@@ -14,6 +14,8 @@ export interface JoinOptions {
   server: HostPort;
   json: boolean;
   color: boolean;
+  /** The room's passphrase; it goes to the receiver over IPC, never on a command line. */
+  passphrase?: string;
   log: Log;
 }
 
@@ -50,6 +52,7 @@ export async function join(opts: JoinOptions): Promise<number> {
     server: opts.server,
     json: opts.json,
     color: opts.color,
+    ...(opts.passphrase ? { passphrase: opts.passphrase } : {}),
   });
 
   let joined = false;

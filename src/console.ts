@@ -1,6 +1,7 @@
 // The server's admin console: a subprocess reads the operator's lines from the server's stdin; the server acts on them.
 
 import { createInterface } from "node:readline";
+import { parseDuration } from "./core/duration.ts";
 import { isFromConsole, type FromConsole } from "./ipc.ts";
 import type { Log } from "./log.ts";
 import { selfCommand } from "./self.ts";
@@ -63,6 +64,8 @@ export function spawnConsole(onLine: (text: string) => void, log: Log): ConsoleH
 const HELP = [
   ["TEXT", "broadcast TEXT to every member as [admin]"],
   ["/who", "list the members"],
+  ["/kick NAME", "remove a member (the others see it kicked)"],
+  ["/ban NAME [FOR]", "remove a member and refuse its address FOR 30s, 10m, 2h, 1d (default: while the server runs)"],
   ["/help", "this list"],
   ["//TEXT", "broadcast a line that starts with /"],
 ] as const;
@@ -71,15 +74,35 @@ const HELP = [
 export function consoleLine(server: RunningServer, raw: string, log: Log): void {
   const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
   if (line.trim() === "") return;
-  if (line.startsWith("/") && !line.startsWith("//")) {
-    const [name] = line.split(/\s+/, 1);
-    if (name === "/who") {
-      const names = [...server.room.members()].map((m) => m.name);
-      return log.info(names.length === 0 ? "nobody is in the room" : `${names.length} in the room: ${names.join(", ")}`);
-    }
-    if (name === "/help") return log.info(HELP.map(([c, what]) => `${c.padEnd(7)} ${what}`).join("\n"));
-    return log.warn(`unknown console command ${name}: nothing was sent (type /help)`);
-  }
+  if (line.startsWith("/") && !line.startsWith("//")) return command(server, line.trim().split(/\s+/), log);
   const result = server.announce(line.startsWith("//") ? line.slice(1) : line);
   if ("problem" in result) log.error(result.problem);
+}
+
+function command(server: RunningServer, [name, ...rest]: string[], log: Log): void {
+  switch (name) {
+    case "/who": {
+      const names = server.room.names();
+      return log.info(names.length === 0 ? "nobody is in the room" : `${names.length} in the room: ${names.join(", ")}`);
+    }
+    case "/kick":
+    case "/ban": {
+      const [who, duration, ...extra] = rest;
+      if (who === undefined || extra.length > 0 || (name === "/kick" && duration !== undefined)) {
+        return log.warn(`usage: ${name === "/kick" ? "/kick NAME" : "/ban NAME [30s|10m|2h|1d]"}`);
+      }
+      let banFor: number | undefined;
+      if (name === "/ban") {
+        const d = duration === undefined ? { seconds: Infinity } : parseDuration(duration);
+        if ("problem" in d) return log.warn(d.problem);
+        banFor = d.seconds * 1000;
+      }
+      if (!server.kick(who, banFor)) log.warn(`nobody named "${who}" is in the room`);
+      return;
+    }
+    case "/help":
+      return log.info(HELP.map(([c, what]) => `${c.padEnd(16)} ${what}`).join("\n"));
+    default:
+      return log.warn(`unknown console command ${name}: nothing was sent (type /help)`);
+  }
 }

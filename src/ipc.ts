@@ -4,7 +4,7 @@ import type { HostPort } from "./core/address.ts";
 
 /** What `chat join` tells its receiver subprocess. */
 export type ToReceiver =
-  | { kind: "start"; name: string; nonce: string; server: HostPort; json: boolean; color: boolean }
+  | { kind: "start"; name: string; nonce: string; server: HostPort; json: boolean; color: boolean; passphrase?: string }
   | { kind: "say"; text: string }
   | { kind: "leave" };
 
@@ -22,7 +22,7 @@ export function isToReceiver(v: unknown): v is ToReceiver {
     case "start": {
       const server = v.server;
       return typeof v.name === "string" && typeof v.nonce === "string" && typeof v.json === "boolean" &&
-        typeof v.color === "boolean" &&
+        typeof v.color === "boolean" && (v.passphrase === undefined || typeof v.passphrase === "string") &&
         isRecord(server) && typeof server.host === "string" && typeof server.port === "number";
     }
     case "say":

@@ -1,14 +1,18 @@
 // The receiver subprocess of `chat join`: owns the member's UDP socket, logs in, prints the room to stdout and sends what the parent hands it.
 
 import { formatHostPort } from "./core/address.ts";
+import { Envelope, isSealed } from "./core/envelope.ts";
 import { Outbox } from "./core/outbox.ts";
 import {
   decode,
   encode,
   isRoomEvent,
+  KNOCK_BYTES,
   NAME_RULE,
+  padded,
   ProtocolError,
   TIMERS,
+  type Challenge,
   type Message,
   type RefusalReason,
   type RoomEvent,
@@ -29,8 +33,20 @@ const REFUSALS: Record<RefusalReason, (name: string) => string> = {
   bad_name: (name) => `the server refused the name "${name}": use ${NAME_RULE}`,
   unknown_session: () => "the server no longer knows this session",
   bad_token: () => "refused: wrong admin token",
+  stale: () => "refused: stale request",
+  replayed: () => "refused: repeated request",
+  no_such_member: () => "refused: no such member",
   too_long: () => "message not sent: too long",
+  rate_limited: () => "message not sent: you are sending faster than the room allows; wait a moment",
+  room_full: () => "the room is full: try again later",
+  too_many_logins: () => "too many logins from this address lately: wait a minute and try again",
+  banned: () => "you are banned from this room",
+  kicked: () => "you were removed from the room by the administrator",
+  passphrase_required: () => "this room has a passphrase: join with --passphrase or CHAT_PASSPHRASE",
+  bad_passphrase: () => "wrong passphrase: the server could not read what this member sent",
 };
+/** Refusals that end the membership whatever state it is in. */
+const FINAL: ReadonlySet<RefusalReason> = new Set(["kicked", "banned"]);
 
 /** Runs until the member has left; resolves to the process's exit code. */
 export async function runReceiver(log: Log): Promise<number> {
@@ -99,6 +115,11 @@ class Membership {
   #lastHeard = 0;
   #lastSent = 0;
   #lastHello = -Infinity;
+  /** From the server's challenge: proves this member's address in the hello. */
+  #cookie: string | undefined;
+  /** The room's key, once the challenge gave its salt (only with a passphrase). */
+  #envelope: Envelope | undefined;
+  #salt: string | undefined;
   /** When each missing run (by its first number) was last asked for. */
   readonly #asked = new Map<number, number>();
   /** Once set, the bye exchange is under way. */
@@ -149,7 +170,9 @@ class Membership {
   }
 
   #send(msg: Message): void {
-    this.#udp?.send(encode(msg), this.server);
+    const plain = encode(msg);
+    // Only the knock goes in the clear: it asks for the salt the key is made from.
+    this.#udp?.send(this.#envelope && msg.type !== "knock" ? this.#envelope.seal(plain) : plain, this.server);
     this.#lastSent = Date.now();
   }
 
@@ -191,10 +214,33 @@ class Membership {
     }
   }
 
+  /** A knock until the server's challenge gives a cookie (and the salt), then hellos with it. */
   #hello(now: number, every: number): void {
     if (now - this.#lastHello < every) return;
     this.#lastHello = now;
-    this.#send({ type: "hello", name: this.start.name, nonce: this.start.nonce });
+    if (this.#cookie === undefined) return this.#send(padded({ type: "knock" }, KNOCK_BYTES));
+    this.#send({ type: "hello", name: this.start.name, nonce: this.start.nonce, cookie: this.#cookie });
+  }
+
+  #challenged(msg: Challenge): void {
+    if (this.#state !== "joining" && this.#state !== "lost") return;
+    const passphrase = this.start.passphrase;
+    if (msg.salt !== undefined && passphrase === undefined) return this.#fatal(REFUSALS.passphrase_required(this.#name));
+    if (msg.salt === undefined && passphrase !== undefined) {
+      return this.#fatal("this server has no passphrase: nothing sealed was sent (join without --passphrase)");
+    }
+    if (msg.salt !== undefined && msg.salt !== this.#salt) {
+      this.#salt = msg.salt;
+      this.#envelope = Envelope.fromPassphrase(passphrase!, msg.salt);
+    }
+    this.#cookie = msg.cookie;
+    this.#lastHello = -Infinity;
+    this.#pump(Date.now());
+  }
+
+  #fatal(line: string): void {
+    this.log.error(line);
+    this.#end(EXIT.refused);
   }
 
   /** Asks for every missing run of events: at once when it is new, then again each NACK_RETRY_MS until it is filled. */
@@ -228,6 +274,7 @@ class Membership {
     this.log.warn(`lost the server ${formatHostPort(this.start.server)} (${why}); trying to join again as ${this.#name}…`);
     this.#state = "lost";
     this.#lastHello = -Infinity;
+    this.#cookie = undefined; // a restarted server has a new secret (and, with a passphrase, a new salt)
   }
 
   // ---- What the server says ----
@@ -236,12 +283,20 @@ class Membership {
     if (from.port !== this.server.port || from.address !== this.server.address) {
       return this.log.debug(`ignored a datagram from ${from.address}:${from.port}, which is not the server`);
     }
+    const sealed = isSealed(data);
+    const plain = sealed ? this.#envelope?.open(data) : data;
+    if (!plain) return this.log.debug("ignored a datagram that does not open with the room's key");
     let messages: Message[];
     try {
-      messages = decode(data);
+      messages = decode(plain);
     } catch (err) {
       return this.log.debug(`ignored a bad datagram from the server: ${String(err)}`);
     }
+    // With a passphrase, only what comes before the key can come in the clear: the challenge and refusals of the seal.
+    const clearOk = (m: Message) =>
+      m.type === "challenge" || (m.type === "refused" && (m.reason === "bad_passphrase" || m.reason === "passphrase_required"));
+    if (this.start.passphrase !== undefined && !sealed) messages = messages.filter(clearOk);
+    if (messages.length === 0) return;
     this.#lastHeard = Date.now();
     for (const msg of messages) this.#handle(msg);
   }
@@ -254,6 +309,8 @@ class Membership {
       return;
     }
     switch (msg.type) {
+      case "challenge":
+        return this.#challenged(msg);
       case "welcome":
         return this.#welcomed(msg);
       case "ack":
@@ -306,9 +363,17 @@ class Membership {
   }
 
   #refused(reason: RefusalReason, id: number | undefined): void {
-    if (this.#state === "joining" || (this.#state === "lost" && reason === "name_taken")) {
-      this.log.error(REFUSALS[reason](this.start.name));
-      return this.#end(EXIT.refused);
+    if (reason === "bad_passphrase" && this.#state === "lost") {
+      // Our key may be from before the server restarted with a new salt: knock again for the new one.
+      this.#cookie = undefined;
+      this.#salt = undefined;
+      this.#envelope = undefined;
+      return;
+    }
+    if (FINAL.has(reason) || this.#state === "joining") return this.#fatal(REFUSALS[reason](this.start.name));
+    // Coming back after losing the server: a refusal of who we are ends it; a full room or a busy address is retried.
+    if (this.#state === "lost" && (reason === "name_taken" || reason === "bad_name" || reason === "passphrase_required")) {
+      return this.#fatal(REFUSALS[reason](this.start.name));
     }
     if (reason === "unknown_session") return this.#lose(REFUSALS[reason](this.#name));
     if (id !== undefined && this.#outbox.drop(id)) this.log.error(REFUSALS[reason](this.#name));

@@ -1,9 +1,27 @@
-// The room server's shell: socket → decode → room → encode once → send to whom the room says.
+// The room server's shell: socket → flood gate → envelope → decode → room → encode once → send to whom the room says.
 
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { isLoopback } from "./core/address.ts";
-import { decode, encode, isRequest, MAX_TEXT_BYTES, textBytes, TIMERS, type Announce, type Request } from "./core/protocol.ts";
-import { Room, type Broadcast, type Outcome, type Peer } from "./core/room.ts";
+import { randomBytes } from "node:crypto";
+import { AdminGate } from "./core/admin-auth.ts";
+import { Cookies } from "./core/cookie.ts";
+import { Envelope, isSealed, newSalt } from "./core/envelope.ts";
+import { KeyedLimiter } from "./core/limiter.ts";
+import {
+  ABUSE,
+  decode,
+  encode,
+  encodeFrame,
+  isAdminRequest,
+  isRequest,
+  MAX_PAYLOAD_BYTES,
+  MAX_TEXT_BYTES,
+  textBytes,
+  TIMERS,
+  type AdminRequest,
+  type Members,
+  type Reply,
+  type Request,
+} from "./core/protocol.ts";
+import { Room, type Broadcast, type Outcome, type Peer, type Rate } from "./core/room.ts";
 import { MemoryStore, type RoomStore } from "./core/store.ts";
 import type { Log } from "./log.ts";
 import { roomFile, SqliteStore } from "./sqlite-store.ts";
@@ -12,19 +30,28 @@ import { openUdp, type UdpEndpoint } from "./udp.ts";
 export interface ServerOptions {
   host: string;
   port: number;
-  /** The admin secret; without one, only announces from this machine are accepted. */
-  token?: string;
+  /** The admin secret operator requests are signed with; a function is given the bound port (the token file is per port). */
+  token: string | ((port: number) => string);
+  /** With a passphrase, every datagram but the knock and its challenge is sealed (envelope.ts). */
+  passphrase?: string;
   /** Directory of the room database, or ":memory:" to keep nothing. */
   data: string;
   /** Messages replayed to a member who joins. */
   history: number;
   /** A member not heard from for this long is removed ("timeout"). */
   peerTimeoutMs: number;
+  /** Messages per member; undefined: unlimited. */
+  rate: Rate | undefined;
+  maxMembers: number;
   log: Log;
 }
 
 /** How often the server looks for silent members and for an idle room that needs a tick. */
 const HOUSEKEEPING_MS = 250;
+/** How many recent operator requests are remembered (by sender and id), so a retry is answered again but acted on once. */
+const ADMIN_MEMORY = 256;
+/** Refusals of strangers (wrong token, wrong passphrase) are logged at most this often, so a flood cannot flood the log. */
+const WARN_EVERY_MS = 5000;
 
 export interface RunningServer {
   readonly address: string;
@@ -34,63 +61,152 @@ export interface RunningServer {
   readonly dataFile: string | undefined;
   /** An administrator broadcast from the console. Returns a one-line problem, or how many members it reached. */
   announce(text: string): { reached: number } | { problem: string };
+  /** Kicks (or, with `banForMs`, bans) a member from the console; false when nobody has that name. */
+  kick(name: string, banForMs?: number): boolean;
   stop(): void;
 }
 
-/** How many recent announce ids are remembered, so a repeated announce is acknowledged again but shown once. */
-const ANNOUNCE_MEMORY = 256;
-
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { log } = opts;
-  const tokenDigest = opts.token === undefined ? undefined : digest(opts.token);
-  const recentAnnounces = new Map<string, Outcome>();
+  const cookies = new Cookies(randomBytes(32));
+  const salt = opts.passphrase === undefined ? undefined : newSalt();
+  const envelope = opts.passphrase === undefined ? undefined : Envelope.fromPassphrase(opts.passphrase, salt!);
+  const senders = new KeyedLimiter(ABUSE.datagramBurst, 1000 / ABUSE.datagramsPerSecond, ABUSE.trackedAddresses);
+  const recentAdmin = new Map<string, Reply[]>();
+  const warned = new Map<string, { at: number; count: number }>();
   let udp: UdpEndpoint | undefined;
   let room: Room | undefined; // until the store is open, datagrams are dropped (their senders repeat them)
   let lastBroadcastAt = 0;
 
-  const mayAnnounce = (msg: Announce, from: Peer) =>
-    tokenDigest === undefined
-      ? isLoopback(from.address)
-      : msg.token !== undefined && timingSafeEqual(digest(msg.token), tokenDigest);
+  /** Sealed in a room with a passphrase: the bytes that go on the wire. */
+  const wire = (plain: Uint8Array) => (envelope ? envelope.seal(plain) : plain);
 
-  function handle(room: Room, msg: Request, from: Peer, now: number): Outcome {
-    switch (msg.type) {
-      case "hello":
-        return room.hello(msg, from, now);
-      case "say":
-        return room.say(msg, from, now);
-      case "ping":
-        return room.ping(msg, from, now);
-      case "nack":
-        return room.nack(msg, from, now);
-      case "bye":
-        return room.bye(msg, from, now);
-      case "announce": {
-        if (!mayAnnounce(msg, from)) {
-          log.warn(`refused an admin broadcast from ${from.address}:${from.port}: ${tokenDigest ? "wrong token" : "not from this machine, and no admin token is set"}`);
-          return { replies: [{ type: "refused", reason: "bad_token", id: msg.id }], resend: [], broadcasts: [] };
-        }
-        const key = `${from.address}|${from.port}|${msg.id}`;
-        const seen = recentAnnounces.get(key);
-        if (seen) return { ...seen, broadcasts: [] };
-        const outcome = room.announce(msg, now);
-        recentAnnounces.set(key, outcome);
-        if (recentAnnounces.size > ANNOUNCE_MEMORY) recentAnnounces.delete(recentAnnounces.keys().next().value!);
-        return outcome;
-      }
+  /** Logs a refusal of a stranger, summarizing repeats: at most one line per kind every WARN_EVERY_MS. */
+  function warnThrottled(kind: string, from: Peer, now: number): void {
+    const w = warned.get(kind) ?? { at: -Infinity, count: 0 };
+    w.count++;
+    if (now - w.at >= WARN_EVERY_MS) {
+      log.warn(`refused ${w.count === 1 ? "a request" : `${w.count} requests`} (${kind}), the last from ${from.address}:${from.port}`);
+      w.at = now;
+      w.count = 0;
+    }
+    warned.set(kind, w);
+  }
+
+  /**
+   * Answers one datagram. A stranger (not a member, nor a hello with a good cookie) is never sent more bytes than
+   * its datagram held, so the server cannot be used to amplify a flood towards a forged source address.
+   */
+  class Answer {
+    budget: number;
+    constructor(readonly from: Peer, received: number, readonly sealed: boolean, member: boolean) {
+      this.budget = member ? Infinity : received;
+    }
+    /** The sender has proven it receives at its address (a hello with a good cookie). */
+    trust(): void {
+      this.budget = Infinity;
+    }
+    send(plain: Uint8Array): void {
+      const bytes = this.sealed ? wire(plain) : plain;
+      if (bytes.length > this.budget) return log.debug(`not sent to ${this.from.address}:${this.from.port}: larger than what it sent`);
+      this.budget -= bytes.length;
+      udp?.send(bytes, this.from);
+    }
+    reply(msg: Reply): void {
+      this.send(encode(msg));
     }
   }
 
+  function handle(room: Room, msg: Request, answer: Answer, now: number): void {
+    const from = answer.from;
+    switch (msg.type) {
+      case "knock":
+        return answer.reply(salt ? { type: "challenge", cookie: cookies.issue(from, now), salt } : { type: "challenge", cookie: cookies.issue(from, now) });
+      case "hello":
+        if (!cookies.check(msg.cookie, from, now)) return answer.reply({ type: "challenge", cookie: cookies.issue(from, now), ...(salt ? { salt } : {}) });
+        answer.trust();
+        return deliver(room, room.hello(msg, from, now), answer);
+      case "say":
+        return deliver(room, room.say(msg, from, now), answer);
+      case "ping":
+        return deliver(room, room.ping(msg, from, now), answer);
+      case "nack":
+        return deliver(room, room.nack(msg, from, now), answer);
+      case "bye":
+        return deliver(room, room.bye(msg, from, now), answer);
+      default:
+        return operator(room, msg, answer, now);
+    }
+  }
+
+  /** A signed operator request: checked, then carried out once however often it is repeated. */
+  function operator(room: Room, msg: AdminRequest, answer: Answer, now: number): void {
+    const verdict = gate.check(msg, now);
+    if (verdict !== "ok") {
+      warnThrottled(`admin ${verdict.replace("_", " ")}`, answer.from, now);
+      return answer.reply({ type: "refused", reason: verdict, id: msg.id });
+    }
+    const key = `${answer.from.address}|${answer.from.port}|${msg.type}|${msg.id}`;
+    const seen = msg.type === "who" ? undefined : recentAdmin.get(key);
+    if (seen) return seen.forEach((r) => answer.reply(r));
+    let replies: Reply[];
+    switch (msg.type) {
+      case "announce": {
+        const outcome = room.announce(msg, now);
+        deliver(room, { broadcasts: outcome.broadcasts });
+        replies = [...outcome.replies];
+        break;
+      }
+      case "kick":
+      case "ban": {
+        const banFor = msg.type === "kick" ? undefined : msg.seconds === 0 ? Infinity : msg.seconds * 1000;
+        const done = kick(room, msg.name, now, banFor);
+        replies = [done ? { type: "ack", id: msg.id } : { type: "refused", reason: "no_such_member", id: msg.id }];
+        break;
+      }
+      case "who":
+        return answer.reply(whoPage(room, msg.id, msg.from, answer.budget - (answer.sealed ? wire(new Uint8Array()).length : 0)));
+    }
+    recentAdmin.set(key, replies);
+    if (recentAdmin.size > ADMIN_MEMORY) recentAdmin.delete(recentAdmin.keys().next().value!);
+    replies.forEach((r) => answer.reply(r));
+  }
+
+  function kick(room: Room, name: string, now: number, banFor?: number): boolean {
+    const done = room.kick(name, now, banFor);
+    if (!done) return false;
+    // Tell the member itself, so its client stops instead of logging straight back in.
+    udp?.send(wire(encode({ type: "refused", reason: banFor === undefined ? "kicked" : "banned" })), done.kicked.peer);
+    deliver(room, { broadcasts: done.broadcasts });
+    return true;
+  }
+
+  /** One page of member names, as many as fit in `room` bytes. */
+  function whoPage(room: Room, id: number, from: number, bytes: number): Members {
+    const names = room.names();
+    const page: Members = { type: "members", id, names: [], total: names.length, next: 0 };
+    let size = textBytes(encodeFrame({ ...page, next: names.length }));
+    for (let i = from; i < names.length; i++) {
+      size += textBytes(JSON.stringify(names[i])) + 1;
+      if (size > Math.min(bytes, MAX_PAYLOAD_BYTES)) {
+        page.next = i;
+        break;
+      }
+      page.names.push(names[i]!);
+    }
+    return page;
+  }
+
   /** Sends what the room decided: replies and repairs to the requester (if any), then the broadcasts. */
-  function deliver(room: Room, outcome: Pick<Outcome, "broadcasts"> & Partial<Outcome>, from?: Peer): void {
-    if (from) {
-      for (const reply of outcome.replies ?? []) udp?.send(encode(reply), from);
-      for (const datagram of outcome.resend ?? []) udp?.send(datagram, from);
+  function deliver(room: Room, outcome: Pick<Outcome, "broadcasts"> & Partial<Outcome>, answer?: Answer): void {
+    if (answer) {
+      for (const reply of outcome.replies ?? []) answer.reply(reply);
+      for (const datagram of outcome.resend ?? []) answer.send(datagram);
     }
     for (const b of outcome.broadcasts) {
       const targets: Peer[] = [];
       for (const m of room.members()) if (m.sid !== b.except) targets.push(m.peer);
-      udp?.sendToAll(b.datagram, targets);
+      udp?.sendToAll(wire(b.datagram), targets);
       lastBroadcastAt = Date.now();
       report(room, b, targets.length);
     }
@@ -107,8 +223,45 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const now = Date.now();
     deliver(room, { broadcasts: room.sweep(now, opts.peerTimeoutMs) });
     if (room.size > 0 && now - lastBroadcastAt >= TIMERS.heartbeatMs) {
-      udp?.sendToAll(room.tick(now), [...room.members()].map((m) => m.peer));
+      udp?.sendToAll(wire(room.tick(now)), [...room.members()].map((m) => m.peer));
       lastBroadcastAt = now;
+    }
+  }
+
+  function onDatagram(room: Room, data: Uint8Array, from: Peer): void {
+    const now = Date.now();
+    // A sender over its allowance is dropped before any work is spent on it: a flood costs one map lookup a datagram.
+    if (!senders.take(`${from.address}|${from.port}`, now)) return;
+    const member = room.memberAt(from) !== undefined;
+    let plain = data;
+    const sealed = isSealed(data);
+    if (envelope && sealed) {
+      const opened = envelope.open(data);
+      if (!opened) {
+        if (member) return log.debug(`dropped a datagram from ${from.address}:${from.port} that does not open with the room's key`);
+        warnThrottled("wrong passphrase", from, now);
+        return new Answer(from, data.length, false, false).reply({ type: "refused", reason: "bad_passphrase" });
+      }
+      plain = opened;
+    }
+    let messages;
+    try {
+      messages = decode(plain);
+    } catch (err) {
+      return log.debug(`dropped a datagram from ${from.address}:${from.port}: ${String(err)}`);
+    }
+    const answer = new Answer(from, data.length, envelope !== undefined && sealed, member);
+    for (const msg of messages) {
+      if (!isRequest(msg)) {
+        log.debug(`dropped a ${msg.type} from ${from.address}:${from.port}: only the server sends those`);
+        continue;
+      }
+      // With a passphrase only the knock travels in the clear: it asks for the salt that everything else needs.
+      if (envelope && !sealed && msg.type !== "knock") {
+        answer.reply({ type: "refused", reason: "passphrase_required", ...(isAdminRequest(msg) ? { id: msg.id } : {}) });
+        continue;
+      }
+      handle(room, msg, answer, now);
     }
   }
 
@@ -117,31 +270,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     port: opts.port,
     log,
     onDatagram(data, from) {
-      if (!room) return;
-      let messages;
-      try {
-        messages = decode(data);
-      } catch (err) {
-        return log.debug(`dropped a datagram from ${from.address}:${from.port}: ${String(err)}`);
-      }
-      for (const msg of messages) {
-        if (!isRequest(msg)) {
-          log.debug(`dropped a ${msg.type} from ${from.address}:${from.port}: only the server sends those`);
-          continue;
-        }
-        deliver(room, handle(room, msg, from, Date.now()), from);
-      }
+      if (room) onDatagram(room, data, from);
     },
   });
 
   let store: RoomStore;
+  let gate: AdminGate;
   try {
+    gate = new AdminGate(typeof opts.token === "string" ? opts.token : opts.token(udp.port));
     store = opts.data === ":memory:" ? new MemoryStore(randomBytes(8).toString("hex")) : new SqliteStore(roomFile(opts.data, udp.port));
   } catch (err) {
     udp.close();
     throw err;
   }
-  const theRoom = new Room({ store, newSessionId: () => randomBytes(16).toString("hex"), history: opts.history, now: Date.now() });
+  const theRoom = new Room({
+    store,
+    newSessionId: () => randomBytes(16).toString("hex"),
+    history: opts.history,
+    now: Date.now(),
+    rate: opts.rate,
+    maxMembers: opts.maxMembers,
+  });
   room = theRoom;
   if (theRoom.size > 0) log.info(`restored ${theRoom.size} member(s) and ${theRoom.seq} event(s)`);
   const timer = setInterval(() => housekeeping(theRoom), HOUSEKEEPING_MS);
@@ -159,6 +308,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       deliver(theRoom, outcome);
       return { reached: theRoom.size };
     },
+    kick: (name, banForMs) => kick(theRoom, name, Date.now(), banForMs),
     stop() {
       clearInterval(timer);
       udp?.close();
@@ -166,6 +316,3 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
   };
 }
-
-/** Tokens are compared as SHA-256 digests, so the comparison takes the same time whatever their lengths. */
-const digest = (token: string) => createHash("sha256").update(token).digest();

@@ -8,6 +8,7 @@ import {
   MAX_DATAGRAM_BYTES,
   nameKey,
   packFrames,
+  REFUSAL_REASONS,
   ProtocolError,
   type Message,
 } from "../src/core/protocol.ts";
@@ -15,18 +16,29 @@ import {
 const SID = "0123456789abcdef0123456789abcdef";
 const TS = 1_795_000_000_000;
 const EPOCH = "0a1b2c3d4e5f6789";
+const COOKIE = "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0";
+const NONCE = "4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e";
+const MAC = "ab".repeat(32);
+const SIGNED = `"ts":${TS},"nonce":"${NONCE}","mac":"${MAC}"`;
 
 const FIXTURES: Array<[string, Message, string]> = [
-  ["hello", { type: "hello", name: "alice", nonce: "00ff00ff00ff00ff" }, `{"v":1,"type":"hello","name":"alice","nonce":"00ff00ff00ff00ff"}`],
-  ["hello, Chinese name", { type: "hello", name: "小明", nonce: "0123456789abcdef" }, `{"v":1,"type":"hello","name":"小明","nonce":"0123456789abcdef"}`],
+  ["knock", { type: "knock" }, `{"v":1,"type":"knock"}`],
+  ["knock, padded", { type: "knock", pad: "   " }, `{"v":1,"type":"knock","pad":"   "}`],
+  ["hello", { type: "hello", name: "alice", nonce: "00ff00ff00ff00ff", cookie: COOKIE }, `{"v":1,"type":"hello","name":"alice","nonce":"00ff00ff00ff00ff","cookie":"${COOKIE}"}`],
+  ["hello, Chinese name", { type: "hello", name: "小明", nonce: "0123456789abcdef", cookie: COOKIE }, `{"v":1,"type":"hello","name":"小明","nonce":"0123456789abcdef","cookie":"${COOKIE}"}`],
   ["say", { type: "say", sid: SID, id: 7, base: 5, text: "hi" }, `{"v":1,"type":"say","sid":"${SID}","id":7,"base":5,"text":"hi"}`],
   ["say, Chinese and emoji", { type: "say", sid: SID, id: 8, base: 8, text: "你好，世界 🌏" }, `{"v":1,"type":"say","sid":"${SID}","id":8,"base":8,"text":"你好，世界 🌏"}`],
   ["say, quotes and controls escaped", { type: "say", sid: SID, id: 9, base: 1, text: 'a "b"\n\u001b' }, `{"v":1,"type":"say","sid":"${SID}","id":9,"base":1,"text":"a \\"b\\"\\n\\u001b"}`],
   ["ping", { type: "ping", sid: SID }, `{"v":1,"type":"ping","sid":"${SID}"}`],
   ["nack", { type: "nack", sid: SID, from: 12, to: 15 }, `{"v":1,"type":"nack","sid":"${SID}","from":12,"to":15}`],
   ["bye", { type: "bye", sid: SID, id: 10 }, `{"v":1,"type":"bye","sid":"${SID}","id":10}`],
-  ["announce", { type: "announce", id: 4294967295, text: "hello all" }, `{"v":1,"type":"announce","id":4294967295,"text":"hello all"}`],
-  ["announce with token", { type: "announce", id: 1, text: "x", token: "s3cret" }, `{"v":1,"type":"announce","id":1,"text":"x","token":"s3cret"}`],
+  ["announce", { type: "announce", id: 4294967295, text: "hello all", ts: TS, nonce: NONCE, mac: MAC }, `{"v":1,"type":"announce","id":4294967295,"text":"hello all",${SIGNED}}`],
+  ["kick", { type: "kick", id: 2, name: "bob", ts: TS, nonce: NONCE, mac: MAC }, `{"v":1,"type":"kick","id":2,"name":"bob",${SIGNED}}`],
+  ["ban", { type: "ban", id: 3, name: "bob", seconds: 600, ts: TS, nonce: NONCE, mac: MAC }, `{"v":1,"type":"ban","id":3,"name":"bob","seconds":600,${SIGNED}}`],
+  ["who", { type: "who", id: 4, from: 0, ts: TS, nonce: NONCE, mac: MAC, pad: " " }, `{"v":1,"type":"who","id":4,"from":0,${SIGNED},"pad":" "}`],
+  ["challenge", { type: "challenge", cookie: COOKIE }, `{"v":1,"type":"challenge","cookie":"${COOKIE}"}`],
+  ["challenge with salt", { type: "challenge", cookie: COOKIE, salt: NONCE }, `{"v":1,"type":"challenge","cookie":"${COOKIE}","salt":"${NONCE}"}`],
+  ["members", { type: "members", id: 4, names: ["alice", "小明"], total: 3, next: 2 }, `{"v":1,"type":"members","id":4,"names":["alice","小明"],"total":3,"next":2}`],
   [
     "welcome",
     { type: "welcome", sid: SID, name: "alice", members: ["bob", "carol"], count: 2, seq: 30, backlog: 12, epoch: EPOCH, ts: TS },
@@ -87,10 +99,13 @@ const MALFORMED: Array<[string, Uint8Array | string, string]> = [
   ["negative id", `{"v":1,"type":"ack","id":-1}`, 'ack: field "id": expected an integer 0..4294967295'],
   ["fractional id", `{"v":1,"type":"ack","id":1.5}`, 'ack: field "id": expected an integer 0..4294967295'],
   ["id over 32 bits", `{"v":1,"type":"ack","id":4294967296}`, 'ack: field "id": expected an integer 0..4294967295'],
-  ["bad nonce", `{"v":1,"type":"hello","name":"a","nonce":"xyz"}`, 'hello: field "nonce": expected 16..32 lowercase hex digits'],
-  ["name too long in bytes", `{"v":1,"type":"hello","name":"${"a".repeat(65)}","nonce":"0123456789abcdef"}`, 'hello: field "name": 65 bytes (max 64)'],
-  ["unknown leave reason", `{"v":1,"type":"leave","seq":1,"ts":1,"name":"a","reason":"bored"}`, 'leave: field "reason": expected one of quit, timeout, kicked'],
-  ["unknown refusal", `{"v":1,"type":"refused","reason":"nope"}`, 'refused: field "reason": expected one of name_taken, bad_name, unknown_session, bad_token, too_long'],
+  ["bad nonce", `{"v":1,"type":"hello","name":"a","nonce":"xyz","cookie":"${COOKIE}"}`, 'hello: field "nonce": expected 16..32 lowercase hex digits'],
+  ["name too long in bytes", `{"v":1,"type":"hello","name":"${"a".repeat(65)}","nonce":"0123456789abcdef","cookie":"${COOKIE}"}`, 'hello: field "name": 65 bytes (max 64)'],
+  ["hello without a cookie", `{"v":1,"type":"hello","name":"a","nonce":"0123456789abcdef"}`, 'hello: missing field "cookie"'],
+  ["unsigned announce", `{"v":1,"type":"announce","id":1,"text":"x"}`, 'announce: missing field "ts"'],
+  ["announce with a short mac", `{"v":1,"type":"announce","id":1,"text":"x","ts":1,"nonce":"${NONCE}","mac":"abcd"}`, 'announce: field "mac": expected 64 lowercase hex digits'],
+  ["unknown leave reason", `{"v":1,"type":"leave","seq":1,"ts":1,"name":"a","reason":"bored"}`, 'leave: field "reason": expected one of quit, timeout, kicked, banned'],
+  ["unknown refusal", `{"v":1,"type":"refused","reason":"nope"}`, `refused: field "reason": expected one of ${REFUSAL_REASONS.join(", ")}`],
   ["members not names", `{"v":1,"type":"welcome","sid":"${SID}","name":"a","members":[1],"count":1,"seq":0,"backlog":0,"epoch":"${EPOCH}","ts":1}`, 'welcome: field "members": expected an array of names'],
   ["second frame broken", `{"v":1,"type":"ack","id":1}\nnope`, "not JSON"],
 ];
@@ -117,7 +132,7 @@ describe("framing", () => {
   });
   test("encode refuses a message that would not fit in a datagram", () => {
     const text = '"'.repeat(1000); // 1000 bytes of text, 2000 once escaped
-    expect(() => encode({ type: "say", sid: SID, id: 1, base: 1, text })).toThrow(new ProtocolError("datagram too large: 2087 bytes (max 1200)"));
+    expect(() => encode({ type: "say", sid: SID, id: 1, base: 1, text })).toThrow(new ProtocolError("datagram too large: 2087 bytes (max 1171)"));
   });
   test("encode refuses a field that breaks its rule", () => {
     expect(() => encode({ type: "ack", id: -1 })).toThrow(new ProtocolError('ack: field "id": expected an integer 0..4294967295'));

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LossyRelay } from "./helpers/lossy-relay.ts";
-import { descendants, joinRoom, killAll, startChat, startServer, waitUntil, type Chat } from "./helpers/processes.ts";
+import { adminToken, descendants, joinRoom, killAll, startChat, startServer, waitUntil, type Chat } from "./helpers/processes.ts";
 
 const relays: LossyRelay[] = [];
 const dirs: string[] = [];
@@ -203,7 +203,8 @@ test("an admin broadcast through a lossy, duplicating network is repeated until 
   // seed 8: the first two announces are dropped and the third duplicated (the relay decides the same way on every run)
   const relay = await LossyRelay.start({ serverPort: server.port, seed: 8, faults: { loss: 0.5, duplicate: 0.5, reorder: 0 } });
   relays.push(relay);
-  const admin = startChat(["admin", "through the storm", "--server", relay.address]);
+  // the relay listens on another port than the server's, whose token file it therefore does not name
+  const admin = startChat(["admin", "through the storm", "--server", relay.address, "--token", adminToken(server.port)]);
   expect(await admin.proc.exited).toBe(0);
   expect(relay.stats.toServer).toMatchObject({ received: 3, dropped: 2, duplicated: 1 });
   // a later broadcast, long after the duplicate went in: once it is shown, a second copy would have been too

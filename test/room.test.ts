@@ -1,13 +1,14 @@
 // Room rules without sockets: who gets in, who hears what, in which order, and what is refused.
 
 import { beforeEach, describe, expect, test } from "bun:test";
-import { decode, encode, LIMITS, MAX_DATAGRAM_BYTES, type Message } from "../src/core/protocol.ts";
+import { ABUSE, decode, encode, LIMITS, MAX_PAYLOAD_BYTES, type Message } from "../src/core/protocol.ts";
 import { Room, type Outcome, type Peer } from "../src/core/room.ts";
 import { MemoryStore } from "../src/core/store.ts";
 
 const NOW = 1_795_000_000_000;
 const EPOCH = "00112233aabbccdd";
-const peer = (port: number): Peer => ({ address: "127.0.0.1", port });
+/** Each test member on its own address, as on a LAN (logins are limited per address). */
+const peer = (port: number): Peer => ({ address: `10.0.${port >> 8}.${port & 255}`, port });
 const nonce = (n: number) => n.toString(16).padStart(16, "0");
 
 let room: Room;
@@ -15,7 +16,7 @@ let sids: number;
 
 beforeEach(() => {
   sids = 0;
-  room = new Room({ store: new MemoryStore(EPOCH), newSessionId: () => (++sids).toString(16).padStart(32, "0"), history: 20, now: NOW });
+  room = new Room({ store: new MemoryStore(EPOCH), newSessionId: () => (++sids).toString(16).padStart(32, "0"), history: 20, now: NOW, rate: undefined, maxMembers: 1000 });
 });
 
 /** Logs `name` in from port `port` and returns its session id. */
@@ -93,7 +94,7 @@ describe("logging in", () => {
     expect(welcome.count).toBe(200);
     expect(welcome.members.length).toBeGreaterThan(40);
     expect(welcome.members.length).toBeLessThan(200);
-    expect(encode(welcome).length).toBeLessThanOrEqual(MAX_DATAGRAM_BYTES);
+    expect(encode(welcome).length).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
   });
 
   test("a name is free again once its holder has left", () => {
@@ -298,11 +299,80 @@ describe("backlog", () => {
     enter("alice", 1);
     expect(reply(room.hello({ type: "hello", name: "b", nonce: nonce(2) }, peer(2), NOW))).toMatchObject({ backlog: 0 });
     let n = 0;
-    const quiet = new Room({ store: new MemoryStore(EPOCH), newSessionId: () => String(++n).padStart(32, "a"), history: 0, now: NOW });
+    const quiet = new Room({ store: new MemoryStore(EPOCH), newSessionId: () => String(++n).padStart(32, "a"), history: 0, now: NOW, rate: undefined, maxMembers: 1000 });
     const sid = (quiet.hello({ type: "hello", name: "x", nonce: nonce(1) }, peer(1), NOW).replies[0] as { sid: string }).sid;
     quiet.say(say(sid, 1, "hi"), peer(1), NOW);
     const out = quiet.hello({ type: "hello", name: "y", nonce: nonce(2) }, peer(2), NOW);
     expect(reply(out)).toMatchObject({ backlog: 0 });
     expect(out.resend).toEqual([]);
+  });
+});
+
+describe("abuse", () => {
+  const limited = (opts: { rate?: { count: number; windowMs: number }; maxMembers?: number } = {}) => {
+    room = new Room({
+      store: new MemoryStore(EPOCH),
+      newSessionId: () => (++sids).toString(16).padStart(32, "0"),
+      history: 20,
+      now: NOW,
+      rate: opts.rate,
+      maxMembers: opts.maxMembers ?? 1000,
+    });
+    return room;
+  };
+
+  test("past the rate, a message is refused to its sender alone; the member stays and is let through again later", () => {
+    limited({ rate: { count: 5, windowMs: 5000 } });
+    const alice = enter("alice", 1);
+    enter("bob", 2);
+    const replies = [];
+    for (let id = 1; id <= 7; id++) replies.push(...room.say(say(alice, id, `m${id}`), peer(1), NOW).replies);
+    expect(replies.map((r) => r.type)).toEqual(["ack", "ack", "ack", "ack", "ack", "refused", "refused"]);
+    expect(replies[5]).toEqual({ type: "refused", reason: "rate_limited", id: 6 });
+    expect(room.names()).toEqual(["alice", "bob"]);
+    // one second later there is room for one more (5 per 5 s, refilled steadily)
+    expect(room.say(say(alice, 8, "later"), peer(1), NOW + 1000).replies).toEqual([{ type: "ack", id: 8, seq: 8 }]);
+  });
+
+  test("a full room refuses a newcomer, and takes one again once someone has left", () => {
+    limited({ maxMembers: 2 });
+    const alice = enter("alice", 1);
+    enter("bob", 2);
+    expect(reply(room.hello({ type: "hello", name: "carol", nonce: nonce(3) }, peer(3), NOW))).toEqual({ type: "refused", reason: "room_full" });
+    room.bye({ type: "bye", sid: alice, id: 1 }, peer(1), NOW);
+    expect(reply(room.hello({ type: "hello", name: "carol", nonce: nonce(3) }, peer(3), NOW))?.type).toBe("welcome");
+  });
+
+  test("one address may start only so many logins in a burst", () => {
+    limited();
+    const outcomes = [];
+    const nat = (port: number): Peer => ({ address: "192.0.2.1", port });
+    for (let i = 0; i < ABUSE.loginBurst + 2; i++) outcomes.push(reply(room.hello({ type: "hello", name: "taken", nonce: nonce(100 + i) }, nat(100 + i), NOW)));
+    expect(outcomes.filter((r) => r?.type === "welcome")).toHaveLength(1);
+    expect(outcomes.at(-1)).toEqual({ type: "refused", reason: "too_many_logins" });
+    // another address is not affected
+    expect(reply(room.hello({ type: "hello", name: "other", nonce: nonce(1) }, { address: "10.0.0.2", port: 1 }, NOW))?.type).toBe("welcome");
+  });
+
+  test("kick: the others see it, the kicked client cannot log straight back in, but can after a while", () => {
+    limited();
+    enter("alice", 1);
+    enter("bob", 2);
+    const done = room.kick("BOB", NOW)!;
+    expect(done.kicked.name).toBe("bob");
+    expect(done.broadcasts.map((b) => b.event)).toEqual([{ type: "leave", seq: 3, ts: NOW, name: "bob", reason: "kicked" }]);
+    expect(reply(room.hello({ type: "hello", name: "bob", nonce: nonce(2) }, peer(2), NOW + 1000))).toEqual({ type: "refused", reason: "kicked" });
+    expect(reply(room.hello({ type: "hello", name: "bob", nonce: nonce(2) }, peer(2), NOW + ABUSE.kickMemoryMs + 1))?.type).toBe("welcome");
+    expect(room.kick("nobody", NOW)).toBeUndefined();
+  });
+
+  test("ban: the address is refused until the ban ends, under any name", () => {
+    limited();
+    enter("alice", 1);
+    enter("mallory", 2);
+    expect(room.kick("mallory", NOW, 60_000)!.broadcasts[0]!.event).toMatchObject({ name: "mallory", reason: "banned" });
+    const sameAddress = { ...peer(2), port: 9 };
+    expect(reply(room.hello({ type: "hello", name: "other", nonce: nonce(9) }, sameAddress, NOW + 59_000))).toEqual({ type: "refused", reason: "banned" });
+    expect(reply(room.hello({ type: "hello", name: "other", nonce: nonce(9) }, sameAddress, NOW + 60_001))?.type).toBe("welcome");
   });
 });

@@ -1,8 +1,10 @@
 // The server against hand-made datagrams: garbage, forgeries, vanished peers (ICMP), repeats, and the admin secret.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { encode, type Message } from "../src/core/protocol.ts";
-import { joinRoom, killAll, startChat, startServer } from "./helpers/processes.ts";
+import { statSync } from "node:fs";
+import { tokenFile } from "../src/admin-token.ts";
+import { ADMIN_WINDOW_MS, encode, KNOCK_BYTES, padded, type Message } from "../src/core/protocol.ts";
+import { adminToken, joinRoom, killAll, startChat, startServer } from "./helpers/processes.ts";
 import { isType, RawPeer } from "./helpers/raw-peer.ts";
 
 const peers: RawPeer[] = [];
@@ -14,7 +16,7 @@ afterEach(async () => {
 async function rawMember(serverPort: number, name: string) {
   const peer = await RawPeer.open(serverPort);
   peers.push(peer);
-  const welcome = await peer.request({ type: "hello", name, nonce: "0123456789abcdef" }, isType("welcome"));
+  const welcome = await peer.login(name);
   return { peer, sid: welcome.sid, welcome };
 }
 
@@ -91,15 +93,15 @@ describe("repeats", () => {
     const server = await startServer();
     const watcher = await joinRoom("watcher", server.address);
     const alice = await rawMember(server.port, "alice");
-    const again = await alice.peer.request({ type: "hello", name: "alice", nonce: "0123456789abcdef" }, isType("welcome", (w) => w !== alice.welcome));
+    const hello = { type: "hello", name: "alice", nonce: "0123456789abcdef", cookie: alice.peer.cookie } as const;
+    const again = await alice.peer.request(hello, isType("welcome", (w) => w !== alice.welcome));
     expect(again.sid).toBe(alice.sid);
 
+    // the way chat admin retries: the same id, signed anew each time
     const op = await RawPeer.open(server.port);
     peers.push(op);
-    const announce = { type: "announce", id: 77, text: "once" } as const;
-    op.send(announce);
-    op.send(announce);
-    op.send(announce);
+    const token = adminToken(server.port);
+    for (let i = 0; i < 3; i++) op.send(op.signed({ type: "announce", id: 77, text: "once" }, token));
     await op.waitFor((m: Message): m is Message => op.received.filter((r) => r.type === "ack").length === 3);
     watcher.write("marker\n"); // relayed after the announces: when alice has it, she has everything before it
     await alice.peer.waitFor(isType("message", (m) => m.text === "marker"));
@@ -109,31 +111,60 @@ describe("repeats", () => {
 });
 
 describe("the admin secret", () => {
-  test("with CHAT_ADMIN_TOKEN set, only the right token broadcasts", async () => {
-    const server = await startServer([], { env: { CHAT_ADMIN_TOKEN: "s3cret" } });
+  test("without a token, serve writes one to a file only its user can read, and chat admin on this machine uses it", async () => {
+    const server = await startServer();
+    const file = tokenFile(server.port);
+    await server.err.waitFor(`admin token written to ${file}`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     const member = await joinRoom("alice", server.address);
-
-    const none = startChat(["admin", "no token", "--server", server.address]);
-    expect(await none.proc.exited).toBe(2);
-    const wrong = startChat(["admin", "wrong token", "--server", server.address, "--token", "guess"]);
-    expect(await wrong.proc.exited).toBe(2);
-    await wrong.err.closed;
-    expect(wrong.err.lines).toEqual([expect.stringContaining("refused: wrong or missing admin token")]);
-
-    const flag = startChat(["admin", "by flag", "--server", server.address, "--token", "s3cret"]);
-    expect(await flag.proc.exited).toBe(0);
-    const env = startChat(["admin", "by env", "--server", server.address], { env: { CHAT_ADMIN_TOKEN: "s3cret" } });
-    expect(await env.proc.exited).toBe(0);
-
-    await member.event({ type: "admin", text: "by env" });
-    expect(member.events().filter((e) => e.type === "admin").map((e) => e.text)).toEqual(["by flag", "by env"]);
+    const admin = startChat(["admin", "found it", "--server", server.address]);
+    expect(await admin.proc.exited).toBe(0);
+    await member.event({ type: "admin", text: "found it" });
   });
 
-  test("--admin-token on serve works the same", async () => {
-    const server = await startServer(["--admin-token", "t0k"]);
+  test("forged admin datagrams (wrong token, replayed, stale, unsigned) make nobody see anything; the right token works", async () => {
+    const server = await startServer([], { env: { CHAT_ADMIN_TOKEN: "s3cret" } });
     const member = await joinRoom("alice", server.address);
-    const ok = startChat(["admin", "hi", "--server", server.address, "--token", "t0k"]);
-    expect(await ok.proc.exited).toBe(0);
+    const op = await RawPeer.open(server.port);
+    peers.push(op);
+
+    const wrong = await op.request(op.signed({ type: "announce", id: 1, text: "wrong token" }, "guess"), isType("refused"));
+    expect(wrong).toEqual({ type: "refused", reason: "bad_token", id: 1 });
+    const stale = op.signed({ type: "announce", id: 2, text: "stale" }, "s3cret", Date.now() - ADMIN_WINDOW_MS - 5000);
+    expect(await op.request(stale, isType("refused", (r) => r.id === 2))).toEqual({ type: "refused", reason: "stale", id: 2 });
+    const future = op.signed({ type: "announce", id: 3, text: "from the future" }, "s3cret", Date.now() + ADMIN_WINDOW_MS + 5000);
+    expect(await op.request(future, isType("refused", (r) => r.id === 3))).toEqual({ type: "refused", reason: "stale", id: 3 });
+    // a genuine datagram, captured and sent again by someone else: refused
+    const genuine = op.signed({ type: "announce", id: 4, text: "genuine" }, "s3cret");
+    await op.request(genuine, isType("ack", (a) => a.id === 4));
+    const thief = await RawPeer.open(server.port);
+    peers.push(thief);
+    expect(await thief.request(genuine, isType("refused"))).toEqual({ type: "refused", reason: "replayed", id: 4 });
+    // the text altered under a good signature: the mac no longer matches
+    const altered = { ...op.signed({ type: "announce", id: 5, text: "harmless" }, "s3cret"), text: "evil" } as const;
+    expect(await op.request(altered, isType("refused", (r) => r.id === 5))).toEqual({ type: "refused", reason: "bad_token", id: 5 });
+    // no signature at all does not even decode
+    op.sendBytes(`{"v":1,"type":"announce","id":6,"text":"unsigned"}`);
+
+    const tool = startChat(["admin", "by the tool, wrong token", "--server", server.address, "--token", "guess"]);
+    expect(await tool.proc.exited).toBe(2);
+    await tool.err.closed;
+    expect(tool.err.lines).toEqual([expect.stringContaining("refused: wrong admin token")]);
+
+    const right = startChat(["admin", "by the tool", "--server", server.address], { env: { CHAT_ADMIN_TOKEN: "s3cret" } });
+    expect(await right.proc.exited).toBe(0);
+    await member.event({ type: "admin", text: "by the tool" });
+    expect(member.events().filter((e) => e.type === "admin").map((e) => e.text)).toEqual(["genuine", "by the tool"]);
+  });
+
+  test("--admin-token on serve works the same, and the token never crosses the wire", async () => {
+    const server = await startServer(["--admin-token", "t0k-with-a-long-secret"]);
+    const member = await joinRoom("alice", server.address);
+    const op = await RawPeer.open(server.port);
+    peers.push(op);
+    const datagram = encode(op.signed({ type: "announce", id: 9, text: "hi" }, "t0k-with-a-long-secret"));
+    expect(new TextDecoder().decode(datagram)).not.toContain("t0k-with-a-long-secret");
+    op.sendBytes(datagram);
     await member.event({ type: "admin", text: "hi" });
   });
 
@@ -141,10 +172,75 @@ describe("the admin secret", () => {
     const probe = await RawPeer.open(1); // a free port: open a socket, note its port, close it
     const port = probe.port;
     probe.close();
-    const admin = startChat(["admin", "anyone?", "--server", `127.0.0.1:${port}`]);
+    const admin = startChat(["admin", "anyone?", "--server", `127.0.0.1:${port}`, "--token", "x"]);
     expect(await admin.proc.exited).toBe(3);
     await admin.err.closed;
     expect(admin.err.lines).toEqual([`[error] no answer from 127.0.0.1:${port} within 3 s: is \`chat serve\` running there?`]);
+  });
+});
+
+describe("moderation", () => {
+  test("chat admin --kick, --ban and --who", async () => {
+    const server = await startServer();
+    const watcher = await joinRoom("watcher", server.address);
+    const bob = await joinRoom("bob", server.address);
+    const mallory = await rawMember(server.port, "mallory");
+
+    const who = startChat(["admin", "--who", "--server", server.address]);
+    expect(await who.proc.exited).toBe(0);
+    await who.out.closed;
+    expect(who.out.lines).toEqual(["watcher", "bob", "mallory"]);
+
+    const kick = startChat(["admin", "--kick", "bob", "--server", server.address]);
+    expect(await kick.proc.exited).toBe(0);
+    await watcher.event({ type: "leave", name: "bob", reason: "kicked" });
+    expect(await bob.proc.exited).toBe(2); // told, it stops instead of logging back in
+    await bob.err.closed;
+    expect(bob.err.text()).toContain("you were removed from the room by the administrator");
+
+    const ban = startChat(["admin", "--ban", "mallory", "--for", "10m", "--server", server.address]);
+    expect(await ban.proc.exited).toBe(0);
+    await watcher.event({ type: "leave", name: "mallory", reason: "banned" });
+    await mallory.peer.waitFor(isType("refused", (r) => r.reason === "banned"));
+    // the banned address cannot come back, under any name (the test's raw peers all share 127.0.0.1)
+    const again = await RawPeer.open(server.port);
+    peers.push(again);
+    const challenge = await again.request(padded({ type: "knock" }, KNOCK_BYTES), isType("challenge"));
+    const hello = { type: "hello", name: "innocent", nonce: "fedcba9876543210", cookie: challenge.cookie } as const;
+    expect(await again.request(hello, isType("refused"))).toEqual({ type: "refused", reason: "banned" });
+
+    const nobody = startChat(["admin", "--kick", "nobody", "--server", server.address]);
+    expect(await nobody.proc.exited).toBe(2);
+    await nobody.err.closed;
+    expect(nobody.err.lines).toEqual([`[error] refused: nobody named "nobody" is in the room`]);
+  });
+});
+
+describe("no amplification", () => {
+  test("a stranger is never sent more bytes than it sent", async () => {
+    const server = await startServer();
+    await joinRoom("alice", server.address);
+    const stranger = await RawPeer.open(server.port);
+    peers.push(stranger);
+    let sent = 0;
+    const send = (bytes: Uint8Array) => {
+      sent += bytes.length;
+      stranger.sendBytes(bytes);
+    };
+    // a bare knock is smaller than the challenge it asks for: no answer
+    send(encode({ type: "knock" }));
+    // a padded knock gets its challenge
+    send(encode(padded({ type: "knock" }, KNOCK_BYTES)));
+    await stranger.waitFor(isType("challenge"));
+    // a hello with a made-up cookie gets a fresh challenge, not a welcome and a backlog
+    send(encode({ type: "hello", name: "spoofed", nonce: "0123456789abcdef", cookie: "0".repeat(32) }));
+    // a signed who without padding: its answer is cut to fit
+    send(encode(stranger.signed({ type: "who", id: 1, from: 0 }, adminToken(server.port))));
+    await stranger.waitFor((m: Message): m is Message => m.type === "members");
+    await stranger.waitFor((m: Message): m is Message => stranger.received.filter((r) => r.type === "challenge").length === 2);
+    const got = stranger.received.reduce((n, m) => n + encode(m).length, 0);
+    expect(stranger.received.map((m) => m.type)).toEqual(["challenge", "challenge", "members"]);
+    expect(got).toBeLessThanOrEqual(sent);
   });
 });
 

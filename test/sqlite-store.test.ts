@@ -76,14 +76,14 @@ test("a room restored from the store knows its members, its sequence and the ids
   const { dir, store } = open();
   let n = 0;
   const newSessionId = () => String(++n).padStart(32, "0");
-  const room = new Room({ store, newSessionId, history: 20, now: 0 });
+  const room = new Room({ store, newSessionId, history: 20, now: 0, rate: undefined, maxMembers: 1000 });
   const welcome = room.hello({ type: "hello", name: "ann", nonce: "0".repeat(16) }, { address: "127.0.0.1", port: 5000 }, 0).replies[0];
   if (welcome?.type !== "welcome") throw new Error("not welcomed");
   room.say({ type: "say", sid: welcome.sid, id: 1, base: 1, text: "before the crash" }, { address: "127.0.0.1", port: 5000 }, 0);
   store.close();
   stores.pop();
 
-  const restored = new Room({ store: open(dir).store, newSessionId, history: 20, now: 1000 });
+  const restored = new Room({ store: open(dir).store, newSessionId, history: 20, now: 1000, rate: undefined, maxMembers: 1000 });
   expect([...restored.members()].map((m) => m.name)).toEqual(["ann"]);
   expect(restored.seq).toBe(2);
   // the say repeated after the restart (its ack was lost in the crash) is recognized: acknowledged, not relayed again

@@ -1,25 +1,73 @@
-// `chat admin MESSAGE`: broadcast to every member as the administrator.
+// `chat admin`: the operator's requests to a running server, signed with its admin token.
 
 import { defineCommand } from "citty";
 import { parseHostPort } from "../core/address.ts";
-import { announce } from "../admin-client.ts";
+import { parseDuration } from "../core/duration.ts";
+import { MAX_TEXT_BYTES, textBytes } from "../core/protocol.ts";
+import { runAdmin, type AdminAction } from "../admin-client.ts";
+import { readPrivateToken, tokenFile } from "../admin-token.ts";
 import { finish, logFor, serverAddress, serverArg, verboseArg } from "./_shared.ts";
 
 export const admin = defineCommand({
-  meta: { name: "admin", description: "Broadcast MESSAGE to every member as [admin]; exits 0 once the server confirms" },
+  meta: {
+    name: "admin",
+    description: "Broadcast MESSAGE to every member as [admin], or --kick, --ban or --who; exits 0 once the server has done it",
+  },
   args: {
-    message: { type: "positional", description: "The text to broadcast (quote it; further words are appended)", required: true, valueHint: "message" },
+    message: { type: "positional", description: "The text to broadcast (quote it; further words are appended)", required: false, valueHint: "message" },
+    kick: { type: "string", description: "Remove this member (the others see it kicked)", valueHint: "name" },
+    ban: { type: "string", description: "Remove this member and refuse its address (see --for)", valueHint: "name" },
+    for: { type: "string", description: "How long a --ban lasts: 30s, 10m, 2h, 1d (default: while the server runs)", valueHint: "duration" },
+    who: { type: "boolean", description: "Print the members, one a line", default: false },
     ...serverArg,
-    token: { type: "string", description: "The server's admin token (default: $CHAT_ADMIN_TOKEN)", valueHint: "token" },
+    token: {
+      type: "string",
+      description: "The server's admin token (default: $CHAT_ADMIN_TOKEN, else the token file of a server on this machine)",
+      valueHint: "token",
+    },
+    passphrase: { type: "string", description: "The room's passphrase, if it has one (default: $CHAT_PASSPHRASE)", valueHint: "words" },
     ...verboseArg,
   },
   async run({ args }) {
     const log = logFor(args.verbose);
     await finish(log, async () => {
       const server = parseHostPort(serverAddress(args.server));
-      const token = args.token ?? process.env.CHAT_ADMIN_TOKEN;
-      const text = [args.message, ...args._.slice(1)].join(" ");
-      return announce({ server, text, log, ...(token ? { token } : {}) });
+      const action = actionOf(args);
+      const token = args.token || process.env.CHAT_ADMIN_TOKEN || readPrivateToken(tokenFile(server.port));
+      if (!token) {
+        throw new Error(`no admin token: give --token or CHAT_ADMIN_TOKEN (a server on this machine keeps its own in ${tokenFile(server.port)})`);
+      }
+      const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
+      return runAdmin({ server, action, token, log, ...(passphrase ? { passphrase } : {}) });
     });
   },
 });
+
+interface ActionArgs {
+  message?: string | undefined;
+  _: string[];
+  kick?: string | undefined;
+  ban?: string | undefined;
+  for?: string | undefined;
+  who: boolean;
+}
+
+function actionOf(args: ActionArgs): AdminAction {
+  const text = args.message === undefined ? undefined : [args.message, ...args._.slice(1)].join(" ");
+  const chosen = [text !== undefined, args.kick !== undefined, args.ban !== undefined, args.who].filter(Boolean).length;
+  if (chosen !== 1) throw new Error("say what to do: a MESSAGE, or one of --kick NAME, --ban NAME, --who");
+  if (args.for !== undefined && args.ban === undefined) throw new Error("--for goes with --ban");
+  if (args.kick !== undefined) return { kind: "kick", name: args.kick };
+  if (args.ban !== undefined) {
+    if (args.for === undefined) return { kind: "ban", name: args.ban, seconds: 0 };
+    const d = parseDuration(args.for);
+    if ("problem" in d) throw new Error(d.problem);
+    return { kind: "ban", name: args.ban, seconds: d.seconds };
+  }
+  if (args.who) return { kind: "who" };
+  const message = text!;
+  if (message.trim() === "") throw new Error("the message is empty");
+  const bytes = textBytes(message);
+  if (bytes > MAX_TEXT_BYTES) throw new Error(`the message is ${bytes} bytes (max ${MAX_TEXT_BYTES})`);
+  return { kind: "announce", text: message };
+}

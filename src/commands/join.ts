@@ -13,6 +13,7 @@ export const join = defineCommand({
     name: { type: "positional", description: "Your name in the room: 1-16 letters, digits, _ . -", required: true, valueHint: "name" },
     ...serverArg,
     json: { type: "boolean", description: "Print one JSON object per event on stdout (for bots)", default: false },
+    passphrase: { type: "string", description: "The room's passphrase, if it has one (default: $CHAT_PASSPHRASE)", valueHint: "words" },
     ...verboseArg,
   },
   async run({ args }) {
@@ -25,7 +26,8 @@ export const join = defineCommand({
         return EXIT.error;
       }
       const color = !args.json && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb";
-      return runJoin({ name: checked.name, server, json: args.json, color, log });
+      const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
+      return runJoin({ name: checked.name, server, json: args.json, color, log, ...(passphrase ? { passphrase } : {}) });
     });
   },
 });

@@ -3,7 +3,9 @@
 import { networkInterfaces } from "node:os";
 import { defineCommand } from "citty";
 import { formatHostPort, parsePort } from "../core/address.ts";
-import { DEFAULT_PORT, LIMITS, TIMERS } from "../core/protocol.ts";
+import { ABUSE, DEFAULT_PORT, LIMITS, TIMERS } from "../core/protocol.ts";
+import type { Rate } from "../core/room.ts";
+import { loadOrCreateToken, tokenFile } from "../admin-token.ts";
 import { consoleLine, spawnConsole } from "../console.ts";
 import { EXIT } from "../exit-codes.ts";
 import type { Log } from "../log.ts";
@@ -18,9 +20,21 @@ export const serve = defineCommand({
     port: { type: "string", description: "UDP port to listen on (0: any free port)", default: String(DEFAULT_PORT), valueHint: "port" },
     "admin-token": {
       type: "string",
-      description: "Secret that `chat admin` must present (default: $CHAT_ADMIN_TOKEN; without one, only this machine may broadcast)",
+      description: "Secret that `chat admin` signs with (default: $CHAT_ADMIN_TOKEN, else a random one kept in a file only you can read)",
       valueHint: "token",
     },
+    passphrase: {
+      type: "string",
+      description: "Encrypt every datagram with a key from this passphrase; members need it too (default: $CHAT_PASSPHRASE)",
+      valueHint: "words",
+    },
+    rate: {
+      type: "string",
+      description: "Messages each member may send: COUNT/SECONDS, or off",
+      default: `${ABUSE.rateCount}/${ABUSE.rateWindowMs / 1000}`,
+      valueHint: "n/s",
+    },
+    "max-members": { type: "string", description: "Members the room holds at most", default: String(ABUSE.maxMembers), valueHint: "n" },
     data: {
       type: "string",
       description: `Directory of the room database, kept across restarts; ":memory:" keeps nothing (default: ${defaultDataDir()})`,
@@ -43,19 +57,31 @@ export const serve = defineCommand({
       const stopped = new Promise<void>((resolve) => {
         for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(s, () => resolve());
       });
-      const token = args["admin-token"] ?? process.env.CHAT_ADMIN_TOKEN;
+      const given = args["admin-token"] || process.env.CHAT_ADMIN_TOKEN;
+      const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
+      let tokenNote = "admin token: the one given (--admin-token or CHAT_ADMIN_TOKEN)";
       const server = await startServer({
         host: args.host,
         port: parsePort(args.port),
         data: args.data ?? defaultDataDir(),
         history: parseCount(args.history, "--history"),
         peerTimeoutMs: parseSeconds(args["peer-timeout"], "--peer-timeout", MIN_PEER_TIMEOUT_S) * 1000,
+        rate: parseRate(args.rate),
+        maxMembers: parseCount(args["max-members"], "--max-members", 1),
         log,
-        ...(token ? { token } : {}),
+        token: given ?? ((port) => {
+          const file = tokenFile(port);
+          const { token, created } = loadOrCreateToken(file);
+          tokenNote = `admin token ${created ? "written to" : "kept in"} ${file} (only you can read it; chat admin on this machine finds it)`;
+          return token;
+        }),
+        ...(passphrase ? { passphrase } : {}),
       });
       log.info(`listening on ${formatHostPort({ host: server.address, port: server.port })}`);
       log.info(server.dataFile ? `room database: ${server.dataFile}` : "room kept in memory only: nothing survives a restart");
-      hints(server.address, server.port, token !== undefined, log);
+      log.info(tokenNote);
+      if (passphrase) log.info("passphrase set: every datagram is encrypted; members join with the same --passphrase");
+      hints(server.address, server.port, log);
 
       const operator = spawnConsole((line) => consoleLine(server, line, log), log);
       void operator.ended.then(() => log.debug("console input ended; the server goes on"));
@@ -69,10 +95,22 @@ export const serve = defineCommand({
   },
 });
 
-function parseCount(raw: string, flag: string): number {
+function parseCount(raw: string, flag: string, min = 0): number {
   const n = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= 0 && n <= 100_000)) throw new Error(`invalid ${flag} ${JSON.stringify(raw)}: expected a whole number 0-100000`);
+  if (!(n >= min && n <= 100_000)) throw new Error(`invalid ${flag} ${JSON.stringify(raw)}: expected a whole number ${min}-100000`);
   return n;
+}
+
+/** `--rate COUNT/SECONDS` (seconds may end in "s"), or "off". */
+function parseRate(raw: string): Rate | undefined {
+  if (raw === "off") return undefined;
+  const m = /^(\d{1,6})\/(\d{1,5}(?:\.\d+)?)s?$/.exec(raw);
+  const count = Number(m?.[1]);
+  const seconds = Number(m?.[2]);
+  if (!m || !(count >= 1) || !(seconds > 0 && seconds <= 86_400)) {
+    throw new Error(`invalid --rate ${JSON.stringify(raw)}: expected COUNT/SECONDS such as 5/5, or off`);
+  }
+  return { count, windowMs: seconds * 1000 };
 }
 
 /** Below this a member's heartbeats (every TIMERS.heartbeatMs) could miss the deadline with one lost datagram (ngircd's floor). */
@@ -85,12 +123,11 @@ function parseSeconds(raw: string, flag: string, min: number): number {
 }
 
 /** How others reach this server: for a wildcard bind, this machine's LAN addresses. */
-function hints(address: string, port: number, hasToken: boolean, log: Log): void {
+function hints(address: string, port: number, log: Log): void {
   const wildcard = address === "0.0.0.0" || address === "::";
   const lan = wildcard
     ? Object.values(networkInterfaces()).flat().filter((i) => i && i.family === "IPv4" && !i.internal).map((i) => i!.address)
     : [];
   const where = lan.length > 0 ? lan.map((a) => formatHostPort({ host: a, port })).join(" or ") : formatHostPort({ host: wildcard ? "127.0.0.1" : address, port });
   log.info(`members join with: chat join NAME --server ${where}`);
-  log.info(hasToken ? "admin broadcasts need the admin token" : "admin broadcasts accepted from this machine only (set CHAT_ADMIN_TOKEN to allow others)");
 }

@@ -4,6 +4,10 @@ export const PROTOCOL_VERSION = 1;
 
 /** Largest datagram either side sends or accepts: below every common path MTU, so nothing is fragmented. */
 export const MAX_DATAGRAM_BYTES = 1200;
+/** Bytes a sealed datagram adds to its frames (envelope.ts: marker, IV, tag). */
+export const SEAL_OVERHEAD_BYTES = 1 + 12 + 16;
+/** Largest run of frames in one datagram: what is left once a room with a passphrase has sealed it. */
+export const MAX_PAYLOAD_BYTES = MAX_DATAGRAM_BYTES - SEAL_OVERHEAD_BYTES;
 /** Largest message or announcement text, in bytes of UTF-8. */
 export const MAX_TEXT_BYTES = 1000;
 /** Longest name, in characters (code points). */
@@ -12,8 +16,10 @@ export const MAX_NAME_CHARS = 16;
 export const SESSION_ID_HEX_DIGITS = 32;
 /** Largest request id: ids are unsigned 32-bit integers. */
 export const MAX_ID = 0xffff_ffff;
-/** Longest admin token accepted on the wire, in bytes. */
-export const MAX_TOKEN_BYTES = 256;
+/** A knock is padded to this size, so the server's challenge is never larger than the knock (no amplification). */
+export const KNOCK_BYTES = 256;
+/** Admin requests older (or newer) than this, by the server's clock, are refused as stale. */
+export const ADMIN_WINDOW_MS = 30_000;
 /** Frames inside one datagram are separated by this byte (LF). */
 export const FRAME_SEPARATOR = "\n";
 
@@ -48,6 +54,28 @@ export const TIMERS = {
   peerTimeoutMs: 15_000,
 } as const;
 
+/** Defaults of the flood controls (docs/SECURITY.md explains each). */
+export const ABUSE = {
+  /** Default of `chat serve --rate`: messages per member per window... */
+  rateCount: 5,
+  /** ...of this many milliseconds. */
+  rateWindowMs: 5000,
+  /** Default of `chat serve --max-members`. */
+  maxMembers: 1000,
+  /** New logins one IP address may start in a burst... */
+  loginBurst: 20,
+  /** ...and then one per this many milliseconds (a classroom behind one NAT still gets in). */
+  loginEveryMs: 1000,
+  /** Datagrams one address and port may send in a burst, before any decoding... */
+  datagramBurst: 2000,
+  /** ...and then this many per second; beyond that they are dropped unread. */
+  datagramsPerSecond: 1000,
+  /** Addresses whose counters are kept at once; past this the fullest (idle) ones are forgotten. */
+  trackedAddresses: 65_536,
+  /** A kicked client (by its nonce) cannot log straight back in for this long. */
+  kickMemoryMs: 60_000,
+} as const;
+
 /** Windows and bounds of the reliability machinery. */
 export const LIMITS = {
   /** Messages a member has in flight (sent, not yet acknowledged) at once. */
@@ -68,8 +96,16 @@ export const LIMITS = {
 
 // ---- Messages a member or an operator sends to the server ----
 
-/** Member → server: log in under `name`. `nonce` is random per client run, so a repeated hello gets the same welcome. */
-export interface Hello { type: "hello"; name: string; nonce: string }
+/**
+ * Anyone → server: the first datagram of a login (and of an admin request in a room with a passphrase). Sent in the
+ * clear and padded with `pad` to KNOCK_BYTES, so the challenge it gets back is never the larger of the two.
+ */
+export interface Knock { type: "knock"; pad?: string }
+/**
+ * Member → server: log in under `name`. `nonce` is random per client run, so a repeated hello gets the same welcome.
+ * `cookie` comes from the server's challenge and proves that the hello's address can receive.
+ */
+export interface Hello { type: "hello"; name: string; nonce: string; cookie: string }
 /**
  * Member → server: a line for the room. `id` counts up from 1 per client run (across sessions) and comes back in
  * the ack; `base` is the lowest id the member has neither seen acknowledged nor given up on (ids below it are settled).
@@ -81,10 +117,22 @@ export interface Ping { type: "ping"; sid: string }
 export interface Nack { type: "nack"; sid: string; from: number; to: number }
 /** Member → server: leaving the room. */
 export interface Bye { type: "bye"; sid: string; id: number }
+/**
+ * Every operator request is signed: `mac` is HMAC-SHA256, keyed with the admin token, of the frame with `mac` set
+ * to 64 zeros (admin-auth.ts). `ts` (ms since 1970) and the random `nonce` make a replayed or stale copy useless.
+ */
+interface Signed { ts: number; nonce: string; mac: string }
 /** Operator → server: broadcast `text` to every member as the administrator. */
-export interface Announce { type: "announce"; id: number; text: string; token?: string }
+export interface Announce extends Signed { type: "announce"; id: number; text: string }
+/** Operator → server: remove member `name` (the others see reason "kicked"). */
+export interface Kick extends Signed { type: "kick"; id: number; name: string }
+/** Operator → server: remove member `name` and refuse its IP address for `seconds` (0: while this server runs). */
+export interface Ban extends Signed { type: "ban"; id: number; name: string; seconds: number }
+/** Operator → server: the members, from the `from`th on; padded like a knock, since the answer is larger. */
+export interface Who extends Signed { type: "who"; id: number; from: number; pad?: string }
 
-export type Request = Hello | Say | Ping | Nack | Bye | Announce;
+export type AdminRequest = Announce | Kick | Ban | Who;
+export type Request = Knock | Hello | Say | Ping | Nack | Bye | AdminRequest;
 
 // ---- Messages the server sends ----
 
@@ -96,6 +144,10 @@ export type Request = Hello | Say | Ping | Nack | Bye | Announce;
 export interface Welcome {
   type: "welcome"; sid: string; name: string; members: string[]; count: number; seq: number; backlog: number; epoch: string; ts: number;
 }
+/** Server → knocker (or a hello with an expired cookie): the cookie to log in with; `salt` when the room has a passphrase. */
+export interface Challenge { type: "challenge"; cookie: string; salt?: string }
+/** Server → operator: names of members `from`.. (as many as fit); `next` is where the next page starts, 0 at the end. */
+export interface Members { type: "members"; id: number; names: string[]; total: number; next: number }
 /** Server → sender: the request was not carried out, and why. `id` echoes the request's id where it had one. */
 export interface Refused { type: "refused"; reason: RefusalReason; id?: number }
 /**
@@ -117,18 +169,28 @@ export interface LeaveEvent { type: "leave"; seq: number; ts: number; name: stri
 export interface AdminEvent { type: "admin"; seq: number; ts: number; text: string }
 
 export type RoomEvent = JoinEvent | MessageEvent | LeaveEvent | AdminEvent;
-export type Reply = Welcome | Refused | Ack | Tick | Lost | Waiting | RoomEvent;
+export type Reply = Challenge | Welcome | Members | Refused | Ack | Tick | Lost | Waiting | RoomEvent;
 export type Message = Request | Reply;
 
-export const LEAVE_REASONS = ["quit", "timeout", "kicked"] as const;
+export const LEAVE_REASONS = ["quit", "timeout", "kicked", "banned"] as const;
 export type LeaveReason = (typeof LEAVE_REASONS)[number];
 
 export const REFUSAL_REASONS = [
   "name_taken", // another member has this name (names are compared without regard to case)
   "bad_name", // the name breaks the naming rule
   "unknown_session", // the session id is not (or no longer) in the room, or came from another address
-  "bad_token", // the announce carried no admin token or a wrong one
+  "bad_token", // an admin request whose mac is wrong: the operator does not hold this server's admin token
+  "stale", // an admin request whose ts is more than ADMIN_WINDOW_MS away from the server's clock
+  "replayed", // an admin request whose nonce the server has already seen
+  "no_such_member", // kick or ban of a name nobody in the room has
   "too_long", // the text is over MAX_TEXT_BYTES
+  "rate_limited", // the member sent more messages than `--rate` allows; this one was dropped, the member stays
+  "room_full", // the room has `--max-members` members
+  "too_many_logins", // this IP address started too many logins lately
+  "banned", // this IP address is banned
+  "kicked", // to the member being kicked; and to its client's hello for a while after
+  "passphrase_required", // the room has a passphrase and the datagram was not sealed
+  "bad_passphrase", // a sealed datagram that does not open with the room's key: a wrong passphrase
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
@@ -178,16 +240,25 @@ const TS = f(uint(MAX_TS));
 const NAME = f(string(1, MAX_NAME_BYTES));
 const TEXT = f(string(1, MAX_TEXT_BYTES));
 const EPOCH = f(hex(16, 16));
+const PAD = f(string(0, MAX_DATAGRAM_BYTES), true);
+const NONCE = f(hex(32, 32));
+const MAC = f(hex(64, 64));
 
 type Schema = { [T in Message["type"]]: { [K in Exclude<keyof Extract<Message, { type: T }>, "type">]-?: Field } };
 
 const SCHEMA: Schema = {
-  hello: { name: NAME, nonce: f(hex(16, 32)) },
+  knock: { pad: PAD },
+  hello: { name: NAME, nonce: f(hex(16, 32)), cookie: f(hex(32, 32)) },
   say: { sid: SID, id: ID, base: ID, text: TEXT },
   ping: { sid: SID },
   nack: { sid: SID, from: SEQ, to: SEQ },
   bye: { sid: SID, id: ID },
-  announce: { id: ID, text: TEXT, token: f(string(1, MAX_TOKEN_BYTES), true) },
+  announce: { id: ID, text: TEXT, ts: TS, nonce: NONCE, mac: MAC },
+  kick: { id: ID, name: NAME, ts: TS, nonce: NONCE, mac: MAC },
+  ban: { id: ID, name: NAME, seconds: f(uint(MAX_ID)), ts: TS, nonce: NONCE, mac: MAC },
+  who: { id: ID, from: f(uint(MAX_ID)), ts: TS, nonce: NONCE, mac: MAC, pad: PAD },
+  challenge: { cookie: f(hex(32, 32)), salt: f(hex(32, 32), true) },
+  members: { id: ID, names: f(nameList), total: f(uint(MAX_ID)), next: f(uint(MAX_ID)) },
   welcome: { sid: SID, name: NAME, members: f(nameList), count: f(uint(MAX_ID)), seq: SEQ, backlog: SEQ, epoch: EPOCH, ts: TS },
   refused: { reason: f(oneOf(REFUSAL_REASONS)), id: f(uint(MAX_ID), true) },
   ack: { id: ID, seq: f(uint(MAX_TS), true), count: f(uint(MAX_ID), true) },
@@ -200,11 +271,13 @@ const SCHEMA: Schema = {
   admin: { seq: SEQ, ts: TS, text: TEXT },
 };
 
-const REQUEST_TYPES: ReadonlySet<string> = new Set<Request["type"]>(["hello", "say", "ping", "nack", "bye", "announce"]);
+const REQUEST_TYPES: ReadonlySet<string> = new Set<Request["type"]>(["knock", "hello", "say", "ping", "nack", "bye", "announce", "kick", "ban", "who"]);
+const ADMIN_TYPES: ReadonlySet<string> = new Set<AdminRequest["type"]>(["announce", "kick", "ban", "who"]);
 const EVENT_TYPES: ReadonlySet<string> = new Set<RoomEvent["type"]>(["join", "message", "leave", "admin"]);
 
 export const isRequest = (m: Message): m is Request => REQUEST_TYPES.has(m.type);
 export const isRoomEvent = (m: Message): m is RoomEvent => EVENT_TYPES.has(m.type);
+export const isAdminRequest = (m: Message): m is AdminRequest => ADMIN_TYPES.has(m.type);
 
 // ---- Encode ----
 
@@ -223,18 +296,27 @@ export function encodeFrame(msg: Message): string {
   return out + "}";
 }
 
-/** A whole datagram holding one message. Throws ProtocolError when it would be over MAX_DATAGRAM_BYTES. */
+/** A whole datagram holding one message. Throws ProtocolError when it would be over MAX_PAYLOAD_BYTES. */
 export function encode(msg: Message): Uint8Array {
   return packFrames([encodeFrame(msg)]);
 }
 
-/** A datagram holding several frames, LF-separated (how a sender batches). Throws when over MAX_DATAGRAM_BYTES. */
+/**
+ * A datagram holding several frames, LF-separated (how a sender batches). Throws when over MAX_PAYLOAD_BYTES, so
+ * that the same datagram still fits once sealed.
+ */
 export function packFrames(frames: readonly string[]): Uint8Array {
   const bytes = utf8.encode(frames.join(FRAME_SEPARATOR));
-  if (bytes.length > MAX_DATAGRAM_BYTES) {
-    throw new ProtocolError(`datagram too large: ${bytes.length} bytes (max ${MAX_DATAGRAM_BYTES})`);
+  if (bytes.length > MAX_PAYLOAD_BYTES) {
+    throw new ProtocolError(`datagram too large: ${bytes.length} bytes (max ${MAX_PAYLOAD_BYTES})`);
   }
   return bytes;
+}
+
+/** `msg` with its `pad` field filled so that it encodes to `bytes` bytes (a knock, a who: see KNOCK_BYTES). */
+export function padded<T extends Knock | Who>(msg: T, bytes: number): T {
+  const bare = byteLength(encodeFrame({ ...msg, pad: "" }));
+  return { ...msg, pad: " ".repeat(Math.max(0, bytes - bare)) };
 }
 
 // ---- Decode ----

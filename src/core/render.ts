@@ -18,7 +18,7 @@ export function render(item: Shown, view: View, history = false): string {
 
 // ---- Human lines ----
 
-const LEAVE_SUFFIX = { quit: "", timeout: " (timed out)", kicked: " (kicked)" } as const;
+const LEAVE_SUFFIX = { quit: "", timeout: " (timed out)", kicked: " (kicked)", banned: " (banned)" } as const;
 
 export function humanLine(item: Shown, color: boolean, history = false): string {
   const paint = color ? ansi : plain;

@@ -1,11 +1,13 @@
 // The room's state and rules, with no sockets and no clock: each request goes in with `now` and comes out as what to send to whom.
 
+import { KeyedLimiter, TokenBucket } from "./limiter.ts";
 import {
+  ABUSE,
   checkName,
   encode,
   encodeFrame,
   LIMITS,
-  MAX_DATAGRAM_BYTES,
+  MAX_PAYLOAD_BYTES,
   nameKey,
   ProtocolError,
   textBytes,
@@ -41,7 +43,12 @@ export interface Member {
   nextId: number | undefined;
   /** Says that arrived ahead of `nextId`, held (unacknowledged) until the gap is filled. */
   readonly ahead: Map<number, Say>;
+  /** The member's allowance of messages (`--rate`); undefined when messages are not limited. */
+  readonly allowance: TokenBucket | undefined;
 }
+
+/** `count` messages per `windowMs` for each member. */
+export interface Rate { count: number; windowMs: number }
 
 /** An event for the members, encoded once: the same datagram goes to every one of them. */
 export interface Broadcast {
@@ -69,6 +76,10 @@ export interface RoomOptions {
   history: number;
   /** Members restored from the store count as heard from at this time. */
   now: number;
+  /** Messages per member; undefined: unlimited. */
+  rate: Rate | undefined;
+  /** A hello that would make the room larger than this is refused ("room_full"). */
+  maxMembers: number;
 }
 
 const samePeer = (a: Peer, b: Peer) => a.port === b.port && a.address === b.address;
@@ -79,6 +90,14 @@ export class Room {
   readonly #store: RoomStore;
   readonly #newSessionId: () => string;
   readonly #history: number;
+  readonly #rate: Rate | undefined;
+  readonly #maxMembers: number;
+  /** New logins per IP address. */
+  readonly #logins = new KeyedLimiter(ABUSE.loginBurst, ABUSE.loginEveryMs, ABUSE.trackedAddresses);
+  /** Banned IP addresses, until when (Infinity: while this server runs). */
+  readonly #bans = new Map<string, number>();
+  /** Clients (by nonce) just kicked, until when: their automatic rejoin is refused. */
+  readonly #kicked = new Map<string, number>();
   readonly #bySid = new Map<string, Member>();
   readonly #byName = new Map<string, Member>();
   readonly #byPeer = new Map<string, Member>();
@@ -92,9 +111,12 @@ export class Room {
     this.#store = opts.store;
     this.#newSessionId = opts.newSessionId;
     this.#history = opts.history;
+    this.#rate = opts.rate;
+    this.#maxMembers = opts.maxMembers;
     this.#seq = opts.store.lastSeq;
     for (const m of opts.store.members()) {
-      this.#add({ ...m, peer: { address: m.address, port: m.port }, lastSeen: opts.now, nextId: this.#nextIdOf(m.nonce), ahead: new Map() });
+      const peer = { address: m.address, port: m.port };
+      this.#add({ ...m, peer, lastSeen: opts.now, nextId: this.#nextIdOf(m.nonce), ahead: new Map(), allowance: this.#allowance(opts.now) });
     }
   }
 
@@ -104,24 +126,39 @@ export class Room {
   get epoch(): string { return this.#store.epoch; }
   members(): IterableIterator<Member> { return this.#bySid.values(); }
 
+  /** The member whose datagrams come from `peer`, if any: only members are sent more than they send. */
+  memberAt(peer: Peer): Member | undefined {
+    return this.#byPeer.get(peerKey(peer));
+  }
+
+  /** The names of the members, in the order they joined. */
+  names(): string[] {
+    return [...this.#bySid.values()].map((m) => m.name);
+  }
+
   /** The member a request speaks for, only when both the session id and the address match. */
   authenticate(sid: string, from: Peer): Member | undefined {
     const member = this.#bySid.get(sid);
     return member && samePeer(member.peer, from) ? member : undefined;
   }
 
-  hello(msg: Hello, from: Peer, now: number): Outcome {
+  /** A login. The caller has checked its cookie: the address is real. */
+  hello(msg: Omit<Hello, "cookie">, from: Peer, now: number): Outcome {
     const checked = checkName(msg.name);
     if ("problem" in checked) return refuse("bad_name");
+    if (until(this.#bans, from.address, now)) return refuse("banned");
+    if (until(this.#kicked, msg.nonce, now)) return refuse("kicked");
     const holder = this.#byName.get(nameKey(checked.name));
     if (holder) {
       // The same client asking again (its welcome was lost, or it lost the server and came back): same welcome, no event.
-      if (holder.nonce !== msg.nonce || !samePeer(holder.peer, from)) return refuse("name_taken");
+      if (holder.nonce !== msg.nonce || !samePeer(holder.peer, from)) return this.#logins.take(from.address, now) ? refuse("name_taken") : refuse("too_many_logins");
       holder.lastSeen = now;
       return this.#welcome(holder, now);
     }
+    if (!this.#logins.take(from.address, now)) return refuse("too_many_logins");
     // A new client on an address that still holds a session: the old client is gone, since its port is now someone else's.
     const stale = this.#byPeer.get(peerKey(from));
+    if (!stale && this.size >= this.#maxMembers) return refuse("room_full");
     if (stale) this.#remove(stale, "quit", now);
     const member: Member = {
       sid: this.#newSessionId(),
@@ -132,6 +169,7 @@ export class Room {
       lastSeen: now,
       nextId: this.#nextIdOf(msg.nonce),
       ahead: new Map(),
+      allowance: this.#allowance(now),
     };
     this.#add(member);
     this.#change.joined.push({ sid: member.sid, name: member.name, nonce: member.nonce, ...member.peer, joinedAt: now });
@@ -158,6 +196,11 @@ export class Room {
     for (let next = member.ahead.get(member.nextId); next; next = member.ahead.get(member.nextId)) {
       member.ahead.delete(next.id);
       member.nextId = next.id + 1;
+      // Over the rate, the message is settled as refused: the member stays, and its later messages are not held up.
+      if (member.allowance && !member.allowance.take(now)) {
+        replies.push({ type: "refused", reason: "rate_limited", id: next.id });
+        continue;
+      }
       const b = this.#tryEmit({ type: "message", seq: 0, ts: now, from: member.name, text: next.text }, member.sid);
       replies.push(b ? { type: "ack", id: next.id, seq: b.event.seq } : { type: "refused", reason: "too_long", id: next.id });
     }
@@ -220,9 +263,31 @@ export class Room {
     return this.#save();
   }
 
+  /**
+   * The operator removes `name` ("kicked"), and with `banFor` also refuses its IP address that long (Infinity: while
+   * the server runs). Its client may not log straight back in by itself. Undefined when nobody has that name.
+   */
+  kick(name: string, now: number, banFor?: number): { kicked: Member; broadcasts: Broadcast[] } | undefined {
+    const member = this.#byName.get(nameKey(name));
+    if (!member) return undefined;
+    this.#forgetExpired(now);
+    if (banFor !== undefined) this.#bans.set(member.peer.address, now + banFor);
+    this.#kicked.set(member.nonce, now + ABUSE.kickMemoryMs);
+    this.#remove(member, banFor === undefined ? "kicked" : "banned", now);
+    return { kicked: member, broadcasts: this.#save() };
+  }
+
   /** The heartbeat of an idle room, the same bytes for every member: the last event's number. */
   tick(now: number): Uint8Array {
     return encode({ type: "tick", seq: this.#seq, epoch: this.#store.epoch, ts: now });
+  }
+
+  #allowance(now: number): TokenBucket | undefined {
+    return this.#rate && new TokenBucket(this.#rate.count, this.#rate.windowMs / this.#rate.count, now);
+  }
+
+  #forgetExpired(now: number): void {
+    for (const map of [this.#bans, this.#kicked]) for (const [key, end] of map) if (end <= now) map.delete(key);
   }
 
   #add(member: Member): void {
@@ -272,7 +337,7 @@ export class Room {
     let size = textBytes(encodeFrame(welcome));
     for (const name of others) {
       size += textBytes(JSON.stringify(name)) + 1; // the quoted name and a comma
-      if (size > MAX_DATAGRAM_BYTES) break;
+      if (size > MAX_PAYLOAD_BYTES) break;
       welcome.members.push(name);
     }
     return { replies: [welcome], resend, broadcasts };
@@ -312,6 +377,9 @@ export class Room {
     return broadcasts;
   }
 }
+
+/** True while `key` has an entry in `ends` that has not passed. */
+const until = (ends: ReadonlyMap<string, number>, key: string, now: number) => (ends.get(key) ?? -Infinity) > now;
 
 const refuse = (reason: RefusalReason, id?: number): Outcome => ({
   replies: [id === undefined ? { type: "refused", reason } : { type: "refused", reason, id }],

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readPrivateToken, tokenFile } from "../../src/admin-token.ts";
 
 const root = join(import.meta.dir, "..", "..");
 
@@ -75,6 +76,8 @@ export interface Chat {
 /** Whatever a test forgets to point elsewhere (`chat serve` without --data) lands here, never in the real home. */
 const dataHome = join(tmpdir(), "chat-test-data-home");
 mkdirSync(dataHome, { recursive: true });
+/** Admin token files land here, for the servers and admins the tests start and for the tests themselves (adminToken). */
+process.env.XDG_STATE_HOME = join(tmpdir(), "chat-test-state-home");
 
 const running = new Set<Bun.Subprocess>();
 const watched = new Set<number>();
@@ -84,7 +87,7 @@ export function startChat(args: string[], opts: { env?: Record<string, string | 
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1", CHAT_SERVER: undefined, CHAT_ADMIN_TOKEN: undefined, XDG_DATA_HOME: dataHome, ...opts.env },
+    env: { ...process.env, NO_COLOR: "1", CHAT_SERVER: undefined, CHAT_ADMIN_TOKEN: undefined, CHAT_PASSPHRASE: undefined, XDG_DATA_HOME: dataHome, ...opts.env },
   });
   running.add(proc);
   watched.add(proc.pid);
@@ -109,13 +112,24 @@ export function startChat(args: string[], opts: { env?: Record<string, string | 
   };
 }
 
-/** `chat serve` on 127.0.0.1 and a free port (kept in memory unless `extra` gives --data); resolves once it is listening. */
+/**
+ * `chat serve` on 127.0.0.1 and a free port; resolves once it is listening. Unless `extra` says otherwise, the room is
+ * kept in memory and messages are not rate-limited (tests of delivery send many; the flood tests set --rate).
+ */
 export async function startServer(extra: string[] = [], opts: Parameters<typeof startChat>[1] = {}) {
   const data = extra.includes("--data") ? [] : ["--data", ":memory:"];
-  const server = startChat(["serve", "--host", "127.0.0.1", "--port", "0", ...data, ...extra], opts);
+  const rate = extra.includes("--rate") ? [] : ["--rate", "off"];
+  const server = startChat(["serve", "--host", "127.0.0.1", "--port", "0", ...data, ...rate, ...extra], opts);
   const line = await server.err.waitFor(/listening on 127\.0\.0\.1:\d+/);
   const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(line)![1]);
   return { ...server, port, address: `127.0.0.1:${port}` };
+}
+
+/** The admin token a server the tests started (without --admin-token) keeps in its token file. */
+export function adminToken(port: number): string {
+  const token = readPrivateToken(tokenFile(port));
+  if (!token) throw new Error(`no admin token file for port ${port}`);
+  return token;
 }
 
 /** `chat join NAME --json`, resolved once its welcome is printed. */

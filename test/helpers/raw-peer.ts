@@ -1,6 +1,7 @@
 // A bare UDP socket that speaks the protocol by hand, for poking the server with exactly the datagrams a test wants.
 
-import { decode, encode, type Message, type Request } from "../../src/core/protocol.ts";
+import { sign, type UnsignedAdmin } from "../../src/core/admin-auth.ts";
+import { decode, encode, KNOCK_BYTES, padded, type Message, type Request, type Welcome } from "../../src/core/protocol.ts";
 import { waitUntil } from "./processes.ts";
 
 export class RawPeer {
@@ -52,6 +53,21 @@ export class RawPeer {
     } finally {
       clearInterval(timer);
     }
+  }
+
+  /** Knocks for a cookie, then logs in as `name`; resolves to the welcome. */
+  async login(name: string, nonce = "0123456789abcdef"): Promise<Welcome> {
+    const challenge = await this.request(padded({ type: "knock" }, KNOCK_BYTES), isType("challenge"));
+    this.cookie = challenge.cookie;
+    return this.request({ type: "hello", name, nonce, cookie: challenge.cookie }, isType("welcome"));
+  }
+
+  /** The cookie of the last login. */
+  cookie = "";
+
+  /** An operator request signed with `token` now (each call makes a new nonce). */
+  signed(msg: UnsignedAdmin, token: string, now = Date.now()): Request {
+    return sign(msg, token, now);
   }
 
   waitFor<T extends Message>(match: (m: Message) => m is T, ms = 3000): Promise<T> {
