@@ -50,7 +50,7 @@ describe("bad datagrams", () => {
 });
 
 describe("members cannot be forged", () => {
-  test("another address cannot speak for a member or make it leave, even with its session id", async () => {
+  test("another address cannot speak for a member or make it leave, even with its session id; nor a wrong session id", async () => {
     const server = await startServer();
     const watcher = await joinRoom("watcher", server.address);
     const alice = await rawMember(server.port, "alice");
@@ -61,6 +61,9 @@ describe("members cannot be forged", () => {
     const refused = await mallory.request({ type: "say", sid: alice.sid, id: 1, base: 1, text: "forged" }, isType("refused"));
     expect(refused).toEqual({ type: "refused", reason: "unknown_session", id: 1 });
     await mallory.request({ type: "bye", sid: alice.sid, id: 2 }, isType("ack"));
+    // from alice's own socket, a session id that is not hers
+    const wrongSid = await alice.peer.request({ type: "say", sid: "f".repeat(32), id: 1, base: 1, text: "forged" }, isType("refused"));
+    expect(wrongSid).toEqual({ type: "refused", reason: "unknown_session", id: 1 });
 
     // alice herself is still in, and her words still go through
     await alice.peer.request({ type: "say", sid: alice.sid, id: 1, base: 1, text: "genuine" }, isType("ack"));
@@ -213,6 +216,32 @@ describe("moderation", () => {
     expect(await nobody.proc.exited).toBe(2);
     await nobody.err.closed;
     expect(nobody.err.lines).toEqual([`[error] refused: nobody named "nobody" is in the room`]);
+  });
+});
+
+describe("moderation at the server console", () => {
+  test("/who, /kick and /ban", async () => {
+    const server = await startServer();
+    const watcher = await joinRoom("watcher", server.address);
+    const bob = await joinRoom("bob", server.address);
+    const mallory = await joinRoom("mallory", server.address);
+    server.write("/who\n");
+    await server.err.waitFor("3 in the room: watcher, bob, mallory");
+    server.write("/kick bob\n");
+    await watcher.event({ type: "leave", name: "bob", reason: "kicked" });
+    expect(await bob.proc.exited).toBe(2);
+    server.write("/ban mallory 1h\n");
+    await watcher.event({ type: "leave", name: "mallory", reason: "banned" });
+    expect(await mallory.proc.exited).toBe(2);
+    server.write("/ban nobody\n/ban x 3 weeks\n/kick\n");
+    await server.err.waitFor(`nobody named "nobody" is in the room`);
+    await server.err.waitFor("usage: /ban NAME [30s|10m|2h|1d]");
+    await server.err.waitFor("usage: /kick NAME");
+    // banned: the address (127.0.0.1, which every test member shares) cannot join, under any name
+    const again = startChat(["join", "newcomer", "--server", server.address]);
+    expect(await again.proc.exited).toBe(2);
+    await again.err.closed;
+    expect(again.err.lines).toEqual([expect.stringContaining("you are banned from this room")]);
   });
 });
 

@@ -76,6 +76,9 @@ export class LossyRelay {
   readonly port: number;
   readonly address: string;
   readonly stats: RelayStats = { toServer: emptyStats(), toMember: emptyStats() };
+  /** Every datagram that came through, both ways, when started with `capture` (what a sniffer on the path sees). */
+  readonly captured: Uint8Array[] = [];
+  #capture = false;
 
   #faults: Required<Faults>;
   // One stream per direction, so the member→server pattern does not depend on how much the server says back.
@@ -99,7 +102,7 @@ export class LossyRelay {
     this.#rngToMember = mulberry32(seed ^ 0x9e3779b9);
   }
 
-  static async start(opts: { serverPort: number; seed: number; faults: Faults; serverHost?: string }): Promise<LossyRelay> {
+  static async start(opts: { serverPort: number; seed: number; faults: Faults; serverHost?: string; capture?: boolean }): Promise<LossyRelay> {
     const faults = checkFaults(opts.faults);
     const serverHost = opts.serverHost ?? "127.0.0.1";
     const family = isIP(serverHost);
@@ -140,6 +143,7 @@ export class LossyRelay {
       throw err;
     }
     relay = new LossyRelay(memberSide, upstream, server, opts.seed, faults);
+    relay.#capture = opts.capture ?? false;
     return relay;
   }
 
@@ -160,12 +164,14 @@ export class LossyRelay {
     if (this.#closed) return;
     // Last sender wins, so a member that rebinds (or restarts) keeps getting the server's replies.
     this.#member = from;
+    if (this.#capture) this.captured.push(data.slice());
     this.#relay(data, this.stats.toServer, this.#rngToServer, this.upstream, () => this.server);
   }
 
   #fromServer(data: Uint8Array, from: Endpoint): void {
     if (this.#closed) return;
     if (from.port !== this.server.port || from.address !== this.server.address) return;
+    if (this.#capture) this.captured.push(data.slice());
     // Resolved at send time: a delayed reply goes to wherever the member is by then.
     this.#relay(data, this.stats.toMember, this.#rngToMember, this.memberSide, () => this.#member);
   }

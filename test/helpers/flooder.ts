@@ -1,0 +1,60 @@
+// A separate process that floods a server from one address and port at full speed, until killed (flood.test.ts).
+// Usage: bun test/helpers/flooder.ts PORT garbage|member
+
+import { decode, encode, KNOCK_BYTES, padded, type Message } from "../../src/core/protocol.ts";
+import { mulberry32 } from "./lossy-relay.ts";
+
+const [portArg, mode] = process.argv.slice(2);
+const port = Number(portArg);
+const random = mulberry32(7);
+let sid = "";
+let cookie = "";
+
+const socket = await Bun.udpSocket({
+  hostname: "127.0.0.1",
+  port: 0,
+  binaryType: "uint8array",
+  socket: {
+    data(_s, data) {
+      let messages: Message[] = [];
+      try {
+        messages = decode(data);
+      } catch {
+        return;
+      }
+      for (const m of messages) {
+        if (m.type === "challenge") cookie = m.cookie;
+        if (m.type === "welcome") sid = m.sid;
+      }
+    },
+    error() {},
+  },
+});
+
+function garbage(): Uint8Array {
+  const bytes = new Uint8Array(1 + Math.floor(random() * 1400));
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
+  return bytes;
+}
+
+// As a member: log in first (a real, valid session), then send messages as fast as the socket takes them.
+if (mode === "member") {
+  while (!sid) {
+    socket.send(cookie ? encode({ type: "hello", name: "flooder", nonce: "f100d3f100d3f100", cookie }) : encode(padded({ type: "knock" }, KNOCK_BYTES)), port, "127.0.0.1");
+    await Bun.sleep(50);
+  }
+}
+process.stdout.write("flooding\n");
+
+let id = 1;
+const batch: (Uint8Array | number | string)[] = [];
+for (;;) {
+  batch.length = 0;
+  for (let i = 0; i < 64; i++) {
+    const datagram = mode === "member" ? encode({ type: "say", sid, id, base: id, text: `spam ${id}` }) : garbage();
+    id++;
+    batch.push(datagram, port, "127.0.0.1");
+  }
+  socket.sendMany(batch);
+  await Promise.resolve(); // let the socket's callbacks run; never sleep: this is a flood
+}
