@@ -14,9 +14,11 @@ import {
   isRequest,
   MAX_PAYLOAD_BYTES,
   MAX_TEXT_BYTES,
+  SEAL_OVERHEAD_BYTES,
   textBytes,
   TIMERS,
   type AdminRequest,
+  type Challenge,
   type Members,
   type Reply,
   type Request,
@@ -121,9 +123,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const from = answer.from;
     switch (msg.type) {
       case "knock":
-        return answer.reply(salt ? { type: "challenge", cookie: cookies.issue(from, now), salt } : { type: "challenge", cookie: cookies.issue(from, now) });
+        return answer.reply(challenge(from, now));
       case "hello":
-        if (!cookies.check(msg.cookie, from, now)) return answer.reply({ type: "challenge", cookie: cookies.issue(from, now), ...(salt ? { salt } : {}) });
+        if (!cookies.check(msg.cookie, from, now)) return answer.reply(challenge(from, now));
         answer.trust();
         return deliver(room, room.hello(msg, from, now), answer);
       case "say":
@@ -138,6 +140,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return operator(room, msg, answer, now);
     }
   }
+
+  const challenge = (from: Peer, now: number): Challenge =>
+    salt ? { type: "challenge", cookie: cookies.issue(from, now), salt } : { type: "challenge", cookie: cookies.issue(from, now) };
 
   /** A signed operator request: checked, then carried out once however often it is repeated. */
   function operator(room: Room, msg: AdminRequest, answer: Answer, now: number): void {
@@ -165,7 +170,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         break;
       }
       case "who":
-        return answer.reply(whoPage(room, msg.id, msg.from, answer.budget - (answer.sealed ? wire(new Uint8Array()).length : 0)));
+        return answer.reply(whoPage(room, msg.id, msg.from, answer.budget - (answer.sealed ? SEAL_OVERHEAD_BYTES : 0)));
     }
     recentAdmin.set(key, replies);
     if (recentAdmin.size > ADMIN_MEMORY) recentAdmin.delete(recentAdmin.keys().next().value!);
