@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { sign, type UnsignedAdmin } from "./core/admin-auth.ts";
 import { formatHostPort, type HostPort } from "./core/address.ts";
-import { Envelope, isSealed } from "./core/envelope.ts";
+import { Envelope, isSealed, travelsInClear } from "./core/envelope.ts";
 import {
   decode,
   encode,
@@ -185,8 +185,8 @@ class Link {
 
   received(data: Uint8Array, from: Peer): void {
     if (from.address !== this.server.address || from.port !== this.server.port) return;
-    // With a key, only a challenge or a refusal may come in the clear (both come before the key works).
-    const plain = this.#envelope && isSealed(data) ? this.#envelope.open(data) : data;
+    const sealed = isSealed(data);
+    const plain = this.#envelope && sealed ? this.#envelope.open(data) : data;
     if (!plain) return this.opts.log.debug("ignored a datagram that does not open with the room's key");
     let messages: Message[];
     try {
@@ -195,7 +195,7 @@ class Link {
       return this.opts.log.debug(`ignored a bad datagram from the server: ${String(err)}`);
     }
     for (const msg of messages) {
-      if (this.#envelope && plain === data && msg.type !== "challenge" && msg.type !== "refused") continue;
+      if (this.opts.passphrase !== undefined && !sealed && !travelsInClear(msg)) continue;
       this.#waiting?.(msg);
     }
   }

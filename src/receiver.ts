@@ -1,7 +1,7 @@
 // The receiver subprocess of `chat join`: owns the member's UDP socket, logs in, prints the room to stdout and sends what the parent hands it.
 
 import { formatHostPort } from "./core/address.ts";
-import { Envelope, isSealed } from "./core/envelope.ts";
+import { Envelope, isSealed, travelsInClear } from "./core/envelope.ts";
 import { Outbox } from "./core/outbox.ts";
 import {
   decode,
@@ -172,7 +172,7 @@ class Membership {
   #send(msg: Message): void {
     const plain = encode(msg);
     // Only the knock goes in the clear: it asks for the salt the key is made from.
-    this.#udp?.send(this.#envelope && msg.type !== "knock" ? this.#envelope.seal(plain) : plain, this.server);
+    this.#udp?.send(this.#envelope && !travelsInClear(msg) ? this.#envelope.seal(plain) : plain, this.server);
     this.#lastSent = Date.now();
   }
 
@@ -292,10 +292,7 @@ class Membership {
     } catch (err) {
       return this.log.debug(`ignored a bad datagram from the server: ${String(err)}`);
     }
-    // With a passphrase, only what comes before the key can come in the clear: the challenge and refusals of the seal.
-    const clearOk = (m: Message) =>
-      m.type === "challenge" || (m.type === "refused" && (m.reason === "bad_passphrase" || m.reason === "passphrase_required"));
-    if (this.start.passphrase !== undefined && !sealed) messages = messages.filter(clearOk);
+    if (this.start.passphrase !== undefined && !sealed) messages = messages.filter(travelsInClear);
     if (messages.length === 0) return;
     this.#lastHeard = Date.now();
     for (const msg of messages) this.#handle(msg);

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { AdminGate } from "./core/admin-auth.ts";
 import { Cookies } from "./core/cookie.ts";
-import { Envelope, isSealed, newSalt } from "./core/envelope.ts";
+import { Envelope, isSealed, newSalt, travelsInClear } from "./core/envelope.ts";
 import { KeyedLimiter } from "./core/limiter.ts";
 import {
   ABUSE,
@@ -262,7 +262,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         continue;
       }
       // With a passphrase only the knock travels in the clear: it asks for the salt that everything else needs.
-      if (envelope && !sealed && msg.type !== "knock") {
+      if (envelope && !sealed && !travelsInClear(msg)) {
         answer.reply({ type: "refused", reason: "passphrase_required", ...(isAdminRequest(msg) ? { id: msg.id } : {}) });
         continue;
       }

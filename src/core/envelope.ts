@@ -1,7 +1,7 @@
 // The outer layer of a datagram in a room with a passphrase: AES-256-GCM with a key derived by scrypt from the passphrase and the room's salt.
 
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto";
-import { SEAL_OVERHEAD_BYTES } from "./protocol.ts";
+import { SEAL_OVERHEAD_BYTES, type Message } from "./protocol.ts";
 
 /** First byte of a sealed datagram. A frame starts with "{", so the two can never be mistaken for each other. */
 export const SEALED_MARK = 0xc5;
@@ -14,6 +14,14 @@ const AAD = new TextEncoder().encode("chat/1");
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 
 export const isSealed = (datagram: Uint8Array) => datagram.length > 0 && datagram[0] === SEALED_MARK;
+
+/**
+ * What travels in the clear even in a room with a passphrase: what comes before the key can work (the knock and
+ * its challenge, which carries the salt) and the refusals that say the key is missing or wrong. Everything else
+ * that arrives in the clear there is ignored.
+ */
+export const travelsInClear = (m: Message) =>
+  m.type === "knock" || m.type === "challenge" || (m.type === "refused" && (m.reason === "bad_passphrase" || m.reason === "passphrase_required"));
 
 /** A fresh per-room salt, as it travels in a challenge: 32 hex digits. */
 export const newSalt = () => randomBytes(16).toString("hex");
