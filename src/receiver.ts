@@ -115,6 +115,8 @@ class Membership {
   #lastHeard = 0;
   #lastSent = 0;
   #lastHello = -Infinity;
+  /** Hellos sent with the current cookie: only a welcome to a hello sent once is a round-trip sample (Karn). */
+  #hellosSent = 0;
   /** From the server's challenge: proves this member's address in the hello. */
   #cookie: string | undefined;
   /** The room's key, once the challenge gave its salt (only with a passphrase). */
@@ -220,6 +222,7 @@ class Membership {
     this.#lastHello = now;
     if (this.#cookie === undefined) return this.#send(padded({ type: "knock" }, KNOCK_BYTES));
     this.#send({ type: "hello", name: this.start.name, nonce: this.start.nonce, cookie: this.#cookie });
+    this.#hellosSent++;
   }
 
   #challenged(msg: Challenge): void {
@@ -235,6 +238,7 @@ class Membership {
     }
     this.#cookie = msg.cookie;
     this.#lastHello = -Infinity;
+    this.#hellosSent = 0;
     this.#pump(Date.now());
   }
 
@@ -332,6 +336,8 @@ class Membership {
   }
 
   #welcomed(welcome: Welcome): void {
+    const loggingIn = this.#state === "joining" || this.#state === "lost";
+    if (loggingIn && this.#hellosSent === 1) this.#outbox.measured(Date.now() - this.#lastHello);
     if (this.#state === "joining") {
       this.#state = "in";
       this.#sid = welcome.sid;

@@ -54,6 +54,16 @@ describe("retransmission", () => {
     expect(box.rto).toBe(TIMERS.minRtoMs);
   });
 
+  test("a round trip measured at login sets the first message's timeout", () => {
+    const box = new Outbox();
+    box.measured(40);
+    expect(box.rto).toBe(40 + 4 * 20);
+    box.add("first", 0);
+    expect(box.due(0)[0]!.rto).toBe(120);
+    expect(ids(box.due(119))).toEqual([]);
+    expect(ids(box.due(120))).toEqual([1]);
+  });
+
   test("an ack after a retry gives no sample, nor does one for a message that may have waited behind a retry (Karn)", () => {
     const box = new Outbox();
     box.add("a", 0);

@@ -103,6 +103,14 @@ export class Outbox {
     return item;
   }
 
+  /**
+   * A round trip measured elsewhere: the login (a hello sent once and its welcome), like TCP's SYN. Without it the
+   * first message waits the initial 500 ms before its first retry, which a lossy or flooded path makes likely.
+   */
+  measured(rtt: number): void {
+    this.#sample(rtt);
+  }
+
   /** Settled without an ack (the server refused it). */
   drop(id: number): Outgoing | undefined {
     const item = this.#items.get(id);
