@@ -7,9 +7,10 @@ afterEach(killAll);
 
 /** The one subprocess of a chat process, once it has been started. */
 async function onlyChild(pid: number, what: string): Promise<number> {
+  // Between fork and exec a child still shows its parent's command line: wait for the exec.
   const children = await waitUntil(() => {
     const found = descendants(pid);
-    return found.length > 0 && found;
+    return found.some((p) => p.cmdline.includes(what)) && found;
   }, 5000, `the ${what} subprocess of ${pid}`);
   expect(children).toHaveLength(1);
   expect(children[0]!.cmdline).toContain(what);

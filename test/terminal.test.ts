@@ -19,8 +19,10 @@ const joinInTerminal = (name: string, address: string, env: Record<string, strin
 /** The pids of the chat process running inside `script` and of its subprocess. */
 async function chatPids(scriptPid: number): Promise<number[]> {
   return waitUntil(() => {
+    // A child between fork and exec still shows its parent's command line, so ask for one of each.
     const chat = descendants(scriptPid).filter((p) => / (join|serve) |__receiver|__console/.test(p.cmdline));
-    return chat.length === 2 && chat.map((p) => p.pid);
+    const exec = chat.filter((p) => /__receiver|__console/.test(p.cmdline));
+    return chat.length === 2 && exec.length === 1 && chat.map((p) => p.pid);
   }, 5000, "chat and its subprocess inside the terminal");
 }
 
