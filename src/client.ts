@@ -1,19 +1,24 @@
-// `chat join`: reads what the user types and hands it to the receiver subprocess, which owns the socket and the transcript.
+// `chat join`: reads what the user types and hands it to the receiver subprocess, which owns the socket; in a terminal, it also shows the room.
 
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import type { HostPort } from "./core/address.ts";
-import { MAX_TEXT_BYTES, textBytes, TIMERS } from "./core/protocol.ts";
+import { helpLines, parseLine } from "./core/commands.ts";
+import type { Lang } from "./core/render.ts";
+import { TIMERS } from "./core/protocol.ts";
 import { EXIT } from "./exit-codes.ts";
-import { isFromReceiver, type ToReceiver } from "./ipc.ts";
+import { isFromReceiver, type FromReceiver, type ToReceiver } from "./ipc.ts";
 import type { Log } from "./log.ts";
+import { RoomScreen } from "./room-screen.ts";
 import { selfCommand } from "./self.ts";
 
 export interface JoinOptions {
   name: string;
   server: HostPort;
   json: boolean;
+  /** Whether stdout may carry colour at all (a terminal, NO_COLOR unset). */
   color: boolean;
+  lang: Lang;
   /** The room's passphrase; it goes to the receiver over IPC, never on a command line. */
   passphrase?: string;
   log: Log;
@@ -22,20 +27,24 @@ export interface JoinOptions {
 /** The receiver gets this long to leave politely (messages confirmed or given up on, then bye) before it is killed. */
 const LEAVE_DEADLINE_MS = TIMERS.giveUpMs + TIMERS.byeTimeoutMs + 2000;
 
-const COMMANDS = [
-  ["/quit", "leave the room (also Ctrl-D, or Ctrl-C)"],
-  ["/help", "this list"],
-  ["//text", "send a line that starts with /"],
-] as const;
-
 /** Runs a member until it leaves; resolves to the exit code. */
 export async function join(opts: JoinOptions): Promise<number> {
   const { log } = opts;
+  // A person at a terminal gets the line editor and this process shows the room; anything else (a pipe, a file,
+  // --json) gets plain lines that the receiver writes to stdout itself.
+  const interactive = !opts.json && process.stdin.isTTY === true && process.stdout.isTTY === true && process.env.TERM !== "dumb";
+  const screen = interactive ? new RoomScreen({ name: opts.name, color: opts.color, lang: opts.lang, log }, {
+    submit: (line) => (joined ? handleLine(line) : early.push(line)),
+    interrupt: () => interrupt(),
+    eof: () => (joined ? leave() : (leaveWhenJoined = true)),
+  }) : undefined;
+
   const receiver = Bun.spawn(selfCommand("__receiver"), {
     stdio: ["ignore", "inherit", "inherit"],
     serialization: "json",
     ipc(msg) {
-      if (isFromReceiver(msg)) onJoined();
+      if (isFromReceiver(msg)) fromReceiver(msg);
+      else log.debug("ignored an unknown message from the receiver");
     },
   });
   const tell = (msg: ToReceiver) => {
@@ -50,8 +59,7 @@ export async function join(opts: JoinOptions): Promise<number> {
     name: opts.name,
     nonce: randomBytes(8).toString("hex"),
     server: opts.server,
-    json: opts.json,
-    color: opts.color,
+    output: interactive ? { to: "parent" } : { to: "stdout", json: opts.json, color: opts.color, lang: opts.lang },
     ...(opts.passphrase ? { passphrase: opts.passphrase } : {}),
   });
 
@@ -61,6 +69,27 @@ export async function join(opts: JoinOptions): Promise<number> {
   const early: string[] = [];
   let leaveWhenJoined = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Numbers the says this process shows as pending, to match what the receiver says became of them. */
+  let nextRef = 1;
+
+  function fromReceiver(msg: FromReceiver): void {
+    switch (msg.kind) {
+      case "joined":
+        joined = true;
+        screen?.joined(msg.name);
+        for (const line of early.splice(0)) handleLine(line);
+        if (leaveWhenJoined) leave();
+        return;
+      case "show":
+        return screen?.show(msg.item, msg.history);
+      case "log":
+        return void log[msg.level](msg.text);
+      case "settled":
+        return screen?.settled(msg.ref, msg.problem);
+      case "members":
+        return screen?.members(msg.names);
+    }
+  }
 
   /** Ctrl-C: the first leaves politely; a second one stops waiting for unconfirmed messages. */
   let interrupted = false;
@@ -81,47 +110,56 @@ export async function join(opts: JoinOptions): Promise<number> {
     }, LEAVE_DEADLINE_MS);
   };
 
-  const handleLine = (raw: string) => {
+  const handleLine = (line: string) => {
     if (leaving) return; // lines after /quit are not sent
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    if (line.trim() === "") return;
-    if (line.startsWith("/") && !line.startsWith("//")) return command(line);
-    const text = line.startsWith("//") ? line.slice(1) : line;
-    const bytes = textBytes(text);
-    if (bytes > MAX_TEXT_BYTES) return log.error(`not sent: the message is ${bytes} bytes (max ${MAX_TEXT_BYTES})`);
-    tell({ kind: "say", text });
+    const command = parseLine(line);
+    switch (command.kind) {
+      case "none":
+        return;
+      case "say":
+      case "me":
+      case "msg": {
+        const said = command.kind === "say" ? { text: command.text } : command.kind === "me" ? { text: command.text, me: true } : { text: command.text, to: command.to };
+        const ref = nextRef++;
+        screen?.sending(ref, said);
+        return tell({ kind: "say", ...said, ...(screen ? { ref } : {}) });
+      }
+      case "who":
+        return tell({ kind: "who" });
+      case "help":
+        return screen ? screen.help() : log.info(helpLines().join("\n"));
+      case "timestamp":
+        return screen ? screen.toggleTimestamps() : log.info("/timestamp changes a terminal's lines; JSON lines always carry ts");
+      case "quit":
+        return leave();
+      case "problem":
+        return log.warn(command.problem);
+    }
   };
 
-  const command = (line: string) => {
-    const [name] = line.split(/\s+/, 1);
-    if (name === "/quit") return leave();
-    if (name === "/help") return log.info(COMMANDS.map(([c, what]) => `${c.padEnd(8)} ${what}`).join("\n"));
-    log.warn(`unknown command ${name}: nothing was sent (type /help for the commands, //text to send a line starting with /)`);
-  };
-
-  function onJoined() {
-    joined = true;
-    for (const line of early.splice(0)) handleLine(line);
-    if (leaveWhenJoined) leave();
-  }
-
-  const tty = process.stdin.isTTY === true;
-  // No prompt yet: incoming lines are printed by the receiver and would land after it.
-  const input = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, terminal: tty, prompt: "" });
-  input.on("line", (line) => (joined ? handleLine(line) : early.push(line)));
-  // End of input (Ctrl-D, or the end of a pipe): whatever was read before it is still sent.
-  input.on("close", () => (joined ? leave() : (leaveWhenJoined = true)));
-  input.on("SIGINT", interrupt); // Ctrl-C while readline holds the terminal in raw mode
-  process.on("SIGINT", interrupt);
   const signals = ["SIGTERM", "SIGHUP"] as const;
   for (const s of signals) process.on(s, leave);
-
-  await receiver.exited;
-  leaving = true; // closing the input below must not start a leave
-  clearTimeout(killTimer);
-  for (const s of signals) process.off(s, leave);
-  process.off("SIGINT", interrupt);
-  input.close();
+  process.on("SIGINT", interrupt);
+  let input: ReturnType<typeof createInterface> | undefined;
+  try {
+    if (screen) {
+      screen.start();
+    } else {
+      // Not a terminal (or its output is not one): plain lines, echoed by the terminal if there is one.
+      input = createInterface({ input: process.stdin, terminal: false });
+      input.on("line", (line) => (joined ? handleLine(line) : early.push(line)));
+      // End of input (Ctrl-D, or the end of a pipe): whatever was read before it is still sent.
+      input.on("close", () => (joined ? leave() : (leaveWhenJoined = true)));
+    }
+    await receiver.exited;
+  } finally {
+    leaving = true; // closing the input below must not start a leave
+    clearTimeout(killTimer);
+    for (const s of signals) process.off(s, leave);
+    process.off("SIGINT", interrupt);
+    input?.close();
+    screen?.stop();
+  }
   if (receiver.signalCode !== null) {
     log.error(`the receiver subprocess was killed (${receiver.signalCode}): disconnected from the room`);
     return EXIT.error;

@@ -1,8 +1,9 @@
 // The receiver subprocess of `chat join`: owns the member's UDP socket, logs in, prints the room to stdout and sends what the parent hands it.
 
+import { formatWithOptions } from "node:util";
 import { formatHostPort } from "./core/address.ts";
 import { Envelope, isSealed, travelsInClear } from "./core/envelope.ts";
-import { Outbox } from "./core/outbox.ts";
+import { Outbox, type Outgoing } from "./core/outbox.ts";
 import {
   decode,
   encode,
@@ -13,16 +14,17 @@ import {
   ProtocolError,
   TIMERS,
   type Challenge,
+  type Members,
   type Message,
   type RefusalReason,
   type RoomEvent,
   type Welcome,
 } from "./core/protocol.ts";
-import { render, type Shown, type View } from "./core/render.ts";
+import { membersJson, membersLine, render, type Shown, type View } from "./core/render.ts";
 import type { Peer } from "./core/room.ts";
 import { Sequencer } from "./core/sequencer.ts";
 import { EXIT } from "./exit-codes.ts";
-import { isToReceiver, type FromReceiver, type ToReceiver } from "./ipc.ts";
+import { isToReceiver, type FromReceiver, type LogLevel, type ToReceiver } from "./ipc.ts";
 import type { Log } from "./log.ts";
 import { anyAddressFor, openUdp, resolvePeer, type UdpEndpoint } from "./udp.ts";
 
@@ -35,7 +37,7 @@ const REFUSALS: Record<RefusalReason, (name: string) => string> = {
   bad_token: () => "refused: wrong admin token",
   stale: () => "refused: stale request",
   replayed: () => "refused: repeated request",
-  no_such_member: () => "refused: no such member",
+  no_such_member: () => "nobody in the room has that name",
   too_long: () => "message not sent: too long",
   rate_limited: () => "message not sent: you are sending faster than the room allows; wait a moment",
   room_full: () => "the room is full: try again later",
@@ -45,6 +47,27 @@ const REFUSALS: Record<RefusalReason, (name: string) => string> = {
   passphrase_required: () => "this room has a passphrase: join with --passphrase or CHAT_PASSPHRASE",
   bad_passphrase: () => "wrong passphrase: the server could not read what this member sent",
 };
+/** The line for a say the server refused: which one, and why. */
+function refusedLine(reason: RefusalReason, said: Outgoing, me: string): string {
+  if (reason === "no_such_member" && said.to !== undefined) return `not sent to ${said.to}: nobody in the room has that name`;
+  return `${REFUSALS[reason](me)}: ${JSON.stringify(said.text)}`;
+}
+
+/** The member's own join, leave, message, action or private message: its terminal shows those itself, or not at all. */
+function isOwn(event: Exclude<RoomEvent, { type: "hidden" }>, me: string): boolean {
+  switch (event.type) {
+    case "join":
+    case "leave":
+      return event.name === me;
+    case "message":
+    case "action":
+    case "private":
+      return event.from === me;
+    case "admin":
+      return false;
+  }
+}
+
 /** Refusals that end the membership whatever state it is in. */
 const FINAL: ReadonlySet<RefusalReason> = new Set(["kicked", "banned"]);
 
@@ -52,6 +75,8 @@ const FINAL: ReadonlySet<RefusalReason> = new Set(["kicked", "banned"]);
 export async function runReceiver(log: Log): Promise<number> {
   const start = await nextStart();
   if (!start) return EXIT.ok; // the parent went away before saying anything
+  // In a terminal the parent owns the screen: diagnostics go to it, to be printed above the line being typed.
+  if (start.output.to === "parent") log.setReporters([{ log: (entry) => toParent(entry.type, formatWithOptions({ colors: false }, ...entry.args)) }]);
   let server: Peer;
   try {
     server = await resolvePeer(start.server);
@@ -60,6 +85,16 @@ export async function runReceiver(log: Log): Promise<number> {
     return EXIT.error;
   }
   return new Membership(start, server, log).run();
+}
+
+function toParent(type: string, text: string): void {
+  const level: LogLevel =
+    type === "error" || type === "fatal" || type === "fail" ? "error"
+    : type === "warn" ? "warn"
+    : type === "success" || type === "ready" ? "success"
+    : type === "debug" || type === "trace" || type === "verbose" ? "debug"
+    : "info";
+  process.send?.({ kind: "log", level, text } satisfies FromReceiver);
 }
 
 /** The first message from the parent, which must be "start"; undefined if the parent disconnects first. */
@@ -107,7 +142,10 @@ class Membership {
   /** Events that overtook the welcome. */
   readonly #early: RoomEvent[] = [];
   #udp: UdpEndpoint | undefined;
-  readonly #view: View;
+  /** How this process prints the room itself; undefined when the parent does (a terminal). */
+  readonly #view: View | undefined;
+  /** The /who under way: its id, the names so far, and when it was last asked. */
+  #who: { id: number; names: string[]; from: number; askedAt: number; startedAt: number } | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #finish: (code: number) => void = () => {};
 
@@ -128,7 +166,8 @@ class Membership {
   #bye: { id: number; startedAt: number; lastSent: number } | undefined;
 
   constructor(private readonly start: Start, private readonly server: Peer, private readonly log: Log) {
-    this.#view = { json: start.json, color: start.color };
+    const out = start.output;
+    this.#view = out.to === "stdout" ? { json: out.json, color: out.color, lang: out.lang, self: start.name } : undefined;
     this.#name = start.name;
   }
 
@@ -167,7 +206,8 @@ class Membership {
 
   #fromParent(msg: unknown): void {
     if (!isToReceiver(msg)) return this.log.debug("ignored an unknown message from the parent");
-    if (msg.kind === "say") this.#say(msg.text);
+    if (msg.kind === "say") this.#say(msg);
+    else if (msg.kind === "who") this.#askWho(Date.now());
     else if (msg.kind === "leave") this.#leave();
   }
 
@@ -205,9 +245,11 @@ class Membership {
         if (this.#bye) return this.#sayBye(now);
         for (const item of this.#outbox.due(now)) {
           if (item.tries > 1) this.log.debug(`say ${item.id}: try ${item.tries} (timeout ${Math.round(item.rto)} ms)`);
-          this.#send({ type: "say", sid: this.#sid, id: item.id, base: this.#outbox.base, text: item.text });
+          const kind = item.to !== undefined ? { to: item.to } : item.me ? { me: true } : {};
+          this.#send({ type: "say", sid: this.#sid, id: item.id, base: this.#outbox.base, text: item.text, ...kind });
         }
         this.#repair(now);
+        if (this.#who) this.#askWho(now);
         if (this.#state === "leaving" && this.#outbox.size === 0) return this.#sayBye(now);
         if (now - this.#lastSent >= TIMERS.heartbeatMs) this.#send({ type: "ping", sid: this.#sid });
         return;
@@ -261,18 +303,24 @@ class Membership {
   }
 
   #reportExpired(now: number): void {
-    for (const item of this.#outbox.expire(now)) this.#undelivered(item.text);
+    for (const item of this.#outbox.expire(now)) this.#undelivered(item);
   }
 
-  #undelivered(text: string): void {
-    this.log.error(`not delivered (the server did not confirm it): ${JSON.stringify(text)}`);
+  #undelivered(item: Outgoing): void {
+    this.#settled(item, `not delivered (the server did not confirm it): ${JSON.stringify(item.text)}`);
+  }
+
+  /** Tells the parent what became of a say it is showing as pending; a problem is reported either way. */
+  #settled(item: Outgoing, problem?: string): void {
+    if (problem) this.log.error(problem);
+    if (item.ref !== undefined) process.send?.({ kind: "settled", ref: item.ref, ...(problem ? { problem } : {}) } satisfies FromReceiver);
   }
 
   /** The server is gone or has forgotten us: say so and log in again, as often as it takes. */
   #lose(why: string): void {
     if (this.#state === "leaving") {
       // Leaving anyway: no point waiting for a server that is not there.
-      for (const item of this.#outbox.abandon()) this.#undelivered(item.text);
+      for (const item of this.#outbox.abandon()) this.#undelivered(item);
       return this.#end(EXIT.ok);
     }
     this.log.warn(`lost the server ${formatHostPort(this.start.server)} (${why}); trying to join again as ${this.#name}…`);
@@ -316,9 +364,12 @@ class Membership {
         return this.#welcomed(msg);
       case "ack":
         if (this.#bye && msg.id === this.#bye.id) return this.#end(EXIT.ok);
-        this.#outbox.ack(msg.id, Date.now());
+        const acked = this.#outbox.ack(msg.id, Date.now());
+        if (acked) this.#settled(acked);
         if (msg.seq !== undefined) this.#deliver(this.#stream.own(msg.seq));
         return;
+      case "members":
+        return this.#members(msg);
       case "waiting":
         this.#outbox.hurry(msg.id, Date.now());
         return this.#pump(Date.now());
@@ -346,7 +397,7 @@ class Membership {
       this.#historyEnd = welcome.seq;
       this.#stream.start(welcome.backlog > 0 ? welcome.backlog : welcome.seq + 1, welcome.seq);
       this.#show(welcome);
-      process.send?.({ kind: "joined" } satisfies FromReceiver);
+      process.send?.({ kind: "joined", name: welcome.name } satisfies FromReceiver);
       for (const event of this.#early.splice(0)) this.#deliver(this.#stream.offer(event));
       return;
     }
@@ -379,36 +430,79 @@ class Membership {
       return this.#fatal(REFUSALS[reason](this.start.name));
     }
     if (reason === "unknown_session") return this.#lose(REFUSALS[reason](this.#name));
-    if (id !== undefined && this.#outbox.drop(id)) this.log.error(REFUSALS[reason](this.#name));
+    if (id !== undefined && id === this.#who?.id) {
+      this.#who = undefined;
+      return this.log.error(`could not list the members: ${REFUSALS[reason](this.#name)}`);
+    }
+    const dropped = id === undefined ? undefined : this.#outbox.drop(id);
+    if (dropped) this.#settled(dropped, refusedLine(reason, dropped, this.#name));
   }
 
   /** Hands events to the user: backlog as history, the member's own join, leave and messages left out. */
   #deliver(events: RoomEvent[]): void {
     for (const event of events) {
+      if (event.type === "hidden") continue;
       if (event.seq <= this.#historyEnd) {
-        if (event.type === "message" || event.type === "admin") this.#show(event, true);
+        if (event.type === "message" || event.type === "admin" || event.type === "action") this.#show(event, true);
         continue;
       }
-      const mine = event.type === "message" ? event.from === this.#name : event.type !== "admin" && event.name === this.#name;
-      if (!mine) this.#show(event);
+      if (!isOwn(event, this.#name)) this.#show(event);
     }
   }
 
   #show(item: Shown, history = false): void {
+    if (!this.#view) return void process.send?.({ kind: "show", item, history } satisfies FromReceiver);
     process.stdout.write(render(item, this.#view, history) + "\n");
+  }
+
+  // ---- /who ----
+
+  /** Asks for the members (again, when an answer is overdue); gives up once the server has not answered in time. */
+  #askWho(now: number): void {
+    if (this.#state !== "in" && this.#state !== "leaving") return;
+    if (!this.#who) this.#who = { id: this.#outbox.allocate(), names: [], from: 0, askedAt: -Infinity, startedAt: now };
+    const who = this.#who;
+    if (now - who.startedAt >= TIMERS.answerTimeoutMs) {
+      this.#who = undefined;
+      return this.log.error("could not list the members: the server did not answer");
+    }
+    if (now - who.askedAt < TIMERS.retryMs) return;
+    who.askedAt = now;
+    this.#send({ type: "names", sid: this.#sid, id: who.id, from: who.from });
+  }
+
+  #members(page: Members): void {
+    const who = this.#who;
+    if (!who || page.id !== who.id || page.names.length === 0 && page.next !== 0) return;
+    if (page.names.length > 0 && who.from !== who.names.length) return; // a repeated answer to an earlier page
+    who.names.push(...page.names);
+    if (page.next !== 0 && page.next > who.from) {
+      who.from = page.next;
+      who.askedAt = -Infinity;
+      return this.#askWho(Date.now());
+    }
+    this.#who = undefined;
+    if (!this.#view) return void process.send?.({ kind: "members", names: who.names } satisfies FromReceiver);
+    process.stdout.write((this.#view.json ? membersJson(who.names) : membersLine(who.names, this.#view)) + "\n");
   }
 
   // ---- What the parent asks for ----
 
-  #say(text: string): void {
-    if (this.#state === "joining" || this.#state === "done") return this.log.warn("not in the room: message not sent");
+  #say(said: Extract<ToReceiver, { kind: "say" }>): void {
+    const { kind: _, ...what } = said;
+    const refuse = (problem: string) => {
+      this.log.error(problem);
+      if (said.ref !== undefined) process.send?.({ kind: "settled", ref: said.ref, problem } satisfies FromReceiver);
+    };
+    if (this.#state === "joining" || this.#state === "done") return refuse("not in the room: message not sent");
     try {
-      encode({ type: "say", sid: "0".repeat(32), id: 0, base: 0, text }); // refuse here what could never be sent
+      // Refuse here what could never be sent.
+      encode({ type: "say", sid: "0".repeat(32), id: 0, base: 0, text: what.text, ...(what.to !== undefined ? { to: what.to } : {}) });
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
-      return this.log.error(`message not sent: ${err.message}`);
+      return refuse(`message not sent: ${err.message}`);
     }
-    this.#outbox.add(text, Date.now());
+    this.#outbox.add(what, Date.now());
     this.#pump(Date.now()); // send now, not at the next turn of the loop
   }
 
@@ -420,13 +514,13 @@ class Membership {
     switch (this.#state) {
       case "joining":
       case "lost":
-        for (const item of this.#outbox.abandon()) this.#undelivered(item.text);
+        for (const item of this.#outbox.abandon()) this.#undelivered(item);
         return this.#end(EXIT.ok);
       case "in":
         this.#state = "leaving";
         return this.#pump(Date.now());
       case "leaving":
-        for (const item of this.#outbox.abandon()) this.#undelivered(item.text);
+        for (const item of this.#outbox.abandon()) this.#undelivered(item);
         return this.#sayBye(Date.now());
       case "done":
         return;

@@ -45,6 +45,8 @@ export interface ServerOptions {
   /** Messages per member; undefined: unlimited. */
   rate: Rate | undefined;
   maxMembers: number;
+  /** No line on the console per join, leave and admin broadcast. */
+  quiet?: boolean;
   log: Log;
 }
 
@@ -136,6 +138,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return deliver(room, room.nack(msg, from, now), answer);
       case "bye":
         return deliver(room, room.bye(msg, from, now), answer);
+      case "names": {
+        const names = room.roster(msg, from, now);
+        if (!names) return answer.reply({ type: "refused", reason: "unknown_session", id: msg.id });
+        return answer.reply(namesPage(names, msg.id, msg.from, MAX_PAYLOAD_BYTES));
+      }
       default:
         return operator(room, msg, answer, now);
     }
@@ -170,7 +177,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         break;
       }
       case "who":
-        return answer.reply(whoPage(room, msg.id, msg.from, answer.budget - (answer.sealed ? SEAL_OVERHEAD_BYTES : 0)));
+        return answer.reply(namesPage(room.names(), msg.id, msg.from, answer.budget - (answer.sealed ? SEAL_OVERHEAD_BYTES : 0)));
     }
     recentAdmin.set(key, replies);
     if (recentAdmin.size > ADMIN_MEMORY) recentAdmin.delete(recentAdmin.keys().next().value!);
@@ -186,9 +193,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     return true;
   }
 
-  /** One page of member names, as many as fit in `room` bytes. */
-  function whoPage(room: Room, id: number, from: number, bytes: number): Members {
-    const names = room.names();
+  /** One page of member names, from the `from`th on, as many as fit in `bytes`. */
+  function namesPage(names: readonly string[], id: number, from: number, bytes: number): Members {
     const page: Members = { type: "members", id, names: [], total: names.length, next: 0 };
     let size = textBytes(encodeFrame({ ...page, next: names.length }));
     for (let i = from; i < names.length; i++) {
@@ -210,17 +216,29 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     for (const b of outcome.broadcasts) {
       const targets: Peer[] = [];
-      for (const m of room.members()) if (m.sid !== b.except) targets.push(m.peer);
-      udp?.sendToAll(wire(b.datagram), targets);
+      let addressee: Peer | undefined;
+      for (const m of room.members()) {
+        if (m.sid === b.except) continue;
+        if (m.sid === b.only?.to) addressee = m.peer;
+        else targets.push(m.peer);
+      }
+      if (b.only) {
+        if (addressee) udp?.send(wire(b.datagram), addressee);
+        udp?.sendToAll(wire(b.only.hidden), targets);
+      } else {
+        udp?.sendToAll(wire(b.datagram), targets);
+      }
       lastBroadcastAt = Date.now();
       report(room, b, targets.length);
     }
   }
 
+  /** The console's line for what the operator wants to know of: who came, who went, what the administrator said. */
   function report(room: Room, { event: e }: Broadcast, reached: number): void {
+    if (opts.quiet) return;
     if (e.type === "join") log.info(`${e.name} joined (${room.size} in the room)`);
     else if (e.type === "leave") log.info(`${e.name} left${e.reason === "quit" ? "" : ` (${e.reason})`} (${room.size} in the room)`);
-    else if (e.type === "admin") log.info(`admin broadcast to ${reached} member(s)`);
+    else if (e.type === "admin") log.info(`admin broadcast ${JSON.stringify(e.text)} to ${reached} member(s)`);
   }
 
   /** Removes silent members, and ticks when the room has been quiet for a heartbeat (so a lost last event shows). */

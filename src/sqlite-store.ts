@@ -5,8 +5,10 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { EventRing, type Change, type RoomStore, type StoredMember } from "./core/store.ts";
+import { BACKLOG_TYPES, EventRing, type Change, type RoomStore, type StoredMember } from "./core/store.ts";
 
+/** The SQL list of BACKLOG_TYPES, e.g. ('message', 'admin', 'action'). */
+const BACKLOG_SQL = `(${[...BACKLOG_TYPES].map((t) => `'${t}'`).join(", ")})`;
 /** Events kept on disk; older ones are pruned (repairs and backlog never reach that far back). */
 const KEEP_EVENTS = 100_000;
 /** Prune once every this many commits. */
@@ -70,7 +72,7 @@ export class SqliteStore implements RoomStore {
 
     this.#eventQuery = db.query<{ datagram: Uint8Array }, [number]>("SELECT datagram FROM events WHERE seq = ?");
     this.#backlogQuery = db.query<{ seq: number }, [number, number]>(
-      "SELECT seq FROM events WHERE type IN ('message', 'admin') AND seq > ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
+      `SELECT seq FROM events WHERE type IN ${BACKLOG_SQL} AND seq > ? ORDER BY seq DESC LIMIT 1 OFFSET ?`,
     );
     this.#lastIdQuery = db.query<{ last_id: number }, [string]>("SELECT last_id FROM clients WHERE nonce = ?");
     const insertEvent = db.query("INSERT INTO events (seq, type, datagram) VALUES (?, ?, ?)");
@@ -120,7 +122,7 @@ export class SqliteStore implements RoomStore {
     const oldest = this.#backlogQuery.get(Math.max(0, this.#seq - span), count - 1);
     if (oldest) return oldest.seq;
     const first = this.#db
-      .query<{ seq: number | null }, [number]>("SELECT min(seq) AS seq FROM events WHERE type IN ('message', 'admin') AND seq > ?")
+      .query<{ seq: number | null }, [number]>(`SELECT min(seq) AS seq FROM events WHERE type IN ${BACKLOG_SQL} AND seq > ?`)
       .get(Math.max(0, this.#seq - span));
     return first?.seq ?? 0;
   }

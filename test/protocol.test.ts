@@ -5,6 +5,7 @@ import {
   checkName,
   decode,
   encode,
+  isEncoded,
   MAX_DATAGRAM_BYTES,
   nameKey,
   packFrames,
@@ -29,6 +30,9 @@ const FIXTURES: Array<[string, Message, string]> = [
   ["say", { type: "say", sid: SID, id: 7, base: 5, text: "hi" }, `{"v":1,"type":"say","sid":"${SID}","id":7,"base":5,"text":"hi"}`],
   ["say, Chinese and emoji", { type: "say", sid: SID, id: 8, base: 8, text: "你好，世界 🌏" }, `{"v":1,"type":"say","sid":"${SID}","id":8,"base":8,"text":"你好，世界 🌏"}`],
   ["say, quotes and controls escaped", { type: "say", sid: SID, id: 9, base: 1, text: 'a "b"\n\u001b' }, `{"v":1,"type":"say","sid":"${SID}","id":9,"base":1,"text":"a \\"b\\"\\n\\u001b"}`],
+  ["say, private", { type: "say", sid: SID, id: 10, base: 10, text: "psst", to: "bob" }, `{"v":1,"type":"say","sid":"${SID}","id":10,"base":10,"text":"psst","to":"bob"}`],
+  ["say, action", { type: "say", sid: SID, id: 11, base: 10, text: "waves", me: true }, `{"v":1,"type":"say","sid":"${SID}","id":11,"base":10,"text":"waves","me":true}`],
+  ["names", { type: "names", sid: SID, id: 12, from: 0 }, `{"v":1,"type":"names","sid":"${SID}","id":12,"from":0}`],
   ["ping", { type: "ping", sid: SID }, `{"v":1,"type":"ping","sid":"${SID}"}`],
   ["nack", { type: "nack", sid: SID, from: 12, to: 15 }, `{"v":1,"type":"nack","sid":"${SID}","from":12,"to":15}`],
   ["bye", { type: "bye", sid: SID, id: 10 }, `{"v":1,"type":"bye","sid":"${SID}","id":10}`],
@@ -56,6 +60,9 @@ const FIXTURES: Array<[string, Message, string]> = [
   ["message", { type: "message", seq: 2, ts: TS, from: "bob", text: "hi" }, `{"v":1,"type":"message","seq":2,"ts":${TS},"from":"bob","text":"hi"}`],
   ["leave", { type: "leave", seq: 3, ts: TS, name: "bob", reason: "quit" }, `{"v":1,"type":"leave","seq":3,"ts":${TS},"name":"bob","reason":"quit"}`],
   ["admin", { type: "admin", seq: 4, ts: TS, text: "maintenance at 5" }, `{"v":1,"type":"admin","seq":4,"ts":${TS},"text":"maintenance at 5"}`],
+  ["action", { type: "action", seq: 5, ts: TS, from: "bob", text: "waves" }, `{"v":1,"type":"action","seq":5,"ts":${TS},"from":"bob","text":"waves"}`],
+  ["private", { type: "private", seq: 6, ts: TS, from: "bob", to: "小明", text: "psst" }, `{"v":1,"type":"private","seq":6,"ts":${TS},"from":"bob","to":"小明","text":"psst"}`],
+  ["hidden", { type: "hidden", seq: 7 }, `{"v":1,"type":"hidden","seq":7}`],
 ];
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -107,8 +114,18 @@ const MALFORMED: Array<[string, Uint8Array | string, string]> = [
   ["unknown leave reason", `{"v":1,"type":"leave","seq":1,"ts":1,"name":"a","reason":"bored"}`, 'leave: field "reason": expected one of quit, timeout, kicked, banned'],
   ["unknown refusal", `{"v":1,"type":"refused","reason":"nope"}`, `refused: field "reason": expected one of ${REFUSAL_REASONS.join(", ")}`],
   ["members not names", `{"v":1,"type":"welcome","sid":"${SID}","name":"a","members":[1],"count":1,"seq":0,"backlog":0,"epoch":"${EPOCH}","ts":1}`, 'welcome: field "members": expected an array of names'],
+  ["me not a boolean", `{"v":1,"type":"say","sid":"${SID}","id":1,"base":1,"text":"x","me":1}`, 'say: field "me": expected true or false'],
+  ["private to an empty name", `{"v":1,"type":"say","sid":"${SID}","id":1,"base":1,"text":"x","to":""}`, 'say: field "to": must not be empty'],
   ["second frame broken", `{"v":1,"type":"ack","id":1}\nnope`, "not JSON"],
 ];
+
+test("isEncoded tells a message's type from its encoded bytes alone", () => {
+  for (const [, msg] of FIXTURES) {
+    expect(isEncoded(encode(msg), msg.type)).toBe(true);
+    expect(isEncoded(encode(msg), msg.type === "private" ? "message" : "private")).toBe(false);
+  }
+  expect(isEncoded(utf8(`{"v":1,"type":"privateer"}`), "private")).toBe(false);
+});
 
 describe("malformed input is refused with its exact error", () => {
   for (const [name, input, error] of MALFORMED) {

@@ -150,6 +150,77 @@ describe("talking", () => {
   });
 });
 
+describe("actions, private messages and /who", () => {
+  const text = (d: Uint8Array) => new TextDecoder().decode(d);
+
+  test("/me becomes an action event for everyone but its sender", () => {
+    const alice = enter("alice", 1);
+    enter("bob", 2);
+    const out = room.say({ ...say(alice, 1, "waves"), me: true }, peer(1), NOW);
+    expect(out.replies).toEqual([{ type: "ack", id: 1, seq: 3 }]);
+    expect(events(out)).toEqual([{ type: "action", seq: 3, ts: NOW, from: "alice", text: "waves" }]);
+  });
+
+  test("a private message: the addressee gets it, everyone else a hidden event with the same number", () => {
+    const alice = enter("alice", 1);
+    const bob = enter("bob", 2);
+    enter("carol", 3);
+    const out = room.say({ ...say(alice, 1, "psst"), to: "BOB" }, peer(1), NOW + 1);
+    expect(out.replies).toEqual([{ type: "ack", id: 1, seq: 4 }]);
+    const [b] = out.broadcasts;
+    expect(b!.event).toEqual({ type: "private", seq: 4, ts: NOW + 1, from: "alice", to: "bob", text: "psst" });
+    expect(b!.except).toBe(alice);
+    expect(b!.only?.to).toBe(bob);
+    expect(text(b!.only!.hidden)).toBe(`{"v":1,"type":"hidden","seq":4}`);
+    expect(text(b!.datagram)).toContain("psst");
+  });
+
+  test("a private message to nobody present is refused, and uses up no number", () => {
+    const alice = enter("alice", 1);
+    const out = room.say({ ...say(alice, 1, "hello?"), to: "ghost" }, peer(1), NOW);
+    expect(out).toEqual({ ...nothing, replies: [{ type: "refused", reason: "no_such_member", id: 1 }] });
+    expect(room.seq).toBe(1);
+    expect(reply(room.say(say(alice, 2, "next"), peer(1), NOW))).toEqual({ type: "ack", id: 2, seq: 2 });
+  });
+
+  test("repairs give a private message to its two parties only; a later member of the same name gets it hidden", () => {
+    const alice = enter("alice", 1);
+    const bob = enter("bob", 2);
+    const carol = enter("carol", 3);
+    room.say({ ...say(alice, 1, "psst"), to: "bob" }, peer(1), NOW + 1); // seq 4
+    const repaired = (sid: string, port: number) => room.nack({ type: "nack", sid, from: 4, to: 4 }, peer(port), NOW + 2).resend.map(text);
+    expect(repaired(bob, 2)[0]).toContain("psst");
+    expect(repaired(alice, 1)[0]).toContain("psst");
+    expect(repaired(carol, 3)).toEqual([`{"v":1,"type":"hidden","seq":4}`]);
+
+    room.bye({ type: "bye", sid: bob, id: 9 }, peer(2), NOW + 3);
+    const newBob = room.hello({ type: "hello", name: "bob", nonce: nonce(22) }, peer(22), NOW + 4);
+    const sid = (reply(newBob) as { sid: string }).sid;
+    expect(repaired(sid, 22)).toEqual([`{"v":1,"type":"hidden","seq":4}`]);
+  });
+
+  test("a backlog never carries a private message, only its hidden stand-in", () => {
+    const alice = enter("alice", 1);
+    enter("bob", 2);
+    room.say(say(alice, 1, "public"), peer(1), NOW);
+    room.say({ ...say(alice, 2, "psst"), to: "bob" }, peer(1), NOW);
+    room.say({ ...say(alice, 3, "nods"), me: true }, peer(1), NOW);
+    const out = room.hello({ type: "hello", name: "dave", nonce: nonce(4) }, peer(4), NOW + 1);
+    expect(out.resend.map(text)).toEqual([
+      `{"v":1,"type":"message","seq":3,"ts":${NOW},"from":"alice","text":"public"}`,
+      `{"v":1,"type":"hidden","seq":4}`,
+      `{"v":1,"type":"action","seq":5,"ts":${NOW},"from":"alice","text":"nods"}`,
+    ]);
+  });
+
+  test("/who: every member's name for a member; nothing for a forged session", () => {
+    const alice = enter("alice", 1);
+    enter("小明", 2);
+    expect(room.roster({ type: "names", sid: alice, id: 1, from: 0 }, peer(1), NOW)).toEqual(["alice", "小明"]);
+    expect(room.roster({ type: "names", sid: alice, id: 1, from: 0 }, peer(9), NOW)).toBeUndefined();
+  });
+});
+
 describe("leaving", () => {
   test("bye tells the others and is acknowledged; a repeated bye is acknowledged again with no event", () => {
     const alice = enter("alice", 1);

@@ -1,6 +1,7 @@
 // `chat join` in a real terminal (a pty made by util-linux `script`): typing, Ctrl-C, Ctrl-D, and colour only where it belongs.
 
 import { afterEach, describe, expect, test } from "bun:test";
+import { nameColor } from "../src/core/render.ts";
 import { chatBinary, descendants, joinRoom, killAll, startChat, startServer, waitGone, waitUntil } from "./helpers/processes.ts";
 
 afterEach(killAll);
@@ -45,7 +46,7 @@ describe.skipIf(!hasScript)("in a terminal", () => {
       expect(await term.proc.exited).toBe(0);
       await waitGone(pids);
       // stdout is a terminal and NO_COLOR is unset: the human lines come coloured
-      expect(term.out.text()).toContain("\x1b[1mwatcher\x1b[22m: reply to the terminal");
+      expect(term.out.text()).toContain(`\x1b[1;${nameColor("watcher")}mwatcher\x1b[22;39m: reply to the terminal`);
     });
   }
 

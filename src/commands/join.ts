@@ -3,6 +3,7 @@
 import { defineCommand } from "citty";
 import { parseHostPort } from "../core/address.ts";
 import { checkName } from "../core/protocol.ts";
+import { langOf } from "../core/render.ts";
 import { join as runJoin } from "../client.ts";
 import { EXIT } from "../exit-codes.ts";
 import { finish, logFor, serverAddress, serverArg, verboseArg } from "./_shared.ts";
@@ -27,7 +28,8 @@ export const join = defineCommand({
       }
       const color = !args.json && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb";
       const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
-      return runJoin({ name: checked.name, server, json: args.json, color, log, ...(passphrase ? { passphrase } : {}) });
+      const lang = langOf(process.env);
+      return runJoin({ name: checked.name, server, json: args.json, color, lang, log, ...(passphrase ? { passphrase } : {}) });
     });
   },
 });

@@ -47,6 +47,7 @@ export const serve = defineCommand({
       default: String(TIMERS.peerTimeoutMs / 1000),
       valueHint: "seconds",
     },
+    quiet: { type: "boolean", description: "No console line per join, leave and admin broadcast", default: false },
     ...verboseArg,
   },
   async run({ args }) {
@@ -68,6 +69,7 @@ export const serve = defineCommand({
         peerTimeoutMs: parseSeconds(args["peer-timeout"], "--peer-timeout", MIN_PEER_TIMEOUT_S) * 1000,
         rate: parseRate(args.rate),
         maxMembers: parseCount(args["max-members"], "--max-members", 1),
+        quiet: args.quiet,
         log,
         token: given ?? ((port) => {
           const file = tokenFile(port);

@@ -2,9 +2,17 @@
 
 import { LIMITS, TIMERS } from "./protocol.ts";
 
-export interface Outgoing {
-  readonly id: number;
+/** What a member says: a line for the room, an action (`me`), or a private message (`to`). */
+export interface Utterance {
   readonly text: string;
+  readonly to?: string;
+  readonly me?: boolean;
+}
+
+export interface Outgoing extends Utterance {
+  readonly id: number;
+  /** The caller's own name for it, to match what becomes of it (the terminal's pending line). */
+  readonly ref?: number;
   readonly queuedAt: number;
   /** When it was last sent; undefined until it first goes out. */
   sentAt: number | undefined;
@@ -43,8 +51,9 @@ export class Outbox {
     return this.#nextId++;
   }
 
-  add(text: string, now: number): Outgoing {
-    const item: Outgoing = { id: this.#nextId++, text, queuedAt: now, sentAt: undefined, rto: 0, tries: 0 };
+  add(what: string | (Utterance & { ref?: number }), now: number): Outgoing {
+    const said = typeof what === "string" ? { text: what } : what;
+    const item: Outgoing = { ...said, id: this.#nextId++, queuedAt: now, sentAt: undefined, rto: 0, tries: 0 };
     this.#items.set(item.id, item);
     return item;
   }

@@ -109,14 +109,17 @@ export interface Hello { type: "hello"; name: string; nonce: string; cookie: str
 /**
  * Member → server: a line for the room. `id` counts up from 1 per client run (across sessions) and comes back in
  * the ack; `base` is the lowest id the member has neither seen acknowledged nor given up on (ids below it are settled).
+ * With `to`, a private message for that member alone; with `me`, an action ("/me waves"). At most one of the two.
  */
-export interface Say { type: "say"; sid: string; id: number; base: number; text: string }
+export interface Say { type: "say"; sid: string; id: number; base: number; text: string; to?: string; me?: boolean }
 /** Member → server: still here (sent when the member has had nothing else to send for a heartbeat). */
 export interface Ping { type: "ping"; sid: string }
 /** Member → server: please send room events `from`..`to` again (a gap in the sequence). */
 export interface Nack { type: "nack"; sid: string; from: number; to: number }
 /** Member → server: leaving the room. */
 export interface Bye { type: "bye"; sid: string; id: number }
+/** Member → server: the members' names, from the `from`th on (answered with `members`, as many as fit). */
+export interface Names { type: "names"; sid: string; id: number; from: number }
 /**
  * Every operator request is signed: `mac` is HMAC-SHA256, keyed with the admin token, of the frame with `mac` set
  * to 64 zeros (admin-auth.ts). `ts` (ms since 1970) and the random `nonce` make a replayed or stale copy useless.
@@ -132,7 +135,7 @@ export interface Ban extends Signed { type: "ban"; id: number; name: string; sec
 export interface Who extends Signed { type: "who"; id: number; from: number; pad?: string }
 
 export type AdminRequest = Announce | Kick | Ban | Who;
-export type Request = Knock | Hello | Say | Ping | Nack | Bye | AdminRequest;
+export type Request = Knock | Hello | Say | Ping | Nack | Bye | Names | AdminRequest;
 
 // ---- Messages the server sends ----
 
@@ -146,7 +149,7 @@ export interface Welcome {
 }
 /** Server → knocker (or a hello with an expired cookie): the cookie to log in with; `salt` when the room has a passphrase. */
 export interface Challenge { type: "challenge"; cookie: string; salt?: string }
-/** Server → operator: names of members `from`.. (as many as fit); `next` is where the next page starts, 0 at the end. */
+/** Server → operator or member: names of members `from`.. (as many as fit); `next` is where the next page starts, 0 at the end. */
 export interface Members { type: "members"; id: number; names: string[]; total: number; next: number }
 /** Server → sender: the request was not carried out, and why. `id` echoes the request's id where it had one. */
 export interface Refused { type: "refused"; reason: RefusalReason; id?: number }
@@ -167,8 +170,17 @@ export interface JoinEvent { type: "join"; seq: number; ts: number; name: string
 export interface MessageEvent { type: "message"; seq: number; ts: number; from: string; text: string }
 export interface LeaveEvent { type: "leave"; seq: number; ts: number; name: string; reason: LeaveReason }
 export interface AdminEvent { type: "admin"; seq: number; ts: number; text: string }
+/** A "/me" line: `from` does `text`. */
+export interface ActionEvent { type: "action"; seq: number; ts: number; from: string; text: string }
+/**
+ * A private message: sent only to `to` (the sender has its ack). It takes a number in the room's sequence like any
+ * event, so every other member is sent a `hidden` in its place: the same number, nothing else.
+ */
+export interface PrivateEvent { type: "private"; seq: number; ts: number; from: string; to: string; text: string }
+/** Stands for an event this member may not see (another pair's private message), so its number is not a gap. */
+export interface HiddenEvent { type: "hidden"; seq: number }
 
-export type RoomEvent = JoinEvent | MessageEvent | LeaveEvent | AdminEvent;
+export type RoomEvent = JoinEvent | MessageEvent | LeaveEvent | AdminEvent | ActionEvent | PrivateEvent | HiddenEvent;
 export type Reply = Challenge | Welcome | Members | Refused | Ack | Tick | Lost | Waiting | RoomEvent;
 export type Message = Request | Reply;
 
@@ -182,7 +194,7 @@ export const REFUSAL_REASONS = [
   "bad_token", // an admin request whose mac is wrong: the operator does not hold this server's admin token
   "stale", // an admin request whose ts is more than ADMIN_WINDOW_MS away from the server's clock
   "replayed", // an admin request whose nonce the server has already seen
-  "no_such_member", // kick or ban of a name nobody in the room has
+  "no_such_member", // kick, ban or private message to a name nobody in the room has
   "too_long", // the text is over MAX_TEXT_BYTES
   "rate_limited", // the member sent more messages than `--rate` allows; this one was dropped, the member stays
   "room_full", // the room has `--max-members` members
@@ -222,6 +234,7 @@ const hex = (min: number, max: number): Check => (v) =>
     : min === max ? `expected ${min} lowercase hex digits` : `expected ${min}..${max} lowercase hex digits`;
 const oneOf = (options: readonly string[]): Check => (v) =>
   typeof v === "string" && options.includes(v) ? undefined : `expected one of ${options.join(", ")}`;
+const bool: Check = (v) => (typeof v === "boolean" ? undefined : "expected true or false");
 const nameList: Check = (v) => {
   if (!Array.isArray(v)) return "expected an array of names";
   for (const item of v) if (string(1, MAX_NAME_BYTES)(item)) return "expected an array of names";
@@ -249,10 +262,11 @@ type Schema = { [T in Message["type"]]: { [K in Exclude<keyof Extract<Message, {
 const SCHEMA: Schema = {
   knock: { pad: PAD },
   hello: { name: NAME, nonce: f(hex(16, 32)), cookie: f(hex(32, 32)) },
-  say: { sid: SID, id: ID, base: ID, text: TEXT },
+  say: { sid: SID, id: ID, base: ID, text: TEXT, to: f(string(1, MAX_NAME_BYTES), true), me: f(bool, true) },
   ping: { sid: SID },
   nack: { sid: SID, from: SEQ, to: SEQ },
   bye: { sid: SID, id: ID },
+  names: { sid: SID, id: ID, from: f(uint(MAX_ID)) },
   announce: { id: ID, text: TEXT, ts: TS, nonce: NONCE, mac: MAC },
   kick: { id: ID, name: NAME, ts: TS, nonce: NONCE, mac: MAC },
   ban: { id: ID, name: NAME, seconds: f(uint(MAX_ID)), ts: TS, nonce: NONCE, mac: MAC },
@@ -269,11 +283,14 @@ const SCHEMA: Schema = {
   message: { seq: SEQ, ts: TS, from: NAME, text: TEXT },
   leave: { seq: SEQ, ts: TS, name: NAME, reason: f(oneOf(LEAVE_REASONS)) },
   admin: { seq: SEQ, ts: TS, text: TEXT },
+  action: { seq: SEQ, ts: TS, from: NAME, text: TEXT },
+  private: { seq: SEQ, ts: TS, from: NAME, to: NAME, text: TEXT },
+  hidden: { seq: SEQ },
 };
 
-const REQUEST_TYPES: ReadonlySet<string> = new Set<Request["type"]>(["knock", "hello", "say", "ping", "nack", "bye", "announce", "kick", "ban", "who"]);
+const REQUEST_TYPES: ReadonlySet<string> = new Set<Request["type"]>(["knock", "hello", "say", "ping", "nack", "bye", "names", "announce", "kick", "ban", "who"]);
 const ADMIN_TYPES: ReadonlySet<string> = new Set<AdminRequest["type"]>(["announce", "kick", "ban", "who"]);
-const EVENT_TYPES: ReadonlySet<string> = new Set<RoomEvent["type"]>(["join", "message", "leave", "admin"]);
+const EVENT_TYPES: ReadonlySet<string> = new Set<RoomEvent["type"]>(["join", "message", "leave", "admin", "action", "private", "hidden"]);
 
 export const isRequest = (m: Message): m is Request => REQUEST_TYPES.has(m.type);
 export const isRoomEvent = (m: Message): m is RoomEvent => EVENT_TYPES.has(m.type);
@@ -294,6 +311,12 @@ export function encodeFrame(msg: Message): string {
     out += `,"${key}":${JSON.stringify(value)}`;
   }
   return out + "}";
+}
+
+/** True when `datagram`, made by encode, holds a message of `type`: read from how encodeFrame starts, without decoding. */
+export function isEncoded(datagram: Uint8Array, type: Message["type"]): boolean {
+  const prefix = utf8.encode(`{"v":${PROTOCOL_VERSION},"type":"${type}"`);
+  return datagram.length >= prefix.length && prefix.every((b, i) => datagram[i] === b);
 }
 
 /** A whole datagram holding one message. Throws ProtocolError when it would be over MAX_PAYLOAD_BYTES. */

@@ -1,51 +1,170 @@
-// What a member sees: each event as a human line (optionally coloured) or as one JSON line, made safe for a terminal.
+// What a member sees: each event as a human line (English or Chinese, optionally coloured) or as one JSON line, made safe for a terminal.
 
-import type { RoomEvent, Welcome } from "./protocol.ts";
+import type { Utterance } from "./outbox.ts";
+import { nameKey, type HiddenEvent, type RoomEvent, type Welcome } from "./protocol.ts";
 
-/** Everything the transcript shows: the room's events and the one welcome. */
-export type Shown = RoomEvent | Welcome;
+/** Everything the transcript shows: the room's events (a hidden one is never shown) and the one welcome. */
+export type Shown = Exclude<RoomEvent, HiddenEvent> | Welcome;
+
+export type Lang = "en" | "zh";
 
 export interface View {
   json: boolean;
   /** ANSI colours (only ever on when stdout is a terminal and NO_COLOR is unset). */
   color: boolean;
+  lang: Lang;
+  /** Formats an event's time as `HH:MM` in front of its line; absent: no timestamps. */
+  clock?: (ts: number) => string;
+  /** This member's name: a message that mentions it is highlighted. */
+  self?: string;
+}
+
+/**
+ * The language of the human lines: Chinese when the locale's language is `zh`. The first of LC_ALL, LC_MESSAGES and
+ * LANG that names a language decides (POSIX order); "C" and "POSIX" name none, so `LC_ALL=C.UTF-8 LANG=zh_CN` is Chinese.
+ */
+export function langOf(env: Readonly<Record<string, string | undefined>>): Lang {
+  for (const value of [env.LC_ALL, env.LC_MESSAGES, env.LANG]) {
+    if (!value || /^(C|POSIX)([._@]|$)/.test(value)) continue;
+    return value.startsWith("zh") ? "zh" : "en";
+  }
+  return "en";
 }
 
 /** `history`: the event happened before this member joined (the backlog). */
 export function render(item: Shown, view: View, history = false): string {
-  return view.json ? jsonLine(item, history) : humanLine(item, view.color, history);
+  return view.json ? jsonLine(item, history) : humanLine(item, view, history);
 }
 
 // ---- Human lines ----
 
-const LEAVE_SUFFIX = { quit: "", timeout: " (timed out)", kicked: " (kicked)", banned: " (banned)" } as const;
+const WORDS = {
+  en: {
+    joinedAs: (me: string) => `joined as ${me}; `,
+    alone: "nobody else is here yet",
+    alsoHere: (names: string, more: number) => `also here: ${names}${more > 0 ? ` and ${more} more` : ""}`,
+    listSeparator: ", ",
+    joined: (n: string) => `${n} joined`,
+    left: (n: string) => `${n} left`,
+    leaveReason: { quit: "", timeout: " (timed out)", kicked: " (kicked)", banned: " (banned)" },
+    said: (n: string) => `${n}: `,
+    privateFrom: (n: string) => `[private] ${n}: `,
+    privateTo: (n: string) => `[private to ${n}] `,
+    admin: "[admin] ",
+    history: "[history] ",
+    sending: " (sending…)",
+    members: (names: string, count: number) => `here (${count}): ${names}`,
+  },
+  zh: {
+    joinedAs: (me: string) => `你以 ${me} 的身份进入聊天室，`,
+    alone: "目前只有你一人",
+    alsoHere: (names: string, more: number) => `在线：${names}${more > 0 ? ` 等另外 ${more} 人` : ""}`,
+    listSeparator: "、",
+    joined: (n: string) => `${n} 进入聊天室`,
+    left: (n: string) => `${n} 退出了聊天室`,
+    leaveReason: { quit: "", timeout: "（超时）", kicked: "（被管理员移出）", banned: "（被封禁）" },
+    said: (n: string) => `${n} 说：`,
+    privateFrom: (n: string) => `${n} 悄悄对你说：`,
+    privateTo: (n: string) => `你悄悄对 ${n} 说：`,
+    admin: "管理员消息：",
+    history: "[历史] ",
+    sending: "（发送中…）",
+    members: (names: string, count: number) => `在线（${count} 人）：${names}`,
+  },
+} as const;
 
-export function humanLine(item: Shown, color: boolean, history = false): string {
-  const paint = color ? ansi : plain;
-  if (history) return paint.dim(`[history] ${humanLine(item, false)}`);
-  const name = (n: string) => paint.bold(sanitize(n));
+export function humanLine(item: Shown, view: View, history = false): string {
+  const paint = view.color ? ansi : plain;
+  const w = WORDS[view.lang];
+  if (history) return paint.dim(w.history + humanLine(item, { json: false, color: false, lang: view.lang }));
+  const name = (n: string) => paint.name(sanitize(n));
+  const said = (text: string) => highlight(sanitize(text), view.self, paint);
+  const time = view.clock && item.type !== "welcome" ? paint.dim(view.clock(item.ts)) + " " : "";
   switch (item.type) {
     case "welcome": {
-      const shown = item.members.map(name).join(", ");
-      const more = item.count > item.members.length ? ` and ${item.count - item.members.length} more` : "";
-      const others = item.count === 0 ? "nobody else is here yet" : `also here: ${shown}${more}`;
-      return paint.dim(`joined as ${name(item.name)}; ${others}`);
+      const shown = item.members.map(name).join(w.listSeparator);
+      const others = item.count === 0 ? w.alone : w.alsoHere(shown, item.count - item.members.length);
+      return paint.dim(w.joinedAs(name(item.name)) + others);
     }
     case "join":
-      return paint.dim(`${name(item.name)} joined`);
-    case "message":
-      return `${name(item.from)}: ${sanitize(item.text)}`;
+      return time + paint.dim(w.joined(name(item.name)));
     case "leave":
-      return paint.dim(`${name(item.name)} left${LEAVE_SUFFIX[item.reason]}`);
+      return time + paint.dim(w.left(name(item.name)) + w.leaveReason[item.reason]);
+    case "message":
+      return time + w.said(name(item.from)) + said(item.text);
+    case "action":
+      return time + paint.action(`* ${name(item.from)} `) + said(item.text);
+    case "private":
+      return time + paint.private(w.privateFrom(name(item.from))) + said(item.text);
     case "admin":
-      return paint.admin(`[admin] ${sanitize(item.text)}`);
+      return time + paint.admin(w.admin + sanitize(item.text));
   }
 }
 
+/** The member's own line as it was sent: `pending` until the server has confirmed it. `ts` is when it was. */
+export function ownLine(said: Utterance, me: string, view: View, ts: number, pending: boolean): string {
+  const paint = view.color ? ansi : plain;
+  const w = WORDS[view.lang];
+  const time = view.clock ? paint.dim(view.clock(ts)) + " " : "";
+  const text = sanitize(said.text);
+  const line =
+    said.to !== undefined
+      ? paint.private(w.privateTo(paint.name(sanitize(said.to)))) + text
+      : said.me
+        ? paint.action(`* ${paint.name(sanitize(me))} `) + text
+        : w.said(paint.name(sanitize(me))) + text;
+  return pending ? paint.dim(time + line + w.sending) : time + line;
+}
+
+/** The answer to /who, for a person. */
+export function membersLine(names: readonly string[], view: View): string {
+  const paint = view.color ? ansi : plain;
+  const w = WORDS[view.lang];
+  return paint.dim(w.members(names.map((n) => paint.name(sanitize(n))).join(w.listSeparator), names.length));
+}
+
+/** Whether an event should ring the terminal's bell: a private message, or a message that mentions `self`. */
+export function rings(item: Shown, self: string | undefined): boolean {
+  if (item.type === "private") return true;
+  if (item.type !== "message" && item.type !== "action") return false;
+  return self !== undefined && mentionPattern(self).test(item.text);
+}
+
+/**
+ * Where `name` appears in a text as a word of its own: not inside a longer run of ASCII letters and digits ("alice"
+ * is not in "malice"), but anywhere between CJK characters, which have no spaces between words.
+ */
+function mentionPattern(name: string): RegExp {
+  const escaped = nameKey(name).replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
+  return new RegExp(`(?<![A-Za-z0-9_])${escaped}(?![A-Za-z0-9_])`, "giu");
+}
+
+function highlight(text: string, self: string | undefined, paint: Paint): string {
+  if (self === undefined || paint === plain) return text;
+  return text.replace(mentionPattern(self), (m) => paint.mention(m));
+}
+
+/** A stable colour per name (FNV-1a of its case-folded form), so everyone sees alice in the same colour every time. */
+export function nameColor(name: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(nameKey(name))) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return NAME_COLORS[hash % NAME_COLORS.length]!;
+}
+/** Readable on dark and light backgrounds alike; red is left for errors and yellow for the administrator. */
+const NAME_COLORS = [32, 34, 35, 36, 92, 94, 95, 96] as const;
+
 const style = (open: string, close: string) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
-const ansi = { bold: style("1", "22"), dim: style("2", "22"), admin: style("1;33", "22;39") };
+type Paint = Record<"name" | "dim" | "admin" | "action" | "private" | "mention", (s: string) => string>;
+const ansi: Paint = {
+  name: (n) => `\x1b[1;${nameColor(n)}m${n}\x1b[22;39m`,
+  dim: style("2", "22"),
+  admin: style("1;33", "22;39"),
+  action: style("3", "23"),
+  private: style("35", "39"),
+  mention: style("1;7", "22;27"),
+};
 const same = (s: string) => s;
-const plain = { bold: same, dim: same, admin: same };
+const plain: Paint = { name: same, dim: same, admin: same, action: same, private: same, mention: same };
 
 /**
  * Text from the network made harmless for a terminal: C0 controls, ESC and DEL become their visible
@@ -74,7 +193,13 @@ export function jsonLine(item: Shown, history = false): string {
       : history
         ? { ...item, history: true }
         : item;
-  // JSON.stringify escapes C0 controls itself; C1 controls and bidi overrides it leaves raw, so escape those too.
-  return JSON.stringify(out).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return safeJson(out);
 }
+
+/** The answer to /who, for a program. */
+export const membersJson = (names: readonly string[]) => safeJson({ type: "members", names, count: names.length });
+
+/** JSON.stringify escapes C0 controls itself; C1 controls and bidi overrides it leaves raw, so escape those too. */
+const safeJson = (value: unknown) =>
+  JSON.stringify(value).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 const JSON_UNSAFE = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;

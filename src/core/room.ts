@@ -4,8 +4,10 @@ import { KeyedLimiter, TokenBucket } from "./limiter.ts";
 import {
   ABUSE,
   checkName,
+  decode,
   encode,
   encodeFrame,
+  isEncoded,
   LIMITS,
   MAX_PAYLOAD_BYTES,
   nameKey,
@@ -16,7 +18,9 @@ import {
   type Hello,
   type LeaveReason,
   type Nack,
+  type Names,
   type Ping,
+  type PrivateEvent,
   type RefusalReason,
   type Reply,
   type RoomEvent,
@@ -56,6 +60,8 @@ export interface Broadcast {
   readonly datagram: Uint8Array;
   /** The member who caused it and is not sent it (its own join, message or leave). */
   readonly except?: string;
+  /** A private message: only member `to` (a session id) gets `datagram`; every other member gets `hidden`. */
+  readonly only?: { readonly to: string; readonly hidden: Uint8Array };
 }
 
 /** What handling one request produced, all of it already in the store. */
@@ -201,11 +207,32 @@ export class Room {
         replies.push({ type: "refused", reason: "rate_limited", id: next.id });
         continue;
       }
-      const b = this.#tryEmit({ type: "message", seq: 0, ts: now, from: member.name, text: next.text }, member.sid);
-      replies.push(b ? { type: "ack", id: next.id, seq: b.event.seq } : { type: "refused", reason: "too_long", id: next.id });
+      replies.push(this.#relay(member, next, now));
     }
     if (replies.length > 0) this.#change.delivered.push([member.nonce, member.nextId - 1]);
     return { replies, resend: [], broadcasts: this.#save() };
+  }
+
+  /** One say, in its member's order: a message, an action, or a private message for a member present now. */
+  #relay(member: Member, say: Say, now: number): Reply {
+    let addressee: Member | undefined;
+    if (say.to !== undefined) {
+      addressee = this.#byName.get(nameKey(say.to));
+      if (!addressee) return { type: "refused", reason: "no_such_member", id: say.id };
+    }
+    const event: RoomEvent = addressee
+      ? { type: "private", seq: 0, ts: now, from: member.name, to: addressee.name, text: say.text }
+      : { type: say.me ? "action" : "message", seq: 0, ts: now, from: member.name, text: say.text };
+    const b = this.#tryEmit(event, member.sid, addressee?.sid);
+    return b ? { type: "ack", id: say.id, seq: b.event.seq } : { type: "refused", reason: "too_long", id: say.id };
+  }
+
+  /** A member's /who: every member's name, in the order they joined; undefined when the request is not a member's. */
+  roster(msg: Names, from: Peer, now: number): string[] | undefined {
+    const member = this.authenticate(msg.sid, from);
+    if (!member) return undefined;
+    member.lastSeen = now;
+    return this.names();
   }
 
   ping(msg: Ping, from: Peer, now: number): Outcome {
@@ -226,7 +253,7 @@ export class Room {
     let lostFrom = 0;
     for (let seq = Math.max(1, msg.from); seq <= last; seq++) {
       const datagram = this.#store.event(seq);
-      if (datagram) resend.push(datagram);
+      if (datagram) resend.push(this.#asSeenBy(member, datagram));
       if (!datagram && lostFrom === 0) lostFrom = seq;
       if (lostFrom !== 0 && (datagram || seq === last)) {
         replies.push({ type: "lost", from: lostFrom, to: datagram ? seq - 1 : seq });
@@ -319,7 +346,7 @@ export class Room {
     if (backlog > 0) {
       for (let seq = backlog; seq <= before; seq++) {
         const datagram = this.#store.event(seq);
-        if (datagram) resend.push(datagram);
+        if (datagram) resend.push(this.#asSeenBy(member, datagram));
       }
     }
     const others = [...this.#bySid.values()].filter((m) => m !== member).map((m) => m.name);
@@ -343,8 +370,19 @@ export class Room {
     return { replies: [welcome], resend, broadcasts };
   }
 
+  /**
+   * A stored event as `member` may see it: a private message only by its two parties, and only by the sessions that
+   * were in the room when it was sent (a later member under the same name must not read it); `hidden` for anyone else.
+   */
+  #asSeenBy(member: Member, datagram: Uint8Array): Uint8Array {
+    if (!isEncoded(datagram, "private")) return datagram;
+    const event = decode(datagram)[0] as PrivateEvent;
+    const party = [event.from, event.to].some((n) => nameKey(n) === nameKey(member.name));
+    return party && member.joinedAt < event.ts ? datagram : encode({ type: "hidden", seq: event.seq });
+  }
+
   /** Numbers and encodes an event; undefined (and no number used up) when it does not fit in a datagram. */
-  #tryEmit(event: RoomEvent, except?: string): Broadcast | undefined {
+  #tryEmit(event: RoomEvent, except?: string, to?: string): Broadcast | undefined {
     const numbered = { ...event, seq: this.#seq + 1 };
     let datagram: Uint8Array;
     try {
@@ -354,7 +392,8 @@ export class Room {
       throw err;
     }
     this.#seq = numbered.seq;
-    const broadcast = except === undefined ? { event: numbered, datagram } : { event: numbered, datagram, except };
+    const only = to === undefined ? undefined : { to, hidden: encode({ type: "hidden", seq: numbered.seq }) };
+    const broadcast: Broadcast = { event: numbered, datagram, ...(except === undefined ? {} : { except }), ...(only ? { only } : {}) };
     this.#pending.push(broadcast);
     this.#change.events.push({ seq: numbered.seq, type: numbered.type, datagram });
     return broadcast;

@@ -45,7 +45,9 @@ export interface RoomStore {
   close(): void;
 }
 
-const isMessage = (type: RoomEvent["type"]) => type === "message" || type === "admin";
+/** The events a backlog counts and shows: what was said (privates are never part of a backlog). */
+export const BACKLOG_TYPES: ReadonlySet<RoomEvent["type"]> = new Set(["message", "admin", "action"]);
+const isMessage = (type: RoomEvent["type"]) => BACKLOG_TYPES.has(type);
 
 /** The most recent events, by sequence number, bounded. */
 export class EventRing {

@@ -184,6 +184,22 @@ export const isGone = (pid: number) => readProc(pid) === undefined;
 
 export const processState = (pid: number) => readProc(pid)?.state;
 
+/**
+ * The wait status of a process that has exited but is not reaped yet (a zombie), from the last field of its
+ * /proc stat (Linux 3.5+): for a parent that may be slow to collect it. Undefined while it runs, or once it is gone.
+ */
+export function zombieStatus(pid: number): { code: number } | { signal: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).trim().split(" ");
+    if (fields[0] !== "Z") return undefined;
+    const status = Number(fields.at(-1));
+    return (status & 0x7f) === 0 ? { code: (status >> 8) & 0xff } : { signal: status & 0x7f };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Waits until every pid is gone (not running, not a zombie). */
 export function waitGone(pids: number[], ms = 5000): Promise<true> {
   return waitUntil(
