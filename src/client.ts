@@ -88,6 +88,8 @@ export async function join(opts: JoinOptions): Promise<number> {
         return screen?.settled(msg.ref, msg.problem);
       case "members":
         return screen?.members(msg.names);
+      case "status":
+        return screen?.status(msg.text);
     }
   }
 

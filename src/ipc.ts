@@ -30,7 +30,9 @@ export type FromReceiver =
   /** What became of the say with this `ref`: relayed, or not (`problem` says why, in a line). */
   | { kind: "settled"; ref: number; problem?: string }
   /** The answer to "who": every member's name. */
-  | { kind: "members"; names: string[] };
+  | { kind: "members"; names: string[] }
+  /** With output "parent": what the connection is doing (joining, lost), for a status line; no text once in the room. */
+  | { kind: "status"; text?: string };
 
 /** What the server's console subprocess tells `chat serve`: one line the operator typed. */
 export type FromConsole = { kind: "line"; text: string };
@@ -74,6 +76,8 @@ export function isFromReceiver(v: unknown): v is FromReceiver {
       return typeof v.ref === "number" && optional(v.problem, isString);
     case "members":
       return Array.isArray(v.names) && v.names.every(isString);
+    case "status":
+      return optional(v.text, isString);
     default:
       return false;
   }

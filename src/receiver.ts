@@ -194,6 +194,7 @@ class Membership {
     for (const [target, event, fn] of listeners) target.on(event, fn);
 
     this.#startedAt = Date.now();
+    this.#status(`joining ${formatHostPort(this.start.server)}…`);
     this.#timer = setInterval(() => this.#pump(Date.now()), PUMP_MS);
     this.#pump(this.#startedAt);
     const code = await finished;
@@ -325,6 +326,7 @@ class Membership {
     }
     this.log.warn(`lost the server ${formatHostPort(this.start.server)} (${why}); trying to join again as ${this.#name}…`);
     this.#state = "lost";
+    this.#status(`lost the server: trying to join ${formatHostPort(this.start.server)} again…`);
     this.#lastHello = -Infinity;
     this.#cookie = undefined; // a restarted server has a new secret (and, with a passphrase, a new salt)
   }
@@ -396,6 +398,7 @@ class Membership {
       this.#epoch = welcome.epoch;
       this.#historyEnd = welcome.seq;
       this.#stream.start(welcome.backlog > 0 ? welcome.backlog : welcome.seq + 1, welcome.seq);
+      this.#status(undefined);
       this.#show(welcome);
       process.send?.({ kind: "joined", name: welcome.name } satisfies FromReceiver);
       for (const event of this.#early.splice(0)) this.#deliver(this.#stream.offer(event));
@@ -413,6 +416,7 @@ class Membership {
       this.#stream.start(welcome.seq + 1, welcome.seq);
     }
     this.#outbox.resendAll();
+    this.#status(undefined);
     this.log.success(`back in the room as ${welcome.name}`);
   }
 
@@ -453,6 +457,11 @@ class Membership {
   #show(item: Shown, history = false): void {
     if (!this.#view) return void process.send?.({ kind: "show", item, history } satisfies FromReceiver);
     process.stdout.write(render(item, this.#view, history) + "\n");
+  }
+
+  /** What the connection is doing, for a terminal's status line (undefined: in the room, nothing to say). */
+  #status(text: string | undefined): void {
+    if (!this.#view) process.send?.({ kind: "status", ...(text === undefined ? {} : { text }) } satisfies FromReceiver);
   }
 
   // ---- /who ----

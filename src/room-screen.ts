@@ -37,6 +37,8 @@ export class RoomScreen {
   #name: string;
   /** Own messages sent and not yet confirmed by the server, by their ref, in the order they were typed. */
   readonly #pending = new Map<number, { said: Utterance; ts: number }>();
+  /** What the connection is doing, shown above the prompt while there is something to say. */
+  #status: string | undefined;
   /** The logger's own reporters, given back by stop(). */
   #reporters: ConsolaReporter[] | undefined;
 
@@ -85,6 +87,11 @@ export class RoomScreen {
     this.#showPending();
   }
 
+  status(text: string | undefined): void {
+    this.#status = text;
+    this.#showPending();
+  }
+
   members(names: string[]): void {
     this.#terminal.print(membersLine(names, this.#view));
   }
@@ -104,6 +111,9 @@ export class RoomScreen {
       plain: ownLine(said, this.#name, { ...this.#view, color: false }, ts, true),
       painted: ownLine(said, this.#name, this.#view, ts, true),
     }));
+    if (this.#status !== undefined) {
+      lines.unshift({ plain: this.#status, painted: this.#view.color ? `\x1b[2m${this.#status}\x1b[22m` : this.#status });
+    }
     this.#terminal.setPending(lines);
   }
 
