@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import type { HostPort } from "./core/address.ts";
 import { helpLines, parseLine } from "./core/commands.ts";
 import type { Lang } from "./core/render.ts";
-import { TIMERS } from "./core/protocol.ts";
+import { nameKey, TIMERS } from "./core/protocol.ts";
 import { EXIT } from "./exit-codes.ts";
 import { isFromReceiver, type FromReceiver, type ToReceiver } from "./ipc.ts";
 import type { Log } from "./log.ts";
@@ -63,6 +63,8 @@ export async function join(opts: JoinOptions): Promise<number> {
     ...(opts.passphrase ? { passphrase: opts.passphrase } : {}),
   });
 
+  /** As the server stores it (NFC). */
+  let name = opts.name;
   let joined = false;
   let leaving = false;
   /** Lines typed (or piped) before the welcome: sent once in, in order. */
@@ -76,6 +78,7 @@ export async function join(opts: JoinOptions): Promise<number> {
     switch (msg.kind) {
       case "joined":
         joined = true;
+        name = msg.name;
         screen?.joined(msg.name);
         for (const line of early.splice(0)) handleLine(line);
         if (leaveWhenJoined) leave();
@@ -121,6 +124,7 @@ export async function join(opts: JoinOptions): Promise<number> {
       case "say":
       case "me":
       case "msg": {
+        if (command.kind === "msg" && nameKey(command.to) === nameKey(name)) return log.warn("that is you: nothing was sent");
         const said = command.kind === "say" ? { text: command.text } : command.kind === "me" ? { text: command.text, me: true } : { text: command.text, to: command.to };
         const ref = nextRef++;
         screen?.sending(ref, said);

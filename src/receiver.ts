@@ -482,10 +482,10 @@ class Membership {
 
   #members(page: Members): void {
     const who = this.#who;
-    if (!who || page.id !== who.id || page.names.length === 0 && page.next !== 0) return;
-    if (page.names.length > 0 && who.from !== who.names.length) return; // a repeated answer to an earlier page
+    // A repeated answer to an earlier page points to where the page being waited for starts: take each page once.
+    if (!who || page.id !== who.id || (page.next !== 0 && page.next <= who.from)) return;
     who.names.push(...page.names);
-    if (page.next !== 0 && page.next > who.from) {
+    if (page.next !== 0) {
       who.from = page.next;
       who.askedAt = -Infinity;
       return this.#askWho(Date.now());

@@ -1,7 +1,7 @@
 // The line editor without a terminal: every binding, history with the draft kept, and grapheme-wise cursor moves.
 
 import { describe, expect, test } from "bun:test";
-import { HISTORY_LIMIT, type Key, LineEditor } from "../src/core/line-editor.ts";
+import { HISTORY_LIMIT, type Key, LINE_LIMIT, LineEditor } from "../src/core/line-editor.ts";
 
 // Keys as node:readline's emitKeypressEvents decodes them.
 const ctrl = (name: string): Key => ({ sequence: String.fromCharCode(name.charCodeAt(0) - 96), name, ctrl: true, meta: false, shift: false });
@@ -289,4 +289,13 @@ describe("signals to the shell", () => {
     expect(e.key(ctrl("l"))).toEqual({ kind: "redraw" });
     expect(shown(e)).toBe("half ty|ped");
   });
+});
+
+test("a huge paste stops at LINE_LIMIT, never splitting a character", () => {
+  const editor = new LineEditor();
+  expect(editor.insert("a".repeat(LINE_LIMIT - 1) + "😀😀")).toEqual({ kind: "changed" });
+  expect(editor.text).toBe("a".repeat(LINE_LIMIT - 1));
+  expect(editor.insert("b")).toEqual({ kind: "changed" });
+  expect(editor.insert("c")).toEqual({ kind: "none" });
+  expect(editor.text.length).toBe(LINE_LIMIT);
 });

@@ -24,6 +24,12 @@ export type EditResult =
   | { kind: "interrupt" }
   | { kind: "redraw" };
 
+/**
+ * The longest line the editor holds, in UTF-16 code units (ssh-chat's editor stops at 4096 too). A message is at
+ * most 1000 bytes anyway; the cap keeps a huge paste from making every key redo work over megabytes.
+ */
+export const LINE_LIMIT = 4096;
+
 /** Submitted lines kept for Up and Down; the oldest go first. */
 export const HISTORY_LIMIT = 500;
 
@@ -55,7 +61,15 @@ export class LineEditor {
 
   /** Inserts typed or pasted text at the cursor: TAB becomes a space, every other control character is dropped. */
   insert(s: string): EditResult {
-    const clean = s.replaceAll("\t", " ").replace(CONTROL, "");
+    let clean = s.replaceAll("\t", " ").replace(CONTROL, "");
+    if (this.#text.length + clean.length > LINE_LIMIT) {
+      const room = LINE_LIMIT - this.#text.length;
+      const chars = Array.from(clean);
+      let taken = 0;
+      let length = 0;
+      while (taken < chars.length && length + chars[taken]!.length <= room) length += chars[taken++]!.length;
+      clean = chars.slice(0, taken).join("");
+    }
     return this.#edit(() => {
       const g = graphemes(this.#text);
       const before = g.slice(0, this.#cursor).join("") + clean;
