@@ -43,8 +43,13 @@ export async function join(opts: JoinOptions): Promise<number> {
     stdio: ["ignore", "inherit", "inherit"],
     serialization: "json",
     ipc(msg) {
-      if (isFromReceiver(msg)) fromReceiver(msg);
-      else log.debug("ignored an unknown message from the receiver");
+      if (!isFromReceiver(msg)) return log.debug("ignored an unknown message from the receiver");
+      try {
+        fromReceiver(msg);
+      } catch (err) {
+        // A line that cannot be shown must not take the member out of the room.
+        log.error(`could not show a ${msg.kind} from the receiver: ${err instanceof Error ? err.message : String(err)}`);
+      }
     },
   });
   const tell = (msg: ToReceiver) => {

@@ -32,6 +32,10 @@ export class Terminal {
   #cursorRow: number | undefined;
   readonly #onKey = (str: string | undefined, key: Key | undefined) => this.#key(str, key);
   readonly #onResize = () => this.#redraw();
+  /** However the process ends, even by a bug, the terminal is not left in raw mode (where typing shows nothing). */
+  readonly #onExit = () => {
+    if (process.stdin.isRaw && !hungUp) process.stdin.setRawMode(false);
+  };
   /** The terminal went away (its window closed): as good as Ctrl-D. */
   readonly #onGone = () => this.#events.eof();
 
@@ -47,6 +51,7 @@ export class Terminal {
     process.stdin.on("end", this.#onGone);
     process.stdin.on("error", this.#onGone);
     process.stdout.on("resize", this.#onResize);
+    process.on("exit", this.#onExit);
     process.stdin.resume();
     this.#redraw();
   }
@@ -60,6 +65,7 @@ export class Terminal {
     process.stdin.off("end", this.#onGone);
     process.stdin.off("error", this.#onGone);
     process.stdout.off("resize", this.#onResize);
+    process.off("exit", this.#onExit);
     if (!hungUp) process.stdin.setRawMode(false);
     process.stdin.pause();
   }
@@ -69,7 +75,7 @@ export class Terminal {
     if (this.#cursorRow === undefined) return void write(channel === "stdout" ? STDOUT : STDERR, line + "\n");
     write(STDOUT, erase(this.#cursorRow));
     // A line ends with CR LF: the terminal is in raw mode, where a bare LF only moves down.
-    write(channel === "stdout" ? STDOUT : STDERR, line.replaceAll("\n", "\r\n") + "\r\n" + (bell ? BELL : ""));
+    write(channel === "stdout" ? STDOUT : STDERR, line.replaceAll("\n", "\r\n") + (bell ? BELL : "") + "\r\n");
     this.#cursorRow = 0;
     this.#redraw();
   }

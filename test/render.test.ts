@@ -144,6 +144,8 @@ describe("timestamps and mentions", () => {
     expect(rings(said("张三你好"), "张三")).toBe(true);
     expect(rings(said("malice"), "alice")).toBe(false);
     expect(rings(said("hello"), "alice")).toBe(false);
+    expect(rings(said("hi a-b.c!"), "A-B.c")).toBe(true);
+    expect(rings(said("hi a-bxc"), "a-b.c")).toBe(false);
     expect(rings({ type: "private", seq: 1, ts: TS, from: "bob", to: "alice", text: "x" }, "alice")).toBe(true);
     expect(rings({ type: "join", seq: 1, ts: TS, name: "alice" }, "alice")).toBe(false);
     const line = humanLine(said("hey Alice, look"), { ...COLOR, self: "alice" });

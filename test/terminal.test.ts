@@ -60,6 +60,20 @@ describe.skipIf(!hasScript)("in a terminal", () => {
     expect(term.out.text()).not.toMatch(/\x1b\[[0-9;]*m/);
   });
 
+  test("a message naming the member, or a private one, rings the bell; others do not", async () => {
+    const server = await startServer();
+    const watcher = await joinRoom("watcher", server.address);
+    const term = joinInTerminal("tty", server.address, { NO_COLOR: "1" });
+    await term.out.waitFor("joined as tty");
+    watcher.write("nothing for you\n");
+    await term.out.waitFor("watcher: nothing for you");
+    expect(term.out.text()).not.toContain("\x07");
+    watcher.write("hey TTY, look\n");
+    await term.out.waitFor((line) => line.includes("watcher: hey TTY, look") && line.includes("\x07"));
+    watcher.write("/msg tty psst\n");
+    await term.out.waitFor((line) => line.includes("[private] watcher: psst") && line.includes("\x07"));
+  });
+
   test("the server console reads lines typed at a terminal, and Ctrl-C stops the server and its console", async () => {
     const term = inTerminal(["serve", "--host", "127.0.0.1", "--port", "0", "--data", ":memory:"], { NO_COLOR: "1" });
     const line = await term.out.waitFor(/listening on 127\.0\.0\.1:\d+/);

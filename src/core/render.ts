@@ -135,7 +135,8 @@ export function rings(item: Shown, self: string | undefined): boolean {
  * is not in "malice"), but anywhere between CJK characters, which have no spaces between words.
  */
 function mentionPattern(name: string): RegExp {
-  const escaped = nameKey(name).replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
+  // Outside a class "-" is no metacharacter, and escaping it is an error in a Unicode pattern.
+  const escaped = nameKey(name).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return new RegExp(`(?<![A-Za-z0-9_])${escaped}(?![A-Za-z0-9_])`, "giu");
 }
 

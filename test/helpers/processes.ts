@@ -17,13 +17,16 @@ export function chatBinary(): string[] {
   return [CHAT_BIN];
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `ms` naming `what`. */
-export async function waitUntil<T>(check: () => T | undefined | false, ms: number, what: string): Promise<T> {
+/**
+ * Polls `check` until it returns a value other than undefined/false, or fails after `ms` naming `what` (a function
+ * is asked only then, so that it can say what things looked like at the deadline).
+ */
+export async function waitUntil<T>(check: () => T | undefined | false, ms: number, what: string | (() => string)): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = check();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === "string" ? what : what()}`);
     await Bun.sleep(10);
   }
 }
@@ -51,7 +54,7 @@ export class Lines {
   /** The first line (from index `from`) that matches, waiting up to `ms`. */
   waitFor(match: string | RegExp | ((line: string) => boolean), ms = 5000, from = 0): Promise<string> {
     const test = typeof match === "function" ? match : (l: string) => (typeof match === "string" ? l.includes(match) : match.test(l));
-    return waitUntil(() => this.lines.slice(from).find(test), ms, `a line matching ${String(match)}; got:\n${this.text()}`);
+    return waitUntil(() => this.lines.slice(from).find(test), ms, () => `a line matching ${String(match)}; got:\n${this.text()}`);
   }
 
   text(): string {
@@ -108,7 +111,7 @@ export function startChat(args: string[], opts: { env?: Record<string, string | 
     end: () => void proc.stdin.end(),
     events,
     event: (fields, ms = 5000) =>
-      waitUntil(() => events().find((e) => matches(e, fields)), ms, `event ${JSON.stringify(fields)}; got:\n${out.text()}\nstderr:\n${err.text()}`),
+      waitUntil(() => events().find((e) => matches(e, fields)), ms, () => `event ${JSON.stringify(fields)}; got:\n${out.text()}\nstderr:\n${err.text()}`),
   };
 }
 
