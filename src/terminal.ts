@@ -2,7 +2,7 @@
 
 import { writeSync } from "node:fs";
 import { emitKeypressEvents } from "node:readline";
-import { draw, erase, type Styled } from "./core/input-layout.ts";
+import { draw, erase, type Region, type Styled } from "./core/input-layout.ts";
 import { LineEditor, type Key } from "./core/line-editor.ts";
 
 export interface TerminalEvents {
@@ -31,7 +31,14 @@ export class Terminal {
   /** Row of the terminal's cursor within the live region as last drawn; undefined while nothing is drawn. */
   #cursorRow: number | undefined;
   readonly #onKey = (str: string | undefined, key: Key | undefined) => this.#key(str, key);
-  readonly #onResize = () => this.#redraw();
+  /**
+   * A resized terminal re-wraps what it shows (xterm aside, most do: VTE, iTerm2, kitty, tmux, Windows Terminal), so
+   * the cursor's row within the region is where the region's layout at the new width puts it.
+   */
+  readonly #onResize = () => {
+    if (this.#cursorRow !== undefined) this.#cursorRow = draw(this.#region(), this.#columns()).cursorRow;
+    this.#redraw();
+  };
   /** However the process ends, even by a bug, the terminal is not left in raw mode (where typing shows nothing). */
   readonly #onExit = () => {
     if (process.stdin.isRaw && !hungUp) process.stdin.setRawMode(false);
@@ -109,11 +116,17 @@ export class Terminal {
     }
   }
 
+  #region(): Region {
+    return { pending: this.#pending, prompt: this.#prompt, text: this.#editor.text, cursor: this.#editor.cursor };
+  }
+
+  #columns(): number {
+    return Math.max(process.stdout.columns || 80, 2);
+  }
+
   #redraw(): void {
     if (this.#cursorRow === undefined && !process.stdin.isRaw) return;
-    const columns = Math.max(process.stdout.columns || 80, 2);
-    const region = { pending: this.#pending, prompt: this.#prompt, text: this.#editor.text, cursor: this.#editor.cursor };
-    const { output, cursorRow } = draw(region, columns);
+    const { output, cursorRow } = draw(this.#region(), this.#columns());
     write(STDOUT, (this.#cursorRow === undefined ? "" : erase(this.#cursorRow)) + output);
     this.#cursorRow = cursorRow;
   }

@@ -79,6 +79,21 @@ describe.skipIf(!hasTmux)("in tmux", () => {
     await lilei.event({ type: "message", from: "小明", text: "x我在打字😀一二三四五六七八九百千" });
   });
 
+  test("after the window is made narrower, the line being typed is drawn once, wrapped to the new width", async () => {
+    const server = await startServer();
+    const bob = await joinRoom("bob", server.address);
+    const pane = await joinInTmux("alice", server.address, { columns: 60, rows: 8 });
+    await pane.type("a long line, 一二三四五六七八九十, that wraps");
+    await pane.waitForScreen((rows) => rows.includes("alice> a long line, 一二三四五六七八九十, that wraps"), "the typed line");
+    await pane.resize(30, 8);
+    bob.write("after the resize\n");
+    const rows = untimed(await pane.waitForScreen((rows) => untimed(rows).includes("bob: after the resize"), "the message"));
+    const input = lastUsed(rows);
+    // 7 + 13 + 10 columns fill the 30 exactly: "六" starts the second row.
+    expect(rows.slice(input - 2, input + 1)).toEqual(["bob: after the resize", "alice> a long line, 一二三四五", "六七八九十, that wraps"]);
+    expect(rows.filter((r) => r.includes("alice> "))).toHaveLength(1);
+  });
+
   test("NO_COLOR=1 gives a terminal no colour, and without it names are coloured", async () => {
     const server = await startServer();
     const bob = await joinRoom("bob", server.address);

@@ -51,6 +51,11 @@ export class TmuxPane {
     await this.#tmux(["send-keys", "-t", "test", ...keys]);
   }
 
+  /** Resizes the window, as a person dragging its corner. */
+  async resize(columns: number, rows: number): Promise<void> {
+    await this.#tmux(["resize-window", "-t", "test", "-x", String(columns), "-y", String(rows)]);
+  }
+
   /** The visible screen, one string per row, trailing spaces removed. */
   async screen(): Promise<string[]> {
     const text = await this.#tmux(["capture-pane", "-p", "-t", "test"]);
