@@ -44,6 +44,10 @@ export interface ServerOptions {
   peerTimeoutMs: number;
   /** Messages per member; undefined: unlimited. */
   rate: Rate | undefined;
+  /** New logins per IP address; undefined: unlimited. Default: ABUSE's. */
+  logins?: Rate | undefined;
+  /** Datagrams per sender (address and port), counted before decoding; undefined: unlimited. Default: ABUSE's. */
+  datagrams?: Rate | undefined;
   maxMembers: number;
   /** No line on the console per join, leave and admin broadcast. */
   quiet?: boolean;
@@ -75,7 +79,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const cookies = new Cookies(randomBytes(32));
   const salt = opts.passphrase === undefined ? undefined : newSalt();
   const envelope = opts.passphrase === undefined ? undefined : Envelope.fromPassphrase(opts.passphrase, salt!);
-  const senders = new KeyedLimiter(ABUSE.datagramBurst, 1000 / ABUSE.datagramsPerSecond, ABUSE.trackedAddresses);
+  const allowance = "datagrams" in opts ? opts.datagrams : { count: ABUSE.datagramBurst, windowMs: (ABUSE.datagramBurst * 1000) / ABUSE.datagramsPerSecond };
+  const senders = allowance && new KeyedLimiter(allowance.count, allowance.windowMs / allowance.count, ABUSE.trackedAddresses);
   const recentAdmin = new Map<string, Reply[]>();
   const warned = new Map<string, { at: number; count: number }>();
   let udp: UdpEndpoint | undefined;
@@ -254,7 +259,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   function onDatagram(room: Room, data: Uint8Array, from: Peer): void {
     const now = Date.now();
     // A sender over its allowance is dropped before any work is spent on it: a flood costs one map lookup a datagram.
-    if (!senders.take(`${from.address}|${from.port}`, now)) return;
+    if (senders && !senders.take(`${from.address}|${from.port}`, now)) return;
     const member = room.memberAt(from) !== undefined;
     let plain = data;
     const sealed = isSealed(data);
@@ -312,6 +317,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     history: opts.history,
     now: Date.now(),
     rate: opts.rate,
+    ...("logins" in opts ? { logins: opts.logins } : {}),
     maxMembers: opts.maxMembers,
   });
   room = theRoom;

@@ -34,6 +34,18 @@ export const serve = defineCommand({
       default: `${ABUSE.rateCount}/${ABUSE.rateWindowMs / 1000}`,
       valueHint: "n/s",
     },
+    logins: {
+      type: "string",
+      description: "New logins each IP address may start: COUNT/SECONDS, or off",
+      default: `${ABUSE.loginBurst}/${(ABUSE.loginBurst * ABUSE.loginEveryMs) / 1000}`,
+      valueHint: "n/s",
+    },
+    datagrams: {
+      type: "string",
+      description: "Datagrams each sender (address and port) may send before they are dropped unread: COUNT/SECONDS, or off",
+      default: `${ABUSE.datagramBurst}/${ABUSE.datagramBurst / ABUSE.datagramsPerSecond}`,
+      valueHint: "n/s",
+    },
     "max-members": { type: "string", description: "Members the room holds at most", default: String(ABUSE.maxMembers), valueHint: "n" },
     data: {
       type: "string",
@@ -67,7 +79,9 @@ export const serve = defineCommand({
         data: args.data ?? defaultDataDir(),
         history: parseCount(args.history, "--history"),
         peerTimeoutMs: parseSeconds(args["peer-timeout"], "--peer-timeout", MIN_PEER_TIMEOUT_S) * 1000,
-        rate: parseRate(args.rate),
+        rate: parseRate(args.rate, "--rate", "5/5"),
+        logins: parseRate(args.logins, "--logins", "20/20"),
+        datagrams: parseRate(args.datagrams, "--datagrams", "2000/2"),
         maxMembers: parseCount(args["max-members"], "--max-members", 1),
         quiet: args.quiet,
         log,
@@ -103,14 +117,14 @@ function parseCount(raw: string, flag: string, min = 0): number {
   return n;
 }
 
-/** `--rate COUNT/SECONDS` (seconds may end in "s"), or "off". */
-function parseRate(raw: string): Rate | undefined {
+/** `--rate`, `--logins`, `--datagrams`: COUNT/SECONDS (seconds may end in "s"), or "off". */
+function parseRate(raw: string, flag: string, example: string): Rate | undefined {
   if (raw === "off") return undefined;
   const m = /^(\d{1,6})\/(\d{1,5}(?:\.\d+)?)s?$/.exec(raw);
   const count = Number(m?.[1]);
   const seconds = Number(m?.[2]);
   if (!m || !(count >= 1) || !(seconds > 0 && seconds <= 86_400)) {
-    throw new Error(`invalid --rate ${JSON.stringify(raw)}: expected COUNT/SECONDS such as 5/5, or off`);
+    throw new Error(`invalid ${flag} ${JSON.stringify(raw)}: expected COUNT/SECONDS such as ${example}, or off`);
   }
   return { count, windowMs: seconds * 1000 };
 }

@@ -84,6 +84,8 @@ export interface RoomOptions {
   now: number;
   /** Messages per member; undefined: unlimited. */
   rate: Rate | undefined;
+  /** New logins per IP address; undefined: unlimited. Absent: ABUSE's default (20 at once, then one a second). */
+  logins?: Rate | undefined;
   /** A hello that would make the room larger than this is refused ("room_full"). */
   maxMembers: number;
 }
@@ -99,7 +101,7 @@ export class Room {
   readonly #rate: Rate | undefined;
   readonly #maxMembers: number;
   /** New logins per IP address. */
-  readonly #logins = new KeyedLimiter(ABUSE.loginBurst, ABUSE.loginEveryMs, ABUSE.trackedAddresses);
+  readonly #logins: KeyedLimiter | undefined;
   /** Banned IP addresses, until when (Infinity: while this server runs). */
   readonly #bans = new Map<string, number>();
   /** Clients (by nonce) just kicked, until when: their automatic rejoin is refused. */
@@ -118,6 +120,8 @@ export class Room {
     this.#newSessionId = opts.newSessionId;
     this.#history = opts.history;
     this.#rate = opts.rate;
+    const logins = "logins" in opts ? opts.logins : { count: ABUSE.loginBurst, windowMs: ABUSE.loginBurst * ABUSE.loginEveryMs };
+    this.#logins = logins && new KeyedLimiter(logins.count, logins.windowMs / logins.count, ABUSE.trackedAddresses);
     this.#maxMembers = opts.maxMembers;
     this.#seq = opts.store.lastSeq;
     for (const m of opts.store.members()) {
@@ -157,11 +161,11 @@ export class Room {
     const holder = this.#byName.get(nameKey(checked.name));
     if (holder) {
       // The same client asking again (its welcome was lost, or it lost the server and came back): same welcome, no event.
-      if (holder.nonce !== msg.nonce || !samePeer(holder.peer, from)) return this.#logins.take(from.address, now) ? refuse("name_taken") : refuse("too_many_logins");
+      if (holder.nonce !== msg.nonce || !samePeer(holder.peer, from)) return this.#login(from, now) ? refuse("name_taken") : refuse("too_many_logins");
       holder.lastSeen = now;
       return this.#welcome(holder, now);
     }
-    if (!this.#logins.take(from.address, now)) return refuse("too_many_logins");
+    if (!this.#login(from, now)) return refuse("too_many_logins");
     // A new client on an address that still holds a session: the old client is gone, since its port is now someone else's.
     const stale = this.#byPeer.get(peerKey(from));
     if (!stale && this.size >= this.#maxMembers) return refuse("room_full");
@@ -307,6 +311,11 @@ export class Room {
   /** The heartbeat of an idle room, the same bytes for every member: the last event's number. */
   tick(now: number): Uint8Array {
     return encode({ type: "tick", seq: this.#seq, epoch: this.#store.epoch, ts: now });
+  }
+
+  /** Takes one login from `from`'s address allowance; true when there was one (or logins are not limited). */
+  #login(from: Peer, now: number): boolean {
+    return this.#logins?.take(from.address, now) ?? true;
   }
 
   #allowance(now: number): TokenBucket | undefined {
