@@ -24,6 +24,7 @@ import {
   type Request,
 } from "./core/protocol.ts";
 import { Room, type Broadcast, type Outcome, type Peer, type Rate } from "./core/room.ts";
+import { Packer } from "./core/packer.ts";
 import { MemoryStore, type RoomStore } from "./core/store.ts";
 import type { Log } from "./log.ts";
 import { roomFile, SqliteStore } from "./sqlite-store.ts";
@@ -86,6 +87,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let udp: UdpEndpoint | undefined;
   let room: Room | undefined; // until the store is open, datagrams are dropped (their senders repeat them)
   let lastBroadcastAt = 0;
+  /** The room's events of this turn, sent together when it ends (setImmediate: after every datagram already read). */
+  const packer = new Packer();
+  let flushing = false;
 
   /** Sealed in a room with a passphrase: the bytes that go on the wire. */
   const wire = (plain: Uint8Array) => (envelope ? envelope.seal(plain) : plain);
@@ -220,30 +224,42 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       for (const datagram of outcome.resend ?? []) answer.send(datagram);
     }
     for (const b of outcome.broadcasts) {
-      const targets: Peer[] = [];
-      let addressee: Peer | undefined;
-      for (const m of room.members()) {
-        if (m.sid === b.except) continue;
-        if (m.sid === b.only?.to) addressee = m.peer;
-        else targets.push(m.peer);
-      }
       if (b.only) {
+        // A private message and its stand-in go out alone, after everything queued before them.
+        flush(room);
+        const addressee = room.peerOf(b.only.to);
         if (addressee) udp?.send(wire(b.datagram), addressee);
-        udp?.sendToAll(wire(b.only.hidden), targets);
+        sendToMembers(room, wire(b.only.hidden), room.peerOf(b.except ?? ""), addressee);
       } else {
-        udp?.sendToAll(wire(b.datagram), targets);
+        packer.add(b.datagram, b.except);
+        if (!flushing) {
+          flushing = true;
+          setImmediate(() => flush(room));
+        }
       }
-      lastBroadcastAt = Date.now();
-      report(room, b, targets.length);
+      report(room, b);
     }
   }
 
+  /** Sends what the packer holds: every event of this turn, in as few datagrams as they fit in. */
+  function flush(room: Room): void {
+    flushing = false;
+    if (packer.pending === 0) return;
+    for (const packet of packer.take()) sendToMembers(room, wire(packet.bytes), packet.except === undefined ? undefined : room.peerOf(packet.except));
+  }
+
+  function sendToMembers(room: Room, datagram: Uint8Array, except?: Peer, alsoExcept?: Peer): void {
+    const peers = alsoExcept ? room.peers().filter((p) => p !== alsoExcept) : room.peers();
+    udp?.sendToAll(datagram, peers, except);
+    lastBroadcastAt = Date.now();
+  }
+
   /** The console's line for what the operator wants to know of: who came, who went, what the administrator said. */
-  function report(room: Room, { event: e }: Broadcast, reached: number): void {
+  function report(room: Room, { event: e }: Broadcast): void {
     if (opts.quiet) return;
     if (e.type === "join") log.info(`${e.name} joined (${room.size} in the room)`);
     else if (e.type === "leave") log.info(`${e.name} left${e.reason === "quit" ? "" : ` (${e.reason})`} (${room.size} in the room)`);
-    else if (e.type === "admin") log.info(`admin broadcast ${JSON.stringify(e.text)} to ${reached} member(s)`);
+    else if (e.type === "admin") log.info(`admin broadcast ${JSON.stringify(e.text)} to ${room.size} member(s)`);
   }
 
   /** Removes silent members, and ticks when the room has been quiet for a heartbeat (so a lost last event shows). */
@@ -251,8 +267,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const now = Date.now();
     deliver(room, { broadcasts: room.sweep(now, opts.peerTimeoutMs) });
     if (room.size > 0 && now - lastBroadcastAt >= TIMERS.heartbeatMs) {
-      udp?.sendToAll(wire(room.tick(now)), [...room.members()].map((m) => m.peer));
-      lastBroadcastAt = now;
+      flush(room); // a tick must not announce an event that has not gone out yet
+      sendToMembers(room, wire(room.tick(now)));
     }
   }
 
@@ -340,6 +356,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     kick: (name, banForMs) => kick(theRoom, name, Date.now(), banForMs),
     stop() {
       clearInterval(timer);
+      flush(theRoom);
       udp?.close();
       store.close();
     },

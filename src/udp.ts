@@ -11,8 +11,8 @@ export interface UdpEndpoint {
   readonly port: number;
   /** Sends one datagram; false (logged at debug) when the kernel would not take it. Never throws. */
   send(datagram: Uint8Array, to: Peer): boolean;
-  /** Sends the same datagram to every peer in batches; returns how many were handed to the kernel. */
-  sendToAll(datagram: Uint8Array, peers: Iterable<Peer>): number;
+  /** Sends the same datagram to every peer but `except`, in batches; returns how many were handed to the kernel. */
+  sendToAll(datagram: Uint8Array, peers: readonly Peer[], except?: Peer): number;
   close(): void;
 }
 
@@ -74,13 +74,19 @@ export async function openUdp(opts: UdpOptions): Promise<UdpEndpoint> {
     }
   }
 
-  function sendToAll(datagram: Uint8Array, peers: Iterable<Peer>): number {
-    const targets = [...peers];
+  /** One sendMany's arguments, reused from call to call: the fan-out allocates nothing per member. */
+  const packet: Array<Uint8Array | string | number> = [];
+
+  function sendToAll(datagram: Uint8Array, peers: readonly Peer[], except?: Peer): number {
     let sent = 0;
-    for (let start = 0; start < targets.length; ) {
-      const batch = targets.slice(start, start + BATCH);
-      const packet: (Uint8Array | string | number)[] = [];
-      for (const p of batch) packet.push(datagram, p.port, p.address);
+    for (let i = 0; i < peers.length; ) {
+      packet.length = 0;
+      const first = i;
+      for (; i < peers.length && packet.length < BATCH * 3; i++) {
+        const p = peers[i]!;
+        if (p !== except) packet.push(datagram, p.port, p.address);
+      }
+      const wanted = packet.length / 3;
       let n: number;
       try {
         n = socket.sendMany(packet);
@@ -88,11 +94,14 @@ export async function openUdp(opts: UdpOptions): Promise<UdpEndpoint> {
         n = 0; // same stale-ICMP failure as in send(): fall through to the one-by-one retry below
       }
       sent += n;
-      start += n;
-      // sendMany stops at the first failure: retry that one alone (send() knows the ICMP dance), then go on.
-      if (n < batch.length) {
-        if (send(datagram, targets[start]!)) sent++;
-        start++;
+      // sendMany stops at the first failure: retry that one alone (send() knows the ICMP dance), then the rest.
+      if (n < wanted) {
+        let k = 0;
+        for (let j = first; j < i; j++) {
+          if (peers[j] === except) continue;
+          if (k++ < n) continue;
+          if (send(datagram, peers[j]!)) sent++;
+        }
       }
     }
     return sent;

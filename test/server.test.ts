@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { statSync } from "node:fs";
 import { tokenFile } from "../src/admin-token.ts";
 import { ADMIN_WINDOW_MS, encode, KNOCK_BYTES, padded, type Message } from "../src/core/protocol.ts";
-import { adminToken, joinRoom, killAll, startChat, startServer } from "./helpers/processes.ts";
+import { adminToken, joinRoom, killAll, startChat, startServer, waitUntil } from "./helpers/processes.ts";
 import { isType, RawPeer } from "./helpers/raw-peer.ts";
 
 const peers: RawPeer[] = [];
@@ -275,4 +275,32 @@ describe("no amplification", () => {
 
 test("encode is what goes on the wire (sanity check of the raw helper)", () => {
   expect(new TextDecoder().decode(encode({ type: "ack", id: 1 }))).toBe(`{"v":1,"type":"ack","id":1}`);
+});
+
+describe("fan-out", () => {
+  test("a burst of messages reaches a member packed: fewer datagrams than events, each event once, in order", async () => {
+    const server = await startServer();
+    const listener = await rawMember(server.port, "listener");
+    const talker = await rawMember(server.port, "talker");
+    await waitUntil(() => listener.peer.received.some((m) => m.type === "join" && m.name === "talker"), 3000, "talker's join");
+    const before = listener.peer.datagrams;
+    const from = listener.peer.received.length;
+    for (let id = 1; id <= 40; id++) talker.peer.send({ type: "say", sid: talker.sid, id, base: 1, text: `burst ${id} ${"x".repeat(80)}` });
+    const texts = () => listener.peer.received.slice(from).flatMap((m) => (m.type === "message" ? [m.text.split(" ")[1]] : []));
+    await waitUntil(() => texts().length >= 40, 3000, "the 40 messages");
+    expect(texts()).toEqual(Array.from({ length: 40 }, (_, i) => String(i + 1)));
+    expect(listener.peer.datagrams - before).toBeLessThan(40);
+  });
+
+  test("a quiet room's message goes out at once, alone, and not back to its sender", async () => {
+    const server = await startServer();
+    const listener = await rawMember(server.port, "listener");
+    const talker = await rawMember(server.port, "talker");
+    await waitUntil(() => listener.peer.received.some((m) => m.type === "join" && m.name === "talker"), 3000, "talker's join");
+    const before = listener.peer.datagrams;
+    await talker.peer.request({ type: "say", sid: talker.sid, id: 1, base: 1, text: "alone" }, isType("ack"));
+    await waitUntil(() => listener.peer.received.some((m) => m.type === "message" && m.text === "alone"), 3000, "the message");
+    expect(listener.peer.datagrams - before).toBe(1);
+    expect(talker.peer.received.some((m) => m.type === "message")).toBe(false);
+  });
 });

@@ -109,6 +109,8 @@ export class Room {
   readonly #bySid = new Map<string, Member>();
   readonly #byName = new Map<string, Member>();
   readonly #byPeer = new Map<string, Member>();
+  /** peers(), until the membership changes. */
+  #peers: Peer[] | undefined;
   #seq: number;
   /** Broadcasts made while handling the current request. */
   #pending: Broadcast[] = [];
@@ -135,6 +137,17 @@ export class Room {
   get seq(): number { return this.#seq; }
   get epoch(): string { return this.#store.epoch; }
   members(): IterableIterator<Member> { return this.#bySid.values(); }
+
+  /** Every member's address, in one array kept between membership changes: the fan-out reads it for every event. */
+  peers(): readonly Peer[] {
+    this.#peers ??= [...this.#bySid.values()].map((m) => m.peer);
+    return this.#peers;
+  }
+
+  /** Where the member with session id `sid` is, if it is in the room. */
+  peerOf(sid: string): Peer | undefined {
+    return this.#bySid.get(sid)?.peer;
+  }
 
   /** The member whose datagrams come from `peer`, if any: only members are sent more than they send. */
   memberAt(peer: Peer): Member | undefined {
@@ -327,12 +340,14 @@ export class Room {
   }
 
   #add(member: Member): void {
+    this.#peers = undefined;
     this.#bySid.set(member.sid, member);
     this.#byName.set(nameKey(member.name), member);
     this.#byPeer.set(peerKey(member.peer), member);
   }
 
   #remove(member: Member, reason: LeaveReason, now: number): void {
+    this.#peers = undefined;
     this.#bySid.delete(member.sid);
     this.#byName.delete(nameKey(member.name));
     this.#byPeer.delete(peerKey(member.peer));

@@ -7,6 +7,8 @@ import { waitUntil } from "./processes.ts";
 export class RawPeer {
   readonly received: Message[] = [];
   readonly undecodable: Uint8Array[] = [];
+  /** Datagrams received (one may hold several messages). */
+  datagrams = 0;
 
   private constructor(private readonly socket: Bun.udp.Socket<"uint8array">, private readonly serverPort: number) {}
 
@@ -18,6 +20,7 @@ export class RawPeer {
       binaryType: "uint8array",
       socket: {
         data(_s, data) {
+          if (peer) peer.datagrams++;
           try {
             peer?.received.push(...decode(data));
           } catch {
