@@ -24,6 +24,7 @@ import {
   type Request,
 } from "./core/protocol.ts";
 import { Room, type Broadcast, type Outcome, type Peer, type Rate } from "./core/room.ts";
+import { CLASSIC_REFUSAL, CLASSIC_REPLY, classicLine, isClassic, parseClassic } from "./core/classic.ts";
 import { Packer } from "./core/packer.ts";
 import { MemoryStore, type RoomStore } from "./core/store.ts";
 import type { Log } from "./log.ts";
@@ -52,8 +53,12 @@ export interface ServerOptions {
   maxMembers: number;
   /** No line on the console per join, leave and admin broadcast. */
   quiet?: boolean;
+  /** Also speak the original exercise's text protocol (`L name`, `C name text`, `Q name`). */
+  classic?: boolean;
   log: Log;
 }
+
+const CLASSIC_TEXT = new TextEncoder();
 
 /** How often the server looks for silent members and for an idle room that needs a tick. */
 const HOUSEKEEPING_MS = 250;
@@ -197,7 +202,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const done = room.kick(name, now, banFor);
     if (!done) return false;
     // Tell the member itself, so its client stops instead of logging straight back in.
-    udp?.send(wire(encode({ type: "refused", reason: banFor === undefined ? "kicked" : "banned" })), done.kicked.peer);
+    const told = done.kicked.classic ? CLASSIC_TEXT.encode(CLASSIC_REPLY.exit) : wire(encode({ type: "refused", reason: banFor === undefined ? "kicked" : "banned" }));
+    udp?.send(told, done.kicked.peer);
     deliver(room, { broadcasts: done.broadcasts });
     return true;
   }
@@ -224,11 +230,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       for (const datagram of outcome.resend ?? []) answer.send(datagram);
     }
     for (const b of outcome.broadcasts) {
+      toClassic(room, b);
       if (b.only) {
         // A private message and its stand-in go out alone, after everything queued before them.
         flush(room);
         const addressee = room.peerOf(b.only.to);
-        if (addressee) udp?.send(wire(b.datagram), addressee);
+        if (addressee && !room.classicPeers().includes(addressee)) udp?.send(wire(b.datagram), addressee);
         sendToMembers(room, wire(b.only.hidden), room.peerOf(b.except ?? ""), addressee);
       } else {
         packer.add(b.datagram, b.except);
@@ -238,6 +245,48 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         }
       }
       report(room, b);
+    }
+  }
+
+  /** An event for the classic members (`--classic`), as the original server's line, encoded once, one per datagram. */
+  function toClassic(room: Room, b: Broadcast): void {
+    const classic = room.classicPeers();
+    if (classic.length === 0) return;
+    const line = classicLine(b.event);
+    if (line === undefined) return;
+    const bytes = CLASSIC_TEXT.encode(line);
+    if (b.only) {
+      const addressee = room.peerOf(b.only.to);
+      if (addressee && classic.includes(addressee)) udp?.send(bytes, addressee);
+      return;
+    }
+    udp?.sendToAll(bytes, classic, b.except === undefined ? undefined : room.peerOf(b.except));
+  }
+
+  /**
+   * A datagram of the original exercise's text protocol. Its clients prove nothing (no cookie, no session): the
+   * member is whoever logged in from that address, and everything it gets is one line per datagram.
+   */
+  function classic(room: Room, data: Uint8Array, from: Peer, now: number): void {
+    const request = parseClassic(data);
+    if (!request) return log.debug(`dropped a malformed classic datagram from ${from.address}:${from.port}`);
+    const answer = (text: string) => void udp?.send(CLASSIC_TEXT.encode(text), from);
+    switch (request.kind) {
+      case "login": {
+        const outcome = room.classicLogin(request.name, from, now);
+        const first = outcome.replies[0];
+        if (first?.type === "refused") return answer(CLASSIC_REFUSAL[first.reason] ?? CLASSIC_REFUSAL.other);
+        answer(CLASSIC_REPLY.ok);
+        return deliver(room, { broadcasts: outcome.broadcasts });
+      }
+      case "chat":
+        return deliver(room, { broadcasts: room.classicSay(request.text, from, now) });
+      case "quit": {
+        const left = room.classicQuit(from, now);
+        if (!left) return;
+        answer(CLASSIC_REPLY.exit);
+        return deliver(room, { broadcasts: left });
+      }
     }
   }
 
@@ -276,6 +325,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const now = Date.now();
     // A sender over its allowance is dropped before any work is spent on it: a flood costs one map lookup a datagram.
     if (senders && !senders.take(`${from.address}|${from.port}`, now)) return;
+    if (opts.classic && isClassic(data)) return classic(room, data, from, now);
     const member = room.memberAt(from) !== undefined;
     let plain = data;
     const sealed = isSealed(data);

@@ -59,6 +59,11 @@ export const serve = defineCommand({
       default: String(TIMERS.peerTimeoutMs / 1000),
       valueHint: "seconds",
     },
+    classic: {
+      type: "boolean",
+      description: "Also let the original exercise's clients in (text protocol L/C/Q: no reliability, no security)",
+      default: false,
+    },
     quiet: { type: "boolean", description: "No console line per join, leave and admin broadcast", default: false },
     ...verboseArg,
   },
@@ -72,6 +77,7 @@ export const serve = defineCommand({
       });
       const given = args["admin-token"] || process.env.CHAT_ADMIN_TOKEN;
       const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
+      if (passphrase && args.classic) throw new Error("--classic cannot be combined with a passphrase: classic clients send and read only plain text");
       let tokenNote = "admin token: the one given (--admin-token or CHAT_ADMIN_TOKEN)";
       const server = await startServer({
         host: args.host,
@@ -84,6 +90,7 @@ export const serve = defineCommand({
         datagrams: parseRate(args.datagrams, "--datagrams", "2000/2"),
         maxMembers: parseCount(args["max-members"], "--max-members", 1),
         quiet: args.quiet,
+        classic: args.classic,
         log,
         token: given ?? ((port) => {
           const file = tokenFile(port);

@@ -49,6 +49,8 @@ export interface Member {
   readonly ahead: Map<number, Say>;
   /** The member's allowance of messages (`--rate`); undefined when messages are not limited. */
   readonly allowance: TokenBucket | undefined;
+  /** A client of the original exercise's text protocol (`--classic`): no session, no reliability, no heartbeats. */
+  readonly classic?: boolean;
 }
 
 /** `count` messages per `windowMs` for each member. */
@@ -109,8 +111,9 @@ export class Room {
   readonly #bySid = new Map<string, Member>();
   readonly #byName = new Map<string, Member>();
   readonly #byPeer = new Map<string, Member>();
-  /** peers(), until the membership changes. */
+  /** peers() and classicPeers(), until the membership changes. */
   #peers: Peer[] | undefined;
+  #classicPeers: Peer[] | undefined;
   #seq: number;
   /** Broadcasts made while handling the current request. */
   #pending: Broadcast[] = [];
@@ -138,10 +141,16 @@ export class Room {
   get epoch(): string { return this.#store.epoch; }
   members(): IterableIterator<Member> { return this.#bySid.values(); }
 
-  /** Every member's address, in one array kept between membership changes: the fan-out reads it for every event. */
+  /** The addresses of the members that speak this protocol, in one array kept between membership changes. */
   peers(): readonly Peer[] {
-    this.#peers ??= [...this.#bySid.values()].map((m) => m.peer);
+    this.#peers ??= [...this.#bySid.values()].filter((m) => !m.classic).map((m) => m.peer);
     return this.#peers;
+  }
+
+  /** The addresses of the classic members (`--classic`), likewise kept. */
+  classicPeers(): readonly Peer[] {
+    this.#classicPeers ??= [...this.#bySid.values()].filter((m) => m.classic).map((m) => m.peer);
+    return this.#classicPeers;
   }
 
   /** Where the member with session id `sid` is, if it is in the room. */
@@ -167,6 +176,36 @@ export class Room {
 
   /** A login. The caller has checked its cookie: the address is real. */
   hello(msg: Omit<Hello, "cookie">, from: Peer, now: number): Outcome {
+    return this.#login(msg, from, now, false);
+  }
+
+  /**
+   * A classic client's `L name` (`--classic`). Its address is not proven (the original protocol has no way to), and
+   * the same client logging in again is recognized by its address. A refusal comes back as `refused`, like a hello's.
+   */
+  classicLogin(name: string, from: Peer, now: number): Outcome {
+    return this.#login({ name, nonce: `classic ${from.address} ${from.port}` }, from, now, true);
+  }
+
+  /** A classic client's `C name text`: a message from the classic member at that address (its claimed name aside). */
+  classicSay(text: string, from: Peer, now: number): Broadcast[] {
+    const member = this.#byPeer.get(peerKey(from));
+    if (!member?.classic) return [];
+    member.lastSeen = now;
+    if (member.allowance && !member.allowance.take(now)) return [];
+    this.#tryEmit({ type: "message", seq: 0, ts: now, from: member.name, text }, member.sid);
+    return this.#save();
+  }
+
+  /** A classic client's `Q name`: the classic member at that address leaves. Undefined when there is none. */
+  classicQuit(from: Peer, now: number): Broadcast[] | undefined {
+    const member = this.#byPeer.get(peerKey(from));
+    if (!member?.classic) return undefined;
+    this.#remove(member, "quit", now);
+    return this.#save();
+  }
+
+  #login(msg: Omit<Hello, "cookie" | "type">, from: Peer, now: number, classic: boolean): Outcome {
     const checked = checkName(msg.name);
     if ("problem" in checked) return refuse("bad_name");
     if (until(this.#bans, from.address, now)) return refuse("banned");
@@ -174,11 +213,11 @@ export class Room {
     const holder = this.#byName.get(nameKey(checked.name));
     if (holder) {
       // The same client asking again (its welcome was lost, or it lost the server and came back): same welcome, no event.
-      if (holder.nonce !== msg.nonce || !samePeer(holder.peer, from)) return this.#login(from, now) ? refuse("name_taken") : refuse("too_many_logins");
+      if (holder.nonce !== msg.nonce || !samePeer(holder.peer, from)) return this.#mayLogIn(from, now) ? refuse("name_taken") : refuse("too_many_logins");
       holder.lastSeen = now;
       return this.#welcome(holder, now);
     }
-    if (!this.#login(from, now)) return refuse("too_many_logins");
+    if (!this.#mayLogIn(from, now)) return refuse("too_many_logins");
     // A new client on an address that still holds a session: the old client is gone, since its port is now someone else's.
     const stale = this.#byPeer.get(peerKey(from));
     if (!stale && this.size >= this.#maxMembers) return refuse("room_full");
@@ -193,6 +232,7 @@ export class Room {
       nextId: this.#nextIdOf(msg.nonce),
       ahead: new Map(),
       allowance: this.#allowance(now),
+      ...(classic ? { classic } : {}),
     };
     this.#add(member);
     this.#change.joined.push({ sid: member.sid, name: member.name, nonce: member.nonce, ...member.peer, joinedAt: now });
@@ -296,7 +336,8 @@ export class Room {
 
   /** Removes every member not heard from for longer than `timeoutMs`; the others are told "timeout". */
   sweep(now: number, timeoutMs: number): Broadcast[] {
-    for (const member of [...this.#bySid.values()]) if (now - member.lastSeen > timeoutMs) this.#remove(member, "timeout", now);
+    // Classic clients never send heartbeats (the original protocol has none): like the original, the room keeps them.
+    for (const member of [...this.#bySid.values()]) if (!member.classic && now - member.lastSeen > timeoutMs) this.#remove(member, "timeout", now);
     return this.#save();
   }
 
@@ -327,7 +368,7 @@ export class Room {
   }
 
   /** Takes one login from `from`'s address allowance; true when there was one (or logins are not limited). */
-  #login(from: Peer, now: number): boolean {
+  #mayLogIn(from: Peer, now: number): boolean {
     return this.#logins?.take(from.address, now) ?? true;
   }
 
@@ -340,14 +381,14 @@ export class Room {
   }
 
   #add(member: Member): void {
-    this.#peers = undefined;
+    this.#peers = this.#classicPeers = undefined;
     this.#bySid.set(member.sid, member);
     this.#byName.set(nameKey(member.name), member);
     this.#byPeer.set(peerKey(member.peer), member);
   }
 
   #remove(member: Member, reason: LeaveReason, now: number): void {
-    this.#peers = undefined;
+    this.#peers = this.#classicPeers = undefined;
     this.#bySid.delete(member.sid);
     this.#byName.delete(nameKey(member.name));
     this.#byPeer.delete(peerKey(member.peer));
