@@ -1,0 +1,165 @@
+// Runs one scenario against a fresh `dist/chat serve`: the load process (or the admin command), the CPU window, one Row.
+
+import { join } from "node:path";
+import { loadArgs, isMark, type LoadResult } from "./load-protocol.ts";
+import { CpuWindow, memoryMb } from "./proc.ts";
+import { startServer, type Reaper, type Server } from "./processes.ts";
+import type { AdminScenario, LoadScenario, Scenario } from "./scenarios.ts";
+import { emptyRow, type Row } from "./table.ts";
+
+export interface Bench {
+  /** The repository root. */
+  readonly repo: string;
+  /** The compiled binary. */
+  readonly chat: string;
+  readonly reaper: Reaper;
+  /** Given to every server, so none writes a token file to the user's state directory; `chat admin` signs with it. */
+  readonly token: string;
+  readonly log: (line: string) => void;
+}
+
+/** A load process that has not finished after this long is stopped and the scenario fails. */
+const LOAD_TIMEOUT_MS = 300_000;
+export const LISTENING = /listening on \S+:(\d+)/;
+
+/** The server of every scenario: the brief's command line, plus --history 0 (a fresh room has nothing to replay anyway). */
+export const serveCommand = (bench: Bench, dataDir: string, extra: string[] = []) => [
+  bench.chat, "serve", ...extra, "--host", "127.0.0.1", "--port", "0", "--data", dataDir, "--rate", "off", "--logins", "off",
+  "--datagrams", "off", "--max-members", "10000", "--peer-timeout", "30", "--history", "0", "--quiet", "--admin-token", bench.token,
+];
+
+/** Below this, /proc's 10 ms CPU ticks make a CPU % too coarse to read much into. */
+const SHORT_WINDOW_S = 1;
+function cpuNote(cpu: CpuWindow): string[] {
+  const out: string[] = [];
+  const machine = cpu.machinePercent;
+  if (machine !== undefined) out.push(`machine ${machine.toFixed(0)}% busy (all ${navigator.hardwareConcurrency} cores)`);
+  if (cpu.seconds !== undefined && cpu.seconds < SHORT_WINDOW_S) out.push(`CPU % over a ${cpu.seconds.toFixed(2)} s window (10 ms ticks)`);
+  return out;
+}
+
+/** Runs a scenario; never throws: a failure is a row with ok false and the reason in its note. */
+export async function runScenario(s: Scenario, bench: Bench): Promise<Row> {
+  const dir = bench.reaper.tempDir("chat-bench-");
+  let server: Server | undefined;
+  try {
+    server = await startServer(serveCommand(bench, dir), LISTENING, bench.reaper);
+    bench.log(`${s.name}: server pid ${server.pid} on 127.0.0.1:${server.port}`);
+    return s.kind === "load" ? await runLoad(s, server, bench) : await runAdmin(s, server, bench);
+  } catch (err) {
+    return { ...emptyRow(s.name, "chat"), ok: false, note: err instanceof Error ? err.message : String(err) };
+  } finally {
+    await server?.stop();
+    bench.reaper.removeDir(dir);
+  }
+}
+
+async function runLoad(s: LoadScenario, server: Server, bench: Bench): Promise<Row> {
+  let cpu: CpuWindow | undefined;
+  const load = bench.reaper.track(
+    Bun.spawn([process.execPath, join(bench.repo, "bench", "load.ts"), ...loadArgs({ ...s.load, port: server.port })], {
+      cwd: bench.repo,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "inherit",
+      serialization: "json",
+      ipc(msg) {
+        if (!isMark(msg) || !cpu) return;
+        if (msg.at === "start") cpu.start();
+        else cpu.stop();
+      },
+    }),
+  );
+  cpu = new CpuWindow([server.pid, load.pid]);
+  const stdout = new Response(load.stdout).text();
+  const timeout = new Promise<string>((r) => setTimeout(() => r(`no result within ${LOAD_TIMEOUT_MS / 1000} s`), LOAD_TIMEOUT_MS).unref());
+  const outcome = await Promise.race([load.exited, server.died, timeout]);
+  if (typeof outcome === "string") {
+    await bench.reaper.stop(load);
+    throw new Error(outcome || "the server exited during the run");
+  }
+  if (outcome !== 0) throw new Error(`the load process exited with code ${outcome}`);
+  const last = (await stdout).trim().split("\n").at(-1) ?? "";
+  let r: LoadResult;
+  try {
+    r = JSON.parse(last) as LoadResult; // our own child's line, written by load.ts from the same LoadResult type
+  } catch {
+    throw new Error(`the load process printed no result line (got ${JSON.stringify(last.slice(0, 200))})`);
+  }
+  const idle = s.load.mode === "idle";
+  return {
+    ...emptyRow(s.name, "chat"),
+    ok: r.joined === r.members,
+    members: r.members,
+    sent: idle ? null : r.sent,
+    expected: idle ? null : r.expected,
+    delivered: idle ? null : r.delivered,
+    lossPct: idle ? null : r.lossPct,
+    deliveriesPerSec: idle ? null : r.deliveriesPerSecond,
+    p50Ms: r.p50,
+    p99Ms: r.p99,
+    maxMs: r.max,
+    retransmissions: idle ? null : r.retries + r.nacks,
+    joinSeconds: r.joinSeconds,
+    serverCpuPct: cpu.percent(server.pid) ?? null,
+    serverPeakRssMb: memoryMb(server.pid, "VmHWM") ?? null,
+    loadCpuPct: cpu.percent(load.pid) ?? null,
+    windowSeconds: idle ? (cpu.seconds ?? null) : r.windowSeconds,
+    note: [loadNote(r, idle), ...cpuNote(cpu)].join("; "),
+    raw: r,
+  };
+}
+
+function loadNote(r: LoadResult, idle: boolean): string {
+  const parts: string[] = [];
+  if (r.joined !== r.members) parts.push(`only ${r.joined}/${r.members} members got in`);
+  if (idle) parts.push(`${r.pings} pings over the run`);
+  else {
+    parts.push(`${r.retries} retries + ${r.nacks} nacks`);
+    if (r.gaveUp) parts.push(`${r.gaveUp} says given up`);
+    if (r.incomplete) parts.push(`${r.incomplete} receivers still missing messages at the end of the drain`);
+    if (r.lostEvents) parts.push(`${r.lostEvents} events reported lost by the server`);
+  }
+  if (r.dropsAtMembers || r.dropsAtServer) parts.push(`kernel dropped ${r.dropsAtMembers} datagrams at the members' sockets, ${r.dropsAtServer} at the server's`);
+  const refused = Object.entries(r.refused);
+  if (refused.length) parts.push(`refused: ${refused.map(([k, v]) => `${k}×${v}`).join(", ")}`);
+  if (r.undecodable) parts.push(`${r.undecodable} undecodable datagrams`);
+  if (r.sendErrors) parts.push(`${r.sendErrors} send errors`);
+  return parts.join("; ");
+}
+
+async function runAdmin(s: AdminScenario, server: Server, bench: Bench): Promise<Row> {
+  const cpu = new CpuWindow([server.pid]);
+  const times: number[] = [];
+  cpu.start();
+  for (let i = 0; i < s.runs; i++) {
+    const startedAt = performance.now();
+    const child = bench.reaper.track(
+      Bun.spawn([bench.chat, "admin", "bench", "--server", `127.0.0.1:${server.port}`, "--token", bench.token], {
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+        env: { ...process.env, NO_COLOR: "1" },
+      }),
+    );
+    const [code, err] = await Promise.all([child.exited, new Response(child.stderr).text(), new Response(child.stdout).text()]);
+    times.push(performance.now() - startedAt);
+    if (code !== 0) throw new Error(`chat admin exited with code ${code}: ${err.trim()}`);
+  }
+  cpu.stop();
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    ...emptyRow(s.name, "chat"),
+    members: 0,
+    sent: s.runs,
+    p50Ms: sorted[Math.floor(sorted.length / 2)]!,
+    maxMs: sorted.at(-1)!,
+    serverCpuPct: cpu.percent(server.pid) ?? null,
+    serverPeakRssMb: memoryMb(server.pid, "VmHWM") ?? null,
+    windowSeconds: cpu.seconds ?? null,
+    note: [
+      `\`chat admin "bench"\` wall time, process start to exit: p50 = median of ${s.runs} runs (${times.map((t) => t.toFixed(0)).join(", ")} ms)`,
+      ...cpuNote(cpu),
+    ].join("; "),
+  };
+}

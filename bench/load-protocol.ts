@@ -1,0 +1,101 @@
+// The boundary between the harness (run.ts) and its load process (load.ts): arguments, IPC marks, and the one result line.
+
+import { parseArgs } from "node:util";
+
+/** What the load process does, given as command-line flags (so it can also be run by hand). */
+export interface LoadOptions {
+  /** The server, on 127.0.0.1. */
+  port: number;
+  members: number;
+  /** "count": `messages` as fast as the protocol allows; "rate": `rate` messages/s for `seconds`; "idle": heartbeats only for `seconds`. */
+  mode: "count" | "rate" | "idle";
+  messages: number;
+  rate: number;
+  seconds: number;
+  /** Bytes of each message text. */
+  textBytes: number;
+  /** How long, after the last message is acknowledged, receivers may take to repair what they missed. */
+  drainSeconds: number;
+}
+
+export function loadArgs(o: LoadOptions): string[] {
+  return [
+    "--port", String(o.port), "--members", String(o.members), "--mode", o.mode, "--messages", String(o.messages),
+    "--rate", String(o.rate), "--seconds", String(o.seconds), "--text-bytes", String(o.textBytes), "--drain", String(o.drainSeconds),
+  ];
+}
+
+/** The inverse of loadArgs. Throws a one-line Error naming a bad flag. */
+export function parseLoadArgs(argv: string[]): LoadOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: "string" }, members: { type: "string", default: "100" }, mode: { type: "string", default: "count" },
+      messages: { type: "string", default: "1000" }, rate: { type: "string", default: "0" }, seconds: { type: "string", default: "1" },
+      "text-bytes": { type: "string", default: "100" }, drain: { type: "string", default: "5" },
+    },
+  });
+  const num = (name: string, raw: string | undefined, min: number) => {
+    const n = Number(raw);
+    if (raw === undefined || !Number.isFinite(n) || n < min) throw new Error(`--${name}: expected a number ≥ ${min}, got ${JSON.stringify(raw)}`);
+    return n;
+  };
+  const mode = values.mode;
+  if (mode !== "count" && mode !== "rate" && mode !== "idle") throw new Error(`--mode: expected count, rate or idle, got ${JSON.stringify(mode)}`);
+  return {
+    port: num("port", values.port, 1), members: num("members", values.members, 2), mode,
+    messages: num("messages", values.messages, 0), rate: num("rate", values.rate, 0), seconds: num("seconds", values.seconds, 0),
+    textBytes: num("text-bytes", values["text-bytes"], 20), drainSeconds: num("drain", values.drain, 0),
+  };
+}
+
+/** Load → harness over IPC: the measured window opens or closes now (the harness samples the server's CPU). */
+export interface Mark { kind: "mark"; at: "start" | "end" }
+export const isMark = (m: unknown): m is Mark =>
+  typeof m === "object" && m !== null && (m as Mark).kind === "mark" && ((m as Mark).at === "start" || (m as Mark).at === "end");
+
+/** The load process's one line on stdout. Times in ms unless named otherwise; null where it does not apply. */
+export interface LoadResult {
+  members: number;
+  /** Members that got a welcome. */
+  joined: number;
+  /** First knock to last welcome. */
+  joinSeconds: number;
+  /** Messages the sender wrote (each acknowledged or not). */
+  sent: number;
+  /** Messages the server acknowledged with a seq. */
+  acked: number;
+  /** sent × receivers. */
+  expected: number;
+  /** Unique (receiver, seq) message events handed over in order. */
+  delivered: number;
+  lossPct: number;
+  /** First send to the last delivery (or to the end of the drain). */
+  windowSeconds: number;
+  deliveriesPerSecond: number;
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
+  /** Says sent again by the sender (timeouts and `waiting`). */
+  retries: number;
+  /** Says the sender gave up on (no ack within TIMERS.giveUpMs). */
+  gaveUp: number;
+  /** Nack datagrams sent by receivers. */
+  nacks: number;
+  /** Events the server said it no longer keeps (`lost`). */
+  lostEvents: number;
+  pings: number;
+  /** Refusals by reason (none expected). */
+  refused: Record<string, number>;
+  /** Datagrams received, and those that did not decode. */
+  datagrams: number;
+  undecodable: number;
+  /** Sends the kernel refused (other than the ICMP echo of a closed port). */
+  sendErrors: number;
+  /** Datagrams the kernel dropped over the window, full receive buffers: at the members' sockets (this process read too
+   *  slowly) and at the server's (the server did); null where /proc/net/udp is not readable. */
+  dropsAtMembers: number | null;
+  dropsAtServer: number | null;
+  /** Receivers still missing messages when the drain ended. */
+  incomplete: number;
+}

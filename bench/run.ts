@@ -1,0 +1,94 @@
+// `bun run bench [--quick] [--reference]`: runs every scenario against a fresh compiled server; JSON lines and a markdown table.
+
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { runScenario, type Bench } from "./harness.ts";
+import { Reaper } from "./processes.ts";
+import { runReference } from "./reference.ts";
+import { scenarios } from "./scenarios.ts";
+import { emptyRow, markdownTable, type Row } from "./table.ts";
+
+const USAGE = `usage: bun run bench [--quick] [--reference]
+  --quick      smaller numbers, under 30 s in all (what CI runs)
+  --reference  also build the C relay and load generator of ../shared/bench (or $CHAT_BENCH_REF) and run its cells
+Progress goes to stderr; one JSON line per scenario and the table to stdout, and to bench/out/.`;
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { quick: { type: "boolean", default: false }, reference: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const repo = resolve(import.meta.dir, "..");
+  const reaper = new Reaper();
+  // Ctrl-C (or a CI cancel): stop every server and load process we started, remove the temp dirs, then go.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping what was started`);
+      void reaper.all().finally(() => process.exit(130));
+    });
+  }
+  const bench: Bench = { repo, chat: join(repo, "dist", "chat"), reaper, token: randomBytes(16).toString("hex"), log };
+  const startedAt = performance.now();
+  try {
+    if (!existsSync(bench.chat)) build(repo);
+    const rows: Row[] = [];
+    const notes: string[] = [];
+    const emit = (row: Row) => {
+      rows.push(row);
+      console.log(JSON.stringify(row));
+      log(`${row.scenario} (${row.server}): ${row.ok ? "done" : `FAILED: ${row.note}`}`);
+    };
+    for (const s of scenarios(values.quick)) {
+      log(`${s.name}: starting`);
+      emit(await runScenario(s, bench));
+    }
+    if (values.reference) {
+      try {
+        const refNotes = await runReference(bench, values.quick, emit);
+        notes.push(...refNotes);
+        refNotes.forEach(log);
+      } catch (err) {
+        emit({ ...emptyRow("reference", "–"), ok: false, note: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    const seconds = (performance.now() - startedAt) / 1000;
+    const md = [
+      `Benchmark of \`dist/chat serve\` (${values.quick ? "--quick" : "full"}${values.reference ? " + reference" : ""}; ${new Date().toISOString()}; ${seconds.toFixed(1)} s in all)`,
+      "",
+      markdownTable(rows),
+      ...(notes.length ? ["", ...notes.map((n) => `- ${n}`)] : []),
+      "",
+    ].join("\n");
+    console.log(`\n${md}`);
+    const out = join(repo, "bench", "out");
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "results.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    writeFileSync(join(out, "results.md"), md);
+    log(`${seconds.toFixed(1)} s; results in bench/out/results.jsonl and bench/out/results.md`);
+    return rows.every((r) => r.ok) ? 0 : 1;
+  } finally {
+    await reaper.all();
+  }
+}
+
+/** `bun build.ts`, when the compiled binary is missing. Throws when the build fails. */
+function build(repo: string): void {
+  log("dist/chat is missing: bun build.ts");
+  const r = Bun.spawnSync([process.execPath, "build.ts"], { cwd: repo, stdout: "inherit", stderr: "inherit" });
+  if (r.exitCode !== 0) throw new Error(`bun build.ts failed (exit code ${r.exitCode})`);
+}
+
+try {
+  process.exitCode = await main();
+} catch (err) {
+  log(`error: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+}
