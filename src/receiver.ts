@@ -3,7 +3,7 @@
 import { formatWithOptions } from "node:util";
 import { formatHostPort } from "./core/address.ts";
 import { Envelope, isSealed, travelsInClear } from "./core/envelope.ts";
-import { Outbox, type Outgoing } from "./core/outbox.ts";
+import { Outbox, type Outgoing, type Utterance } from "./core/outbox.ts";
 import {
   decode,
   encode,
@@ -18,6 +18,7 @@ import {
   type Message,
   type RefusalReason,
   type RoomEvent,
+  type Say,
   type Welcome,
 } from "./core/protocol.ts";
 import { membersJson, membersLine, render, type Shown, type View } from "./core/render.ts";
@@ -47,6 +48,10 @@ const REFUSALS: Record<RefusalReason, (name: string) => string> = {
   passphrase_required: () => "this room has a passphrase: join with --passphrase or CHAT_PASSPHRASE",
   bad_passphrase: () => "wrong passphrase: the server could not read what this member sent",
 };
+/** What a say carries of an utterance: its text, and whom it is for (`to`) or that it is an action (`me`). */
+const sayFields = (u: Utterance): Pick<Say, "text" | "to" | "me"> =>
+  u.to !== undefined ? { text: u.text, to: u.to } : u.me ? { text: u.text, me: true } : { text: u.text };
+
 /** The line for a say the server refused: which one, and why. */
 function refusedLine(reason: RefusalReason, said: Outgoing, me: string): string {
   if (reason === "no_such_member" && said.to !== undefined) return `not sent to ${said.to}: nobody in the room has that name`;
@@ -246,8 +251,7 @@ class Membership {
         if (this.#bye) return this.#sayBye(now);
         for (const item of this.#outbox.due(now)) {
           if (item.tries > 1) this.log.debug(`say ${item.id}: try ${item.tries} (timeout ${Math.round(item.rto)} ms)`);
-          const kind = item.to !== undefined ? { to: item.to } : item.me ? { me: true } : {};
-          this.#send({ type: "say", sid: this.#sid, id: item.id, base: this.#outbox.base, text: item.text, ...kind });
+          this.#send({ type: "say", sid: this.#sid, id: item.id, base: this.#outbox.base, ...sayFields(item) });
         }
         this.#repair(now);
         if (this.#who) this.#askWho(now);
@@ -308,13 +312,13 @@ class Membership {
   }
 
   #undelivered(item: Outgoing): void {
-    this.#settled(item, `not delivered (the server did not confirm it): ${JSON.stringify(item.text)}`);
+    this.#settled(item.ref, `not delivered (the server did not confirm it): ${JSON.stringify(item.text)}`);
   }
 
-  /** Tells the parent what became of a say it is showing as pending; a problem is reported either way. */
-  #settled(item: Outgoing, problem?: string): void {
+  /** Tells the parent what became of the say `ref` it is showing as pending; a problem is reported either way. */
+  #settled(ref: number | undefined, problem?: string): void {
     if (problem) this.log.error(problem);
-    if (item.ref !== undefined) process.send?.({ kind: "settled", ref: item.ref, ...(problem ? { problem } : {}) } satisfies FromReceiver);
+    if (ref !== undefined) process.send?.({ kind: "settled", ref, ...(problem ? { problem } : {}) } satisfies FromReceiver);
   }
 
   /** The server is gone or has forgotten us: say so and log in again, as often as it takes. */
@@ -367,7 +371,7 @@ class Membership {
       case "ack":
         if (this.#bye && msg.id === this.#bye.id) return this.#end(EXIT.ok);
         const acked = this.#outbox.ack(msg.id, Date.now());
-        if (acked) this.#settled(acked);
+        if (acked) this.#settled(acked.ref);
         if (msg.seq !== undefined) this.#deliver(this.#stream.own(msg.seq));
         return;
       case "members":
@@ -439,7 +443,7 @@ class Membership {
       return this.log.error(`could not list the members: ${REFUSALS[reason](this.#name)}`);
     }
     const dropped = id === undefined ? undefined : this.#outbox.drop(id);
-    if (dropped) this.#settled(dropped, refusedLine(reason, dropped, this.#name));
+    if (dropped) this.#settled(dropped.ref, refusedLine(reason, dropped, this.#name));
   }
 
   /** Hands events to the user: backlog as history, the member's own join, leave and messages left out. */
@@ -499,17 +503,12 @@ class Membership {
 
   #say(said: Extract<ToReceiver, { kind: "say" }>): void {
     const { kind: _, ...what } = said;
-    const refuse = (problem: string) => {
-      this.log.error(problem);
-      if (said.ref !== undefined) process.send?.({ kind: "settled", ref: said.ref, problem } satisfies FromReceiver);
-    };
-    if (this.#state === "joining" || this.#state === "done") return refuse("not in the room: message not sent");
+    if (this.#state === "joining" || this.#state === "done") return this.#settled(said.ref, "not in the room: message not sent");
     try {
-      // Refuse here what could never be sent.
-      encode({ type: "say", sid: "0".repeat(32), id: 0, base: 0, text: what.text, ...(what.to !== undefined ? { to: what.to } : {}) });
+      encode({ type: "say", sid: "0".repeat(32), id: 0, base: 0, ...sayFields(what) }); // refuse here what could never be sent
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
-      return refuse(`message not sent: ${err.message}`);
+      return this.#settled(said.ref, `message not sent: ${err.message}`);
     }
     this.#outbox.add(what, Date.now());
     this.#pump(Date.now()); // send now, not at the next turn of the loop

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { AdminGate } from "./core/admin-auth.ts";
 import { Cookies } from "./core/cookie.ts";
 import { Envelope, isSealed, newSalt, travelsInClear } from "./core/envelope.ts";
-import { KeyedLimiter } from "./core/limiter.ts";
+import { limiterFor } from "./core/limiter.ts";
 import {
   ABUSE,
   decode,
@@ -86,7 +86,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const salt = opts.passphrase === undefined ? undefined : newSalt();
   const envelope = opts.passphrase === undefined ? undefined : Envelope.fromPassphrase(opts.passphrase, salt!);
   const allowance = "datagrams" in opts ? opts.datagrams : { count: ABUSE.datagramBurst, windowMs: (ABUSE.datagramBurst * 1000) / ABUSE.datagramsPerSecond };
-  const senders = allowance && new KeyedLimiter(allowance.count, allowance.windowMs / allowance.count, ABUSE.trackedAddresses);
+  const senders = limiterFor(allowance, ABUSE.trackedAddresses);
   const recentAdmin = new Map<string, Reply[]>();
   const warned = new Map<string, { at: number; count: number }>();
   let udp: UdpEndpoint | undefined;
@@ -236,7 +236,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         flush(room);
         const addressee = room.peerOf(b.only.to);
         if (addressee && !room.classicPeers().includes(addressee)) udp?.send(wire(b.datagram), addressee);
-        sendToMembers(room, wire(b.only.hidden), room.peerOf(b.except ?? ""), addressee);
+        sendToMembers(room, wire(b.only.hidden), exceptPeer(room, b.except), addressee);
       } else {
         packer.add(b.datagram, b.except);
         if (!flushing) {
@@ -260,7 +260,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (addressee && classic.includes(addressee)) udp?.send(bytes, addressee);
       return;
     }
-    udp?.sendToAll(bytes, classic, b.except === undefined ? undefined : room.peerOf(b.except));
+    udp?.sendToAll(bytes, classic, exceptPeer(room, b.except));
   }
 
   /**
@@ -294,8 +294,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   function flush(room: Room): void {
     flushing = false;
     if (packer.pending === 0) return;
-    for (const packet of packer.take()) sendToMembers(room, wire(packet.bytes), packet.except === undefined ? undefined : room.peerOf(packet.except));
+    for (const packet of packer.take()) sendToMembers(room, wire(packet.bytes), exceptPeer(room, packet.except));
   }
+
+  /** The address of the member an event leaves out (its own join, message or leave), if it is still in the room. */
+  const exceptPeer = (room: Room, sid: string | undefined) => (sid === undefined ? undefined : room.peerOf(sid));
 
   function sendToMembers(room: Room, datagram: Uint8Array, except?: Peer, alsoExcept?: Peer): void {
     const peers = alsoExcept ? room.peers().filter((p) => p !== alsoExcept) : room.peers();

@@ -62,3 +62,9 @@ export class KeyedLimiter {
     }
   }
 }
+
+/** `count` per `windowMs`, as the flags say it (`--rate 5/5`): a burst of `count`, then one every windowMs/count. */
+export interface Rate { count: number; windowMs: number }
+
+/** A KeyedLimiter for `rate` (undefined: no limit), keeping at most `keys` keys. */
+export const limiterFor = (rate: Rate | undefined, keys: number) => rate && new KeyedLimiter(rate.count, rate.windowMs / rate.count, keys);

@@ -1,6 +1,6 @@
 // The room's state and rules, with no sockets and no clock: each request goes in with `now` and comes out as what to send to whom.
 
-import { KeyedLimiter, TokenBucket } from "./limiter.ts";
+import { KeyedLimiter, limiterFor, TokenBucket, type Rate } from "./limiter.ts";
 import {
   ABUSE,
   checkName,
@@ -53,8 +53,8 @@ export interface Member {
   readonly classic?: boolean;
 }
 
-/** `count` messages per `windowMs` for each member. */
-export interface Rate { count: number; windowMs: number }
+/** Messages per member, or logins per address, in a window (limiter.ts). */
+export type { Rate };
 
 /** An event for the members, encoded once: the same datagram goes to every one of them. */
 export interface Broadcast {
@@ -126,7 +126,7 @@ export class Room {
     this.#history = opts.history;
     this.#rate = opts.rate;
     const logins = "logins" in opts ? opts.logins : { count: ABUSE.loginBurst, windowMs: ABUSE.loginBurst * ABUSE.loginEveryMs };
-    this.#logins = logins && new KeyedLimiter(logins.count, logins.windowMs / logins.count, ABUSE.trackedAddresses);
+    this.#logins = limiterFor(logins, ABUSE.trackedAddresses);
     this.#maxMembers = opts.maxMembers;
     this.#seq = opts.store.lastSeq;
     for (const m of opts.store.members()) {
