@@ -10,7 +10,9 @@ const hasScript = Bun.which("script") !== null;
 
 /** `chat ARGS` with stdin, stdout and stderr on a pseudo-terminal; keystrokes are written to `script`'s stdin. */
 function inTerminal(args: string[], env: Record<string, string | undefined> = {}) {
-  const command = [...chatBinary(), ...args].map((a) => `'${a}'`).join(" ");
+  // `exec`: script runs the command through $SHELL -c, and dash (CI's /bin/sh) stays in between as a parent that
+  // dies of the same Ctrl-C, so script would report the shell's 130 instead of chat's own exit code.
+  const command = `exec ${[...chatBinary(), ...args].map((a) => `'${a}'`).join(" ")}`;
   return startChat([], { command: ["script", "--quiet", "--flush", "--return", "--command", command, "/dev/null"], env: { TERM: "xterm-256color", ...env } });
 }
 
