@@ -85,8 +85,9 @@ process.env.XDG_STATE_HOME = join(tmpdir(), "chat-test-state-home");
 const running = new Set<Bun.Subprocess>();
 const watched = new Set<number>();
 
-export function startChat(args: string[], opts: { env?: Record<string, string | undefined>; command?: string[] } = {}): Chat {
+export function startChat(args: string[], opts: { env?: Record<string, string | undefined>; command?: string[]; cwd?: string } = {}): Chat {
   const proc = Bun.spawn([...(opts.command ?? chatBinary()), ...args], {
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe",
