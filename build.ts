@@ -8,33 +8,34 @@ import { version } from "./package.json";
 import { formatProblem, HEADER_BYTES } from "./release/executable-format.ts";
 import { CHECKSUMS_FILE, TARGETS, type BunTarget, type Target } from "./release/targets.ts";
 
-const DIST = "./dist";
+const USAGE = "usage: bun run build [--all] [--outdir DIR (default dist)]";
 
 async function main(): Promise<number> {
-  let all: boolean;
+  let all: boolean, dist: string;
   try {
-    all = parseArgs({ options: { all: { type: "boolean", default: false } }, strict: true }).values.all;
+    const { values } = parseArgs({ options: { all: { type: "boolean", default: false }, outdir: { type: "string", default: "./dist" } }, strict: true });
+    ({ all, outdir: dist } = values);
   } catch (err) {
-    console.error(`build: ${(err as Error).message} (usage: bun run build [--all])`);
+    console.error(`build: ${(err as Error).message} (${USAGE})`);
     return 2;
   }
 
-  const host = await compile(`${DIST}/chat`);
+  const host = await compile(`${dist}/chat`);
   if (host) {
-    console.error(`build failed: ${DIST}/chat: ${host}`);
+    console.error(`build failed: ${dist}/chat: ${host}`);
     return 1;
   }
-  console.error(`built ${DIST}/chat (chat ${version})`);
+  console.error(`built ${dist}/chat (chat ${version})`);
   if (!all) return 0;
 
   // A file left from an earlier build must never be published next to checksums it does not match.
-  await Promise.all([...TARGETS.map((t) => rm(`${DIST}/${t.file}`, { force: true })), rm(`${DIST}/${CHECKSUMS_FILE}`, { force: true })]);
+  await Promise.all([...TARGETS.map((t) => rm(`${dist}/${t.file}`, { force: true })), rm(`${dist}/${CHECKSUMS_FILE}`, { force: true })]);
   const failures: string[] = [];
   for (const target of TARGETS) {
     const started = performance.now();
-    const problem = await buildTarget(target);
+    const problem = await buildTarget(target, dist);
     if (problem) failures.push(problem);
-    else console.error(`built ${DIST}/${target.file} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    else console.error(`built ${dist}/${target.file} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   if (failures.length > 0) {
     for (const f of failures) console.error(`build failed: ${f}`);
@@ -42,15 +43,15 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const lines = await Promise.all(TARGETS.map(async (t) => `${await sha256(`${DIST}/${t.file}`)}  ${t.file}\n`));
-  await Bun.write(`${DIST}/${CHECKSUMS_FILE}`, lines.join(""));
-  console.error(`wrote ${DIST}/${CHECKSUMS_FILE} for ${TARGETS.length} files (chat ${version})`);
+  const lines = await Promise.all(TARGETS.map(async (t) => `${await sha256(`${dist}/${t.file}`)}  ${t.file}\n`));
+  await Bun.write(`${dist}/${CHECKSUMS_FILE}`, lines.join(""));
+  console.error(`wrote ${dist}/${CHECKSUMS_FILE} for ${TARGETS.length} files (chat ${version})`);
   return 0;
 }
 
 /** Compiles and checks one release target; says what went wrong, or undefined. */
-async function buildTarget(target: Target): Promise<string | undefined> {
-  const outfile = `${DIST}/${target.file}`;
+async function buildTarget(target: Target, dist: string): Promise<string | undefined> {
+  const outfile = `${dist}/${target.file}`;
   const problem = await compile(outfile, target.bun);
   if (problem) return `${target.file}: ${problem}`;
   // The source map is embedded in the binary too (stack traces name src/ lines without it): dist/ keeps only what ships.
@@ -64,7 +65,7 @@ async function buildTarget(target: Target): Promise<string | undefined> {
 async function compile(outfile: string, target?: BunTarget): Promise<string | undefined> {
   try {
     const result = await Bun.build({
-      entrypoints: ["./src/cli.ts"],
+      entrypoints: [`${import.meta.dir}/src/cli.ts`],
       format: "esm", // --bytecode defaults to CommonJS, where the entry's top-level await fails
       bytecode: true,
       minify: true,

@@ -2,13 +2,15 @@
 // promises (read from its header bytes, since most cannot run here), and SHA256SUMS matching them.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { version } from "../package.json";
 import { formatProblem, HEADER_BYTES, readExecutableFormat } from "../release/executable-format.ts";
 import { CHECKSUMS_FILE, TARGETS } from "../release/targets.ts";
 
-const dist = join(import.meta.dir, "..", "dist");
+const root = join(import.meta.dir, "..");
+const dist = join(root, "dist");
 const header = (file: string) => Bun.file(join(dist, file)).slice(0, HEADER_BYTES).bytes();
 
 function requireBuilt(file: string): void {
@@ -44,6 +46,37 @@ describe("cross-compiled release files", () => {
     const proc = Bun.spawn([join(dist, "chat-linux-x64"), "--version"], { stdout: "pipe", stderr: "pipe" });
     const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
     expect({ code, out }).toEqual({ code: 0, out: `${version}\n` });
+  });
+});
+
+describe("a build that cannot finish", () => {
+  test("a target whose runtime cannot be fetched fails the build, by name, and no SHA256SUMS is written", async () => {
+    // An empty runtime cache and a download address that answers 503: every other platform's runtime is out of reach.
+    const mirror = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("unavailable", { status: 503 }) });
+    const out = mkdtempSync(join(tmpdir(), "chat-build-"));
+    const cache = mkdtempSync(join(tmpdir(), "chat-build-cache-"));
+    const proc = Bun.spawn([process.execPath, "build.ts", "--all", "--outdir", out], {
+      cwd: root,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, BUN_INSTALL_CACHE_DIR: cache, BUN_COMPILE_TARGET_TARBALL_URL: `http://127.0.0.1:${mirror.port}/bun.tgz` },
+    });
+    try {
+      const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+      expect(code).toBe(1);
+      const failed = err.split("\n").filter((l) => l.startsWith("build failed: ")).map((l) => l.split(":")[1]!.trim());
+      // This machine's own platform needs no download; every other one is named.
+      const local = TARGETS.filter((t) => t.os === process.platform && t.arch === process.arch && t.libc !== "musl").map((t) => t.file);
+      expect(failed).toEqual(TARGETS.map((t) => t.file).filter((f) => !local.includes(f)));
+      expect(err).toContain(`${failed.length} of ${TARGETS.length} targets failed; ${CHECKSUMS_FILE} was not written`);
+      expect(readdirSync(out)).not.toContain(CHECKSUMS_FILE);
+    } finally {
+      proc.kill();
+      await proc.exited;
+      mirror.stop(true);
+      rmSync(out, { recursive: true, force: true });
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 });
 
