@@ -6,6 +6,7 @@ import { formatHostPort, type HostPort } from "./core/address.ts";
 import { Envelope, isSealed, travelsInClear } from "./core/envelope.ts";
 import {
   decode,
+  DEFAULT_ROOM,
   encode,
   KNOCK_BYTES,
   MAX_PAYLOAD_BYTES,
@@ -28,6 +29,8 @@ export type AdminAction =
 export interface AdminOptions {
   server: HostPort;
   action: AdminAction;
+  /** The room the action concerns (checkRoom's form); undefined: every room (for --who: the default room). */
+  room?: string;
   token: string;
   passphrase?: string;
   log: Log;
@@ -43,6 +46,7 @@ const REFUSED: Partial<Record<RefusalReason, string>> = {
   too_long: "refused: the message is too long",
   passphrase_required: "refused: the room has a passphrase (give it with --passphrase or CHAT_PASSPHRASE)",
   bad_passphrase: "refused: wrong passphrase",
+  no_such_room: "refused: the server has no such room",
 };
 
 class Failure extends Error {
@@ -83,16 +87,17 @@ export async function runAdmin(opts: AdminOptions): Promise<number> {
 async function act(link: Link, opts: AdminOptions): Promise<void> {
   const { action, log } = opts;
   const id = randomBytes(4).readUInt32BE(); // one id for every copy: the server acts once and answers each
+  const room = opts.room === undefined ? {} : { room: opts.room };
   switch (action.kind) {
     case "announce": {
-      const ack = await link.request(() => link.signed({ type: "announce", id, text: action.text }), id);
-      return log.success(`broadcast to ${ack.type === "ack" ? ack.count ?? 0 : 0} member(s)`);
+      const ack = await link.request(() => link.signed({ type: "announce", id, text: action.text, ...room }), id);
+      return log.success(`broadcast to ${ack.type === "ack" ? ack.count ?? 0 : 0} member(s)${opts.room === undefined ? "" : ` in room ${opts.room}`}`);
     }
     case "kick":
     case "ban": {
       const request = () => action.kind === "kick"
-        ? link.signed({ type: "kick", id, name: action.name })
-        : link.signed({ type: "ban", id, name: action.name, seconds: action.seconds });
+        ? link.signed({ type: "kick", id, name: action.name, ...room })
+        : link.signed({ type: "ban", id, name: action.name, seconds: action.seconds, ...room });
       await link.request(request, id, action.name);
       const how = action.kind === "kick" ? "kicked" : action.seconds === 0 ? "banned while the server runs" : `banned for ${action.seconds} s`;
       return log.success(`${action.name}: ${how}`);
@@ -101,14 +106,15 @@ async function act(link: Link, opts: AdminOptions): Promise<void> {
       const names: string[] = [];
       for (let from = 0, page = 0; ; page++) {
         const pageId = (id + page) >>> 0; // a late answer to the page before cannot pass for this one
-        const reply = await link.request(() => link.signed({ type: "who", id: pageId, from }), pageId);
+        const reply = await link.request(() => link.signed({ type: "who", id: pageId, from, ...room }), pageId);
         if (reply.type !== "members") continue;
         names.push(...reply.names);
         if (reply.next === 0 || reply.next <= from) break;
         from = reply.next;
       }
       for (const name of names) process.stdout.write(`${name}\n`);
-      return log.info(names.length === 0 ? "nobody is in the room" : `${names.length} in the room`);
+      const where = `room ${opts.room ?? DEFAULT_ROOM}`;
+      return log.info(names.length === 0 ? `nobody is in ${where}` : `${names.length} in ${where}`);
     }
   }
 }
@@ -144,7 +150,8 @@ class Link {
   request(make: () => Uint8Array, id: number, name?: string): Promise<Answer> {
     return this.#exchange(make, (m) => {
       if (m.type === "refused" && (m.id === id || m.id === undefined)) {
-        const line = m.reason === "no_such_member" ? `refused: nobody named "${name}" is in the room` : REFUSED[m.reason] ?? `refused: ${m.reason}`;
+        const where = this.opts.room === undefined ? "any room" : `room ${this.opts.room}`;
+        const line = m.reason === "no_such_member" ? `refused: nobody named "${name}" is in ${where}` : REFUSED[m.reason] ?? `refused: ${m.reason}`;
         throw new Failure(EXIT.refused, line);
       }
       return (m.type === "ack" || m.type === "members") && m.id === id ? m : undefined;

@@ -14,6 +14,8 @@ import { selfCommand } from "./self.ts";
 
 export interface JoinOptions {
   name: string;
+  /** In checkRoom's form. */
+  room: string;
   server: HostPort;
   json: boolean;
   /** Whether stdout may carry colour at all (a terminal, NO_COLOR unset). */
@@ -33,7 +35,7 @@ export async function join(opts: JoinOptions): Promise<number> {
   // A person at a terminal gets the line editor and this process shows the room; anything else (a pipe, a file,
   // --json) gets plain lines that the receiver writes to stdout itself.
   const interactive = !opts.json && process.stdin.isTTY === true && process.stdout.isTTY === true && process.env.TERM !== "dumb";
-  const screen = interactive ? new RoomScreen({ name: opts.name, color: opts.color, lang: opts.lang, log }, {
+  const screen = interactive ? new RoomScreen({ name: opts.name, room: opts.room, color: opts.color, lang: opts.lang, log }, {
     submit: (line) => (joined ? handleLine(line) : early.push(line)),
     interrupt: () => interrupt(),
     eof: () => (joined ? leave() : (leaveWhenJoined = true)),
@@ -62,6 +64,7 @@ export async function join(opts: JoinOptions): Promise<number> {
   tell({
     kind: "start",
     name: opts.name,
+    room: opts.room,
     nonce: randomBytes(8).toString("hex"),
     server: opts.server,
     output: interactive ? { to: "parent" } : { to: "stdout", json: opts.json, color: opts.color, lang: opts.lang },

@@ -5,6 +5,7 @@ import { parseDuration } from "./core/duration.ts";
 import { isFromConsole, type FromConsole } from "./ipc.ts";
 import type { Log } from "./log.ts";
 import { selfCommand } from "./self.ts";
+import type { Room } from "./core/room.ts";
 import type { RunningServer } from "./server.ts";
 
 /** How long the console subprocess gets to end after SIGTERM before SIGKILL (a background job stopped by SIGTTIN ignores SIGTERM). */
@@ -82,8 +83,14 @@ export function consoleLine(server: RunningServer, raw: string, log: Log): void 
 function command(server: RunningServer, [name, ...rest]: string[], log: Log): void {
   switch (name) {
     case "/who": {
-      const names = server.room.names();
-      return log.info(names.length === 0 ? "nobody is in the room" : `${names.length} in the room: ${names.join(", ")}`);
+      const rooms = server.rooms();
+      // With only the default room, it goes unnamed, as before there were rooms.
+      const where = (room: Room) => (rooms.length === 1 ? "the room" : `room ${room.name}`);
+      const lines = rooms.map((room) => {
+        const names = room.names();
+        return names.length === 0 ? `nobody is in ${where(room)}` : `${names.length} in ${where(room)}: ${names.join(", ")}`;
+      });
+      return log.info(lines.join("\n"));
     }
     case "/kick":
     case "/ban": {

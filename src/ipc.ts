@@ -6,7 +6,7 @@ import type { Lang, Shown } from "./core/render.ts";
 /** What `chat join` tells its receiver subprocess. */
 export type ToReceiver =
   | {
-      kind: "start"; name: string; nonce: string; server: HostPort; passphrase?: string;
+      kind: "start"; name: string; room: string; nonce: string; server: HostPort; passphrase?: string;
       /** How the receiver prints the room on stdout itself; "parent": it hands what to show to `chat join` (a terminal). */
       output: Output;
     }
@@ -47,7 +47,7 @@ export function isToReceiver(v: unknown): v is ToReceiver {
   switch (v.kind) {
     case "start": {
       const { server, output } = v;
-      return isString(v.name) && isString(v.nonce) && optional(v.passphrase, isString) &&
+      return isString(v.name) && isString(v.room) && isString(v.nonce) && optional(v.passphrase, isString) &&
         isRecord(server) && isString(server.host) && typeof server.port === "number" &&
         isRecord(output) && (output.to === "parent" || (output.to === "stdout" && typeof output.json === "boolean" && typeof output.color === "boolean" && isString(output.lang)));
     }

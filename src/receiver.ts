@@ -6,6 +6,7 @@ import { Envelope, isSealed, travelsInClear } from "./core/envelope.ts";
 import { Outbox, type Outgoing, type Utterance } from "./core/outbox.ts";
 import {
   decode,
+  DEFAULT_ROOM,
   encode,
   isRoomEvent,
   KNOCK_BYTES,
@@ -47,6 +48,9 @@ const REFUSALS: Record<RefusalReason, (name: string) => string> = {
   kicked: () => "you were removed from the room by the administrator",
   passphrase_required: () => "this room has a passphrase: join with --passphrase or CHAT_PASSPHRASE",
   bad_passphrase: () => "wrong passphrase: the server could not read what this member sent",
+  bad_room: () => `the server refused the room name: use ${NAME_RULE}`,
+  no_such_room: () => "the server has no such room",
+  too_many_rooms: () => "the server has as many rooms as it allows: join an existing room, or try later",
 };
 /** What a say carries of an utterance: its text, and whom it is for (`to`) or that it is an action (`me`). */
 const sayFields = (u: Utterance): Pick<Say, "text" | "to" | "me"> =>
@@ -172,7 +176,7 @@ class Membership {
 
   constructor(private readonly start: Start, private readonly server: Peer, private readonly log: Log) {
     const out = start.output;
-    this.#view = out.to === "stdout" ? { json: out.json, color: out.color, lang: out.lang, self: start.name } : undefined;
+    this.#view = out.to === "stdout" ? { json: out.json, color: out.color, lang: out.lang, self: start.name, room: start.room } : undefined;
     this.#name = start.name;
   }
 
@@ -268,7 +272,9 @@ class Membership {
     if (now - this.#lastHello < every) return;
     this.#lastHello = now;
     if (this.#cookie === undefined) return this.#send(padded({ type: "knock" }, KNOCK_BYTES));
-    this.#send({ type: "hello", name: this.start.name, nonce: this.start.nonce, cookie: this.#cookie });
+    // The default room goes unnamed on the wire: a hello for it is the same bytes as before there were rooms.
+    const room = this.start.room === DEFAULT_ROOM ? {} : { room: this.start.room };
+    this.#send({ type: "hello", name: this.start.name, nonce: this.start.nonce, cookie: this.#cookie, ...room });
     this.#hellosSent++;
   }
 
@@ -496,7 +502,7 @@ class Membership {
     }
     this.#who = undefined;
     if (!this.#view) return void process.send?.({ kind: "members", names: who.names } satisfies FromReceiver);
-    process.stdout.write((this.#view.json ? membersJson(who.names) : membersLine(who.names, this.#view)) + "\n");
+    process.stdout.write((this.#view.json ? membersJson(who.names, this.#view.room) : membersLine(who.names, this.#view)) + "\n");
   }
 
   // ---- What the parent asks for ----

@@ -11,6 +11,7 @@ import { Terminal, type TerminalEvents } from "./terminal.ts";
 
 export interface ScreenOptions {
   name: string;
+  room: string;
   color: boolean;
   lang: Lang;
   log: Log;
@@ -45,7 +46,7 @@ export class RoomScreen {
   constructor(opts: ScreenOptions, events: TerminalEvents) {
     this.#name = opts.name;
     this.#log = opts.log;
-    this.#view = { json: false, color: opts.color, lang: opts.lang, clock: hhmm, self: opts.name };
+    this.#view = { json: false, color: opts.color, lang: opts.lang, clock: hhmm, self: opts.name, room: opts.room };
     this.#terminal = new Terminal(events, this.#prompt());
   }
 

@@ -1,4 +1,5 @@
 // The room server's shell: socket → flood gate → envelope → decode → room → encode once → send to whom the room says.
+// One socket serves every room: a hello names its room, and any later request finds its room by the session id.
 
 import { randomBytes } from "node:crypto";
 import { AdminGate } from "./core/admin-auth.ts";
@@ -7,11 +8,14 @@ import { Envelope, isSealed, newSalt, travelsInClear } from "./core/envelope.ts"
 import { limiterFor } from "./core/limiter.ts";
 import {
   ABUSE,
+  checkRoom,
   decode,
+  DEFAULT_ROOM,
   encode,
   encodeFrame,
   isAdminRequest,
   isRequest,
+  LIMITS,
   MAX_PAYLOAD_BYTES,
   MAX_TEXT_BYTES,
   SEAL_OVERHEAD_BYTES,
@@ -20,15 +24,20 @@ import {
   type AdminRequest,
   type Challenge,
   type Members,
+  type Bye,
+  type Names,
+  type Nack,
+  type Ping,
   type Reply,
   type Request,
+  type Say,
 } from "./core/protocol.ts";
 import { Room, type Broadcast, type Outcome, type Peer, type Rate } from "./core/room.ts";
 import { CLASSIC_REFUSAL, CLASSIC_REPLY, classicLine, isClassic, parseClassic } from "./core/classic.ts";
 import { Packer } from "./core/packer.ts";
 import { MemoryStore, type RoomStore } from "./core/store.ts";
 import type { Log } from "./log.ts";
-import { roomFile, SqliteStore } from "./sqlite-store.ts";
+import { roomFile, roomsIn, SqliteStore } from "./sqlite-store.ts";
 import { openUdp, type UdpEndpoint } from "./udp.ts";
 
 export interface ServerOptions {
@@ -60,6 +69,16 @@ export interface ServerOptions {
 
 const CLASSIC_TEXT = new TextEncoder();
 
+/** One room this server holds, with what its fan-out needs. */
+interface Hosted {
+  readonly room: Room;
+  readonly store: RoomStore;
+  /** The room's events of this turn, sent together when it ends (setImmediate: after every datagram already read). */
+  readonly packer: Packer;
+  flushing: boolean;
+  lastBroadcastAt: number;
+}
+
 /** How often the server looks for silent members and for an idle room that needs a tick. */
 const HOUSEKEEPING_MS = 250;
 /** How many recent operator requests are remembered (by sender and id), so a retry is answered again but acted on once. */
@@ -70,12 +89,13 @@ const WARN_EVERY_MS = 5000;
 export interface RunningServer {
   readonly address: string;
   readonly port: number;
-  readonly room: Room;
-  /** The database file, or undefined with `--data :memory:`. */
+  /** The rooms, the default one first. */
+  rooms(): Room[];
+  /** The default room's database file, or undefined with `--data :memory:`. */
   readonly dataFile: string | undefined;
-  /** An administrator broadcast from the console. Returns a one-line problem, or how many members it reached. */
+  /** An administrator broadcast from the console, to every room. Returns a one-line problem, or how many members it reached. */
   announce(text: string): { reached: number } | { problem: string };
-  /** Kicks (or, with `banForMs`, bans) a member from the console; false when nobody has that name. */
+  /** Kicks (or, with `banForMs`, bans) a member from every room it is in, from the console; false when nobody has that name. */
   kick(name: string, banForMs?: number): boolean;
   stop(): void;
 }
@@ -90,11 +110,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const recentAdmin = new Map<string, Reply[]>();
   const warned = new Map<string, { at: number; count: number }>();
   let udp: UdpEndpoint | undefined;
-  let room: Room | undefined; // until the store is open, datagrams are dropped (their senders repeat them)
-  let lastBroadcastAt = 0;
-  /** The room's events of this turn, sent together when it ends (setImmediate: after every datagram already read). */
-  const packer = new Packer();
-  let flushing = false;
+  /** By name (checkRoom's form). Until the default room is open, datagrams are dropped (their senders repeat them). */
+  const rooms = new Map<string, Hosted>();
+  let lobby: Hosted | undefined;
 
   /** Sealed in a room with a passphrase: the bytes that go on the wire. */
   const wire = (plain: Uint8Array) => (envelope ? envelope.seal(plain) : plain);
@@ -135,38 +153,82 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
   }
 
-  function handle(room: Room, msg: Request, answer: Answer, now: number): void {
+  function handle(lobby: Hosted, msg: Request, answer: Answer, now: number): void {
     const from = answer.from;
     switch (msg.type) {
       case "knock":
         return answer.reply(challenge(from, now));
-      case "hello":
+      case "hello": {
         if (!cookies.check(msg.cookie, from, now)) return answer.reply(challenge(from, now));
         answer.trust();
-        return deliver(room, room.hello(msg, from, now), answer);
+        const checked = checkRoom(msg.room ?? DEFAULT_ROOM);
+        if ("problem" in checked) return answer.reply({ type: "refused", reason: "bad_room" });
+        const h = rooms.get(checked.name) ?? (rooms.size < LIMITS.maxRooms ? openRoom(checked.name) : undefined);
+        if (!h) return answer.reply({ type: "refused", reason: "too_many_rooms" });
+        // One address is in one room: a client that moved to another room has left the one it was in.
+        for (const other of rooms.values()) {
+          const stale = other !== h ? other.room.memberAt(from) : undefined;
+          if (stale) deliver(other, { broadcasts: other.room.remove(stale.sid, "quit", now) });
+        }
+        return deliver(h, h.room.hello(msg, from, now), answer);
+      }
       case "say":
-        return deliver(room, room.say(msg, from, now), answer);
       case "ping":
-        return deliver(room, room.ping(msg, from, now), answer);
       case "nack":
-        return deliver(room, room.nack(msg, from, now), answer);
       case "bye":
-        return deliver(room, room.bye(msg, from, now), answer);
+      case "names":
+        // A session id belongs to one room; one that none knows gets the default room's "unknown_session".
+        return member(roomOf(msg.sid) ?? lobby, msg, answer, now);
+      default:
+        return operator(msg, answer, now);
+    }
+  }
+
+  function member(h: Hosted, msg: Say | Ping | Nack | Bye | Names, answer: Answer, now: number): void {
+    const { room } = h;
+    const from = answer.from;
+    switch (msg.type) {
+      case "say":
+        return deliver(h, room.say(msg, from, now), answer);
+      case "ping":
+        return deliver(h, room.ping(msg, from, now), answer);
+      case "nack":
+        return deliver(h, room.nack(msg, from, now), answer);
+      case "bye":
+        return deliver(h, room.bye(msg, from, now), answer);
       case "names": {
         const names = room.roster(msg, from, now);
         if (!names) return answer.reply({ type: "refused", reason: "unknown_session", id: msg.id });
         return answer.reply(namesPage(names, msg.id, msg.from, MAX_PAYLOAD_BYTES));
       }
-      default:
-        return operator(room, msg, answer, now);
     }
+  }
+
+  /** The room whose member has session id `sid`. */
+  function roomOf(sid: string): Hosted | undefined {
+    for (const h of rooms.values()) if (h.room.peerOf(sid)) return h;
+    return undefined;
+  }
+
+  /** True when `peer` is a member of some room: members are sent more than they send. */
+  function isMember(peer: Peer): boolean {
+    for (const h of rooms.values()) if (h.room.memberAt(peer)) return true;
+    return false;
+  }
+
+  /** The rooms an operator request concerns: the one it names, or (where `all`) every room; undefined: no such room. */
+  function roomsFor(room: string | undefined, all: boolean): Hosted[] | undefined {
+    if (room === undefined) return all ? [...rooms.values()] : [lobby!];
+    const checked = checkRoom(room);
+    const h = "problem" in checked ? undefined : rooms.get(checked.name);
+    return h ? [h] : undefined;
   }
 
   const challenge = (from: Peer, now: number): Challenge =>
     salt ? { type: "challenge", cookie: cookies.issue(from, now), salt } : { type: "challenge", cookie: cookies.issue(from, now) };
 
   /** A signed operator request: checked, then carried out once however often it is repeated. */
-  function operator(room: Room, msg: AdminRequest, answer: Answer, now: number): void {
+  function operator(msg: AdminRequest, answer: Answer, now: number): void {
     const verdict = gate.check(msg, now);
     if (verdict !== "ok") {
       warnThrottled(`admin ${verdict.replace("_", " ")}`, answer.from, now);
@@ -175,36 +237,50 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const key = `${answer.from.address}|${answer.from.port}|${msg.type}|${msg.id}`;
     const seen = msg.type === "who" ? undefined : recentAdmin.get(key);
     if (seen) return seen.forEach((r) => answer.reply(r));
+    const targets = roomsFor(msg.room, msg.type !== "who");
+    if (!targets) return answer.reply({ type: "refused", reason: "no_such_room", id: msg.id });
     let replies: Reply[];
     switch (msg.type) {
       case "announce": {
-        const outcome = room.announce(msg, now);
-        deliver(room, { broadcasts: outcome.broadcasts });
-        replies = [...outcome.replies];
+        const result = announce(targets, msg.text, now);
+        replies = ["problem" in result ? { type: "refused", reason: "too_long", id: msg.id } : { type: "ack", id: msg.id, count: result.reached }];
         break;
       }
       case "kick":
       case "ban": {
         const banFor = msg.type === "kick" ? undefined : msg.seconds === 0 ? Infinity : msg.seconds * 1000;
-        const done = kick(room, msg.name, now, banFor);
+        const done = targets.filter((h) => kick(h, msg.name, now, banFor)).length > 0;
         replies = [done ? { type: "ack", id: msg.id } : { type: "refused", reason: "no_such_member", id: msg.id }];
         break;
       }
       case "who":
-        return answer.reply(namesPage(room.names(), msg.id, msg.from, answer.budget - (answer.sealed ? SEAL_OVERHEAD_BYTES : 0)));
+        return answer.reply(namesPage(targets[0]!.room.names(), msg.id, msg.from, answer.budget - (answer.sealed ? SEAL_OVERHEAD_BYTES : 0)));
     }
     recentAdmin.set(key, replies);
     if (recentAdmin.size > ADMIN_MEMORY) recentAdmin.delete(recentAdmin.keys().next().value!);
     replies.forEach((r) => answer.reply(r));
   }
 
-  function kick(room: Room, name: string, now: number, banFor?: number): boolean {
-    const done = room.kick(name, now, banFor);
+  /** An administrator broadcast to `targets`: the same text, one event in each room. */
+  function announce(targets: readonly Hosted[], text: string, now: number): { reached: number } | { problem: "too_long" } {
+    let reached = 0;
+    for (const h of targets) {
+      const outcome = h.room.announce({ id: 0, text }, now);
+      const ack = outcome.replies[0];
+      if (ack?.type !== "ack") return { problem: "too_long" }; // the same text fits in every room or in none
+      reached += ack.count ?? 0;
+      deliver(h, { broadcasts: outcome.broadcasts });
+    }
+    return { reached };
+  }
+
+  function kick(h: Hosted, name: string, now: number, banFor?: number): boolean {
+    const done = h.room.kick(name, now, banFor);
     if (!done) return false;
     // Tell the member itself, so its client stops instead of logging straight back in.
     const told = done.kicked.classic ? CLASSIC_TEXT.encode(CLASSIC_REPLY.exit) : wire(encode({ type: "refused", reason: banFor === undefined ? "kicked" : "banned" }));
     udp?.send(told, done.kicked.peer);
-    deliver(room, { broadcasts: done.broadcasts });
+    deliver(h, { broadcasts: done.broadcasts });
     return true;
   }
 
@@ -224,7 +300,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
 
   /** Sends what the room decided: replies and repairs to the requester (if any), then the broadcasts. */
-  function deliver(room: Room, outcome: Pick<Outcome, "broadcasts"> & Partial<Outcome>, answer?: Answer): void {
+  function deliver(h: Hosted, outcome: Pick<Outcome, "broadcasts"> & Partial<Outcome>, answer?: Answer): void {
+    const { room } = h;
     if (answer) {
       for (const reply of outcome.replies ?? []) answer.reply(reply);
       for (const datagram of outcome.resend ?? []) answer.send(datagram);
@@ -233,15 +310,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       toClassic(room, b);
       if (b.only) {
         // A private message and its stand-in go out alone, after everything queued before them.
-        flush(room);
+        flush(h);
         const addressee = room.peerOf(b.only.to);
         if (addressee && !room.classicPeers().includes(addressee)) udp?.send(wire(b.datagram), addressee);
-        sendToMembers(room, wire(b.only.hidden), exceptPeer(room, b.except), addressee);
+        sendToMembers(h, wire(b.only.hidden), exceptPeer(room, b.except), addressee);
       } else {
-        packer.add(b.datagram, b.except);
-        if (!flushing) {
-          flushing = true;
-          setImmediate(() => flush(room));
+        h.packer.add(b.datagram, b.except);
+        if (!h.flushing) {
+          h.flushing = true;
+          setImmediate(() => flush(h));
         }
       }
       report(room, b);
@@ -267,7 +344,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
    * A datagram of the original exercise's text protocol. Its clients prove nothing (no cookie, no session): the
    * member is whoever logged in from that address, and everything it gets is one line per datagram.
    */
-  function classic(room: Room, data: Uint8Array, from: Peer, now: number): void {
+  function classic(h: Hosted, data: Uint8Array, from: Peer, now: number): void {
+    const { room } = h;
     const request = parseClassic(data);
     if (!request) return log.debug(`dropped a malformed classic datagram from ${from.address}:${from.port}`);
     const answer = (text: string) => void udp?.send(CLASSIC_TEXT.encode(text), from);
@@ -277,59 +355,62 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         const first = outcome.replies[0];
         if (first?.type === "refused") return answer(CLASSIC_REFUSAL[first.reason] ?? CLASSIC_REFUSAL.other);
         answer(CLASSIC_REPLY.ok);
-        return deliver(room, { broadcasts: outcome.broadcasts });
+        return deliver(h, { broadcasts: outcome.broadcasts });
       }
       case "chat":
-        return deliver(room, { broadcasts: room.classicSay(request.text, from, now) });
+        return deliver(h, { broadcasts: room.classicSay(request.text, from, now) });
       case "quit": {
         const left = room.classicQuit(from, now);
         if (!left) return;
         answer(CLASSIC_REPLY.exit);
-        return deliver(room, { broadcasts: left });
+        return deliver(h, { broadcasts: left });
       }
     }
   }
 
   /** Sends what the packer holds: every event of this turn, in as few datagrams as they fit in. */
-  function flush(room: Room): void {
-    flushing = false;
-    if (packer.pending === 0) return;
-    for (const packet of packer.take()) sendToMembers(room, wire(packet.bytes), exceptPeer(room, packet.except));
+  function flush(h: Hosted): void {
+    h.flushing = false;
+    if (h.packer.pending === 0) return;
+    for (const packet of h.packer.take()) sendToMembers(h, wire(packet.bytes), exceptPeer(h.room, packet.except));
   }
 
   /** The address of the member an event leaves out (its own join, message or leave), if it is still in the room. */
   const exceptPeer = (room: Room, sid: string | undefined) => (sid === undefined ? undefined : room.peerOf(sid));
 
-  function sendToMembers(room: Room, datagram: Uint8Array, except?: Peer, alsoExcept?: Peer): void {
-    const peers = alsoExcept ? room.peers().filter((p) => p !== alsoExcept) : room.peers();
+  function sendToMembers(h: Hosted, datagram: Uint8Array, except?: Peer, alsoExcept?: Peer): void {
+    const peers = alsoExcept ? h.room.peers().filter((p) => p !== alsoExcept) : h.room.peers();
     udp?.sendToAll(datagram, peers, except);
-    lastBroadcastAt = Date.now();
+    h.lastBroadcastAt = Date.now();
   }
 
   /** The console's line for what the operator wants to know of: who came, who went, what the administrator said. */
   function report(room: Room, { event: e }: Broadcast): void {
     if (opts.quiet) return;
-    if (e.type === "join") log.info(`${e.name} joined (${room.size} in the room)`);
-    else if (e.type === "leave") log.info(`${e.name} left${e.reason === "quit" ? "" : ` (${e.reason})`} (${room.size} in the room)`);
-    else if (e.type === "admin") log.info(`admin broadcast ${JSON.stringify(e.text)} to ${room.size} member(s)`);
+    // The default room goes unnamed, so a server with one room reads as it did before there were rooms.
+    const where = room.name === DEFAULT_ROOM ? "the room" : `room ${room.name}`;
+    if (e.type === "join") log.info(`${e.name} joined (${room.size} in ${where})`);
+    else if (e.type === "leave") log.info(`${e.name} left${e.reason === "quit" ? "" : ` (${e.reason})`} (${room.size} in ${where})`);
+    else if (e.type === "admin") log.info(`admin broadcast ${JSON.stringify(e.text)} to ${room.size} member(s)${room.name === DEFAULT_ROOM ? "" : ` in room ${room.name}`}`);
   }
 
   /** Removes silent members, and ticks when the room has been quiet for a heartbeat (so a lost last event shows). */
-  function housekeeping(room: Room): void {
+  function housekeeping(h: Hosted): void {
     const now = Date.now();
-    deliver(room, { broadcasts: room.sweep(now, opts.peerTimeoutMs) });
-    if (room.size > 0 && now - lastBroadcastAt >= TIMERS.heartbeatMs) {
-      flush(room); // a tick must not announce an event that has not gone out yet
-      sendToMembers(room, wire(room.tick(now)));
+    deliver(h, { broadcasts: h.room.sweep(now, opts.peerTimeoutMs) });
+    if (h.room.size > 0 && now - h.lastBroadcastAt >= TIMERS.heartbeatMs) {
+      flush(h); // a tick must not announce an event that has not gone out yet
+      sendToMembers(h, wire(h.room.tick(now)));
     }
   }
 
-  function onDatagram(room: Room, data: Uint8Array, from: Peer): void {
+  function onDatagram(lobby: Hosted, data: Uint8Array, from: Peer): void {
     const now = Date.now();
     // A sender over its allowance is dropped before any work is spent on it: a flood costs one map lookup a datagram.
     if (senders && !senders.take(`${from.address}|${from.port}`, now)) return;
-    if (opts.classic && isClassic(data)) return classic(room, data, from, now);
-    const member = room.memberAt(from) !== undefined;
+    // The original exercise has one room: its clients are in the default one.
+    if (opts.classic && isClassic(data)) return classic(lobby, data, from, now);
+    const member = isMember(from);
     let plain = data;
     const sealed = isSealed(data);
     if (envelope && sealed) {
@@ -358,8 +439,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         answer.reply({ type: "refused", reason: "passphrase_required", ...(isAdminRequest(msg) ? { id: msg.id } : {}) });
         continue;
       }
-      handle(room, msg, answer, now);
+      handle(lobby, msg, answer, now);
     }
+  }
+
+  /** Opens room `name` (checkRoom's form) with its store: a database file per room with --data, else memory. */
+  function openRoom(name: string): Hosted {
+    const store = opts.data === ":memory:" ? new MemoryStore(randomBytes(8).toString("hex")) : new SqliteStore(roomFile(opts.data, udp!.port, name));
+    const room = new Room({
+      name,
+      store,
+      newSessionId: () => randomBytes(16).toString("hex"),
+      history: opts.history,
+      now: Date.now(),
+      rate: opts.rate,
+      ...("logins" in opts ? { logins: opts.logins } : {}),
+      maxMembers: opts.maxMembers,
+    });
+    const h: Hosted = { room, store, packer: new Packer(), flushing: false, lastBroadcastAt: 0 };
+    rooms.set(name, h);
+    if (room.size > 0) log.info(`restored ${room.size} member(s) and ${room.seq} event(s)${name === DEFAULT_ROOM ? "" : ` in room ${name}`}`);
+    return h;
   }
 
   udp = await openUdp({
@@ -367,51 +467,43 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     port: opts.port,
     log,
     onDatagram(data, from) {
-      if (room) onDatagram(room, data, from);
+      if (lobby) onDatagram(lobby, data, from);
     },
   });
 
-  let store: RoomStore;
   let gate: AdminGate;
   try {
     gate = new AdminGate(typeof opts.token === "string" ? opts.token : opts.token(udp.port));
-    store = opts.data === ":memory:" ? new MemoryStore(randomBytes(8).toString("hex")) : new SqliteStore(roomFile(opts.data, udp.port));
+    lobby = openRoom(DEFAULT_ROOM);
+    // The rooms a crashed or stopped server had come back with it, members and all.
+    if (opts.data !== ":memory:") for (const name of roomsIn(opts.data, udp.port)) if (!rooms.has(name)) openRoom(name);
   } catch (err) {
+    for (const h of rooms.values()) h.store.close();
     udp.close();
     throw err;
   }
-  const theRoom = new Room({
-    store,
-    newSessionId: () => randomBytes(16).toString("hex"),
-    history: opts.history,
-    now: Date.now(),
-    rate: opts.rate,
-    ...("logins" in opts ? { logins: opts.logins } : {}),
-    maxMembers: opts.maxMembers,
-  });
-  room = theRoom;
-  if (theRoom.size > 0) log.info(`restored ${theRoom.size} member(s) and ${theRoom.seq} event(s)`);
-  const timer = setInterval(() => housekeeping(theRoom), HOUSEKEEPING_MS);
+  const defaultRoom = lobby;
+  const timer = setInterval(() => rooms.forEach(housekeeping), HOUSEKEEPING_MS);
 
   return {
     address: udp.address,
     port: udp.port,
-    room: theRoom,
-    dataFile: store instanceof SqliteStore ? store.file : undefined,
+    rooms: () => [...rooms.values()].map((h) => h.room),
+    dataFile: defaultRoom.store instanceof SqliteStore ? defaultRoom.store.file : undefined,
     announce(text) {
       const bytes = textBytes(text);
       if (bytes > MAX_TEXT_BYTES) return { problem: `not sent: ${bytes} bytes (max ${MAX_TEXT_BYTES})` };
-      const outcome = theRoom.announce({ id: 0, text }, Date.now());
-      if (outcome.replies[0]?.type !== "ack") return { problem: "not sent: too long once encoded" };
-      deliver(theRoom, outcome);
-      return { reached: theRoom.size };
+      const result = announce([...rooms.values()], text, Date.now());
+      return "problem" in result ? { problem: "not sent: too long once encoded" } : result;
     },
-    kick: (name, banForMs) => kick(theRoom, name, Date.now(), banForMs),
+    kick: (name, banForMs) => [...rooms.values()].filter((h) => kick(h, name, Date.now(), banForMs)).length > 0,
     stop() {
       clearInterval(timer);
-      flush(theRoom);
+      for (const h of rooms.values()) {
+        flush(h);
+        h.store.close();
+      }
       udp?.close();
-      store.close();
     },
   };
 }

@@ -2,9 +2,10 @@
 
 import { Database } from "bun:sqlite";
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { checkRoom, DEFAULT_ROOM } from "./core/protocol.ts";
 import { BACKLOG_TYPES, EventRing, type Change, type RoomStore, type StoredMember } from "./core/store.ts";
 
 /** The SQL list of BACKLOG_TYPES, e.g. ('message', 'admin', 'action'). */
@@ -32,7 +33,21 @@ export function defaultDataDir(): string {
 }
 
 /** The database file of the room served on `port` from `dir`. */
-export const roomFile = (dir: string, port: number) => join(dir, `room-${port}.db`);
+/** The database of one room of the server on `port`; the default room keeps the name it had before there were rooms. */
+export const roomFile = (dir: string, port: number, room: string = DEFAULT_ROOM) =>
+  join(dir, room === DEFAULT_ROOM ? `room-${port}.db` : `room-${port}-${room}.db`);
+
+/** The rooms that have a database in `dir` for the server on `port` (the default room among them only if it has one). */
+export function roomsIn(dir: string, port: number): string[] {
+  if (!existsSync(dir)) return [];
+  const prefix = `room-${port}-`;
+  return readdirSync(dir).flatMap((f) => {
+    if (f === `room-${port}.db`) return [DEFAULT_ROOM];
+    if (!f.startsWith(prefix) || !f.endsWith(".db")) return [];
+    const checked = checkRoom(f.slice(prefix.length, -3));
+    return "problem" in checked ? [] : [checked.name];
+  });
+}
 
 export class SqliteStore implements RoomStore {
   readonly epoch: string;

@@ -1,8 +1,9 @@
 // The server against hand-made datagrams: garbage, forgeries, vanished peers (ICMP), repeats, and the admin secret.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { statSync } from "node:fs";
-import { tokenFile } from "../src/admin-token.ts";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ADMIN_WINDOW_MS, encode, KNOCK_BYTES, padded, type Message } from "../src/core/protocol.ts";
 import { adminToken, joinRoom, killAll, startChat, startServer, waitUntil } from "./helpers/processes.ts";
 import { isType, RawPeer } from "./helpers/raw-peer.ts";
@@ -115,14 +116,20 @@ describe("repeats", () => {
 
 describe("the admin secret", () => {
   test("without a token, serve writes one to a file only its user can read, and chat admin on this machine uses it", async () => {
-    const server = await startServer();
-    const file = tokenFile(server.port);
-    await server.err.waitFor(`admin token written to ${file}`);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    const member = await joinRoom("alice", server.address);
-    const admin = startChat(["admin", "found it", "--server", server.address]);
-    expect(await admin.proc.exited).toBe(0);
-    await member.event({ type: "admin", text: "found it" });
+    // A state folder of its own: in the shared one, an earlier test's server on the same port may have left its file.
+    const state = mkdtempSync(join(tmpdir(), "chat-state-"));
+    try {
+      const server = await startServer([], { env: { XDG_STATE_HOME: state } });
+      const file = join(state, "chat", `admin-token-${server.port}`);
+      await server.err.waitFor(`admin token written to ${file}`);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const member = await joinRoom("alice", server.address);
+      const admin = startChat(["admin", "found it", "--server", server.address], { env: { XDG_STATE_HOME: state } });
+      expect(await admin.proc.exited).toBe(0);
+      await member.event({ type: "admin", text: "found it" });
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
   });
 
   test("forged admin datagrams (wrong token, replayed, stale, unsigned) make nobody see anything; the right token works", async () => {
@@ -215,7 +222,7 @@ describe("moderation", () => {
     const nobody = startChat(["admin", "--kick", "nobody", "--server", server.address]);
     expect(await nobody.proc.exited).toBe(2);
     await nobody.err.closed;
-    expect(nobody.err.lines).toEqual([`[error] refused: nobody named "nobody" is in the room`]);
+    expect(nobody.err.lines).toEqual([`[error] refused: nobody named "nobody" is in any room`]);
   });
 });
 

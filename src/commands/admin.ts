@@ -3,7 +3,7 @@
 import { defineCommand } from "citty";
 import { parseHostPort } from "../core/address.ts";
 import { parseDuration } from "../core/duration.ts";
-import { MAX_TEXT_BYTES, textBytes } from "../core/protocol.ts";
+import { checkRoom, MAX_TEXT_BYTES, textBytes } from "../core/protocol.ts";
 import { runAdmin, type AdminAction } from "../admin-client.ts";
 import { readPrivateToken, tokenFile } from "../admin-token.ts";
 import { finish, logFor, serverAddress, serverArg, verboseArg } from "./_shared.ts";
@@ -19,6 +19,11 @@ export const admin = defineCommand({
     ban: { type: "string", description: "Remove this member and refuse its address (see --for)", valueHint: "name" },
     for: { type: "string", description: "How long a --ban lasts: 30s, 10m, 2h, 1d (default: while the server runs)", valueHint: "duration" },
     who: { type: "boolean", description: "Print the members, one a line", default: false },
+    room: {
+      type: "string",
+      description: "Only this room (default: a MESSAGE, --kick and --ban concern every room; --who the lobby)",
+      valueHint: "room",
+    },
     ...serverArg,
     token: {
       type: "string",
@@ -33,12 +38,14 @@ export const admin = defineCommand({
     await finish(log, async () => {
       const server = parseHostPort(serverAddress(args.server));
       const action = actionOf(args);
+      const room = args.room === undefined ? undefined : checkRoom(args.room);
+      if (room && "problem" in room) throw new Error(room.problem);
       const token = args.token || process.env.CHAT_ADMIN_TOKEN || readPrivateToken(tokenFile(server.port));
       if (!token) {
         throw new Error(`no admin token: give --token or CHAT_ADMIN_TOKEN (a server on this machine keeps its own in ${tokenFile(server.port)})`);
       }
       const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
-      return runAdmin({ server, action, token, log, ...(passphrase ? { passphrase } : {}) });
+      return runAdmin({ server, action, token, log, ...(room ? { room: room.name } : {}), ...(passphrase ? { passphrase } : {}) });
     });
   },
 });

@@ -2,7 +2,7 @@
 
 import { defineCommand } from "citty";
 import { parseHostPort } from "../core/address.ts";
-import { checkName } from "../core/protocol.ts";
+import { checkName, checkRoom } from "../core/protocol.ts";
 import { langOf } from "../core/render.ts";
 import { join as runJoin } from "../client.ts";
 import { EXIT } from "../exit-codes.ts";
@@ -13,6 +13,7 @@ export const join = defineCommand({
   args: {
     name: { type: "positional", description: "Your name in the room: 1-16 letters, digits, _ . -", required: true, valueHint: "name" },
     ...serverArg,
+    room: { type: "string", description: "The room to join: each has its own members, messages and history", default: "lobby", valueHint: "room" },
     json: { type: "boolean", description: "Print one JSON object per event on stdout (for bots)", default: false },
     passphrase: { type: "string", description: "The room's passphrase, if it has one (default: $CHAT_PASSPHRASE)", valueHint: "words" },
     ...verboseArg,
@@ -26,10 +27,15 @@ export const join = defineCommand({
         log.error(checked.problem);
         return EXIT.error;
       }
+      const room = checkRoom(args.room);
+      if ("problem" in room) {
+        log.error(room.problem);
+        return EXIT.error;
+      }
       const color = !args.json && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb";
       const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
       const lang = langOf(process.env);
-      return runJoin({ name: checked.name, server, json: args.json, color, lang, log, ...(passphrase ? { passphrase } : {}) });
+      return runJoin({ name: checked.name, room: room.name, server, json: args.json, color, lang, log, ...(passphrase ? { passphrase } : {}) });
     });
   },
 });

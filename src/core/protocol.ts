@@ -92,7 +92,12 @@ export const LIMITS = {
   history: 20,
   /** The backlog never reaches further back than this many events. */
   backlogSpan: 500,
+  /** Rooms one server holds at once: each has its own members, sequence and history (and file, with --data). */
+  maxRooms: 100,
 } as const;
+
+/** The room a member joins, and an operator request concerns, when it names none. */
+export const DEFAULT_ROOM = "lobby";
 
 // ---- Messages a member or an operator sends to the server ----
 
@@ -103,9 +108,10 @@ export const LIMITS = {
 export interface Knock { type: "knock"; pad?: string }
 /**
  * Member → server: log in under `name`. `nonce` is random per client run, so a repeated hello gets the same welcome.
- * `cookie` comes from the server's challenge and proves that the hello's address can receive.
+ * `cookie` comes from the server's challenge and proves that the hello's address can receive. `room`: which room
+ * (DEFAULT_ROOM when absent; compared without regard to case); a server makes a room when its first member arrives.
  */
-export interface Hello { type: "hello"; name: string; nonce: string; cookie: string }
+export interface Hello { type: "hello"; name: string; nonce: string; cookie: string; room?: string }
 /**
  * Member → server: a line for the room. `id` counts up from 1 per client run (across sessions) and comes back in
  * the ack; `base` is the lowest id the member has neither seen acknowledged nor given up on (ids below it are settled).
@@ -125,14 +131,14 @@ export interface Names { type: "names"; sid: string; id: number; from: number }
  * to 64 zeros (admin-auth.ts). `ts` (ms since 1970) and the random `nonce` make a replayed or stale copy useless.
  */
 interface Signed { ts: number; nonce: string; mac: string }
-/** Operator → server: broadcast `text` to every member as the administrator. */
-export interface Announce extends Signed { type: "announce"; id: number; text: string }
-/** Operator → server: remove member `name` (the others see reason "kicked"). */
-export interface Kick extends Signed { type: "kick"; id: number; name: string }
-/** Operator → server: remove member `name` and refuse its IP address for `seconds` (0: while this server runs). */
-export interface Ban extends Signed { type: "ban"; id: number; name: string; seconds: number }
-/** Operator → server: the members, from the `from`th on; padded like a knock, since the answer is larger. */
-export interface Who extends Signed { type: "who"; id: number; from: number; pad?: string }
+/** Operator → server: broadcast `text` as the administrator to every member of `room`, or of every room without it. */
+export interface Announce extends Signed { type: "announce"; id: number; text: string; room?: string }
+/** Operator → server: remove member `name` from `room`, or from every room (the others see reason "kicked"). */
+export interface Kick extends Signed { type: "kick"; id: number; name: string; room?: string }
+/** Operator → server: remove member `name` (from `room`, or every room) and refuse its IP address for `seconds` (0: while this server runs). */
+export interface Ban extends Signed { type: "ban"; id: number; name: string; seconds: number; room?: string }
+/** Operator → server: the members of `room` (DEFAULT_ROOM without it), from the `from`th on; padded like a knock, since the answer is larger. */
+export interface Who extends Signed { type: "who"; id: number; from: number; pad?: string; room?: string }
 
 export type AdminRequest = Announce | Kick | Ban | Who;
 export type Request = Knock | Hello | Say | Ping | Nack | Bye | Names | AdminRequest;
@@ -203,6 +209,9 @@ export const REFUSAL_REASONS = [
   "kicked", // to the member being kicked; and to its client's hello for a while after
   "passphrase_required", // the room has a passphrase and the datagram was not sealed
   "bad_passphrase", // a sealed datagram that does not open with the room's key: a wrong passphrase
+  "bad_room", // the room name breaks the naming rule
+  "no_such_room", // an operator request for a room the server does not have
+  "too_many_rooms", // a hello for a new room when the server has LIMITS.maxRooms
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
@@ -256,21 +265,22 @@ const EPOCH = f(hex(16, 16));
 const PAD = f(string(0, MAX_DATAGRAM_BYTES), true);
 const NONCE = f(hex(32, 32));
 const MAC = f(hex(64, 64));
+const ROOM = f(string(1, MAX_NAME_BYTES), true);
 
 type Schema = { [T in Message["type"]]: { [K in Exclude<keyof Extract<Message, { type: T }>, "type">]-?: Field } };
 
 const SCHEMA: Schema = {
   knock: { pad: PAD },
-  hello: { name: NAME, nonce: f(hex(16, 32)), cookie: f(hex(32, 32)) },
+  hello: { name: NAME, nonce: f(hex(16, 32)), cookie: f(hex(32, 32)), room: ROOM },
   say: { sid: SID, id: ID, base: ID, text: TEXT, to: f(string(1, MAX_NAME_BYTES), true), me: f(bool, true) },
   ping: { sid: SID },
   nack: { sid: SID, from: SEQ, to: SEQ },
   bye: { sid: SID, id: ID },
   names: { sid: SID, id: ID, from: f(uint(MAX_ID)) },
-  announce: { id: ID, text: TEXT, ts: TS, nonce: NONCE, mac: MAC },
-  kick: { id: ID, name: NAME, ts: TS, nonce: NONCE, mac: MAC },
-  ban: { id: ID, name: NAME, seconds: f(uint(MAX_ID)), ts: TS, nonce: NONCE, mac: MAC },
-  who: { id: ID, from: f(uint(MAX_ID)), ts: TS, nonce: NONCE, mac: MAC, pad: PAD },
+  announce: { id: ID, text: TEXT, room: ROOM, ts: TS, nonce: NONCE, mac: MAC },
+  kick: { id: ID, name: NAME, room: ROOM, ts: TS, nonce: NONCE, mac: MAC },
+  ban: { id: ID, name: NAME, seconds: f(uint(MAX_ID)), room: ROOM, ts: TS, nonce: NONCE, mac: MAC },
+  who: { id: ID, from: f(uint(MAX_ID)), room: ROOM, ts: TS, nonce: NONCE, mac: MAC, pad: PAD },
   challenge: { cookie: f(hex(32, 32)), salt: f(hex(32, 32), true) },
   members: { id: ID, names: f(nameList), total: f(uint(MAX_ID)), next: f(uint(MAX_ID)) },
   welcome: { sid: SID, name: NAME, members: f(nameList), count: f(uint(MAX_ID)), seq: SEQ, backlog: SEQ, epoch: EPOCH, ts: TS },
@@ -403,13 +413,19 @@ const NAME_PATTERN = /^[\p{L}\p{M}\p{Nd}_.-]+$/u;
 export const NAME_RULE = `1 to ${MAX_NAME_CHARS} letters, digits, "_", "." or "-"`;
 
 /** The form a name is stored and shown in (NFC), or a reason it is not allowed. */
-export function checkName(raw: string): { name: string } | { problem: string } {
+export function checkName(raw: string, what: "name" | "room" = "name"): { name: string } | { problem: string } {
   const name = raw.normalize("NFC");
   const chars = [...name].length;
   if (chars === 0 || chars > MAX_NAME_CHARS || !NAME_PATTERN.test(name)) {
-    return { problem: `invalid name ${JSON.stringify(raw)}: use ${NAME_RULE}` };
+    return { problem: `invalid ${what} ${JSON.stringify(raw)}: use ${NAME_RULE}` };
   }
   return { name };
+}
+
+/** Room names follow the rule of member names, without regard to case: a room is known by its lowercase (nameKey) form. */
+export function checkRoom(raw: string): { name: string } | { problem: string } {
+  const checked = checkName(raw, "room");
+  return "problem" in checked ? checked : { name: nameKey(checked.name) };
 }
 
 /** Names are unique without regard to case: this is the key they are compared by. */

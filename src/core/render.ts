@@ -1,7 +1,7 @@
 // What a member sees: each event as a human line (English or Chinese, optionally coloured) or as one JSON line, made safe for a terminal.
 
 import type { Utterance } from "./outbox.ts";
-import { nameKey, type HiddenEvent, type RoomEvent, type Welcome } from "./protocol.ts";
+import { DEFAULT_ROOM, nameKey, type HiddenEvent, type RoomEvent, type Welcome } from "./protocol.ts";
 
 /** Everything the transcript shows: the room's events (a hidden one is never shown) and the one welcome. */
 export type Shown = Exclude<RoomEvent, HiddenEvent> | Welcome;
@@ -17,6 +17,8 @@ export interface View {
   clock?: (ts: number) => string;
   /** This member's name: a message that mentions it is highlighted. */
   self?: string;
+  /** The member's room: every JSON line names it; a human welcome names it unless it is the default room. */
+  room?: string;
 }
 
 /**
@@ -33,14 +35,14 @@ export function langOf(env: Readonly<Record<string, string | undefined>>): Lang 
 
 /** `history`: the event happened before this member joined (the backlog). */
 export function render(item: Shown, view: View, history = false): string {
-  return view.json ? jsonLine(item, history) : humanLine(item, view, history);
+  return view.json ? jsonLine(item, history, view.room) : humanLine(item, view, history);
 }
 
 // ---- Human lines ----
 
 const WORDS = {
   en: {
-    joinedAs: (me: string) => `joined as ${me}; `,
+    joinedAs: (me: string, room?: string) => (room ? `joined room ${room} as ${me}; ` : `joined as ${me}; `),
     alone: "nobody else is here yet",
     alsoHere: (names: string, more: number) => `also here: ${names}${more > 0 ? ` and ${more} more` : ""}`,
     listSeparator: ", ",
@@ -56,7 +58,7 @@ const WORDS = {
     members: (names: string, count: number) => `here (${count}): ${names}`,
   },
   zh: {
-    joinedAs: (me: string) => `你以 ${me} 的身份进入聊天室，`,
+    joinedAs: (me: string, room?: string) => `你以 ${me} 的身份进入聊天室${room ? ` ${room}` : ""}，`,
     alone: "目前只有你一人",
     alsoHere: (names: string, more: number) => `在线：${names}${more > 0 ? ` 等另外 ${more} 人` : ""}`,
     listSeparator: "、",
@@ -84,7 +86,8 @@ export function humanLine(item: Shown, view: View, history = false): string {
     case "welcome": {
       const shown = item.members.map(name).join(w.listSeparator);
       const others = item.count === 0 ? w.alone : w.alsoHere(shown, item.count - item.members.length);
-      return paint.dim(w.joinedAs(name(item.name)) + others);
+      const room = view.room !== undefined && view.room !== DEFAULT_ROOM ? sanitize(view.room) : undefined;
+      return paint.dim(w.joinedAs(name(item.name), room) + others);
     }
     case "join":
       return time + paint.dim(w.joined(name(item.name)));
@@ -186,19 +189,23 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 // ---- JSON lines ----
 
-/** One JSON object, no newline inside. Every event carries `ts`; the session id and the epoch are never printed. */
-export function jsonLine(item: Shown, history = false): string {
+/**
+ * One JSON object, no newline inside. Every event carries `ts`, and `room` when the member's room is known; the
+ * session id and the epoch are never printed.
+ */
+export function jsonLine(item: Shown, history = false, room?: string): string {
   const out =
     item.type === "welcome"
       ? { type: "welcome", name: item.name, members: item.members, count: item.count, seq: item.seq, ts: item.ts }
       : history
         ? { ...item, history: true }
-        : item;
-  return safeJson(out);
+        : { ...item };
+  return safeJson(room === undefined ? out : { ...out, room });
 }
 
 /** The answer to /who, for a program. */
-export const membersJson = (names: readonly string[]) => safeJson({ type: "members", names, count: names.length });
+export const membersJson = (names: readonly string[], room?: string) =>
+  safeJson(room === undefined ? { type: "members", names, count: names.length } : { type: "members", names, count: names.length, room });
 
 /** JSON.stringify escapes C0 controls itself; C1 controls and bidi overrides it leaves raw, so escape those too. */
 const safeJson = (value: unknown) =>

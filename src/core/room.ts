@@ -5,6 +5,7 @@ import {
   ABUSE,
   checkName,
   decode,
+  DEFAULT_ROOM,
   encode,
   encodeFrame,
   isEncoded,
@@ -77,6 +78,8 @@ export interface Outcome {
 }
 
 export interface RoomOptions {
+  /** The room's name, in the form checkRoom gives (DEFAULT_ROOM when absent). */
+  name?: string;
   store: RoomStore;
   /** Must return 128 random bits as 32 lowercase hex digits. */
   newSessionId: () => string;
@@ -97,6 +100,7 @@ const peerKey = (p: Peer) => `${p.address}|${p.port}`;
 const NOTHING: Outcome = { replies: [], resend: [], broadcasts: [] };
 
 export class Room {
+  readonly name: string;
   readonly #store: RoomStore;
   readonly #newSessionId: () => string;
   readonly #history: number;
@@ -121,6 +125,7 @@ export class Room {
   #change = { events: [] as StoredEvent[], joined: [] as StoredMember[], left: [] as string[], delivered: [] as Array<[string, number]> };
 
   constructor(opts: RoomOptions) {
+    this.name = opts.name ?? DEFAULT_ROOM;
     this.#store = opts.store;
     this.#newSessionId = opts.newSessionId;
     this.#history = opts.history;

@@ -58,11 +58,11 @@ export class RawPeer {
     }
   }
 
-  /** Knocks for a cookie, then logs in as `name`; resolves to the welcome. */
-  async login(name: string, nonce = "0123456789abcdef"): Promise<Welcome> {
+  /** Knocks for a cookie, then logs in as `name` (into `room`, if given); resolves to the welcome. */
+  async login(name: string, nonce = "0123456789abcdef", room?: string): Promise<Welcome> {
     const challenge = await this.request(padded({ type: "knock" }, KNOCK_BYTES), isType("challenge"));
     this.cookie = challenge.cookie;
-    return this.request({ type: "hello", name, nonce, cookie: challenge.cookie }, isType("welcome"));
+    return this.request({ type: "hello", name, nonce, cookie: challenge.cookie, ...(room === undefined ? {} : { room }) }, isType("welcome"));
   }
 
   /** The cookie of the last login. */
