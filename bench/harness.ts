@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { loadArgs, isMark, type LoadResult } from "./load-protocol.ts";
 import { CpuWindow, memoryMb } from "./proc.ts";
 import { startServer, type Reaper, type Server } from "./processes.ts";
-import type { AdminScenario, LoadScenario, Scenario } from "./scenarios.ts";
+import type { AdminScenario, ClusterScenario, LoadScenario, Scenario } from "./scenarios.ts";
 import { emptyRow, type Row } from "./table.ts";
 
 export interface Bench {
@@ -21,12 +21,21 @@ export interface Bench {
 /** A load process that has not finished after this long is stopped and the scenario fails. */
 const LOAD_TIMEOUT_MS = 300_000;
 export const LISTENING = /listening on \S+:(\d+)/;
+const NATS_LISTENING = /Listening for client connections on 127\.0\.0\.1:(\d+)/;
 
-/** The server of every scenario: the brief's command line, plus --history 0 (a fresh room has nothing to replay anyway). */
-export const serveCommand = (bench: Bench, dataDir: string, extra: string[] = []) => [
-  bench.chat, "serve", ...extra, "--host", "127.0.0.1", "--port", "0", "--data", dataDir, "--rate", "off", "--logins", "off",
-  "--datagrams", "off", "--max-members", "10000", "--peer-timeout", "30", "--history", "0", "--quiet", "--admin-token", bench.token,
+/**
+ * The server of every scenario: the brief's command line, plus --history 0 (a fresh room has nothing to replay
+ * anyway). `store`: a data directory, or { cluster: URL } for a server of a cluster.
+ */
+export const serveCommand = (bench: Bench, store: string | { cluster: string }, extra: string[] = []) => [
+  bench.chat, "serve", ...extra, "--host", "127.0.0.1", "--port", "0",
+  ...(typeof store === "string" ? ["--data", store] : ["--cluster", store.cluster]),
+  "--rate", "off", "--logins", "off", "--datagrams", "off", "--max-members", "10000", "--peer-timeout", "30", "--history", "0",
+  "--quiet", "--admin-token", bench.token,
 ];
+
+/** nats-server, where Debian puts it even when /usr/sbin is not on PATH. */
+const natsServer = () => Bun.which("nats-server") ?? Bun.which("nats-server", { PATH: "/usr/sbin:/usr/local/sbin" });
 
 /** Below this, /proc's 10 ms CPU ticks make a CPU % too coarse to read much into. */
 const SHORT_WINDOW_S = 1;
@@ -40,12 +49,13 @@ function cpuNote(cpu: CpuWindow): string[] {
 
 /** Runs a scenario; never throws: a failure is a row with ok false and the reason in its note. */
 export async function runScenario(s: Scenario, bench: Bench): Promise<Row> {
+  if (s.kind === "cluster") return runCluster(s, bench);
   const dir = bench.reaper.tempDir("chat-bench-");
   let server: Server | undefined;
   try {
     server = await startServer(serveCommand(bench, dir), LISTENING, bench.reaper);
     bench.log(`${s.name}: server pid ${server.pid} on 127.0.0.1:${server.port}`);
-    return s.kind === "load" ? await runLoad(s, server, bench) : await runAdmin(s, server, bench);
+    return s.kind === "load" ? await runLoad(s, [server], bench) : await runAdmin(s, server, bench);
   } catch (err) {
     return { ...emptyRow(s.name, "chat"), ok: false, note: err instanceof Error ? err.message : String(err) };
   } finally {
@@ -54,10 +64,38 @@ export async function runScenario(s: Scenario, bench: Bench): Promise<Row> {
   }
 }
 
-async function runLoad(s: LoadScenario, server: Server, bench: Bench): Promise<Row> {
+/** A nats-server with JetStream, `s.servers` chat servers on it, and the load spread over them. */
+async function runCluster(s: ClusterScenario, bench: Bench): Promise<Row> {
+  const nats = natsServer();
+  if (!nats) return { ...emptyRow(s.name, "chat"), note: "not run: nats-server is not installed (apt-get install nats-server)" };
+  const dir = bench.reaper.tempDir("chat-bench-nats-");
+  const servers: Server[] = [];
+  try {
+    const broker = await startServer([nats, "-js", "-a", "127.0.0.1", "-p", "-1", "-sd", dir], NATS_LISTENING, bench.reaper);
+    servers.push(broker);
+    const url = `nats://127.0.0.1:${broker.port}`;
+    const chats: Server[] = [];
+    for (let i = 0; i < s.servers; i++) chats.push(await startServer(serveCommand(bench, { cluster: url }), LISTENING, bench.reaper));
+    servers.push(...chats);
+    bench.log(`${s.name}: nats-server pid ${broker.pid} on ${url}; servers ${chats.map((c) => `${c.pid} on 127.0.0.1:${c.port}`).join(", ")}`);
+    const row = await runLoad({ kind: "load", name: s.name, load: s.load }, chats, bench, broker);
+    return { ...row, note: [`${s.servers} servers on one nats-server, members split evenly`, row.note].filter(Boolean).join("; ") };
+  } catch (err) {
+    return { ...emptyRow(s.name, "chat"), ok: false, note: err instanceof Error ? err.message : String(err) };
+  } finally {
+    for (const server of servers.reverse()) await server.stop();
+    bench.reaper.removeDir(dir);
+  }
+}
+
+/**
+ * The load process against `servers` (the members split between them); server CPU % adds up the servers' (and a
+ * cluster's nats-server, `broker`), peak RSS is the largest chat server's.
+ */
+async function runLoad(s: LoadScenario, servers: Server[], bench: Bench, broker?: Server): Promise<Row> {
   let cpu: CpuWindow | undefined;
   const load = bench.reaper.track(
-    Bun.spawn([process.execPath, join(bench.repo, "bench", "load.ts"), ...loadArgs({ ...s.load, port: server.port })], {
+    Bun.spawn([process.execPath, join(bench.repo, "bench", "load.ts"), ...loadArgs({ ...s.load, ports: servers.map((v) => v.port) })], {
       cwd: bench.repo,
       stdin: "ignore",
       stdout: "pipe",
@@ -70,10 +108,11 @@ async function runLoad(s: LoadScenario, server: Server, bench: Bench): Promise<R
       },
     }),
   );
-  cpu = new CpuWindow([server.pid, load.pid]);
+  const watched = [...servers, ...(broker ? [broker] : [])];
+  cpu = new CpuWindow([...watched.map((v) => v.pid), load.pid]);
   const stdout = new Response(load.stdout).text();
   const timeout = new Promise<string>((r) => setTimeout(() => r(`no result within ${LOAD_TIMEOUT_MS / 1000} s`), LOAD_TIMEOUT_MS).unref());
-  const outcome = await Promise.race([load.exited, server.died, timeout]);
+  const outcome = await Promise.race([load.exited, ...watched.map((v) => v.died), timeout]);
   if (typeof outcome === "string") {
     await bench.reaper.stop(load);
     throw new Error(outcome || "the server exited during the run");
@@ -101,11 +140,11 @@ async function runLoad(s: LoadScenario, server: Server, bench: Bench): Promise<R
     maxMs: r.max,
     retransmissions: idle ? null : r.retries + r.nacks,
     joinSeconds: r.joinSeconds,
-    serverCpuPct: cpu.percent(server.pid) ?? null,
-    serverPeakRssMb: memoryMb(server.pid, "VmHWM") ?? null,
+    serverCpuPct: sumOrNull(watched.map((v) => cpu!.percent(v.pid))),
+    serverPeakRssMb: maxOrNull(servers.map((v) => memoryMb(v.pid, "VmHWM"))),
     loadCpuPct: cpu.percent(load.pid) ?? null,
     windowSeconds: idle ? (cpu.seconds ?? null) : r.windowSeconds,
-    note: [loadNote(r, idle), ...cpuNote(cpu)].join("; "),
+    note: [loadNote(r, idle), ...(broker ? [`server CPU includes nats-server's ${(cpu.percent(broker.pid) ?? 0).toFixed(0)}%`] : []), ...cpuNote(cpu)].join("; "),
     raw: r,
   };
 }
@@ -163,3 +202,6 @@ async function runAdmin(s: AdminScenario, server: Server, bench: Bench): Promise
     ].join("; "),
   };
 }
+
+const sumOrNull = (values: Array<number | undefined>) => (values.some((v) => v === undefined) ? null : values.reduce<number>((a, v) => a + v!, 0));
+const maxOrNull = (values: Array<number | undefined>) => (values.some((v) => v === undefined) ? null : Math.max(...(values as number[])));

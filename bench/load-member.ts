@@ -23,7 +23,6 @@ export interface Counters {
 
 /** What a member needs from the load process that owns it. */
 export interface MemberHost {
-  readonly serverPort: number;
   readonly counters: Counters;
   /** Members whose stream is behind what they know the room has: the repair sweep visits only these. */
   readonly lagging: Set<Member>;
@@ -58,7 +57,7 @@ export class Member {
   /** Only the sender's is used. */
   readonly outbox = new Outbox();
 
-  constructor(readonly name: string, readonly nonce: string, private readonly host: MemberHost) {}
+  constructor(readonly name: string, readonly nonce: string, private readonly host: MemberHost, readonly serverPort: number) {}
 
   async open(): Promise<void> {
     this.#socket = await Bun.udpSocket({
@@ -108,7 +107,7 @@ export class Member {
     // After an ICMP error the next send() throws ECONNREFUSED once and is lost: a second try goes through.
     for (let attempt = 1; ; attempt++) {
       try {
-        socket.send(bytes, this.host.serverPort, "127.0.0.1");
+        socket.send(bytes, this.serverPort, "127.0.0.1");
         break;
       } catch (err) {
         if (attempt === 1 && errorCode(err) === "ECONNREFUSED") continue;

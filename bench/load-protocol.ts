@@ -4,8 +4,8 @@ import { parseArgs } from "node:util";
 
 /** What the load process does, given as command-line flags (so it can also be run by hand). */
 export interface LoadOptions {
-  /** The server, on 127.0.0.1. */
-  port: number;
+  /** The servers, on 127.0.0.1: member i talks to ports[i % ports.length] (several: the servers of a cluster). */
+  ports: number[];
   members: number;
   /** "count": `messages` as fast as the protocol allows; "rate": `rate` messages/s for `seconds`; "idle": heartbeats only for `seconds`. */
   mode: "count" | "rate" | "idle";
@@ -20,7 +20,7 @@ export interface LoadOptions {
 
 export function loadArgs(o: LoadOptions): string[] {
   return [
-    "--port", String(o.port), "--members", String(o.members), "--mode", o.mode, "--messages", String(o.messages),
+    "--port", o.ports.join(","), "--members", String(o.members), "--mode", o.mode, "--messages", String(o.messages),
     "--rate", String(o.rate), "--seconds", String(o.seconds), "--text-bytes", String(o.textBytes), "--drain", String(o.drainSeconds),
   ];
 }
@@ -43,7 +43,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
   const mode = values.mode;
   if (mode !== "count" && mode !== "rate" && mode !== "idle") throw new Error(`--mode: expected count, rate or idle, got ${JSON.stringify(mode)}`);
   return {
-    port: num("port", values.port, 1), members: num("members", values.members, 2), mode,
+    ports: (values.port ?? "").split(",").map((p) => num("port", p, 1)), members: num("members", values.members, 2), mode,
     messages: num("messages", values.messages, 0), rate: num("rate", values.rate, 0), seconds: num("seconds", values.seconds, 0),
     textBytes: num("text-bytes", values["text-bytes"], 20), drainSeconds: num("drain", values.drain, 0),
   };

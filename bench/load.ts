@@ -65,7 +65,6 @@ class Load implements MemberHost {
 
   constructor(readonly opts: LoadOptions) {}
 
-  get serverPort(): number { return this.opts.port; }
   get sender(): Member { return this.members[0]!; }
 
   frames(data: Uint8Array) { return this.#cache.frames(data); }
@@ -104,7 +103,8 @@ class Load implements MemberHost {
   // ---- Phases ----
 
   async open(): Promise<void> {
-    for (let i = 0; i < this.opts.members; i++) this.members.push(new Member(`m${i}`, randomBytes(8).toString("hex"), this));
+    const { ports } = this.opts;
+    for (let i = 0; i < this.opts.members; i++) this.members.push(new Member(`m${i}`, randomBytes(8).toString("hex"), this, ports[i % ports.length]!));
     for (let i = 0; i < this.members.length; i += 500) await Promise.all(this.members.slice(i, i + 500).map((m) => m.open()));
   }
 
@@ -220,7 +220,7 @@ class Load implements MemberHost {
     const after = udpDrops();
     if (after.size === 0) return { dropsAtMembers: null, dropsAtServer: null };
     const delta = (port: number) => (after.get(port) ?? 0) - (before.get(port) ?? 0);
-    return { dropsAtMembers: this.members.reduce((sum, m) => sum + delta(m.port), 0), dropsAtServer: delta(this.serverPort) };
+    return { dropsAtMembers: this.members.reduce((sum, m) => sum + delta(m.port), 0), dropsAtServer: this.opts.ports.reduce((sum, p) => sum + delta(p), 0) };
   }
 
   result(windowStartedAt: number, windowEndedAt: number, incomplete: number, drops: ReturnType<Load["drops"]>): LoadResult {
@@ -263,7 +263,7 @@ async function main(): Promise<void> {
   const mark = (at: Mark["at"]) => process.send?.({ kind: "mark", at } satisfies Mark);
   const load = new Load(opts);
   await load.open();
-  log(`${opts.members} sockets open; joining 127.0.0.1:${opts.port}`);
+  log(`${opts.members} sockets open; joining 127.0.0.1:${opts.ports.join(",")}`);
   const stop = load.background();
   const everyone = await load.join();
   if (!everyone) log(`only some of the ${opts.members} members got in: the others count as receivers that got nothing`);

@@ -9,7 +9,7 @@ export const TEXT_BYTES = 100;
 export interface LoadScenario {
   kind: "load";
   name: string;
-  load: Omit<LoadOptions, "port">;
+  load: Omit<LoadOptions, "ports">;
 }
 
 /** Wall time of the compiled `chat admin "bench"` round trip, the median of `runs`. */
@@ -19,7 +19,15 @@ export interface AdminScenario {
   runs: number;
 }
 
-export type Scenario = LoadScenario | AdminScenario;
+/** A load run against `servers` chat servers sharing the room through one nats-server (JetStream), members split evenly. */
+export interface ClusterScenario {
+  kind: "cluster";
+  name: string;
+  servers: number;
+  load: Omit<LoadOptions, "ports">;
+}
+
+export type Scenario = LoadScenario | AdminScenario | ClusterScenario;
 
 const count = (members: number, messages: number, drainSeconds: number): LoadScenario["load"] =>
   ({ members, mode: "count", messages, rate: 0, seconds: 0, textBytes: TEXT_BYTES, drainSeconds });
@@ -36,6 +44,8 @@ export function scenarios(quick: boolean): Scenario[] {
         { kind: "load", name: "scale", load: rate(200, 200, 1, 3) },
         { kind: "load", name: "idle", load: idle(500, 3) },
         { kind: "admin", name: "admin", runs: 3 },
+        { kind: "cluster", name: "cluster throughput", servers: 2, load: count(50, 2000, 3) },
+        { kind: "cluster", name: "cluster latency", servers: 2, load: rate(100, 500, 1, 3) },
       ]
     : [
         { kind: "load", name: "throughput", load: count(100, 20_000, 5) },
@@ -43,6 +53,9 @@ export function scenarios(quick: boolean): Scenario[] {
         { kind: "load", name: "scale", load: rate(1000, 200, 5, 5) },
         { kind: "load", name: "idle", load: idle(5000, 10) },
         { kind: "admin", name: "admin", runs: 5 },
+        // Next to throughput and latency above: the same sizes, the members split between two servers of a cluster.
+        { kind: "cluster", name: "cluster throughput", servers: 2, load: count(100, 20_000, 5) },
+        { kind: "cluster", name: "cluster latency", servers: 2, load: rate(100, 1000, 5, 5) },
       ];
 }
 

@@ -16,7 +16,8 @@ export interface JoinOptions {
   name: string;
   /** In checkRoom's form. */
   room: string;
-  server: HostPort;
+  /** One server, or the servers of a cluster in the order to try them. */
+  servers: HostPort[];
   json: boolean;
   /** Whether stdout may carry colour at all (a terminal, NO_COLOR unset). */
   color: boolean;
@@ -66,7 +67,7 @@ export async function join(opts: JoinOptions): Promise<number> {
     name: opts.name,
     room: opts.room,
     nonce: randomBytes(8).toString("hex"),
-    server: opts.server,
+    servers: opts.servers,
     output: interactive ? { to: "parent" } : { to: "stdout", json: opts.json, color: opts.color, lang: opts.lang },
     ...(opts.passphrase ? { passphrase: opts.passphrase } : {}),
   });

@@ -6,7 +6,9 @@ import type { Lang, Shown } from "./core/render.ts";
 /** What `chat join` tells its receiver subprocess. */
 export type ToReceiver =
   | {
-      kind: "start"; name: string; room: string; nonce: string; server: HostPort; passphrase?: string;
+      kind: "start"; name: string; room: string; nonce: string; passphrase?: string;
+      /** The servers of one cluster, tried in order: the member moves to the next when its server is gone. */
+      servers: HostPort[];
       /** How the receiver prints the room on stdout itself; "parent": it hands what to show to `chat join` (a terminal). */
       output: Output;
     }
@@ -46,9 +48,9 @@ export function isToReceiver(v: unknown): v is ToReceiver {
   if (!isRecord(v)) return false;
   switch (v.kind) {
     case "start": {
-      const { server, output } = v;
+      const { servers, output } = v;
       return isString(v.name) && isString(v.room) && isString(v.nonce) && optional(v.passphrase, isString) &&
-        isRecord(server) && isString(server.host) && typeof server.port === "number" &&
+        Array.isArray(servers) && servers.length > 0 && servers.every((s) => isRecord(s) && isString(s.host) && typeof s.port === "number") &&
         isRecord(output) && (output.to === "parent" || (output.to === "stdout" && typeof output.json === "boolean" && typeof output.color === "boolean" && isString(output.lang)));
     }
     case "say":

@@ -86,14 +86,14 @@ export async function runReceiver(log: Log): Promise<number> {
   if (!start) return EXIT.ok; // the parent went away before saying anything
   // In a terminal the parent owns the screen: diagnostics go to it, to be printed above the line being typed.
   if (start.output.to === "parent") log.setReporters([{ log: (entry) => toParent(entry.type, formatWithOptions({ colors: false }, ...entry.args)) }]);
-  let server: Peer;
+  let servers: Peer[];
   try {
-    server = await resolvePeer(start.server);
+    servers = await Promise.all(start.servers.map(resolvePeer));
   } catch (err) {
     log.error(String(err instanceof Error ? err.message : err));
     return EXIT.error;
   }
-  return new Membership(start, server, log).run();
+  return new Membership(start, servers, log).run();
 }
 
 function toParent(type: string, text: string): void {
@@ -173,11 +173,33 @@ class Membership {
   readonly #asked = new Map<number, number>();
   /** Once set, the bye exchange is under way. */
   #bye: { id: number; startedAt: number; lastSent: number } | undefined;
+  /** Which of the servers this member talks to now, and since when it has tried it without a welcome. */
+  #at = 0;
+  #tryingSince = Date.now();
 
-  constructor(private readonly start: Start, private readonly server: Peer, private readonly log: Log) {
+  constructor(private readonly start: Start, private readonly servers: readonly Peer[], private readonly log: Log) {
     const out = start.output;
     this.#view = out.to === "stdout" ? { json: out.json, color: out.color, lang: out.lang, self: start.name, room: start.room } : undefined;
     this.#name = start.name;
+  }
+
+  /** The server this member talks to now. */
+  get server(): Peer {
+    return this.servers[this.#at]!;
+  }
+
+  /** How the user knows it: as given on the command line. */
+  get #where(): string {
+    return formatHostPort(this.start.servers[this.#at]!);
+  }
+
+  /** With several servers: the next one, after the one that is gone or did not answer. */
+  #next(now: number): void {
+    this.#at = (this.#at + 1) % this.servers.length;
+    this.#tryingSince = now;
+    this.#cookie = undefined; // each server has its own cookie secret (and, with a passphrase, salt)
+    this.#lastHello = -Infinity;
+    this.log.info(`trying ${this.#where}…`);
   }
 
   async run(): Promise<number> {
@@ -187,6 +209,11 @@ class Membership {
       port: 0,
       log: this.log,
       onDatagram: (data, from) => this.#onDatagram(data, from),
+      // The only peer of this socket is the server: its port closed means it is gone. Moving on is quick only
+      // when there is somewhere to move to; a lone server may be restarting, and gets the usual silence.
+      onRefused: () => {
+        if (this.servers.length > 1 && this.#state === "in") this.#lose("its port is closed");
+      },
     });
     const leave = () => this.#leave();
     const ignore = () => {};
@@ -203,7 +230,7 @@ class Membership {
     for (const [target, event, fn] of listeners) target.on(event, fn);
 
     this.#startedAt = Date.now();
-    this.#status(`joining ${formatHostPort(this.start.server)}…`);
+    this.#status(`joining ${this.#where}…`);
     this.#timer = setInterval(() => this.#pump(Date.now()), PUMP_MS);
     this.#pump(this.#startedAt);
     const code = await finished;
@@ -238,20 +265,26 @@ class Membership {
 
   #pump(now: number): void {
     switch (this.#state) {
-      case "joining":
-        if (now - this.#startedAt >= TIMERS.answerTimeoutMs) {
+      case "joining": {
+        // Each server gets the answer timeout to itself, tried in turns.
+        if (now - this.#startedAt >= TIMERS.answerTimeoutMs * this.servers.length) {
           const seconds = TIMERS.answerTimeoutMs / 1000;
-          this.log.error(`no answer from ${formatHostPort(this.start.server)} within ${seconds} s: is \`chat serve\` running there?`);
+          const where = this.start.servers.map(formatHostPort).join(", ");
+          this.log.error(`no answer from ${where} within ${seconds * this.servers.length} s: is \`chat serve\` running there?`);
           return this.#end(EXIT.noAnswer);
         }
+        if (this.servers.length > 1 && now - this.#tryingSince >= TIMERS.failoverTryMs) this.#next(now);
         return this.#hello(now, TIMERS.retryMs);
+      }
       case "lost":
         this.#reportExpired(now);
-        return this.#hello(now, TIMERS.rejoinMs);
+        if (this.servers.length > 1 && now - this.#tryingSince >= TIMERS.failoverTryMs) this.#next(now);
+        return this.#hello(now, this.servers.length > 1 ? TIMERS.retryMs : TIMERS.rejoinMs);
       case "in":
-      case "leaving":
+      case "leaving": {
         this.#reportExpired(now);
-        if (now - this.#lastHeard >= TIMERS.serverSilenceMs) return this.#lose(`nothing heard for ${TIMERS.serverSilenceMs / 1000} s`);
+        const silence = this.servers.length > 1 ? TIMERS.failoverSilenceMs : TIMERS.serverSilenceMs;
+        if (now - this.#lastHeard >= silence) return this.#lose(`nothing heard for ${silence / 1000} s`);
         if (this.#bye) return this.#sayBye(now);
         for (const item of this.#outbox.due(now)) {
           if (item.tries > 1) this.log.debug(`say ${item.id}: try ${item.tries} (timeout ${Math.round(item.rto)} ms)`);
@@ -262,6 +295,7 @@ class Membership {
         if (this.#state === "leaving" && this.#outbox.size === 0) return this.#sayBye(now);
         if (now - this.#lastSent >= TIMERS.heartbeatMs) this.#send({ type: "ping", sid: this.#sid });
         return;
+      }
       case "done":
         return;
     }
@@ -334,11 +368,13 @@ class Membership {
       for (const item of this.#outbox.abandon()) this.#undelivered(item);
       return this.#end(EXIT.ok);
     }
-    this.log.warn(`lost the server ${formatHostPort(this.start.server)} (${why}); trying to join again as ${this.#name}…`);
+    const lost = this.#where;
     this.#state = "lost";
-    this.#status(`lost the server: trying to join ${formatHostPort(this.start.server)} again…`);
     this.#lastHello = -Infinity;
     this.#cookie = undefined; // a restarted server has a new secret (and, with a passphrase, a new salt)
+    if (this.servers.length > 1) this.#next(Date.now());
+    this.log.warn(`lost the server ${lost} (${why}); trying to join ${this.#where} as ${this.#name}…`);
+    this.#status(`lost the server: trying to join ${this.#where}…`);
   }
 
   // ---- What the server says ----

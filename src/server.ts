@@ -18,6 +18,7 @@ import {
   LIMITS,
   MAX_PAYLOAD_BYTES,
   MAX_TEXT_BYTES,
+  nameKey as nameKeyOf,
   SEAL_OVERHEAD_BYTES,
   textBytes,
   TIMERS,
@@ -25,6 +26,7 @@ import {
   type Challenge,
   type Members,
   type Bye,
+  type Hello,
   type Names,
   type Nack,
   type Ping,
@@ -36,6 +38,8 @@ import { Room, type Broadcast, type Outcome, type Peer, type Rate } from "./core
 import { CLASSIC_REFUSAL, CLASSIC_REPLY, classicLine, isClassic, parseClassic } from "./core/classic.ts";
 import { Packer } from "./core/packer.ts";
 import { MemoryStore, type RoomStore } from "./core/store.ts";
+import { Cluster } from "./cluster/cluster.ts";
+import { ClusterRoom } from "./cluster/cluster-room.ts";
 import type { Log } from "./log.ts";
 import { roomFile, roomsIn, SqliteStore } from "./sqlite-store.ts";
 import { openUdp, type UdpEndpoint } from "./udp.ts";
@@ -64,6 +68,8 @@ export interface ServerOptions {
   quiet?: boolean;
   /** Also speak the original exercise's text protocol (`L name`, `C name text`, `Q name`). */
   classic?: boolean;
+  /** A NATS server with JetStream (nats://HOST:PORT): the rooms' logs and names are shared with the other servers there. */
+  cluster?: string;
   log: Log;
 }
 
@@ -77,7 +83,12 @@ interface Hosted {
   readonly packer: Packer;
   flushing: boolean;
   lastBroadcastAt: number;
+  /** In a cluster: the room's events go through the shared log. */
+  cluster?: ClusterRoom;
 }
+
+/** In a cluster: how often the server looks for rooms made on other servers. */
+const ROOM_SCAN_MS = 2000;
 
 /** How often the server looks for silent members and for an idle room that needs a tick. */
 const HOUSEKEEPING_MS = 250;
@@ -91,13 +102,15 @@ export interface RunningServer {
   readonly port: number;
   /** The rooms, the default one first. */
   rooms(): Room[];
-  /** The default room's database file, or undefined with `--data :memory:`. */
+  /** The default room's database file, or undefined with `--data :memory:` or in a cluster. */
   readonly dataFile: string | undefined;
+  /** In a cluster: this server's id among the others. */
+  readonly clusterId: string | undefined;
   /** An administrator broadcast from the console, to every room. Returns a one-line problem, or how many members it reached. */
   announce(text: string): { reached: number } | { problem: string };
   /** Kicks (or, with `banForMs`, bans) a member from every room it is in, from the console; false when nobody has that name. */
   kick(name: string, banForMs?: number): boolean;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
@@ -113,6 +126,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   /** By name (checkRoom's form). Until the default room is open, datagrams are dropped (their senders repeat them). */
   const rooms = new Map<string, Hosted>();
   let lobby: Hosted | undefined;
+  let cluster: Cluster | undefined;
+  /** Cluster rooms being opened (the stream checked, the log followed): a second hello waits for the same. */
+  const opening = new Map<string, Promise<Hosted>>();
 
   /** Sealed in a room with a passphrase: the bytes that go on the wire. */
   const wire = (plain: Uint8Array) => (envelope ? envelope.seal(plain) : plain);
@@ -163,6 +179,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         answer.trust();
         const checked = checkRoom(msg.room ?? DEFAULT_ROOM);
         if ("problem" in checked) return answer.reply({ type: "refused", reason: "bad_room" });
+        if (cluster) return void clusterHello(checked.name, msg, answer, now);
         const h = rooms.get(checked.name) ?? (rooms.size < LIMITS.maxRooms ? openRoom(checked.name) : undefined);
         if (!h) return answer.reply({ type: "refused", reason: "too_many_rooms" });
         // One address is in one room: a client that moved to another room has left the one it was in.
@@ -184,9 +201,34 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
   }
 
+  /** A hello in a cluster: the room may have to be opened first, and the name is claimed cluster-wide (cluster-room.ts). */
+  async function clusterHello(name: string, msg: Hello, answer: Answer, now: number): Promise<void> {
+    let h: Hosted;
+    try {
+      const known = rooms.get(name);
+      if (!known && rooms.size + opening.size >= LIMITS.maxRooms && !opening.has(name)) return answer.reply({ type: "refused", reason: "too_many_rooms" });
+      h = known ?? (await openClusterRoom(name));
+    } catch (err) {
+      return log.error(`cannot open room ${name} in the cluster: ${(err as Error).message}`);
+    }
+    for (const other of rooms.values()) {
+      const stale = other !== h ? other.room.memberAt(answer.from) : undefined;
+      if (stale) deliver(other, { broadcasts: other.room.remove(stale.sid, "quit", now) });
+    }
+    await h.cluster!.hello(msg, answer.from, answer);
+  }
+
   function member(h: Hosted, msg: Say | Ping | Nack | Bye | Names, answer: Answer, now: number): void {
     const { room } = h;
     const from = answer.from;
+    if (h.cluster && (msg.type === "nack" || msg.type === "names")) {
+      // Numbers and names are the cluster's: the room only says whether the request is a member's.
+      const member = room.authenticate(msg.sid, from);
+      if (!member) return answer.reply({ type: "refused", reason: "unknown_session", ...(msg.type === "names" ? { id: msg.id } : {}) });
+      member.lastSeen = now;
+      if (msg.type === "nack") return void h.cluster.repair(member, msg.from, msg.to, answer);
+      return answer.reply(namesPage(h.cluster.names(), msg.id, msg.from, MAX_PAYLOAD_BYTES));
+    }
     switch (msg.type) {
       case "say":
         return deliver(h, room.say(msg, from, now), answer);
@@ -254,7 +296,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         break;
       }
       case "who":
-        return answer.reply(namesPage(targets[0]!.room.names(), msg.id, msg.from, answer.budget - (answer.sealed ? SEAL_OVERHEAD_BYTES : 0)));
+        const names = targets[0]!.cluster?.names() ?? targets[0]!.room.names();
+        return answer.reply(namesPage(names, msg.id, msg.from, answer.budget - (answer.sealed ? SEAL_OVERHEAD_BYTES : 0)));
     }
     recentAdmin.set(key, replies);
     if (recentAdmin.size > ADMIN_MEMORY) recentAdmin.delete(recentAdmin.keys().next().value!);
@@ -268,7 +311,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const outcome = h.room.announce({ id: 0, text }, now);
       const ack = outcome.replies[0];
       if (ack?.type !== "ack") return { problem: "too_long" }; // the same text fits in every room or in none
-      reached += ack.count ?? 0;
+      reached += h.cluster ? h.cluster.names().length : ack.count ?? 0;
       deliver(h, { broadcasts: outcome.broadcasts });
     }
     return { reached };
@@ -301,28 +344,33 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   /** Sends what the room decided: replies and repairs to the requester (if any), then the broadcasts. */
   function deliver(h: Hosted, outcome: Pick<Outcome, "broadcasts"> & Partial<Outcome>, answer?: Answer): void {
-    const { room } = h;
+    // In a cluster the events go to the shared log; they come back from it to fanout(), on every server.
+    if (h.cluster) return void h.cluster.submit(outcome, answer);
     if (answer) {
       for (const reply of outcome.replies ?? []) answer.reply(reply);
       for (const datagram of outcome.resend ?? []) answer.send(datagram);
     }
-    for (const b of outcome.broadcasts) {
-      toClassic(room, b);
-      if (b.only) {
-        // A private message and its stand-in go out alone, after everything queued before them.
-        flush(h);
-        const addressee = room.peerOf(b.only.to);
-        if (addressee && !room.classicPeers().includes(addressee)) udp?.send(wire(b.datagram), addressee);
-        sendToMembers(h, wire(b.only.hidden), exceptPeer(room, b.except), addressee);
-      } else {
-        h.packer.add(b.datagram, b.except);
-        if (!h.flushing) {
-          h.flushing = true;
-          setImmediate(() => flush(h));
-        }
+    for (const b of outcome.broadcasts) fanout(h, b);
+  }
+
+  /** Sends one event to the room's members: packed with the turn's others, or alone for a private message. */
+  function fanout(h: Hosted, b: Broadcast): void {
+    const { room } = h;
+    toClassic(room, b);
+    if (b.only) {
+      // A private message and its stand-in go out alone, after everything queued before them.
+      flush(h);
+      const addressee = room.peerOf(b.only.to);
+      if (addressee && !room.classicPeers().includes(addressee)) udp?.send(wire(b.datagram), addressee);
+      sendToMembers(h, wire(b.only.hidden), exceptPeer(room, b.except), addressee);
+    } else {
+      h.packer.add(b.datagram, b.except);
+      if (!h.flushing) {
+        h.flushing = true;
+        setImmediate(() => flush(h));
       }
-      report(room, b);
     }
+    report(h, b);
   }
 
   /** An event for the classic members (`--classic`), as the original server's line, encoded once, one per datagram. */
@@ -385,13 +433,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
 
   /** The console's line for what the operator wants to know of: who came, who went, what the administrator said. */
-  function report(room: Room, { event: e }: Broadcast): void {
+  function report(h: Hosted, { event: e }: Broadcast): void {
     if (opts.quiet) return;
+    const { room } = h;
     // The default room goes unnamed, so a server with one room reads as it did before there were rooms.
     const where = room.name === DEFAULT_ROOM ? "the room" : `room ${room.name}`;
-    if (e.type === "join") log.info(`${e.name} joined (${room.size} in ${where})`);
-    else if (e.type === "leave") log.info(`${e.name} left${e.reason === "quit" ? "" : ` (${e.reason})`} (${room.size} in ${where})`);
-    else if (e.type === "admin") log.info(`admin broadcast ${JSON.stringify(e.text)} to ${room.size} member(s)${room.name === DEFAULT_ROOM ? "" : ` in room ${room.name}`}`);
+    // In a cluster the room's members are on every server: count them all (the names bucket's mirror).
+    const size = h.cluster ? h.cluster.names().length : room.size;
+    if (e.type === "join") log.info(`${e.name} joined (${size} in ${where})`);
+    else if (e.type === "leave") log.info(`${e.name} left${e.reason === "quit" ? "" : ` (${e.reason})`} (${size} in ${where})`);
+    else if (e.type === "admin") log.info(`admin broadcast ${JSON.stringify(e.text)} to ${size} member(s)${room.name === DEFAULT_ROOM ? "" : ` in room ${room.name}`}`);
   }
 
   /** Removes silent members, and ticks when the room has been quiet for a heartbeat (so a lost last event shows). */
@@ -400,7 +451,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     deliver(h, { broadcasts: h.room.sweep(now, opts.peerTimeoutMs) });
     if (h.room.size > 0 && now - h.lastBroadcastAt >= TIMERS.heartbeatMs) {
       flush(h); // a tick must not announce an event that has not gone out yet
-      sendToMembers(h, wire(h.room.tick(now)));
+      sendToMembers(h, wire(h.cluster ? h.cluster.tick(now) : h.room.tick(now)));
     }
   }
 
@@ -443,6 +494,39 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
   }
 
+  /** Opens room `name` of the cluster: its stream, a room for this server's members, and the log followed. */
+  function openClusterRoom(name: string): Promise<Hosted> {
+    const pending = opening.get(name);
+    if (pending) return pending;
+    const opened = (async () => {
+      const c = cluster!;
+      const { epoch, lastSeq } = await c.link.openRoom(name);
+      const holders = c.holders(name);
+      const store = new MemoryStore(epoch);
+      const room = new Room({
+        name,
+        store,
+        newSessionId: () => randomBytes(16).toString("hex"),
+        history: opts.history,
+        now: Date.now(),
+        rate: opts.rate,
+        ...("logins" in opts ? { logins: opts.logins } : {}),
+        maxMembers: opts.maxMembers,
+        elsewhere: (n) => {
+          const holder = holders.get(nameKeyOf(n));
+          return holder && holder.server !== c.serverId ? holder.name : undefined;
+        },
+      });
+      const h: Hosted = { room, store, packer: new Packer(), flushing: false, lastBroadcastAt: 0 };
+      h.cluster = new ClusterRoom(room, epoch, lastSeq, c.link, holders, { fanout: (b) => fanout(h, b) }, opts.history, log);
+      await h.cluster.follow();
+      rooms.set(name, h);
+      return h;
+    })().finally(() => opening.delete(name));
+    opening.set(name, opened);
+    return opened;
+  }
+
   /** Opens room `name` (checkRoom's form) with its store: a database file per room with --data, else memory. */
   function openRoom(name: string): Hosted {
     const store = opts.data === ":memory:" ? new MemoryStore(randomBytes(8).toString("hex")) : new SqliteStore(roomFile(opts.data, udp!.port, name));
@@ -474,22 +558,44 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let gate: AdminGate;
   try {
     gate = new AdminGate(typeof opts.token === "string" ? opts.token : opts.token(udp.port));
-    lobby = openRoom(DEFAULT_ROOM);
-    // The rooms a crashed or stopped server had come back with it, members and all.
-    if (opts.data !== ":memory:") for (const name of roomsIn(opts.data, udp.port)) if (!rooms.has(name)) openRoom(name);
+    if (opts.cluster !== undefined) {
+      cluster = await Cluster.join(opts.cluster, opts.peerTimeoutMs, log);
+      // Every room the cluster has, so that a broadcast to every room reaches them all.
+      for (const name of new Set([DEFAULT_ROOM, ...(await cluster.link.rooms())])) await openClusterRoom(name);
+      lobby = rooms.get(DEFAULT_ROOM);
+    } else {
+      lobby = openRoom(DEFAULT_ROOM);
+      // The rooms a crashed or stopped server had come back with it, members and all.
+      if (opts.data !== ":memory:") for (const name of roomsIn(opts.data, udp.port)) if (!rooms.has(name)) openRoom(name);
+    }
   } catch (err) {
     for (const h of rooms.values()) h.store.close();
+    await cluster?.close();
     udp.close();
     throw err;
   }
-  const defaultRoom = lobby;
-  const timer = setInterval(() => rooms.forEach(housekeeping), HOUSEKEEPING_MS);
+  const defaultRoom = lobby!;
+  let lastRoomScan = Date.now();
+  const timer = setInterval(() => {
+    rooms.forEach(housekeeping);
+    if (!cluster) return;
+    const now = Date.now();
+    cluster.sweep([...rooms.values()].flatMap((h) => (h.cluster ? [h.cluster] : [])), now);
+    // Rooms made on other servers: open them here too, for broadcasts to every room.
+    if (now - lastRoomScan >= ROOM_SCAN_MS) {
+      lastRoomScan = now;
+      void cluster.link.rooms().then((names) => {
+        for (const name of names) if (!rooms.has(name) && rooms.size < LIMITS.maxRooms) void openClusterRoom(name).catch(() => {});
+      }, () => {});
+    }
+  }, HOUSEKEEPING_MS);
 
   return {
     address: udp.address,
     port: udp.port,
     rooms: () => [...rooms.values()].map((h) => h.room),
     dataFile: defaultRoom.store instanceof SqliteStore ? defaultRoom.store.file : undefined,
+    clusterId: cluster?.serverId,
     announce(text) {
       const bytes = textBytes(text);
       if (bytes > MAX_TEXT_BYTES) return { problem: `not sent: ${bytes} bytes (max ${MAX_TEXT_BYTES})` };
@@ -497,13 +603,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return "problem" in result ? { problem: "not sent: too long once encoded" } : result;
     },
     kick: (name, banForMs) => [...rooms.values()].filter((h) => kick(h, name, Date.now(), banForMs)).length > 0,
-    stop() {
+    async stop() {
       clearInterval(timer);
       for (const h of rooms.values()) {
         flush(h);
         h.store.close();
       }
       udp?.close();
+      await cluster?.close();
     },
   };
 }

@@ -22,6 +22,8 @@ export interface UdpOptions {
   log: Log;
   /** Called for every datagram; an exception in it is logged, never fatal. */
   onDatagram(data: Uint8Array, from: Peer): void;
+  /** Called when a peer's port turned out closed (ICMP port unreachable): which peer, the kernel does not say. */
+  onRefused?(): void;
 }
 
 const BATCH = 64;
@@ -49,8 +51,10 @@ export async function openUdp(opts: UdpOptions): Promise<UdpEndpoint> {
         // Bun calls it with the error alone, although its types say (socket, error).
         error(a: unknown, b?: unknown) {
           const err = b ?? a;
-          if (errorCode(err) === "ECONNREFUSED") log.debug("a peer's port is closed (ICMP port unreachable)");
-          else log.warn(`udp socket: ${String(err)}`);
+          if (errorCode(err) === "ECONNREFUSED") {
+            log.debug("a peer's port is closed (ICMP port unreachable)");
+            opts.onRefused?.();
+          } else log.warn(`udp socket: ${String(err)}`);
         },
       },
     });
@@ -67,7 +71,10 @@ export async function openUdp(opts: UdpOptions): Promise<UdpEndpoint> {
       try {
         return socket.send(datagram, to.port, to.address);
       } catch (err) {
-        if (attempt === 1 && errorCode(err) === "ECONNREFUSED") continue;
+        if (attempt === 1 && errorCode(err) === "ECONNREFUSED") {
+          opts.onRefused?.();
+          continue;
+        }
         log.debug(`send to ${to.address}:${to.port} failed: ${String(err)}`);
         return false;
       }

@@ -21,7 +21,8 @@ export const join = defineCommand({
   async run({ args }) {
     const log = logFor(args.verbose);
     await finish(log, async () => {
-      const server = parseHostPort(serverAddress(args.server));
+      // Several servers of one cluster, comma-separated: the member moves to the next when its server is gone.
+      const servers = serverAddress(args.server).split(",").map((s) => parseHostPort(s.trim()));
       const checked = checkName(args.name);
       if ("problem" in checked) {
         log.error(checked.problem);
@@ -35,7 +36,7 @@ export const join = defineCommand({
       const color = !args.json && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb";
       const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
       const lang = langOf(process.env);
-      return runJoin({ name: checked.name, room: room.name, server, json: args.json, color, lang, log, ...(passphrase ? { passphrase } : {}) });
+      return runJoin({ name: checked.name, room: room.name, servers, json: args.json, color, lang, log, ...(passphrase ? { passphrase } : {}) });
     });
   },
 });

@@ -64,6 +64,11 @@ export const serve = defineCommand({
       description: "Also let the original exercise's clients in (text protocol L/C/Q: no reliability, no security)",
       default: false,
     },
+    cluster: {
+      type: "string",
+      description: "Share the rooms with the other servers on this NATS server (JetStream on): nats://HOST:PORT",
+      valueHint: "url",
+    },
     quiet: { type: "boolean", description: "No console line per join, leave and admin broadcast", default: false },
     ...verboseArg,
   },
@@ -78,6 +83,10 @@ export const serve = defineCommand({
       const given = args["admin-token"] || process.env.CHAT_ADMIN_TOKEN;
       const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
       if (passphrase && args.classic) throw new Error("--classic cannot be combined with a passphrase: classic clients send and read only plain text");
+      if (args.cluster !== undefined && args.data !== undefined) throw new Error("--data and --cluster do not go together: in a cluster the rooms are kept in JetStream");
+      if (args.cluster !== undefined && !/^nats:\/\/[^\s/]+:\d{1,5}$/.test(args.cluster)) {
+        throw new Error(`invalid --cluster ${JSON.stringify(args.cluster)}: expected nats://HOST:PORT, e.g. nats://127.0.0.1:4222`);
+      }
       let tokenNote = "admin token: the one given (--admin-token or CHAT_ADMIN_TOKEN)";
       const server = await startServer({
         host: args.host,
@@ -91,6 +100,7 @@ export const serve = defineCommand({
         maxMembers: parseCount(args["max-members"], "--max-members", 1),
         quiet: args.quiet,
         classic: args.classic,
+        ...(args.cluster !== undefined ? { cluster: args.cluster } : {}),
         log,
         token: given ?? ((port) => {
           const file = tokenFile(port);
@@ -101,7 +111,8 @@ export const serve = defineCommand({
         ...(passphrase ? { passphrase } : {}),
       });
       log.info(`listening on ${formatHostPort({ host: server.address, port: server.port })}`);
-      log.info(server.dataFile ? `room database: ${server.dataFile}` : "room kept in memory only: nothing survives a restart");
+      if (server.clusterId) log.info(`in the cluster at ${args.cluster} as server ${server.clusterId}: rooms are kept in its JetStream`);
+      else log.info(server.dataFile ? `room database: ${server.dataFile}` : "room kept in memory only: nothing survives a restart");
       log.info(tokenNote);
       if (passphrase) log.info("passphrase set: every datagram is encrypted; members join with the same --passphrase");
       hints(server.address, server.port, log);
@@ -110,7 +121,7 @@ export const serve = defineCommand({
       void operator.ended.then(() => log.debug("console input ended; the server goes on"));
 
       await stopped;
-      server.stop();
+      await server.stop();
       await operator.stop();
       log.info("server stopped");
       return EXIT.ok;

@@ -50,6 +50,12 @@ export const TIMERS = {
   serverSilenceMs: 6000,
   /** While the server is lost, a hello goes out this often. */
   rejoinMs: 1000,
+  /**
+   * With several servers to choose from (a cluster): a member that has heard nothing for this long moves on at
+   * once, and one whose login goes unanswered this long tries the next server.
+   */
+  failoverSilenceMs: 3000,
+  failoverTryMs: 1500,
   /** Default of `chat serve --peer-timeout`: a member silent this long is removed ("timeout"). */
   peerTimeoutMs: 15_000,
 } as const;

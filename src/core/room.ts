@@ -93,6 +93,11 @@ export interface RoomOptions {
   logins?: Rate | undefined;
   /** A hello that would make the room larger than this is refused ("room_full"). */
   maxMembers: number;
+  /**
+   * With several servers sharing the room (a cluster): the name as a member on another server holds it, if one
+   * does. Such a member can be sent a private message; its events come from the shared log, not from this room.
+   */
+  elsewhere?: (name: string) => string | undefined;
 }
 
 const samePeer = (a: Peer, b: Peer) => a.port === b.port && a.address === b.address;
@@ -106,6 +111,7 @@ export class Room {
   readonly #history: number;
   readonly #rate: Rate | undefined;
   readonly #maxMembers: number;
+  readonly #elsewhere: ((name: string) => string | undefined) | undefined;
   /** New logins per IP address. */
   readonly #logins: KeyedLimiter | undefined;
   /** Banned IP addresses, until when (Infinity: while this server runs). */
@@ -133,6 +139,7 @@ export class Room {
     const logins = "logins" in opts ? opts.logins : { count: ABUSE.loginBurst, windowMs: ABUSE.loginBurst * ABUSE.loginEveryMs };
     this.#logins = limiterFor(logins, ABUSE.trackedAddresses);
     this.#maxMembers = opts.maxMembers;
+    this.#elsewhere = opts.elsewhere;
     this.#seq = opts.store.lastSeq;
     for (const m of opts.store.members()) {
       const peer = { address: m.address, port: m.port };
@@ -163,6 +170,16 @@ export class Room {
     return this.#bySid.get(sid)?.peer;
   }
 
+  /** The member with session id `sid`, if it is in the room. */
+  memberOf(sid: string): Member | undefined {
+    return this.#bySid.get(sid);
+  }
+
+  /** The member holding `name` (compared without regard to case), if any. */
+  memberNamed(name: string): Member | undefined {
+    return this.#byName.get(nameKey(name));
+  }
+
   /** The member whose datagrams come from `peer`, if any: only members are sent more than they send. */
   memberAt(peer: Peer): Member | undefined {
     return this.#byPeer.get(peerKey(peer));
@@ -179,9 +196,12 @@ export class Room {
     return member && samePeer(member.peer, from) ? member : undefined;
   }
 
-  /** A login. The caller has checked its cookie: the address is real. */
-  hello(msg: Omit<Hello, "cookie">, from: Peer, now: number): Outcome {
-    return this.#login(msg, from, now, false);
+  /**
+   * A login. The caller has checked its cookie: the address is real. `quiet`: a member moving here from another
+   * server of the cluster, already in the room for everyone else, so no join event.
+   */
+  hello(msg: Omit<Hello, "cookie">, from: Peer, now: number, quiet = false): Outcome {
+    return this.#login(msg, from, now, false, quiet);
   }
 
   /**
@@ -210,7 +230,7 @@ export class Room {
     return this.#save();
   }
 
-  #login(msg: Omit<Hello, "cookie" | "type">, from: Peer, now: number, classic: boolean): Outcome {
+  #login(msg: Omit<Hello, "cookie" | "type">, from: Peer, now: number, classic: boolean, quiet = false): Outcome {
     const checked = checkName(msg.name);
     if ("problem" in checked) return refuse("bad_name");
     if (until(this.#bans, from.address, now)) return refuse("banned");
@@ -241,7 +261,7 @@ export class Room {
     };
     this.#add(member);
     this.#change.joined.push({ sid: member.sid, name: member.name, nonce: member.nonce, ...member.peer, joinedAt: now });
-    this.#emit({ type: "join", seq: 0, ts: now, name: member.name }, member.sid);
+    if (!quiet) this.#emit({ type: "join", seq: 0, ts: now, name: member.name }, member.sid);
     return this.#welcome(member, now);
   }
 
@@ -278,12 +298,15 @@ export class Room {
   /** One say, in its member's order: a message, an action, or a private message for a member present now. */
   #relay(member: Member, say: Say, now: number): Reply {
     let addressee: Member | undefined;
+    let remote: string | undefined;
     if (say.to !== undefined) {
       addressee = this.#byName.get(nameKey(say.to));
-      if (!addressee) return { type: "refused", reason: "no_such_member", id: say.id };
+      remote = addressee ? undefined : this.#elsewhere?.(say.to);
+      if (!addressee && !remote) return { type: "refused", reason: "no_such_member", id: say.id };
     }
-    const event: RoomEvent = addressee
-      ? { type: "private", seq: 0, ts: now, from: member.name, to: addressee.name, text: say.text }
+    const to = addressee?.name ?? remote;
+    const event: RoomEvent = to !== undefined
+      ? { type: "private", seq: 0, ts: now, from: member.name, to, text: say.text }
       : { type: say.me ? "action" : "message", seq: 0, ts: now, from: member.name, text: say.text };
     const b = this.#tryEmit(event, member.sid, addressee?.sid);
     return b ? { type: "ack", id: say.id, seq: b.event.seq } : { type: "refused", reason: "too_long", id: say.id };

@@ -121,7 +121,8 @@ export function startChat(args: string[], opts: { env?: Record<string, string | 
  * kept in memory and messages are not rate-limited (tests of delivery send many; the flood tests set --rate).
  */
 export async function startServer(extra: string[] = [], opts: Parameters<typeof startChat>[1] = {}) {
-  const data = extra.includes("--data") ? [] : ["--data", ":memory:"];
+  // (In a cluster the rooms live in JetStream: --data does not go with --cluster.)
+  const data = extra.includes("--data") || extra.includes("--cluster") ? [] : ["--data", ":memory:"];
   const rate = extra.includes("--rate") ? [] : ["--rate", "off"];
   const server = startChat(["serve", "--host", "127.0.0.1", "--port", "0", ...data, ...rate, ...extra], opts);
   const line = await server.err.waitFor(/listening on 127\.0\.0\.1:\d+/);

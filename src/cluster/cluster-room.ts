@@ -1,0 +1,224 @@
+// A room shared by the servers of a cluster. The local Room still does everything about this server's members
+// (sessions, order of their says, rates, leaving), but its events are not sent from here: they are appended to
+// the room's log in JetStream, and every server, this one included, fans out what comes back from the log, in the
+// log's order and with the log's sequence numbers. So members of every server see one room, exactly once, in one order.
+
+import { decode, encode, encodeFrame, isRoomEvent, LIMITS, MAX_PAYLOAD_BYTES, nameKey, textBytes, type Reply, type RoomEvent, type Welcome } from "../core/protocol.ts";
+import type { Broadcast, Member, Outcome, Room } from "../core/room.ts";
+import { EventRing } from "../core/store.ts";
+import type { Log } from "../log.ts";
+import type { ClusterLink, LogRecord, NameHolder } from "./nats.ts";
+
+/** What the server's shell lends a cluster room: how to answer a requester, and how to send events to its members. */
+export interface Shell {
+  /** Sends one event to this server's members of the room (packing, private copies, console lines). */
+  fanout(b: Broadcast): void;
+}
+
+/** Someone to answer: a reply, or the bytes of a stored event. */
+export interface Requester {
+  reply(msg: Reply): void;
+  send(datagram: Uint8Array): void;
+}
+
+export class ClusterRoom {
+  readonly #ring = new EventRing();
+  /** The last event of the log this server has seen. */
+  #lastSeq: number;
+  /** Events up to here were in the log before this server opened the room: kept for repairs, never fanned out. */
+  readonly #liveFrom: number;
+  /** Promises waiting for the log to reach a sequence number. */
+  readonly #waiting: Array<{ seq: number; resolve: () => void }> = [];
+  /** Names being claimed right now (a hello is repeated every 500 ms while its claim is on its way). */
+  readonly #claiming = new Set<string>();
+
+  constructor(
+    readonly room: Room,
+    readonly epoch: string,
+    lastSeq: number,
+    private readonly link: ClusterLink,
+    /** Who holds which name in this room, cluster-wide (a mirror of the names bucket). */
+    private readonly holders: ReadonlyMap<string, NameHolder>,
+    private readonly shell: Shell,
+    private readonly history: number,
+    private readonly log: Log,
+  ) {
+    this.#lastSeq = lastSeq;
+    this.#liveFrom = lastSeq;
+  }
+
+  get lastSeq(): number { return this.#lastSeq; }
+
+  /** Starts following the log, from far enough back to repair and replay what members may ask for. */
+  follow(): Promise<void> {
+    return this.link.follow(this.room.name, this.#lastSeq - LIMITS.repairWindow + 1, (r) => this.#onRecord(r));
+  }
+
+  /** The cluster-wide names of the room's members. */
+  names(): string[] {
+    return [...this.holders.values()].map((h) => h.name);
+  }
+
+  /** A hello: the name is claimed cluster-wide first (or taken over from another server by the same client). */
+  async hello(msg: Parameters<Room["hello"]>[0], from: Parameters<Room["hello"]>[1], answer: Requester): Promise<void> {
+    const key = nameKey(msg.name);
+    if (this.room.memberNamed(msg.name)) return this.submit(this.room.hello(msg, from, Date.now()), answer); // ours: the room decides
+    if (this.#claiming.has(key)) return;
+    this.#claiming.add(key);
+    try {
+      const claim = await this.link.claim(this.room.name, msg.name.normalize("NFC"), key, msg.nonce);
+      if (claim === "taken") return answer.reply({ type: "refused", reason: "name_taken" });
+      const outcome = this.room.hello(msg, from, Date.now(), claim === "moved");
+      if (outcome.replies[0]?.type === "refused") await this.link.release(this.room.name, key);
+      if (claim === "moved") this.log.info(`${msg.name} moved here from another server (room ${this.room.name})`);
+      await this.submit(outcome, answer);
+    } catch (err) {
+      this.log.error(`cannot log ${msg.name} in: the cluster did not answer (${(err as Error).message})`);
+    } finally {
+      this.#claiming.delete(key);
+    }
+  }
+
+  /**
+   * What the room decided: its events go to the log (a say's message with an id, so that a copy sent again after a
+   * failover is stored once), and the replies wait for the log's sequence numbers, which are the ones members know.
+   */
+  async submit(outcome: Pick<Outcome, "broadcasts"> & Partial<Outcome>, answer?: Requester): Promise<void> {
+    const replies = outcome.replies ?? [];
+    const ackIds = new Map<number, number>();
+    for (const r of replies) if (r.type === "ack" && r.seq !== undefined) ackIds.set(r.seq, r.id);
+    const appended = new Map<number, Promise<number>>();
+    for (const b of outcome.broadcasts) appended.set(b.event.seq, this.#append(b, ackIds.get(b.event.seq)));
+    let globals: Map<number, number>;
+    try {
+      globals = new Map(await Promise.all([...appended].map(async ([local, seq]) => [local, await seq] as const)));
+    } catch (err) {
+      // Not acknowledged: the member sends it again, and the log's message id keeps a second copy out.
+      return this.log.error(`the room's log did not take an event: ${(err as Error).message}`);
+    }
+    if (!answer) return;
+    for (const r of replies) {
+      if (r.type === "ack" && r.seq !== undefined) answer.reply({ ...r, seq: globals.get(r.seq) ?? this.#lastSeq });
+      else if (r.type === "welcome") await this.#welcome(r, outcome.broadcasts, globals, answer);
+      else answer.reply(r);
+    }
+  }
+
+  /** Appends one event; a leave also gives the name back to the cluster. */
+  #append(b: Broadcast, sayId: number | undefined): Promise<number> {
+    const sender = b.except === undefined ? undefined : this.room.memberOf(b.except);
+    if (b.event.type === "leave") {
+      const key = nameKey(b.event.name);
+      // A member that moved to another server (it timed out here, or its old session ended) has not left the room.
+      if (this.holders.get(key)?.server !== this.link.serverId) return Promise.resolve(this.#lastSeq);
+      const seq = this.link.publish(this.room.name, encode(b.event));
+      void seq.then(() => this.link.release(this.room.name, key)).catch(() => {});
+      return seq;
+    }
+    const msgID = sayId !== undefined && sender ? `${this.room.name}:${sender.nonce}:${sayId}` : undefined;
+    return this.link.publish(this.room.name, encode(b.event), { ...(msgID ? { msgID } : {}), ...(b.except ? { except: b.except } : {}) });
+  }
+
+  /** The welcome with the log's numbers, sent once the log has come back to this server up to the member's own join. */
+  async #welcome(local: Welcome, broadcasts: readonly Broadcast[], globals: ReadonlyMap<number, number>, answer: Requester): Promise<void> {
+    const member = this.room.memberOf(local.sid);
+    if (!member) return;
+    const ownJoin = broadcasts.find((b) => b.event.type === "join" && b.except === member.sid);
+    const seq = ownJoin ? globals.get(ownJoin.event.seq)! : this.#lastSeq;
+    await this.#reached(seq);
+    const before = ownJoin ? seq - 1 : seq;
+    const start = this.history > 0 ? this.#ring.backlogStart(before, this.history, LIMITS.backlogSpan).start : 0;
+    const resend: Uint8Array[] = [];
+    for (let s = start; start > 0 && s <= before; s++) {
+      const stored = this.#ring.get(s);
+      if (stored) resend.push(this.#asSeenBy(member, stored.datagram, stored.type, s));
+    }
+    const others = this.names().filter((n) => nameKey(n) !== nameKey(member.name));
+    const welcome: Welcome = { ...local, members: [], count: others.length, seq, backlog: resend.length > 0 ? start : 0, epoch: this.epoch };
+    let size = textBytes(encodeFrame(welcome));
+    for (const name of others) {
+      size += textBytes(JSON.stringify(name)) + 1;
+      if (size > MAX_PAYLOAD_BYTES) break;
+      welcome.members.push(name);
+    }
+    answer.reply(welcome);
+    for (const datagram of resend) answer.send(datagram);
+  }
+
+  /** A member's nack: the events from the ring, or else from the log; what neither has is reported lost. */
+  async repair(member: Member, from: number, to: number, answer: Requester): Promise<void> {
+    const last = Math.min(to, from + LIMITS.maxRepair - 1, this.#lastSeq);
+    let lostFrom = 0;
+    for (let seq = Math.max(1, from); seq <= last; seq++) {
+      const stored = this.#ring.get(seq);
+      const datagram = stored ? this.#asSeenBy(member, stored.datagram, stored.type, seq) : await this.#fetch(member, seq);
+      if (datagram) answer.send(datagram);
+      if (!datagram && lostFrom === 0) lostFrom = seq;
+      if (lostFrom !== 0 && (datagram || seq === last)) {
+        answer.reply({ type: "lost", from: lostFrom, to: datagram ? seq - 1 : seq });
+        lostFrom = 0;
+      }
+    }
+  }
+
+  async #fetch(member: Member, seq: number): Promise<Uint8Array | undefined> {
+    const data = await this.link.fetch(this.room.name, seq);
+    const event = data && this.#eventOf(data, seq);
+    return event ? this.#asSeenBy(member, encode(event), event.type, seq) : undefined;
+  }
+
+  /** The heartbeat of an idle room: the log's last number as this server has it. */
+  tick(now: number): Uint8Array {
+    return encode({ type: "tick", seq: this.#lastSeq, epoch: this.epoch, ts: now });
+  }
+
+  /** A member of a dead server that never came back: the room is told it timed out, once whichever server tells it. */
+  async evict(key: string, holder: NameHolder): Promise<void> {
+    const leave: RoomEvent = { type: "leave", seq: 0, ts: Date.now(), name: holder.name, reason: "timeout" };
+    await this.link.publish(this.room.name, encode(leave), { msgID: `gone:${this.room.name}:${key}:${holder.revision}` });
+    await this.link.evict(this.room.name, key, holder.revision);
+  }
+
+  #onRecord(record: LogRecord): void {
+    const event = this.#eventOf(record.data, record.seq);
+    if (!event) return this.log.debug(`room ${this.room.name}: event ${record.seq} of the log is not one this version reads`);
+    this.#lastSeq = Math.max(this.#lastSeq, record.seq);
+    const datagram = encode(event);
+    this.#ring.add({ seq: record.seq, type: event.type, datagram });
+    if (record.seq > this.#liveFrom) {
+      const except = record.except !== undefined && this.room.memberOf(record.except) ? { except: record.except } : {};
+      if (event.type === "private") {
+        // Only its addressee, if it is this server's member, gets it; the others get a stand-in for its number.
+        const to = this.room.memberNamed(event.to)?.sid ?? "";
+        this.shell.fanout({ event, datagram, ...except, only: { to, hidden: encode({ type: "hidden", seq: record.seq }) } });
+      } else {
+        this.shell.fanout({ event, datagram, ...except });
+      }
+    }
+    for (let i = this.#waiting.length - 1; i >= 0; i--) {
+      if (this.#waiting[i]!.seq <= this.#lastSeq) this.#waiting.splice(i, 1)[0]!.resolve();
+    }
+  }
+
+  #eventOf(data: Uint8Array, seq: number): RoomEvent | undefined {
+    try {
+      const [msg] = decode(data);
+      return msg && isRoomEvent(msg) ? ({ ...msg, seq } as RoomEvent) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #reached(seq: number): Promise<void> {
+    if (this.#lastSeq >= seq) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push({ seq, resolve }));
+  }
+
+  /** A private message only for its two parties, and only for sessions older than it; a stand-in for anyone else. */
+  #asSeenBy(member: Member, datagram: Uint8Array, type: RoomEvent["type"], seq: number): Uint8Array {
+    if (type !== "private") return datagram;
+    const event = decode(datagram)[0] as Extract<RoomEvent, { type: "private" }>;
+    const party = [event.from, event.to].some((n) => nameKey(n) === nameKey(member.name));
+    return party && member.joinedAt < event.ts ? datagram : encode({ type: "hidden", seq });
+  }
+}

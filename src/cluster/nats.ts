@@ -1,0 +1,212 @@
+// The only module that speaks to NATS: each room's log as a JetStream stream, the cluster's names as a key-value
+// bucket with compare-and-set, and the servers' heartbeats. Everything here is plain bytes and strings for the rest.
+
+import { createHash } from "node:crypto";
+import { connect, headers, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import type { Log } from "../log.ts";
+
+/** Who holds a name in a room, cluster-wide. */
+export interface NameHolder {
+  readonly name: string;
+  /** The server whose member it is (its id). */
+  readonly server: string;
+  /** The member's client run (its hello's nonce): the same client moving to another server keeps its name. */
+  readonly nonce: string;
+  readonly revision: number;
+}
+
+/** One event of a room's log, as the stream holds it. */
+export interface LogRecord {
+  readonly seq: number;
+  /** The event's frame without `seq` (the stream's sequence number is the event's). */
+  readonly data: Uint8Array;
+  /** The session id of the member the event leaves out (its own message), for the server that has that member. */
+  readonly except?: string;
+}
+
+const STREAM_PREFIX = "CHAT_ROOM_";
+const NAMES_BUCKET = "chat_names";
+const PRESENCE_SUBJECT = "chat.presence";
+/** Events a room's stream keeps (repairs and backlog never reach further back). */
+const KEEP_EVENTS = 100_000;
+/** How long JetStream remembers a message id, so that a message sent again (after a failover) is stored once. */
+const DUPLICATE_WINDOW_NS = 2 * 60 * 1e9;
+const EXCEPT_HEADER = "Chat-Except";
+
+/** Room names may hold any letter: streams, subjects and keys take [A-Za-z0-9_-] only, so they carry the UTF-8 in hex. */
+const hexOf = (text: string) => Buffer.from(text, "utf8").toString("hex");
+const textOf = (hex: string) => Buffer.from(hex, "hex").toString("utf8");
+const streamOf = (room: string) => STREAM_PREFIX + hexOf(room);
+const subjectOf = (room: string) => `chat.room.${hexOf(room)}`;
+const keyOf = (room: string, nameKey: string) => `${hexOf(room)}.${hexOf(nameKey)}`;
+
+export class ClusterLink {
+  readonly #subscriptions: Subscription[] = [];
+  readonly #follows = new Set<ConsumerMessages>();
+  #closed = false;
+
+  private constructor(
+    readonly url: string,
+    readonly serverId: string,
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly names: KV,
+    private readonly log: Log,
+  ) {}
+
+  /** Connects (failing with one line when nothing answers) and opens the names bucket. */
+  static async connect(url: string, serverId: string, log: Log): Promise<ClusterLink> {
+    let nc: NatsConnection;
+    try {
+      nc = await connect({ servers: url, name: `chat ${serverId}`, maxReconnectAttempts: -1, timeout: 3000 });
+    } catch (err) {
+      throw new Error(`cannot reach the cluster at ${url}: ${(err as Error).message} (is nats-server -js running there?)`);
+    }
+    try {
+      const jsm = await jetstreamManager(nc);
+      const names = await new Kvm(nc).create(NAMES_BUCKET, { history: 1 });
+      return new ClusterLink(url, serverId, nc, jetstream(nc), jsm, names, log);
+    } catch (err) {
+      await nc.close();
+      throw new Error(`the NATS server at ${url} has no JetStream: start it with -js (${(err as Error).message})`);
+    }
+  }
+
+  /** The rooms that have a log in the cluster. */
+  async rooms(): Promise<string[]> {
+    const rooms: string[] = [];
+    for await (const name of this.jsm.streams.names()) if (name.startsWith(STREAM_PREFIX)) rooms.push(textOf(name.slice(STREAM_PREFIX.length)));
+    return rooms;
+  }
+
+  /** Makes sure room's stream exists. `epoch` names its history (the same on every server); `lastSeq` is its last event. */
+  async openRoom(room: string): Promise<{ epoch: string; lastSeq: number }> {
+    const config = { name: streamOf(room), subjects: [subjectOf(room)], max_msgs: KEEP_EVENTS, duplicate_window: DUPLICATE_WINDOW_NS };
+    let info;
+    try {
+      info = await this.jsm.streams.info(config.name);
+    } catch {
+      info = await this.jsm.streams.add(config).catch(() => this.jsm.streams.info(config.name)); // another server made it first
+    }
+    const epoch = createHash("sha256").update(`${config.name} ${info.created}`).digest("hex").slice(0, 16);
+    return { epoch, lastSeq: info.state.last_seq };
+  }
+
+  /** Appends an event; resolves to its sequence number (the first one's, for a message id seen before). */
+  async publish(room: string, data: Uint8Array, opts: { msgID?: string; except?: string } = {}): Promise<number> {
+    const h = headers();
+    if (opts.except !== undefined) h.set(EXCEPT_HEADER, opts.except);
+    const ack = await this.js.publish(subjectOf(room), data, { headers: h, ...(opts.msgID ? { msgID: opts.msgID } : {}) });
+    return ack.seq;
+  }
+
+  /** Calls `onRecord` for every event from `fromSeq` on, in order, as long as the link is open. */
+  async follow(room: string, fromSeq: number, onRecord: (record: LogRecord) => void): Promise<void> {
+    const consumer = await this.js.consumers.get(streamOf(room), { opt_start_seq: Math.max(1, fromSeq) });
+    const messages = await consumer.consume();
+    this.#follows.add(messages);
+    void (async () => {
+      for await (const m of messages) {
+        const except = m.headers?.get(EXCEPT_HEADER);
+        onRecord({ seq: m.seq, data: m.data, ...(except ? { except } : {}) });
+      }
+    })().catch((err) => {
+      if (!this.#closed) this.log.error(`the log of room ${room} stopped: ${(err as Error).message}`);
+    });
+  }
+
+  /** Event `seq` of a room's log, if the stream still holds it. */
+  async fetch(room: string, seq: number): Promise<Uint8Array | undefined> {
+    try {
+      return (await this.jsm.streams.getMessage(streamOf(room), { seq }))?.data;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Takes `name` in `room` for a member of this server: "claimed" when nobody had it, "moved" when the same client
+   * (nonce) had it on another server (a failover), "taken" when somebody else has it. Compare-and-set: of two servers
+   * claiming one name at once, one wins.
+   */
+  async claim(room: string, name: string, nameKey: string, nonce: string): Promise<"claimed" | "moved" | "taken"> {
+    const key = keyOf(room, nameKey);
+    const value = new TextEncoder().encode(JSON.stringify({ name, server: this.serverId, nonce }));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.names.create(key, value);
+        return "claimed";
+      } catch {
+        const held = await this.names.get(key);
+        if (!held || held.operation !== "PUT") continue; // deleted in between: try to create again
+        const holder = parseHolder(held.value, held.revision);
+        if (!holder || holder.nonce !== nonce) return "taken";
+        try {
+          await this.names.update(key, value, held.revision);
+          return "moved";
+        } catch {
+          continue; // changed in between
+        }
+      }
+    }
+    return "taken";
+  }
+
+  /** Gives `name` back, if this server still holds it (a member that moved away keeps it). */
+  async release(room: string, nameKey: string): Promise<void> {
+    const key = keyOf(room, nameKey);
+    const held = await this.names.get(key);
+    const holder = held && held.operation === "PUT" ? parseHolder(held.value, held.revision) : undefined;
+    if (holder?.server === this.serverId) await this.names.delete(key, { previousSeq: held!.revision }).catch(() => {});
+  }
+
+  /** Removes a holder of a dead server, unless it changed since `revision`; true when this call removed it. */
+  async evict(room: string, nameKey: string, revision: number): Promise<boolean> {
+    return this.names.delete(keyOf(room, nameKey), { previousSeq: revision }).then(() => true, () => false);
+  }
+
+  /** Calls `onChange` with every name holder now and every change after: a mirror of who is where. */
+  async watchNames(onChange: (room: string, nameKey: string, holder: NameHolder | undefined) => void): Promise<void> {
+    const watch = await this.names.watch({ key: ">" });
+    void (async () => {
+      for await (const e of watch) {
+        const dot = e.key.indexOf(".");
+        if (dot < 0) continue;
+        const room = textOf(e.key.slice(0, dot));
+        const nameKey = textOf(e.key.slice(dot + 1));
+        onChange(room, nameKey, e.operation === "PUT" ? parseHolder(e.value, e.revision) : undefined);
+      }
+    })().catch((err) => {
+      if (!this.#closed) this.log.error(`the cluster's names stopped updating: ${(err as Error).message}`);
+    });
+  }
+
+  /** Says this server is alive now; `onBeat` hears every server's (this one's included). */
+  heartbeat(): void {
+    this.nc.publish(PRESENCE_SUBJECT, this.serverId);
+  }
+
+  onHeartbeat(onBeat: (serverId: string) => void): void {
+    this.#subscriptions.push(this.nc.subscribe(PRESENCE_SUBJECT, { callback: (_err, m) => onBeat(m.string()) }));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const f of this.#follows) f.stop();
+    for (const s of this.#subscriptions) s.unsubscribe();
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+}
+
+function parseHolder(value: Uint8Array, revision: number): NameHolder | undefined {
+  try {
+    const v = JSON.parse(new TextDecoder().decode(value)) as Record<string, unknown>;
+    if (typeof v.name !== "string" || typeof v.server !== "string" || typeof v.nonce !== "string") return undefined;
+    return { name: v.name, server: v.server, nonce: v.nonce, revision };
+  } catch {
+    return undefined;
+  }
+}
