@@ -38,8 +38,9 @@ import { Room, type Broadcast, type Outcome, type Peer, type Rate } from "./core
 import { CLASSIC_REFUSAL, CLASSIC_REPLY, classicLine, isClassic, parseClassic } from "./core/classic.ts";
 import { Packer } from "./core/packer.ts";
 import { MemoryStore, type RoomStore } from "./core/store.ts";
-import { Cluster } from "./cluster/cluster.ts";
+import type { Cluster } from "./cluster/cluster.ts";
 import { ClusterRoom } from "./cluster/cluster-room.ts";
+import { LocalRoom, type RoomLog } from "./room-log.ts";
 import type { Log } from "./log.ts";
 import { roomFile, roomsIn, SqliteStore } from "./sqlite-store.ts";
 import { openUdp, type UdpEndpoint } from "./udp.ts";
@@ -83,8 +84,8 @@ interface Hosted {
   readonly packer: Packer;
   flushing: boolean;
   lastBroadcastAt: number;
-  /** In a cluster: the room's events go through the shared log. */
-  cluster?: ClusterRoom;
+  /** Where its events are numbered and kept: here (LocalRoom), or in a cluster's shared log (ClusterRoom). */
+  log: RoomLog;
 }
 
 /** In a cluster: how often the server looks for rooms made on other servers. */
@@ -187,7 +188,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           const stale = other !== h ? other.room.memberAt(from) : undefined;
           if (stale) deliver(other, { broadcasts: other.room.remove(stale.sid, "quit", now) });
         }
-        return deliver(h, h.room.hello(msg, from, now), answer);
+        return void h.log.hello(msg, from, answer);
       }
       case "say":
       case "ping":
@@ -215,34 +216,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const stale = other !== h ? other.room.memberAt(answer.from) : undefined;
       if (stale) deliver(other, { broadcasts: other.room.remove(stale.sid, "quit", now) });
     }
-    await h.cluster!.hello(msg, answer.from, answer);
+    await h.log.hello(msg, answer.from, answer);
   }
 
   function member(h: Hosted, msg: Say | Ping | Nack | Bye | Names, answer: Answer, now: number): void {
     const { room } = h;
     const from = answer.from;
-    if (h.cluster && (msg.type === "nack" || msg.type === "names")) {
-      // Numbers and names are the cluster's: the room only says whether the request is a member's.
+    if (msg.type === "nack" || msg.type === "names") {
+      // The numbers and the names are the room log's: the room only says whether the request is a member's.
       const member = room.authenticate(msg.sid, from);
       if (!member) return answer.reply({ type: "refused", reason: "unknown_session", ...(msg.type === "names" ? { id: msg.id } : {}) });
       member.lastSeen = now;
-      if (msg.type === "nack") return void h.cluster.repair(member, msg.from, msg.to, answer);
-      return answer.reply(namesPage(h.cluster.names(), msg.id, msg.from, MAX_PAYLOAD_BYTES));
+      if (msg.type === "nack") return void h.log.repair(member, msg.from, msg.to, answer);
+      return answer.reply(namesPage(h.log.names(), msg.id, msg.from, MAX_PAYLOAD_BYTES));
     }
     switch (msg.type) {
       case "say":
         return deliver(h, room.say(msg, from, now), answer);
       case "ping":
         return deliver(h, room.ping(msg, from, now), answer);
-      case "nack":
-        return deliver(h, room.nack(msg, from, now), answer);
       case "bye":
         return deliver(h, room.bye(msg, from, now), answer);
-      case "names": {
-        const names = room.roster(msg, from, now);
-        if (!names) return answer.reply({ type: "refused", reason: "unknown_session", id: msg.id });
-        return answer.reply(namesPage(names, msg.id, msg.from, MAX_PAYLOAD_BYTES));
-      }
     }
   }
 
@@ -296,7 +290,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         break;
       }
       case "who":
-        const names = targets[0]!.cluster?.names() ?? targets[0]!.room.names();
+        const names = targets[0]!.log.names();
         return answer.reply(namesPage(names, msg.id, msg.from, answer.budget - (answer.sealed ? SEAL_OVERHEAD_BYTES : 0)));
     }
     recentAdmin.set(key, replies);
@@ -311,7 +305,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const outcome = h.room.announce({ id: 0, text }, now);
       const ack = outcome.replies[0];
       if (ack?.type !== "ack") return { problem: "too_long" }; // the same text fits in every room or in none
-      reached += h.cluster ? h.cluster.names().length : ack.count ?? 0;
+      reached += h.log.names().length;
       deliver(h, { broadcasts: outcome.broadcasts });
     }
     return { reached };
@@ -344,13 +338,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   /** Sends what the room decided: replies and repairs to the requester (if any), then the broadcasts. */
   function deliver(h: Hosted, outcome: Pick<Outcome, "broadcasts"> & Partial<Outcome>, answer?: Answer): void {
-    // In a cluster the events go to the shared log; they come back from it to fanout(), on every server.
-    if (h.cluster) return void h.cluster.submit(outcome, answer);
-    if (answer) {
-      for (const reply of outcome.replies ?? []) answer.reply(reply);
-      for (const datagram of outcome.resend ?? []) answer.send(datagram);
-    }
-    for (const b of outcome.broadcasts) fanout(h, b);
+    // Embedded, the events go to fanout() at once; in a cluster, through the shared log, on every server.
+    void h.log.submit(outcome, answer);
   }
 
   /** Sends one event to the room's members: packed with the turn's others, or alone for a private message. */
@@ -438,8 +427,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const { room } = h;
     // The default room goes unnamed, so a server with one room reads as it did before there were rooms.
     const where = room.name === DEFAULT_ROOM ? "the room" : `room ${room.name}`;
-    // In a cluster the room's members are on every server: count them all (the names bucket's mirror).
-    const size = h.cluster ? h.cluster.names().length : room.size;
+    // In a cluster the room's members are on every server: count them all.
+    const size = h.log.names().length;
     if (e.type === "join") log.info(`${e.name} joined (${size} in ${where})`);
     else if (e.type === "leave") log.info(`${e.name} left${e.reason === "quit" ? "" : ` (${e.reason})`} (${size} in ${where})`);
     else if (e.type === "admin") log.info(`admin broadcast ${JSON.stringify(e.text)} to ${size} member(s)${room.name === DEFAULT_ROOM ? "" : ` in room ${room.name}`}`);
@@ -451,7 +440,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     deliver(h, { broadcasts: h.room.sweep(now, opts.peerTimeoutMs) });
     if (h.room.size > 0 && now - h.lastBroadcastAt >= TIMERS.heartbeatMs) {
       flush(h); // a tick must not announce an event that has not gone out yet
-      sendToMembers(h, wire(h.cluster ? h.cluster.tick(now) : h.room.tick(now)));
+      sendToMembers(h, wire(h.log.tick(now)));
     }
   }
 
@@ -517,9 +506,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           return holder && holder.server !== c.serverId ? holder.name : undefined;
         },
       });
-      const h: Hosted = { room, store, packer: new Packer(), flushing: false, lastBroadcastAt: 0 };
-      h.cluster = new ClusterRoom(room, epoch, lastSeq, c.link, holders, { fanout: (b) => fanout(h, b) }, opts.history, log);
-      await h.cluster.follow();
+      const shared = new ClusterRoom(room, epoch, lastSeq, c.link, holders, (b) => fanout(h, b), opts.history, log);
+      const h: Hosted = { room, store, packer: new Packer(), flushing: false, lastBroadcastAt: 0, log: shared };
+      await shared.follow();
       rooms.set(name, h);
       return h;
     })().finally(() => opening.delete(name));
@@ -540,7 +529,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       ...("logins" in opts ? { logins: opts.logins } : {}),
       maxMembers: opts.maxMembers,
     });
-    const h: Hosted = { room, store, packer: new Packer(), flushing: false, lastBroadcastAt: 0 };
+    const h: Hosted = { room, store, packer: new Packer(), flushing: false, lastBroadcastAt: 0, log: new LocalRoom(room, (b) => fanout(h, b)) };
     rooms.set(name, h);
     if (room.size > 0) log.info(`restored ${room.size} member(s) and ${room.seq} event(s)${name === DEFAULT_ROOM ? "" : ` in room ${name}`}`);
     return h;
@@ -559,6 +548,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   try {
     gate = new AdminGate(typeof opts.token === "string" ? opts.token : opts.token(udp.port));
     if (opts.cluster !== undefined) {
+      // Imported here: the NATS client is loaded by a server of a cluster only, not by every start of chat.
+      const { Cluster } = await import("./cluster/cluster.ts");
       cluster = await Cluster.join(opts.cluster, opts.peerTimeoutMs, log);
       // Every room the cluster has, so that a broadcast to every room reaches them all.
       for (const name of new Set([DEFAULT_ROOM, ...(await cluster.link.rooms())])) await openClusterRoom(name);
@@ -580,7 +571,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     rooms.forEach(housekeeping);
     if (!cluster) return;
     const now = Date.now();
-    cluster.sweep([...rooms.values()].flatMap((h) => (h.cluster ? [h.cluster] : [])), now);
+    cluster.sweep([...rooms.values()].flatMap((h) => (h.log instanceof ClusterRoom ? [h.log] : [])), now);
     // Rooms made on other servers: open them here too, for broadcasts to every room.
     if (now - lastRoomScan >= ROOM_SCAN_MS) {
       lastRoomScan = now;

@@ -213,11 +213,12 @@ describe("actions, private messages and /who", () => {
     ]);
   });
 
-  test("/who: every member's name for a member; nothing for a forged session", () => {
+  test("/who: every member's name, in the order they joined; a session is a member's only from its address", () => {
     const alice = enter("alice", 1);
     enter("小明", 2);
-    expect(room.roster({ type: "names", sid: alice, id: 1, from: 0 }, peer(1), NOW)).toEqual(["alice", "小明"]);
-    expect(room.roster({ type: "names", sid: alice, id: 1, from: 0 }, peer(9), NOW)).toBeUndefined();
+    expect(room.names()).toEqual(["alice", "小明"]);
+    expect(room.authenticate(alice, peer(1))?.name).toBe("alice");
+    expect(room.authenticate(alice, peer(9))).toBeUndefined();
   });
 });
 
@@ -276,6 +277,17 @@ describe("reliable, ordered relay of each member's messages", () => {
     room.say(say(alice, 1, "once"), peer(1), NOW);
     expect(room.say(say(alice, 1, "once"), peer(1), NOW)).toEqual({ ...nothing, replies: [{ type: "ack", id: 1 }] });
     expect(room.seq).toBe(2);
+  });
+
+  test("a relay taken back (a cluster's log did not store it) is relayed again when the member repeats it", () => {
+    const alice = enter("alice", 1);
+    room.say(say(alice, 1, "one"), peer(1), NOW);
+    room.say(say(alice, 2, "two"), peer(1), NOW);
+    room.unrelay(alice, 2);
+    const again = room.say(say(alice, 2, "two"), peer(1), NOW);
+    expect(again.broadcasts.map((b) => b.event)).toEqual([{ type: "message", seq: 4, ts: NOW, from: "alice", text: "two" }]);
+    // what came before stays relayed: a repeat of 1 is only acknowledged
+    expect(room.say(say(alice, 1, "one"), peer(1), NOW).broadcasts).toEqual([]);
   });
 
   test("ids below base were given up on by the member: the server stops waiting for them", () => {

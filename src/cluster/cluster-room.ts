@@ -3,25 +3,14 @@
 // the room's log in JetStream, and every server, this one included, fans out what comes back from the log, in the
 // log's order and with the log's sequence numbers. So members of every server see one room, exactly once, in one order.
 
-import { decode, encode, encodeFrame, isRoomEvent, LIMITS, MAX_PAYLOAD_BYTES, nameKey, textBytes, type Reply, type RoomEvent, type Welcome } from "../core/protocol.ts";
-import type { Broadcast, Member, Outcome, Room } from "../core/room.ts";
+import { decode, encode, encodeFrame, isRoomEvent, LIMITS, MAX_PAYLOAD_BYTES, nameKey, textBytes, type RoomEvent, type Welcome } from "../core/protocol.ts";
+import { asSeenBy, type Broadcast, type Member, type Outcome, type Room } from "../core/room.ts";
 import { EventRing } from "../core/store.ts";
 import type { Log } from "../log.ts";
+import type { Fanout, Requester, RoomLog } from "../room-log.ts";
 import type { ClusterLink, LogRecord, NameHolder } from "./nats.ts";
 
-/** What the server's shell lends a cluster room: how to answer a requester, and how to send events to its members. */
-export interface Shell {
-  /** Sends one event to this server's members of the room (packing, private copies, console lines). */
-  fanout(b: Broadcast): void;
-}
-
-/** Someone to answer: a reply, or the bytes of a stored event. */
-export interface Requester {
-  reply(msg: Reply): void;
-  send(datagram: Uint8Array): void;
-}
-
-export class ClusterRoom {
+export class ClusterRoom implements RoomLog {
   readonly #ring = new EventRing();
   /** The last event of the log this server has seen. */
   #lastSeq: number;
@@ -39,7 +28,7 @@ export class ClusterRoom {
     private readonly link: ClusterLink,
     /** Who holds which name in this room, cluster-wide (a mirror of the names bucket). */
     private readonly holders: ReadonlyMap<string, NameHolder>,
-    private readonly shell: Shell,
+    private readonly fanout: Fanout,
     private readonly history: number,
     private readonly log: Log,
   ) {
@@ -87,15 +76,24 @@ export class ClusterRoom {
     const replies = outcome.replies ?? [];
     const ackIds = new Map<number, number>();
     for (const r of replies) if (r.type === "ack" && r.seq !== undefined) ackIds.set(r.seq, r.id);
-    const appended = new Map<number, Promise<number>>();
-    for (const b of outcome.broadcasts) appended.set(b.event.seq, this.#append(b, ackIds.get(b.event.seq)));
-    let globals: Map<number, number>;
-    try {
-      globals = new Map(await Promise.all([...appended].map(async ([local, seq]) => [local, await seq] as const)));
-    } catch (err) {
-      // Not acknowledged: the member sends it again, and the log's message id keeps a second copy out.
-      return this.log.error(`the room's log did not take an event: ${(err as Error).message}`);
+    const settled = await Promise.all(outcome.broadcasts.map(async (b) => {
+      try {
+        return [b.event.seq, await this.#append(b, ackIds.get(b.event.seq))] as const;
+      } catch (err) {
+        return { b, err: err as Error };
+      }
+    }));
+    const failed = settled.filter((x) => !Array.isArray(x)) as Array<{ b: Broadcast; err: Error }>;
+    if (failed.length > 0) {
+      this.log.error(`the room's log did not take ${failed.length} event(s): ${failed[0]!.err.message}`);
+      // Not acknowledged: the member sends its says again, and the room must relay them again then.
+      for (const { b } of failed) {
+        const id = ackIds.get(b.event.seq);
+        if (id !== undefined && b.except !== undefined) this.room.unrelay(b.except, id);
+      }
+      return;
     }
+    const globals = new Map(settled as Array<readonly [number, number]>);
     if (!answer) return;
     for (const r of replies) {
       if (r.type === "ack" && r.seq !== undefined) answer.reply({ ...r, seq: globals.get(r.seq) ?? this.#lastSeq });
@@ -131,7 +129,7 @@ export class ClusterRoom {
     const resend: Uint8Array[] = [];
     for (let s = start; start > 0 && s <= before; s++) {
       const stored = this.#ring.get(s);
-      if (stored) resend.push(this.#asSeenBy(member, stored.datagram, stored.type, s));
+      if (stored) resend.push(asSeenBy(member, stored.datagram));
     }
     const others = this.names().filter((n) => nameKey(n) !== nameKey(member.name));
     const welcome: Welcome = { ...local, members: [], count: others.length, seq, backlog: resend.length > 0 ? start : 0, epoch: this.epoch };
@@ -151,7 +149,7 @@ export class ClusterRoom {
     let lostFrom = 0;
     for (let seq = Math.max(1, from); seq <= last; seq++) {
       const stored = this.#ring.get(seq);
-      const datagram = stored ? this.#asSeenBy(member, stored.datagram, stored.type, seq) : await this.#fetch(member, seq);
+      const datagram = stored ? asSeenBy(member, stored.datagram) : await this.#fetch(member, seq);
       if (datagram) answer.send(datagram);
       if (!datagram && lostFrom === 0) lostFrom = seq;
       if (lostFrom !== 0 && (datagram || seq === last)) {
@@ -164,7 +162,7 @@ export class ClusterRoom {
   async #fetch(member: Member, seq: number): Promise<Uint8Array | undefined> {
     const data = await this.link.fetch(this.room.name, seq);
     const event = data && this.#eventOf(data, seq);
-    return event ? this.#asSeenBy(member, encode(event), event.type, seq) : undefined;
+    return event ? asSeenBy(member, encode(event)) : undefined;
   }
 
   /** The heartbeat of an idle room: the log's last number as this server has it. */
@@ -190,9 +188,9 @@ export class ClusterRoom {
       if (event.type === "private") {
         // Only its addressee, if it is this server's member, gets it; the others get a stand-in for its number.
         const to = this.room.memberNamed(event.to)?.sid ?? "";
-        this.shell.fanout({ event, datagram, ...except, only: { to, hidden: encode({ type: "hidden", seq: record.seq }) } });
+        this.fanout({ event, datagram, ...except, only: { to, hidden: encode({ type: "hidden", seq: record.seq }) } });
       } else {
-        this.shell.fanout({ event, datagram, ...except });
+        this.fanout({ event, datagram, ...except });
       }
     }
     for (let i = this.#waiting.length - 1; i >= 0; i--) {
@@ -212,13 +210,5 @@ export class ClusterRoom {
   #reached(seq: number): Promise<void> {
     if (this.#lastSeq >= seq) return Promise.resolve();
     return new Promise((resolve) => this.#waiting.push({ seq, resolve }));
-  }
-
-  /** A private message only for its two parties, and only for sessions older than it; a stand-in for anyone else. */
-  #asSeenBy(member: Member, datagram: Uint8Array, type: RoomEvent["type"], seq: number): Uint8Array {
-    if (type !== "private") return datagram;
-    const event = decode(datagram)[0] as Extract<RoomEvent, { type: "private" }>;
-    const party = [event.from, event.to].some((n) => nameKey(n) === nameKey(member.name));
-    return party && member.joinedAt < event.ts ? datagram : encode({ type: "hidden", seq });
   }
 }

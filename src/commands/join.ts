@@ -12,7 +12,10 @@ export const join = defineCommand({
   meta: { name: "join", description: "Join the room as NAME; each line you type is a message, /quit leaves" },
   args: {
     name: { type: "positional", description: "Your name in the room: 1-16 letters, digits, _ . -", required: true, valueHint: "name" },
-    ...serverArg,
+    server: {
+      ...serverArg.server,
+      description: `${serverArg.server.description}; several servers of one cluster: HOST:PORT,HOST:PORT (tried in order, the next when one is gone)`,
+    },
     room: { type: "string", description: "The room to join: each has its own members, messages and history", default: "lobby", valueHint: "room" },
     json: { type: "boolean", description: "Print one JSON object per event on stdout (for bots)", default: false },
     passphrase: { type: "string", description: "The room's passphrase, if it has one (default: $CHAT_PASSPHRASE)", valueHint: "words" },

@@ -19,7 +19,6 @@ import {
   type Hello,
   type LeaveReason,
   type Nack,
-  type Names,
   type Ping,
   type PrivateEvent,
   type RefusalReason,
@@ -312,12 +311,13 @@ export class Room {
     return b ? { type: "ack", id: say.id, seq: b.event.seq } : { type: "refused", reason: "too_long", id: say.id };
   }
 
-  /** A member's /who: every member's name, in the order they joined; undefined when the request is not a member's. */
-  roster(msg: Names, from: Peer, now: number): string[] | undefined {
-    const member = this.authenticate(msg.sid, from);
-    if (!member) return undefined;
-    member.lastSeen = now;
-    return this.names();
+  /**
+   * Takes back the relay of say `id` of member `sid` and of those after it, because the shared log of a cluster
+   * did not take them: when the member repeats them (they were not acknowledged) they are relayed again.
+   */
+  unrelay(sid: string, id: number): void {
+    const member = this.#bySid.get(sid);
+    if (member?.nextId !== undefined && id < member.nextId) member.nextId = id;
   }
 
   ping(msg: Ping, from: Peer, now: number): Outcome {
@@ -338,7 +338,7 @@ export class Room {
     let lostFrom = 0;
     for (let seq = Math.max(1, msg.from); seq <= last; seq++) {
       const datagram = this.#store.event(seq);
-      if (datagram) resend.push(this.#asSeenBy(member, datagram));
+      if (datagram) resend.push(asSeenBy(member, datagram));
       if (!datagram && lostFrom === 0) lostFrom = seq;
       if (lostFrom !== 0 && (datagram || seq === last)) {
         replies.push({ type: "lost", from: lostFrom, to: datagram ? seq - 1 : seq });
@@ -439,7 +439,7 @@ export class Room {
     if (backlog > 0) {
       for (let seq = backlog; seq <= before; seq++) {
         const datagram = this.#store.event(seq);
-        if (datagram) resend.push(this.#asSeenBy(member, datagram));
+        if (datagram) resend.push(asSeenBy(member, datagram));
       }
     }
     const others = [...this.#bySid.values()].filter((m) => m !== member).map((m) => m.name);
@@ -461,17 +461,6 @@ export class Room {
       welcome.members.push(name);
     }
     return { replies: [welcome], resend, broadcasts };
-  }
-
-  /**
-   * A stored event as `member` may see it: a private message only by its two parties, and only by the sessions that
-   * were in the room when it was sent (a later member under the same name must not read it); `hidden` for anyone else.
-   */
-  #asSeenBy(member: Member, datagram: Uint8Array): Uint8Array {
-    if (!isEncoded(datagram, "private")) return datagram;
-    const event = decode(datagram)[0] as PrivateEvent;
-    const party = [event.from, event.to].some((n) => nameKey(n) === nameKey(member.name));
-    return party && member.joinedAt < event.ts ? datagram : encode({ type: "hidden", seq: event.seq });
   }
 
   /** Numbers and encodes an event; undefined (and no number used up) when it does not fit in a datagram. */
@@ -508,6 +497,17 @@ export class Room {
     this.#pending = [];
     return broadcasts;
   }
+}
+
+/**
+ * A stored event as `member` may see it: a private message only by its two parties, and only by the sessions that
+ * were in the room when it was sent (a later member under the same name must not read it); `hidden` for anyone else.
+ */
+export function asSeenBy(member: Pick<Member, "name" | "joinedAt">, datagram: Uint8Array): Uint8Array {
+  if (!isEncoded(datagram, "private")) return datagram;
+  const event = decode(datagram)[0] as PrivateEvent;
+  const party = [event.from, event.to].some((n) => nameKey(n) === nameKey(member.name));
+  return party && member.joinedAt < event.ts ? datagram : encode({ type: "hidden", seq: event.seq });
 }
 
 /** True while `key` has an entry in `ends` that has not passed. */
