@@ -29,6 +29,11 @@ export interface RoomLog {
   names(): string[];
   /** The heartbeat of an idle room: the last event's number. */
   tick(now: number): Uint8Array;
+  /**
+   * Has the server that holds member `name`, if that is another server of a cluster, kick it (`banForMs`: ban it,
+   * Infinity: while that server runs). False when no other server has such a member.
+   */
+  kickElsewhere(name: string, banForMs?: number): boolean;
 }
 
 /** The embedded room log: the Room numbers and stores its events itself, and they go straight to the members. */
@@ -57,5 +62,9 @@ export class LocalRoom implements RoomLog {
 
   tick(now: number): Uint8Array {
     return this.room.tick(now);
+  }
+
+  kickElsewhere(): boolean {
+    return false; // there is no elsewhere
   }
 }

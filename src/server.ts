@@ -180,15 +180,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         answer.trust();
         const checked = checkRoom(msg.room ?? DEFAULT_ROOM);
         if ("problem" in checked) return answer.reply({ type: "refused", reason: "bad_room" });
-        if (cluster) return void clusterHello(checked.name, msg, answer, now);
-        const h = rooms.get(checked.name) ?? (rooms.size < LIMITS.maxRooms ? openRoom(checked.name) : undefined);
-        if (!h) return answer.reply({ type: "refused", reason: "too_many_rooms" });
-        // One address is in one room: a client that moved to another room has left the one it was in.
-        for (const other of rooms.values()) {
-          const stale = other !== h ? other.room.memberAt(from) : undefined;
-          if (stale) deliver(other, { broadcasts: other.room.remove(stale.sid, "quit", now) });
-        }
-        return void h.log.hello(msg, from, answer);
+        return void enter(checked.name, msg, answer, now);
       }
       case "say":
       case "ping":
@@ -202,16 +194,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
   }
 
-  /** A hello in a cluster: the room may have to be opened first, and the name is claimed cluster-wide (cluster-room.ts). */
-  async function clusterHello(name: string, msg: Hello, answer: Answer, now: number): Promise<void> {
-    let h: Hosted;
-    try {
-      const known = rooms.get(name);
-      if (!known && rooms.size + opening.size >= LIMITS.maxRooms && !opening.has(name)) return answer.reply({ type: "refused", reason: "too_many_rooms" });
-      h = known ?? (await openClusterRoom(name));
-    } catch (err) {
-      return log.error(`cannot open room ${name} in the cluster: ${(err as Error).message}`);
+  /** A hello whose cookie was good, into room `name`, which is opened if it is new (in a cluster: its stream first). */
+  async function enter(name: string, msg: Hello, answer: Answer, now: number): Promise<void> {
+    let h = rooms.get(name);
+    if (!h) {
+      if (rooms.size + opening.size >= LIMITS.maxRooms && !opening.has(name)) return answer.reply({ type: "refused", reason: "too_many_rooms" });
+      try {
+        h = cluster ? await openClusterRoom(name) : openRoom(name);
+      } catch (err) {
+        return log.error(`cannot open room ${name}: ${(err as Error).message}`);
+      }
     }
+    // One address is in one room: a client that moved to another room has left the one it was in.
     for (const other of rooms.values()) {
       const stale = other !== h ? other.room.memberAt(answer.from) : undefined;
       if (stale) deliver(other, { broadcasts: other.room.remove(stale.sid, "quit", now) });
@@ -311,7 +305,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     return { reached };
   }
 
+  /** Kicks (with `banFor`, bans) `name` from room `h`: here, or through the server of the cluster that has it. */
   function kick(h: Hosted, name: string, now: number, banFor?: number): boolean {
+    return kickHere(h, name, now, banFor) || h.log.kickElsewhere(name, banFor);
+  }
+
+  function kickHere(h: Hosted, name: string, now: number, banFor?: number): boolean {
     const done = h.room.kick(name, now, banFor);
     if (!done) return false;
     // Tell the member itself, so its client stops instead of logging straight back in.
@@ -551,6 +550,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // Imported here: the NATS client is loaded by a server of a cluster only, not by every start of chat.
       const { Cluster } = await import("./cluster/cluster.ts");
       cluster = await Cluster.join(opts.cluster, opts.peerTimeoutMs, log);
+      // Another server's operator kicking or banning a member of this one.
+      cluster.link.onControl((order) => {
+        const h = rooms.get(order.room);
+        const banFor = order.banSeconds === undefined ? undefined : order.banSeconds === 0 ? Infinity : order.banSeconds * 1000;
+        if (h && kickHere(h, order.name, Date.now(), banFor)) log.debug(`${order.name} kicked from room ${order.room} at another server's request`);
+      });
       // Every room the cluster has, so that a broadcast to every room reaches them all.
       for (const name of new Set([DEFAULT_ROOM, ...(await cluster.link.rooms())])) await openClusterRoom(name);
       lobby = rooms.get(DEFAULT_ROOM);

@@ -125,6 +125,23 @@ describe.skipIf(!hasNats)("a cluster of servers on one NATS JetStream", () => {
     expect(watcher.events().filter((e) => e.type === "leave").length).toBe(1);
   }, 30_000);
 
+  test("chat admin --kick on one server removes a member of the other; --who lists both servers' members", async () => {
+    const { servers } = await cluster(2);
+    const alice = await member("alice", servers[0]!.address);
+    const bob = await member("bob", servers[1]!.address);
+    const who = startChat(["admin", "--who", "--server", servers[0]!.address]);
+    expect(await who.proc.exited).toBe(0);
+    await who.out.closed;
+    expect(who.out.lines.sort()).toEqual(["alice", "bob"]);
+
+    const kick = startChat(["admin", "--kick", "bob", "--server", servers[0]!.address]);
+    expect(await kick.proc.exited).toBe(0);
+    await alice.event({ type: "leave", name: "bob", reason: "kicked" });
+    expect(await bob.proc.exited).toBe(2); // told it was kicked: it stops instead of logging back in
+    const nobody = startChat(["admin", "--kick", "bob", "--server", servers[0]!.address]);
+    expect(await nobody.proc.exited).toBe(2);
+  });
+
   test("two rooms across the cluster do not see each other's messages", async () => {
     const { servers } = await cluster(2);
     const lobbyA = await member("la", servers[0]!.address);

@@ -170,6 +170,14 @@ export class ClusterRoom implements RoomLog {
     return encode({ type: "tick", seq: this.#lastSeq, epoch: this.epoch, ts: now });
   }
 
+  kickElsewhere(name: string, banForMs?: number): boolean {
+    const holder = this.holders.get(nameKey(name));
+    if (!holder || holder.server === this.link.serverId) return false;
+    const ban = banForMs === undefined ? {} : { banSeconds: banForMs === Infinity ? 0 : Math.ceil(banForMs / 1000) };
+    this.link.control({ to: holder.server, room: this.room.name, name: holder.name, ...ban });
+    return true;
+  }
+
   /** A member of a dead server that never came back: the room is told it timed out, once whichever server tells it. */
   async evict(key: string, holder: NameHolder): Promise<void> {
     const leave: RoomEvent = { type: "leave", seq: 0, ts: Date.now(), name: holder.name, reason: "timeout" };

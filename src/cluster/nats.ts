@@ -17,6 +17,15 @@ export interface NameHolder {
   readonly revision: number;
 }
 
+/** An operator's kick or ban, for the server that has the member. */
+export interface KickOrder {
+  readonly to: string;
+  readonly room: string;
+  readonly name: string;
+  /** A ban, this long (0: while that server runs); absent: a kick. */
+  readonly banSeconds?: number;
+}
+
 /** One event of a room's log, as the stream holds it. */
 export interface LogRecord {
   readonly seq: number;
@@ -29,6 +38,7 @@ export interface LogRecord {
 const STREAM_PREFIX = "CHAT_ROOM_";
 const NAMES_BUCKET = "chat_names";
 const PRESENCE_SUBJECT = "chat.presence";
+const CONTROL_SUBJECT = "chat.control";
 /** Events a room's stream keeps (repairs and backlog never reach further back). */
 const KEEP_EVENTS = 100_000;
 /** How long JetStream remembers a message id, so that a message sent again (after a failover) is stored once. */
@@ -191,6 +201,26 @@ export class ClusterLink {
 
   onHeartbeat(onBeat: (serverId: string) => void): void {
     this.#subscriptions.push(this.nc.subscribe(PRESENCE_SUBJECT, { callback: (_err, m) => onBeat(m.string()) }));
+  }
+
+  /** Asks the server `to` to kick (or, with `banSeconds`, ban; 0: while it runs) its member `name` of `room`. */
+  control(msg: KickOrder): void {
+    this.nc.publish(CONTROL_SUBJECT, JSON.stringify(msg));
+  }
+
+  /** Calls `onKick` for every order addressed to this server. */
+  onControl(onKick: (order: KickOrder) => void): void {
+    this.#subscriptions.push(this.nc.subscribe(CONTROL_SUBJECT, {
+      callback: (_err, m) => {
+        try {
+          const v = m.json<Record<string, unknown>>();
+          if (v.to !== this.serverId || typeof v.room !== "string" || typeof v.name !== "string") return;
+          onKick({ to: v.to, room: v.room, name: v.name, ...(typeof v.banSeconds === "number" ? { banSeconds: v.banSeconds } : {}) });
+        } catch {
+          this.log.debug("ignored a control message that is not one");
+        }
+      },
+    }));
   }
 
   async close(): Promise<void> {
