@@ -199,7 +199,15 @@ class Membership {
     this.#tryingSince = now;
     this.#cookie = undefined; // each server has its own cookie secret (and, with a passphrase, salt)
     this.#lastHello = -Infinity;
-    this.log.info(`trying ${this.#where}…`);
+  }
+
+  /** With several servers, after failoverTryMs without a welcome from this one: the next. */
+  #rotate(now: number): void {
+    if (this.servers.length < 2 || now - this.#tryingSince < TIMERS.failoverTryMs) return;
+    const silent = this.#where;
+    this.#next(now);
+    this.log.info(`no answer from ${silent}: trying ${this.#where}…`);
+    this.#status(`trying ${this.#where}…`);
   }
 
   async run(): Promise<number> {
@@ -273,12 +281,12 @@ class Membership {
           this.log.error(`no answer from ${where} within ${seconds * this.servers.length} s: is \`chat serve\` running there?`);
           return this.#end(EXIT.noAnswer);
         }
-        if (this.servers.length > 1 && now - this.#tryingSince >= TIMERS.failoverTryMs) this.#next(now);
+        this.#rotate(now);
         return this.#hello(now, TIMERS.retryMs);
       }
       case "lost":
         this.#reportExpired(now);
-        if (this.servers.length > 1 && now - this.#tryingSince >= TIMERS.failoverTryMs) this.#next(now);
+        this.#rotate(now);
         return this.#hello(now, this.servers.length > 1 ? TIMERS.retryMs : TIMERS.rejoinMs);
       case "in":
       case "leaving": {

@@ -482,6 +482,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
   }
 
+  /** A room with the server's rules; `elsewhere`, in a cluster: who holds a name on another server. */
+  function newRoom(name: string, store: RoomStore, elsewhere?: (name: string) => string | undefined): Room {
+    return new Room({
+      name,
+      store,
+      newSessionId: () => randomBytes(16).toString("hex"),
+      history: opts.history,
+      now: Date.now(),
+      rate: opts.rate,
+      ...("logins" in opts ? { logins: opts.logins } : {}),
+      maxMembers: opts.maxMembers,
+      ...(elsewhere ? { elsewhere } : {}),
+    });
+  }
+
   /** Opens room `name` of the cluster: its stream, a room for this server's members, and the log followed. */
   function openClusterRoom(name: string): Promise<Hosted> {
     const pending = opening.get(name);
@@ -491,19 +506,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const { epoch, lastSeq } = await c.link.openRoom(name);
       const holders = c.holders(name);
       const store = new MemoryStore(epoch);
-      const room = new Room({
-        name,
-        store,
-        newSessionId: () => randomBytes(16).toString("hex"),
-        history: opts.history,
-        now: Date.now(),
-        rate: opts.rate,
-        ...("logins" in opts ? { logins: opts.logins } : {}),
-        maxMembers: opts.maxMembers,
-        elsewhere: (n) => {
-          const holder = holders.get(nameKeyOf(n));
-          return holder && holder.server !== c.serverId ? holder.name : undefined;
-        },
+      const room = newRoom(name, store, (n) => {
+        const holder = holders.get(nameKeyOf(n));
+        return holder && holder.server !== c.serverId ? holder.name : undefined;
       });
       const shared = new ClusterRoom(room, epoch, lastSeq, c.link, holders, (b) => fanout(h, b), opts.history, log);
       const h: Hosted = { room, store, packer: new Packer(), flushing: false, lastBroadcastAt: 0, log: shared };
@@ -518,16 +523,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   /** Opens room `name` (checkRoom's form) with its store: a database file per room with --data, else memory. */
   function openRoom(name: string): Hosted {
     const store = opts.data === ":memory:" ? new MemoryStore(randomBytes(8).toString("hex")) : new SqliteStore(roomFile(opts.data, udp!.port, name));
-    const room = new Room({
-      name,
-      store,
-      newSessionId: () => randomBytes(16).toString("hex"),
-      history: opts.history,
-      now: Date.now(),
-      rate: opts.rate,
-      ...("logins" in opts ? { logins: opts.logins } : {}),
-      maxMembers: opts.maxMembers,
-    });
+    const room = newRoom(name, store);
     const h: Hosted = { room, store, packer: new Packer(), flushing: false, lastBroadcastAt: 0, log: new LocalRoom(room, (b) => fanout(h, b)) };
     rooms.set(name, h);
     if (room.size > 0) log.info(`restored ${room.size} member(s) and ${room.seq} event(s)${name === DEFAULT_ROOM ? "" : ` in room ${name}`}`);

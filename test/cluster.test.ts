@@ -142,6 +142,16 @@ describe.skipIf(!hasNats)("a cluster of servers on one NATS JetStream", () => {
     expect(await nobody.proc.exited).toBe(2);
   });
 
+  test("chat join tries the servers in order: a first one that does not answer is passed over", async () => {
+    const { servers } = await cluster(1);
+    // A port that was free a moment ago, and is closed now: nobody answers there.
+    const probe = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+    const dead = `127.0.0.1:${probe.port}`;
+    probe.close();
+    const late = await member("late", `${dead},${servers[0]!.address}`);
+    expect(late.err.text()).toContain(`no answer from ${dead}: trying ${servers[0]!.address}…`);
+  });
+
   test("two rooms across the cluster do not see each other's messages", async () => {
     const { servers } = await cluster(2);
     const lobbyA = await member("la", servers[0]!.address);
