@@ -7,6 +7,8 @@ import type { Hello, Reply } from "./core/protocol.ts";
 
 /** Someone to answer: a reply, or the bytes of a stored event. */
 export interface Requester {
+  /** Where the request came from. */
+  readonly from: Peer;
   reply(msg: Reply): void;
   send(datagram: Uint8Array): void;
 }

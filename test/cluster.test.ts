@@ -152,6 +152,28 @@ describe.skipIf(!hasNats)("a cluster of servers on one NATS JetStream", () => {
     expect(late.err.text()).toContain(`no answer from ${dead}: trying ${servers[0]!.address}…`);
   });
 
+  test("nats-server killed and restarted mid-conversation: every line arrives once, in order", async () => {
+    const { nats, servers } = await cluster(2);
+    const alice = await member("alice", servers[0]!.address);
+    const bob = await member("bob", servers[1]!.address);
+    const talk = (m: Member) => (async () => {
+      for (let k = 0; k < 20; k++) {
+        m.write(`${m.name} ${k}\n`);
+        await Bun.sleep(50); // pacing the sender (a person typing), not waiting for an outcome
+      }
+    })();
+    const talking = [talk(alice), talk(bob)];
+    await bob.event({ type: "message", from: "alice", text: "alice 3" });
+    nats.proc.kill("SIGKILL");
+    await nats.proc.exited;
+    const restarted = await startNats(nats); // the same port and store: the servers' clients reconnect by themselves
+    await Promise.all(talking);
+    for (const [m, other] of [[alice, "bob"], [bob, "alice"]] as const) {
+      await waitUntil(() => messages(m).length >= 20, 15_000, () => `${m.name} has all 20 of ${other} (has ${messages(m).length}); servers said:\n${servers.map((v) => v.err.text()).join("\n")}\n${alice.err.text()}\n${bob.err.text()}\n${restarted.log()}`);
+      expect(messages(m).map((e) => e.text)).toEqual(Array.from({ length: 20 }, (_, k) => `${other} ${k}`));
+    }
+  }, 40_000);
+
   test("two rooms across the cluster do not see each other's messages", async () => {
     const { servers } = await cluster(2);
     const lobbyA = await member("la", servers[0]!.address);

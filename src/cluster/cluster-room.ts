@@ -20,6 +20,14 @@ export class ClusterRoom implements RoomLog {
   readonly #waiting: Array<{ seq: number; resolve: () => void }> = [];
   /** Names being claimed right now (a hello is repeated every 500 ms while its claim is on its way). */
   readonly #claiming = new Set<string>();
+  /**
+   * Says relayed and not yet stored by the log, by member address and say id: a repeat of one is acknowledged
+   * only once it is stored (and not at all if the log refuses it), never before.
+   */
+  readonly #storing = new Map<string, Promise<number>>();
+  /** Events waiting to be appended, in the order the room produced them; and whether a batch is on its way. */
+  readonly #queue: Array<{ event: Uint8Array; msgID?: string; except?: string; done: (seq: number | Error) => void }> = [];
+  #appending = false;
 
   constructor(
     readonly room: Room,
@@ -45,7 +53,10 @@ export class ClusterRoom implements RoomLog {
 
   /** The cluster-wide names of the room's members. */
   names(): string[] {
-    return [...this.holders.values()].map((h) => h.name);
+    // This server's own members count even before the bucket's change has come back to the mirror.
+    const names = new Map([...this.holders].map(([key, h]) => [key, h.name]));
+    for (const name of this.room.names()) names.set(nameKey(name), name);
+    return [...names.values()];
   }
 
   /** A hello: the name is claimed cluster-wide first (or taken over from another server by the same client). */
@@ -76,28 +87,34 @@ export class ClusterRoom implements RoomLog {
     const replies = outcome.replies ?? [];
     const ackIds = new Map<number, number>();
     for (const r of replies) if (r.type === "ack" && r.seq !== undefined) ackIds.set(r.seq, r.id);
-    const settled = await Promise.all(outcome.broadcasts.map(async (b) => {
-      try {
-        return [b.event.seq, await this.#append(b, ackIds.get(b.event.seq))] as const;
-      } catch (err) {
-        return { b, err: err as Error };
+    const appends = outcome.broadcasts.map((b) => {
+      const id = ackIds.get(b.event.seq);
+      const appended = this.#append(b, id);
+      const sender = b.except === undefined ? undefined : this.room.memberOf(b.except);
+      if (id !== undefined && sender) {
+        const key = storingKey(sender.peer, id);
+        this.#storing.set(key, appended);
+        void appended.then(() => this.#storing.delete(key), () => this.#storing.delete(key));
       }
-    }));
-    const failed = settled.filter((x) => !Array.isArray(x)) as Array<{ b: Broadcast; err: Error }>;
+      return appended;
+    });
+    const settled = await Promise.allSettled(appends);
+    const failed = outcome.broadcasts.filter((_, i) => settled[i]!.status === "rejected");
     if (failed.length > 0) {
-      this.log.error(`the room's log did not take ${failed.length} event(s): ${failed[0]!.err.message}`);
-      // Not acknowledged: the member sends its says again, and the room must relay them again then.
-      for (const { b } of failed) {
-        const id = ackIds.get(b.event.seq);
-        if (id !== undefined && b.except !== undefined) this.room.unrelay(b.except, id);
-      }
+      const why = (settled.find((s) => s.status === "rejected") as PromiseRejectedResult).reason as Error;
+      this.log.warn(`the room's log did not take ${failed.length} event(s) (${why.message}): they will be sent again`);
+      for (const b of failed) this.#notStored(b, ackIds.get(b.event.seq));
       return;
     }
-    const globals = new Map(settled as Array<readonly [number, number]>);
+    const globals = new Map(outcome.broadcasts.map((b, i) => [b.event.seq, (settled[i] as PromiseFulfilledResult<number>).value]));
     if (!answer) return;
     for (const r of replies) {
       if (r.type === "ack" && r.seq !== undefined) answer.reply({ ...r, seq: globals.get(r.seq) ?? this.#lastSeq });
-      else if (r.type === "welcome") await this.#welcome(r, outcome.broadcasts, globals, answer);
+      else if (r.type === "ack" && r.seq === undefined && this.#storing.has(storingKey(answer.from, r.id))) {
+        // A repeat of a say the log is still storing: acknowledge it only once it is stored.
+        const seq = await this.#storing.get(storingKey(answer.from, r.id))!.catch(() => undefined);
+        if (seq !== undefined) answer.reply({ ...r, seq });
+      } else if (r.type === "welcome") await this.#welcome(r, outcome.broadcasts, globals, answer);
       else answer.reply(r);
     }
   }
@@ -109,12 +126,56 @@ export class ClusterRoom implements RoomLog {
       const key = nameKey(b.event.name);
       // A member that moved to another server (it timed out here, or its old session ended) has not left the room.
       if (this.holders.get(key)?.server !== this.link.serverId) return Promise.resolve(this.#lastSeq);
-      const seq = this.link.publish(this.room.name, encode(b.event));
+      const seq = this.#enqueue(encode(b.event));
       void seq.then(() => this.link.release(this.room.name, key)).catch(() => {});
       return seq;
     }
     const msgID = sayId !== undefined && sender ? `${this.room.name}:${sender.nonce}:${sayId}` : undefined;
-    return this.link.publish(this.room.name, encode(b.event), { ...(msgID ? { msgID } : {}), ...(b.except ? { except: b.except } : {}) });
+    return this.#enqueue(encode(b.event), msgID, b.except);
+  }
+
+  /** An event the log did not store: a say is relayed again when repeated, a join undone, anything else tried again. */
+  #notStored(b: Broadcast, sayId: number | undefined): void {
+    if (sayId !== undefined && b.except !== undefined) return this.room.unrelay(b.except, sayId); // its member repeats it
+    if (b.event.type === "join" && b.except !== undefined) {
+      // No welcome went out: the client's next hello is a login again, and its join is appended then.
+      this.room.forget(b.except);
+      void this.link.release(this.room.name, nameKey(b.event.name)).catch(() => {});
+      return;
+    }
+    setTimeout(() => void this.#append(b, undefined).catch(() => this.#notStored(b, undefined)), RETRY_APPEND_MS);
+  }
+
+  /**
+   * Events go to the log in batches, in the room's order; a batch is sent once the one before it is settled. When
+   * an event of a batch is not stored, everything queued behind it is refused too: it would otherwise be stored
+   * before the refused event is sent again, out of order.
+   */
+  #enqueue(event: Uint8Array, msgID?: string, except?: string): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.#queue.push({ event, ...(msgID ? { msgID } : {}), ...(except ? { except } : {}), done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+      void this.#pump();
+    });
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#appending) return;
+    this.#appending = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0);
+        const results = await Promise.allSettled(batch.map((e) => this.link.publish(this.room.name, e.event, { ...(e.msgID ? { msgID: e.msgID } : {}), ...(e.except ? { except: e.except } : {}) })));
+        let failed = false;
+        batch.forEach((e, i) => {
+          const r = results[i]!;
+          failed ||= r.status === "rejected";
+          e.done(r.status === "fulfilled" ? r.value : (r.reason as Error));
+        });
+        if (failed) for (const e of this.#queue.splice(0)) e.done(new Error("an event before it was not stored"));
+      }
+    } finally {
+      this.#appending = false;
+    }
   }
 
   /** The welcome with the log's numbers, sent once the log has come back to this server up to the member's own join. */
@@ -220,3 +281,8 @@ export class ClusterRoom implements RoomLog {
     return new Promise((resolve) => this.#waiting.push({ seq, resolve }));
   }
 }
+
+/** How soon an event that is not a say (a leave, an admin broadcast) is appended again after the log refused it. */
+const RETRY_APPEND_MS = 1000;
+
+const storingKey = (peer: { address: string; port: number }, id: number) => `${peer.address}|${peer.port}|${id}`;

@@ -29,11 +29,15 @@ export class Cluster {
   static async join(url: string, peerTimeoutMs: number, log: Log): Promise<Cluster> {
     const link = await ClusterLink.connect(url, randomBytes(8).toString("hex"), log);
     const cluster = new Cluster(link, peerTimeoutMs, log);
-    await link.watchNames((room, key, holder) => {
-      const names = cluster.holders(room);
-      if (holder) names.set(key, holder);
-      else names.delete(key);
-    });
+    await link.watchNames(
+      (room, key, holder) => {
+        const names = cluster.holders(room);
+        if (holder) names.set(key, holder);
+        else names.delete(key);
+      },
+      // Emptied in place: each room holds on to its map.
+      () => cluster.#holders.forEach((names) => names.clear()),
+    );
     return cluster;
   }
 

@@ -44,6 +44,12 @@ const KEEP_EVENTS = 100_000;
 /** How long JetStream remembers a message id, so that a message sent again (after a failover) is stored once. */
 const DUPLICATE_WINDOW_NS = 2 * 60 * 1e9;
 const EXCEPT_HEADER = "Chat-Except";
+/**
+ * A lost NATS server is tried again this often; an append not confirmed this soon counts as not stored (what is
+ * published while the connection is down is dropped, and the sooner that is known, the sooner it is sent again).
+ */
+const RECONNECT_WAIT_MS = 500;
+const PUBLISH_TIMEOUT_MS = 2000;
 
 /** Room names may hold any letter: streams, subjects and keys take [A-Za-z0-9_-] only, so they carry the UTF-8 in hex. */
 const hexOf = (text: string) => Buffer.from(text, "utf8").toString("hex");
@@ -54,7 +60,8 @@ const keyOf = (room: string, nameKey: string) => `${hexOf(room)}.${hexOf(nameKey
 
 export class ClusterLink {
   readonly #subscriptions: Subscription[] = [];
-  readonly #follows = new Set<ConsumerMessages>();
+  /** Each room's log being followed: the last event handed over, and the consumer now reading it. */
+  readonly #follows = new Map<string, { last: number; onRecord: (record: LogRecord) => void; messages?: ConsumerMessages }>();
   #closed = false;
 
   private constructor(
@@ -65,13 +72,27 @@ export class ClusterLink {
     private readonly jsm: JetStreamManager,
     private readonly names: KV,
     private readonly log: Log,
-  ) {}
+  ) {
+    void this.#watchStatus();
+  }
+
+  async #watchStatus(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === "disconnect") this.log.warn(`lost the cluster's NATS server at ${this.url}; reconnecting…`);
+      else if (status.type === "reconnect") {
+        this.log.info(`reconnected to the cluster's NATS server at ${this.url}`);
+        // Consumers live in the NATS server, which may have restarted without them: follow everything again.
+        this.#refollow();
+        void this.#rewatch();
+      } else this.log.debug(`NATS: ${status.type}`);
+    }
+  }
 
   /** Connects (failing with one line when nothing answers) and opens the names bucket. */
   static async connect(url: string, serverId: string, log: Log): Promise<ClusterLink> {
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers: url, name: `chat ${serverId}`, maxReconnectAttempts: -1, timeout: 3000 });
+      nc = await connect({ servers: url, name: `chat ${serverId}`, maxReconnectAttempts: -1, reconnectTimeWait: RECONNECT_WAIT_MS, timeout: 3000 });
     } catch (err) {
       throw new Error(`cannot reach the cluster at ${url}: ${(err as Error).message} (is nats-server -js running there?)`);
     }
@@ -109,23 +130,43 @@ export class ClusterLink {
   async publish(room: string, data: Uint8Array, opts: { msgID?: string; except?: string } = {}): Promise<number> {
     const h = headers();
     if (opts.except !== undefined) h.set(EXCEPT_HEADER, opts.except);
-    const ack = await this.js.publish(subjectOf(room), data, { headers: h, ...(opts.msgID ? { msgID: opts.msgID } : {}) });
+    const ack = await this.js.publish(subjectOf(room), data, { headers: h, timeout: PUBLISH_TIMEOUT_MS, ...(opts.msgID ? { msgID: opts.msgID } : {}) });
     return ack.seq;
   }
 
-  /** Calls `onRecord` for every event from `fromSeq` on, in order, as long as the link is open. */
+  /**
+   * Calls `onRecord` for every event from `fromSeq` on, in order, each once, as long as the link is open. The
+   * consumer lives in the NATS server: after a reconnection (that server may have restarted) a new one goes on
+   * from the event after the last one handed over.
+   */
   async follow(room: string, fromSeq: number, onRecord: (record: LogRecord) => void): Promise<void> {
-    const consumer = await this.js.consumers.get(streamOf(room), { opt_start_seq: Math.max(1, fromSeq) });
+    const follow = { last: Math.max(1, fromSeq) - 1, onRecord };
+    this.#follows.set(room, follow);
+    await this.#consume(room, follow);
+  }
+
+  async #consume(room: string, follow: { last: number; onRecord: (record: LogRecord) => void; messages?: ConsumerMessages }): Promise<void> {
+    follow.messages?.stop();
+    const consumer = await this.js.consumers.get(streamOf(room), { opt_start_seq: follow.last + 1 });
     const messages = await consumer.consume();
-    this.#follows.add(messages);
+    follow.messages = messages;
     void (async () => {
       for await (const m of messages) {
+        if (m.seq <= follow.last) continue; // the consumer before this one got there first
+        follow.last = m.seq;
         const except = m.headers?.get(EXCEPT_HEADER);
-        onRecord({ seq: m.seq, data: m.data, ...(except ? { except } : {}) });
+        follow.onRecord({ seq: m.seq, data: m.data, ...(except ? { except } : {}) });
       }
     })().catch((err) => {
       if (!this.#closed) this.log.error(`the log of room ${room} stopped: ${(err as Error).message}`);
     });
+  }
+
+  /** After a reconnection: every room's log followed again from where it was. */
+  #refollow(): void {
+    for (const [room, follow] of this.#follows) {
+      void this.#consume(room, follow).catch((err) => this.log.error(`cannot follow the log of room ${room} again: ${(err as Error).message}`));
+    }
   }
 
   /** Event `seq` of a room's log, if the stream still holds it. */
@@ -178,9 +219,28 @@ export class ClusterLink {
     return this.names.delete(keyOf(room, nameKey), { previousSeq: revision }).then(() => true, () => false);
   }
 
-  /** Calls `onChange` with every name holder now and every change after: a mirror of who is where. */
-  async watchNames(onChange: (room: string, nameKey: string, holder: NameHolder | undefined) => void): Promise<void> {
+  /**
+   * Calls `onChange` with every name holder now and every change after: a mirror of who is where. After a
+   * reconnection `onReset` comes first, then every holder again (what was deleted meanwhile is not reported).
+   */
+  async watchNames(onChange: (room: string, nameKey: string, holder: NameHolder | undefined) => void, onReset: () => void): Promise<void> {
+    this.#nameWatch = { onChange, onReset };
+    await this.#watchNames();
+  }
+
+  #nameWatch: { onChange: (room: string, nameKey: string, holder: NameHolder | undefined) => void; onReset: () => void; stop?: () => void } | undefined;
+
+  async #rewatch(): Promise<void> {
+    if (!this.#nameWatch) return;
+    this.#nameWatch.stop?.();
+    this.#nameWatch.onReset();
+    await this.#watchNames().catch((err) => this.log.error(`cannot watch the cluster's names again: ${(err as Error).message}`));
+  }
+
+  async #watchNames(): Promise<void> {
+    const { onChange } = this.#nameWatch!;
     const watch = await this.names.watch({ key: ">" });
+    this.#nameWatch!.stop = () => watch.stop();
     void (async () => {
       for await (const e of watch) {
         const dot = e.key.indexOf(".");
@@ -225,7 +285,7 @@ export class ClusterLink {
 
   async close(): Promise<void> {
     this.#closed = true;
-    for (const f of this.#follows) f.stop();
+    for (const f of this.#follows.values()) f.messages?.stop();
     for (const s of this.#subscriptions) s.unsubscribe();
     await this.nc.drain().catch(() => this.nc.close());
   }

@@ -320,6 +320,16 @@ export class Room {
     if (member?.nextId !== undefined && id < member.nextId) member.nextId = id;
   }
 
+  /**
+   * Takes back a login whose join a cluster's shared log did not store: the member is dropped with no event, so
+   * its client's next hello (it got no welcome) is a new login, with its join.
+   */
+  forget(sid: string): void {
+    const member = this.#bySid.get(sid);
+    if (member) this.#drop(member);
+    this.#save();
+  }
+
   ping(msg: Ping, from: Peer, now: number): Outcome {
     const member = this.authenticate(msg.sid, from);
     if (!member) return refuse("unknown_session");
@@ -416,12 +426,16 @@ export class Room {
   }
 
   #remove(member: Member, reason: LeaveReason, now: number): void {
+    this.#drop(member);
+    this.#emit({ type: "leave", seq: 0, ts: now, name: member.name, reason }, member.sid);
+  }
+
+  #drop(member: Member): void {
     this.#peers = this.#classicPeers = undefined;
     this.#bySid.delete(member.sid);
     this.#byName.delete(nameKey(member.name));
     this.#byPeer.delete(peerKey(member.peer));
     this.#change.left.push(member.sid);
-    this.#emit({ type: "leave", seq: 0, ts: now, name: member.name, reason }, member.sid);
   }
 
   #nextIdOf(nonce: string): number | undefined {
