@@ -2,18 +2,11 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { version } from "../package.json";
-import { joinRoom, killAll, startChat, startServer } from "./helpers/processes.ts";
+import { joinRoom, killAll, runChat, startChat, startServer } from "./helpers/processes.ts";
 
 afterEach(killAll);
 
-/** Runs chat to completion: exit code, stdout and stderr lines. */
-async function run(args: string[], env: Record<string, string | undefined> = {}) {
-  const chat = startChat(args, { env });
-  chat.end();
-  const code = await chat.proc.exited;
-  await Promise.all([chat.out.closed, chat.err.closed]);
-  return { code, out: chat.out.lines, err: chat.err.lines };
-}
+const run = (args: string[], env: Record<string, string | undefined> = {}) => runChat(args, { env });
 
 describe("help and version", () => {
   test("--version prints the package's version", async () => {

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { version } from "../package.json";
-import { joinRoom, killAll, startChat, startServer } from "./helpers/processes.ts";
+import { joinRoom, killAll, runChat, startChat, startServer } from "./helpers/processes.ts";
 
 afterEach(killAll);
 
@@ -28,13 +28,7 @@ afterAll(() => {
   rmSync(clean, { recursive: true, force: true });
 });
 
-async function runIn(cwd: string, args: string[]) {
-  const chat = startChat(args, { cwd });
-  chat.end();
-  const code = await chat.proc.exited;
-  await Promise.all([chat.out.closed, chat.err.closed]);
-  return { code, out: chat.out.lines, err: chat.err.lines };
-}
+const runIn = (cwd: string, args: string[]) => runChat(args, { cwd });
 
 describe("a stray .env and bunfig.toml in the working directory", () => {
   test("--version and --help print the same as in a clean folder, and the preload never runs", async () => {

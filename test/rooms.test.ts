@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LIMITS, padded, KNOCK_BYTES } from "../src/core/protocol.ts";
-import { joinRoom, killAll, startChat, startServer } from "./helpers/processes.ts";
+import { joinRoom, killAll, runChat, startChat, startServer } from "./helpers/processes.ts";
 import { isType, RawPeer } from "./helpers/raw-peer.ts";
 
 afterEach(killAll);
@@ -16,11 +16,7 @@ async function inRoom(room: string, name: string, address: string) {
   return { ...member, welcome };
 }
 
-async function admin(address: string, ...args: string[]) {
-  const run = startChat(["admin", "--server", address, ...args]);
-  const [code] = await Promise.all([run.proc.exited, run.out.closed, run.err.closed]);
-  return { code, out: run.out.lines, err: run.err.lines };
-}
+const admin = (address: string, ...args: string[]) => runChat(["admin", "--server", address, ...args]);
 
 describe("rooms on one server", () => {
   test("two rooms do not see each other's joins, messages or leaves; every JSON event names its room", async () => {

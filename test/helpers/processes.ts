@@ -116,6 +116,14 @@ export function startChat(args: string[], opts: { env?: Record<string, string | 
   };
 }
 
+/** Runs chat to completion with its stdin closed: exit code, stdout and stderr lines. */
+export async function runChat(args: string[], opts: Parameters<typeof startChat>[1] = {}) {
+  const chat = startChat(args, opts);
+  chat.end();
+  const [code] = await Promise.all([chat.proc.exited, chat.out.closed, chat.err.closed]);
+  return { code, out: chat.out.lines, err: chat.err.lines };
+}
+
 /**
  * `chat serve` on 127.0.0.1 and a free port; resolves once it is listening. Unless `extra` says otherwise, the room is
  * kept in memory and messages are not rate-limited (tests of delivery send many; the flood tests set --rate).
