@@ -13,7 +13,10 @@ const USAGE = "usage: bun run build [--all] [--outdir DIR (default dist)]";
 async function main(): Promise<number> {
   let all: boolean, dist: string;
   try {
-    const { values } = parseArgs({ options: { all: { type: "boolean", default: false }, outdir: { type: "string", default: "./dist" } }, strict: true });
+    const { values } = parseArgs({
+      options: { all: { type: "boolean", default: false }, outdir: { type: "string", default: "./dist" } },
+      strict: true,
+    });
     ({ all, outdir: dist } = values);
   } catch (err) {
     console.error(`build: ${(err as Error).message} (${USAGE})`);

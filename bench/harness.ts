@@ -28,10 +28,29 @@ const NATS_LISTENING = /Listening for client connections on 127\.0\.0\.1:(\d+)/;
  * anyway). `store`: a data directory, or { cluster: URL } for a server of a cluster.
  */
 export const serveCommand = (bench: Bench, store: string | { cluster: string }, extra: string[] = []) => [
-  bench.chat, "serve", ...extra, "--host", "127.0.0.1", "--port", "0",
+  bench.chat,
+  "serve",
+  ...extra,
+  "--host",
+  "127.0.0.1",
+  "--port",
+  "0",
   ...(typeof store === "string" ? ["--data", store] : ["--cluster", store.cluster]),
-  "--rate", "off", "--logins", "off", "--datagrams", "off", "--max-members", "10000", "--peer-timeout", "30", "--history", "0",
-  "--quiet", "--admin-token", bench.token,
+  "--rate",
+  "off",
+  "--logins",
+  "off",
+  "--datagrams",
+  "off",
+  "--max-members",
+  "10000",
+  "--peer-timeout",
+  "30",
+  "--history",
+  "0",
+  "--quiet",
+  "--admin-token",
+  bench.token,
 ];
 
 /** nats-server, where Debian puts it even when /usr/sbin is not on PATH. */
@@ -77,7 +96,9 @@ async function runCluster(s: ClusterScenario, bench: Bench): Promise<Row> {
     const chats: Server[] = [];
     for (let i = 0; i < s.servers; i++) chats.push(await startServer(serveCommand(bench, { cluster: url }), LISTENING, bench.reaper));
     servers.push(...chats);
-    bench.log(`${s.name}: nats-server pid ${broker.pid} on ${url}; servers ${chats.map((c) => `${c.pid} on 127.0.0.1:${c.port}`).join(", ")}`);
+    bench.log(
+      `${s.name}: nats-server pid ${broker.pid} on ${url}; servers ${chats.map((c) => `${c.pid} on 127.0.0.1:${c.port}`).join(", ")}`,
+    );
     const row = await runLoad({ kind: "load", name: s.name, load: s.load }, chats, bench, broker);
     return { ...row, note: [`${s.servers} servers on one nats-server, members split evenly`, row.note].filter(Boolean).join("; ") };
   } catch (err) {
@@ -144,7 +165,11 @@ async function runLoad(s: LoadScenario, servers: Server[], bench: Bench, broker?
     serverPeakRssMb: maxOrNull(servers.map((v) => memoryMb(v.pid, "VmHWM"))),
     loadCpuPct: cpu.percent(load.pid) ?? null,
     windowSeconds: idle ? (cpu.seconds ?? null) : r.windowSeconds,
-    note: [loadNote(r, idle), ...(broker ? [`server CPU includes nats-server's ${(cpu.percent(broker.pid) ?? 0).toFixed(0)}%`] : []), ...cpuNote(cpu)].join("; "),
+    note: [
+      loadNote(r, idle),
+      ...(broker ? [`server CPU includes nats-server's ${(cpu.percent(broker.pid) ?? 0).toFixed(0)}%`] : []),
+      ...cpuNote(cpu),
+    ].join("; "),
     raw: r,
   };
 }
@@ -159,7 +184,8 @@ function loadNote(r: LoadResult, idle: boolean): string {
     if (r.incomplete) parts.push(`${r.incomplete} receivers still missing messages at the end of the drain`);
     if (r.lostEvents) parts.push(`${r.lostEvents} events reported lost by the server`);
   }
-  if (r.dropsAtMembers || r.dropsAtServer) parts.push(`kernel dropped ${r.dropsAtMembers} datagrams at the members' sockets, ${r.dropsAtServer} at the server's`);
+  if (r.dropsAtMembers || r.dropsAtServer)
+    parts.push(`kernel dropped ${r.dropsAtMembers} datagrams at the members' sockets, ${r.dropsAtServer} at the server's`);
   const refused = Object.entries(r.refused);
   if (refused.length) parts.push(`refused: ${refused.map(([k, v]) => `${k}×${v}`).join(", ")}`);
   if (r.undecodable) parts.push(`${r.undecodable} undecodable datagrams`);
@@ -203,5 +229,6 @@ async function runAdmin(s: AdminScenario, server: Server, bench: Bench): Promise
   };
 }
 
-const sumOrNull = (values: Array<number | undefined>) => (values.some((v) => v === undefined) ? null : values.reduce<number>((a, v) => a + v!, 0));
+const sumOrNull = (values: Array<number | undefined>) =>
+  values.some((v) => v === undefined) ? null : values.reduce<number>((a, v) => a + v!, 0);
 const maxOrNull = (values: Array<number | undefined>) => (values.some((v) => v === undefined) ? null : Math.max(...(values as number[])));

@@ -1,9 +1,9 @@
 // One simulated member of the load process: its socket, login, event stream with nack repairs, heartbeats and (for the sender) its outbox.
 
 import type { udp } from "bun";
-import { Outbox } from "../src/core/outbox.ts";
-import { encode, isRoomEvent, KNOCK_BYTES, padded, TIMERS, type Message, type Request, type RoomEvent } from "../src/core/protocol.ts";
-import { Sequencer } from "../src/core/sequencer.ts";
+import { Outbox } from "../src/core/member/outbox.ts";
+import { encode, isRoomEvent, KNOCK_BYTES, padded, TIMERS, type Message, type Request, type RoomEvent } from "../src/core/wire/protocol.ts";
+import { Sequencer } from "../src/core/member/sequencer.ts";
 
 /** A nack without its repair is asked again this often (as the real client, src/receiver.ts). */
 const NACK_RETRY_MS = 150;
@@ -57,7 +57,12 @@ export class Member {
   /** Only the sender's is used. */
   readonly outbox = new Outbox();
 
-  constructor(readonly name: string, readonly nonce: string, private readonly host: MemberHost, readonly serverPort: number) {}
+  constructor(
+    readonly name: string,
+    readonly nonce: string,
+    private readonly host: MemberHost,
+    readonly serverPort: number,
+  ) {}
 
   async open(): Promise<void> {
     this.#socket = await Bun.udpSocket({

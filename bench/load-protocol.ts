@@ -20,8 +20,22 @@ export interface LoadOptions {
 
 export function loadArgs(o: LoadOptions): string[] {
   return [
-    "--port", o.ports.join(","), "--members", String(o.members), "--mode", o.mode, "--messages", String(o.messages),
-    "--rate", String(o.rate), "--seconds", String(o.seconds), "--text-bytes", String(o.textBytes), "--drain", String(o.drainSeconds),
+    "--port",
+    o.ports.join(","),
+    "--members",
+    String(o.members),
+    "--mode",
+    o.mode,
+    "--messages",
+    String(o.messages),
+    "--rate",
+    String(o.rate),
+    "--seconds",
+    String(o.seconds),
+    "--text-bytes",
+    String(o.textBytes),
+    "--drain",
+    String(o.drainSeconds),
   ];
 }
 
@@ -30,27 +44,42 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
-      port: { type: "string" }, members: { type: "string", default: "100" }, mode: { type: "string", default: "count" },
-      messages: { type: "string", default: "1000" }, rate: { type: "string", default: "0" }, seconds: { type: "string", default: "1" },
-      "text-bytes": { type: "string", default: "100" }, drain: { type: "string", default: "5" },
+      port: { type: "string" },
+      members: { type: "string", default: "100" },
+      mode: { type: "string", default: "count" },
+      messages: { type: "string", default: "1000" },
+      rate: { type: "string", default: "0" },
+      seconds: { type: "string", default: "1" },
+      "text-bytes": { type: "string", default: "100" },
+      drain: { type: "string", default: "5" },
     },
   });
   const num = (name: string, raw: string | undefined, min: number) => {
     const n = Number(raw);
-    if (raw === undefined || !Number.isFinite(n) || n < min) throw new Error(`--${name}: expected a number ≥ ${min}, got ${JSON.stringify(raw)}`);
+    if (raw === undefined || !Number.isFinite(n) || n < min)
+      throw new Error(`--${name}: expected a number ≥ ${min}, got ${JSON.stringify(raw)}`);
     return n;
   };
   const mode = values.mode;
-  if (mode !== "count" && mode !== "rate" && mode !== "idle") throw new Error(`--mode: expected count, rate or idle, got ${JSON.stringify(mode)}`);
+  if (mode !== "count" && mode !== "rate" && mode !== "idle")
+    throw new Error(`--mode: expected count, rate or idle, got ${JSON.stringify(mode)}`);
   return {
-    ports: (values.port ?? "").split(",").map((p) => num("port", p, 1)), members: num("members", values.members, 2), mode,
-    messages: num("messages", values.messages, 0), rate: num("rate", values.rate, 0), seconds: num("seconds", values.seconds, 0),
-    textBytes: num("text-bytes", values["text-bytes"], 20), drainSeconds: num("drain", values.drain, 0),
+    ports: (values.port ?? "").split(",").map((p) => num("port", p, 1)),
+    members: num("members", values.members, 2),
+    mode,
+    messages: num("messages", values.messages, 0),
+    rate: num("rate", values.rate, 0),
+    seconds: num("seconds", values.seconds, 0),
+    textBytes: num("text-bytes", values["text-bytes"], 20),
+    drainSeconds: num("drain", values.drain, 0),
   };
 }
 
 /** Load → harness over IPC: the measured window opens or closes now (the harness samples the server's CPU). */
-export interface Mark { kind: "mark"; at: "start" | "end" }
+export interface Mark {
+  kind: "mark";
+  at: "start" | "end";
+}
 export const isMark = (m: unknown): m is Mark =>
   typeof m === "object" && m !== null && (m as Mark).kind === "mark" && ((m as Mark).at === "start" || (m as Mark).at === "end");
 

@@ -6,7 +6,7 @@
 // receivers repair what they missed. The window marks go to the harness over IPC, which samples the server's CPU.
 
 import { randomBytes } from "node:crypto";
-import { LIMITS, type RoomEvent } from "../src/core/protocol.ts";
+import { LIMITS, type RoomEvent } from "../src/core/wire/protocol.ts";
 import { parseLoadArgs, type LoadOptions, type LoadResult, type Mark } from "./load-protocol.ts";
 import { Member, type Counters, type MemberHost } from "./load-member.ts";
 import { FrameCache, Latencies, sentAt, stampedText } from "./load-tools.ts";
@@ -65,9 +65,13 @@ class Load implements MemberHost {
 
   constructor(readonly opts: LoadOptions) {}
 
-  get sender(): Member { return this.members[0]!; }
+  get sender(): Member {
+    return this.members[0]!;
+  }
 
-  frames(data: Uint8Array) { return this.#cache.frames(data); }
+  frames(data: Uint8Array) {
+    return this.#cache.frames(data);
+  }
 
   welcomed(member: Member, seq: number, now: number): void {
     this.#joining.delete(member);
@@ -104,7 +108,8 @@ class Load implements MemberHost {
 
   async open(): Promise<void> {
     const { ports } = this.opts;
-    for (let i = 0; i < this.opts.members; i++) this.members.push(new Member(`m${i}`, randomBytes(8).toString("hex"), this, ports[i % ports.length]!));
+    for (let i = 0; i < this.opts.members; i++)
+      this.members.push(new Member(`m${i}`, randomBytes(8).toString("hex"), this, ports[i % ports.length]!));
     for (let i = 0; i < this.members.length; i += 500) await Promise.all(this.members.slice(i, i + 500).map((m) => m.open()));
   }
 
@@ -158,8 +163,7 @@ class Load implements MemberHost {
     if (total === 0) return sleep(seconds * 1000);
     const startedAt = performance.now();
     this.#firstSendAt = startedAt;
-    const allowed = () =>
-      mode === "count" ? total : Math.min(total, Math.floor(((performance.now() - startedAt) * rate) / 1000) + 1);
+    const allowed = () => (mode === "count" ? total : Math.min(total, Math.floor(((performance.now() - startedAt) * rate) / 1000) + 1));
     this.#target = allowed;
     this.#total = total;
     const tick = setInterval(() => {
@@ -220,7 +224,10 @@ class Load implements MemberHost {
     const after = udpDrops();
     if (after.size === 0) return { dropsAtMembers: null, dropsAtServer: null };
     const delta = (port: number) => (after.get(port) ?? 0) - (before.get(port) ?? 0);
-    return { dropsAtMembers: this.members.reduce((sum, m) => sum + delta(m.port), 0), dropsAtServer: this.opts.ports.reduce((sum, p) => sum + delta(p), 0) };
+    return {
+      dropsAtMembers: this.members.reduce((sum, m) => sum + delta(m.port), 0),
+      dropsAtServer: this.opts.ports.reduce((sum, p) => sum + delta(p), 0),
+    };
   }
 
   result(windowStartedAt: number, windowEndedAt: number, incomplete: number, drops: ReturnType<Load["drops"]>): LoadResult {
@@ -280,7 +287,7 @@ async function main(): Promise<void> {
   stop();
   const result = load.result(startedAt, endedAt, incomplete, load.drops(dropsBefore));
   for (const m of load.members) m.close();
-  await Bun.write(Bun.stdout, JSON.stringify(result) + "\n");
+  await Bun.write(Bun.stdout, `${JSON.stringify(result)}\n`);
   process.exit(0);
 }
 

@@ -69,7 +69,12 @@ export async function startServer(cmd: string[], ready: RegExp, reaper: Reaper, 
   // server outlives it; setpriv execs the server, so the pid stays the server's. Without setpriv: a plain start.
   const guard = Bun.which("setpriv") ? ["setpriv", "--pdeathsig", "TERM", "--"] : [];
   const child = reaper.track(
-    Bun.spawn([...guard, ...cmd], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CHAT_DEBUG: "" } }),
+    Bun.spawn([...guard, ...cmd], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { ...process.env, NO_COLOR: "1", CHAT_DEBUG: "" },
+    }),
   );
   const lines: string[] = [];
   let port: number | undefined;
@@ -81,14 +86,16 @@ export async function startServer(cmd: string[], ready: RegExp, reaper: Reaper, 
     let buffered = "";
     for await (const chunk of child.stderr) {
       buffered += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
+      for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
         const line = buffered.slice(0, nl).replace(ANSI, "");
         buffered = buffered.slice(nl + 1);
         lines.push(line);
         if (lines.length > TAIL_LINES) lines.shift();
         const m = port === undefined ? ready.exec(line) : null;
-        if (m) onPort((port = Number(m[1])));
+        if (m) {
+          port = Number(m[1]);
+          onPort(port);
+        }
       }
     }
   })();

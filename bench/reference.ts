@@ -12,10 +12,22 @@ const UDPLOAD_TIMEOUT_MS = 180_000;
 
 /** What `udpload` prints (the fields used here; see udpload.c for all). */
 interface Udpload {
-  clients: number; msgs_sent: number; expected_deliveries: number; deliveries: number; loss_pct: number;
-  deliveries_per_s: number; lat_p50_us: number; lat_p99_us: number; lat_max_us: number; login_s: number;
-  server_cpu_pct: number; gen_cpu_pct: number; active_window_s: number; drain_timed_out: number;
-  lost_at_server_sock: number; lost_at_client_socks: number;
+  clients: number;
+  msgs_sent: number;
+  expected_deliveries: number;
+  deliveries: number;
+  loss_pct: number;
+  deliveries_per_s: number;
+  lat_p50_us: number;
+  lat_p99_us: number;
+  lat_max_us: number;
+  login_s: number;
+  server_cpu_pct: number;
+  gen_cpu_pct: number;
+  active_window_s: number;
+  drain_timed_out: number;
+  lost_at_server_sock: number;
+  lost_at_client_socks: number;
 }
 
 /**
@@ -32,7 +44,10 @@ export async function runReference(bench: Bench, quick: boolean, emit: (row: Row
 
   const out = bench.reaper.tempDir("chat-bench-ref-");
   try {
-    for (const [name, libs] of [["udpload", ["-lm"]], ["relay_limit", []]] as const) {
+    for (const [name, libs] of [
+      ["udpload", ["-lm"]],
+      ["relay_limit", []],
+    ] as const) {
       const cc = Bun.spawnSync([gcc, "-O2", "-Wall", "-o", join(out, name), join(source, `${name}.c`), ...libs], { stderr: "pipe" });
       if (cc.exitCode !== 0) throw new Error(`gcc ${name}.c failed: ${cc.stderr.toString().trim()}`);
     }
@@ -60,7 +75,8 @@ export async function runReference(bench: Bench, quick: boolean, emit: (row: Row
       });
     }
     for (const cell of referenceCells(quick)) {
-      for (const s of servers) emit(await runCell(`ref ${cell.name}`, s.label, s.start, onCore(1, [join(out, "udpload"), ...cell.args]), bench));
+      for (const s of servers)
+        emit(await runCell(`ref ${cell.name}`, s.label, s.start, onCore(1, [join(out, "udpload"), ...cell.args]), bench));
     }
     return notes;
   } finally {
@@ -68,7 +84,13 @@ export async function runReference(bench: Bench, quick: boolean, emit: (row: Row
   }
 }
 
-async function runCell(name: string, label: string, start: (dataDir: string) => Promise<Server>, udpload: string[], bench: Bench): Promise<Row> {
+async function runCell(
+  name: string,
+  label: string,
+  start: (dataDir: string) => Promise<Server>,
+  udpload: string[],
+  bench: Bench,
+): Promise<Row> {
   const dir = bench.reaper.tempDir("chat-bench-");
   let server: Server | undefined;
   try {
@@ -77,7 +99,9 @@ async function runCell(name: string, label: string, start: (dataDir: string) => 
     bench.log(`${name} (${label}): ${cmd.join(" ")}`);
     const child = bench.reaper.track(Bun.spawn(cmd, { stdin: "ignore", stdout: "pipe", stderr: "pipe" }));
     const output = Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
-    const timeout = new Promise<string>((r) => setTimeout(() => r(`udpload gave no result within ${UDPLOAD_TIMEOUT_MS / 1000} s`), UDPLOAD_TIMEOUT_MS).unref());
+    const timeout = new Promise<string>((r) =>
+      setTimeout(() => r(`udpload gave no result within ${UDPLOAD_TIMEOUT_MS / 1000} s`), UDPLOAD_TIMEOUT_MS).unref(),
+    );
     const outcome = await Promise.race([child.exited, server.died, timeout]);
     if (typeof outcome === "string") {
       await bench.reaper.stop(child);
@@ -107,7 +131,9 @@ async function runCell(name: string, label: string, start: (dataDir: string) => 
         `lost at the server socket ${u.lost_at_server_sock}, at the members' ${u.lost_at_client_socks}`,
         ...(u.drain_timed_out ? ["drain timed out"] : []),
         coresBusy(u),
-      ].filter(Boolean).join("; "),
+      ]
+        .filter(Boolean)
+        .join("; "),
       raw: u,
     };
   } catch (err) {

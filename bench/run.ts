@@ -20,7 +20,11 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { quick: { type: "boolean", default: false }, reference: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+    options: {
+      quick: { type: "boolean", default: false },
+      reference: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
   });
   if (values.help) {
     console.log(USAGE);
@@ -70,7 +74,7 @@ async function main(): Promise<number> {
     console.log(`\n${md}`);
     const out = join(repo, "bench", "out");
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, "results.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    writeFileSync(join(out, "results.jsonl"), `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`);
     writeFileSync(join(out, "results.md"), md);
     log(`${seconds.toFixed(1)} s; results in bench/out/results.jsonl and bench/out/results.md`);
     return rows.every((r) => r.ok) ? 0 : 1;

@@ -29,12 +29,33 @@ export interface ClusterScenario {
 
 export type Scenario = LoadScenario | AdminScenario | ClusterScenario;
 
-const count = (members: number, messages: number, drainSeconds: number): LoadScenario["load"] =>
-  ({ members, mode: "count", messages, rate: 0, seconds: 0, textBytes: TEXT_BYTES, drainSeconds });
-const rate = (members: number, perSecond: number, seconds: number, drainSeconds: number): LoadScenario["load"] =>
-  ({ members, mode: "rate", messages: 0, rate: perSecond, seconds, textBytes: TEXT_BYTES, drainSeconds });
-const idle = (members: number, seconds: number): LoadScenario["load"] =>
-  ({ members, mode: "idle", messages: 0, rate: 0, seconds, textBytes: TEXT_BYTES, drainSeconds: 0 });
+const count = (members: number, messages: number, drainSeconds: number): LoadScenario["load"] => ({
+  members,
+  mode: "count",
+  messages,
+  rate: 0,
+  seconds: 0,
+  textBytes: TEXT_BYTES,
+  drainSeconds,
+});
+const rate = (members: number, perSecond: number, seconds: number, drainSeconds: number): LoadScenario["load"] => ({
+  members,
+  mode: "rate",
+  messages: 0,
+  rate: perSecond,
+  seconds,
+  textBytes: TEXT_BYTES,
+  drainSeconds,
+});
+const idle = (members: number, seconds: number): LoadScenario["load"] => ({
+  members,
+  mode: "idle",
+  messages: 0,
+  rate: 0,
+  seconds,
+  textBytes: TEXT_BYTES,
+  drainSeconds: 0,
+});
 
 export function scenarios(quick: boolean): Scenario[] {
   return quick

@@ -31,9 +31,25 @@ export interface Row {
 }
 
 export const emptyRow = (scenario: string, server: string): Row => ({
-  scenario, server, ok: true, members: null, sent: null, expected: null, delivered: null, lossPct: null,
-  deliveriesPerSec: null, p50Ms: null, p99Ms: null, maxMs: null, retransmissions: null, joinSeconds: null,
-  serverCpuPct: null, serverPeakRssMb: null, loadCpuPct: null, windowSeconds: null, note: "",
+  scenario,
+  server,
+  ok: true,
+  members: null,
+  sent: null,
+  expected: null,
+  delivered: null,
+  lossPct: null,
+  deliveriesPerSec: null,
+  p50Ms: null,
+  p99Ms: null,
+  maxMs: null,
+  retransmissions: null,
+  joinSeconds: null,
+  serverCpuPct: null,
+  serverPeakRssMb: null,
+  loadCpuPct: null,
+  windowSeconds: null,
+  note: "",
 });
 
 const int = (n: number | null) => (n === null ? "–" : Math.round(n).toLocaleString("en-US"));

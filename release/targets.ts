@@ -1,7 +1,13 @@
 // The release's files: one standalone executable per platform, named chat-<os>-<arch>[-musl][.exe].
 
 /** Bun's name for a compile target (`bun build --compile --target=...`). */
-export type BunTarget = "bun-linux-x64" | "bun-linux-arm64" | "bun-linux-x64-musl" | "bun-darwin-x64" | "bun-darwin-arm64" | "bun-windows-x64";
+export type BunTarget =
+  | "bun-linux-x64"
+  | "bun-linux-arm64"
+  | "bun-linux-x64-musl"
+  | "bun-darwin-x64"
+  | "bun-darwin-arm64"
+  | "bun-windows-x64";
 
 export interface Target {
   /** The file in dist/ and in a release; install.sh asks for exactly this name. */

@@ -3,11 +3,22 @@
 // the room's log in JetStream, and every server, this one included, fans out what comes back from the log, in the
 // log's order and with the log's sequence numbers. So members of every server see one room, exactly once, in one order.
 
-import { decode, encode, encodeFrame, isRoomEvent, LIMITS, MAX_PAYLOAD_BYTES, nameKey, textBytes, type RoomEvent, type Welcome } from "../core/protocol.ts";
-import { asSeenBy, type Broadcast, type Member, type Outcome, type Room } from "../core/room.ts";
-import { EventRing } from "../core/store.ts";
-import type { Log } from "../log.ts";
-import type { Fanout, Requester, RoomLog } from "../room-log.ts";
+import {
+  decode,
+  encode,
+  encodeFrame,
+  isRoomEvent,
+  LIMITS,
+  MAX_PAYLOAD_BYTES,
+  nameKey,
+  textBytes,
+  type RoomEvent,
+  type Welcome,
+} from "../core/wire/protocol.ts";
+import { asSeenBy, type Broadcast, type Member, type Outcome, type Room } from "../core/room/room.ts";
+import { EventRing } from "../core/room/store.ts";
+import type { Log } from "../runtime/log.ts";
+import type { Fanout, Requester, RoomLog } from "../server/room-backend.ts";
 import type { ClusterLink, LogRecord, NameHolder } from "./nats.ts";
 
 export class ClusterRoom implements RoomLog {
@@ -44,7 +55,9 @@ export class ClusterRoom implements RoomLog {
     this.#liveFrom = lastSeq;
   }
 
-  get lastSeq(): number { return this.#lastSeq; }
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
 
   /** Starts following the log, from far enough back to repair and replay what members may ask for. */
   follow(): Promise<void> {
@@ -94,7 +107,10 @@ export class ClusterRoom implements RoomLog {
       if (id !== undefined && sender) {
         const key = storingKey(sender.peer, id);
         this.#storing.set(key, appended);
-        void appended.then(() => this.#storing.delete(key), () => this.#storing.delete(key));
+        void appended.then(
+          () => this.#storing.delete(key),
+          () => this.#storing.delete(key),
+        );
       }
       return appended;
     });
@@ -153,7 +169,12 @@ export class ClusterRoom implements RoomLog {
    */
   #enqueue(event: Uint8Array, msgID?: string, except?: string): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.#queue.push({ event, ...(msgID ? { msgID } : {}), ...(except ? { except } : {}), done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+      this.#queue.push({
+        event,
+        ...(msgID ? { msgID } : {}),
+        ...(except ? { except } : {}),
+        done: (r) => (r instanceof Error ? reject(r) : resolve(r)),
+      });
       void this.#pump();
     });
   }
@@ -164,7 +185,14 @@ export class ClusterRoom implements RoomLog {
     try {
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0);
-        const results = await Promise.allSettled(batch.map((e) => this.link.publish(this.room.name, e.event, { ...(e.msgID ? { msgID: e.msgID } : {}), ...(e.except ? { except: e.except } : {}) })));
+        const results = await Promise.allSettled(
+          batch.map((e) =>
+            this.link.publish(this.room.name, e.event, {
+              ...(e.msgID ? { msgID: e.msgID } : {}),
+              ...(e.except ? { except: e.except } : {}),
+            }),
+          ),
+        );
         let failed = false;
         batch.forEach((e, i) => {
           const r = results[i]!;
@@ -193,7 +221,14 @@ export class ClusterRoom implements RoomLog {
       if (stored) resend.push(asSeenBy(member, stored.datagram));
     }
     const others = this.names().filter((n) => nameKey(n) !== nameKey(member.name));
-    const welcome: Welcome = { ...local, members: [], count: others.length, seq, backlog: resend.length > 0 ? start : 0, epoch: this.epoch };
+    const welcome: Welcome = {
+      ...local,
+      members: [],
+      count: others.length,
+      seq,
+      backlog: resend.length > 0 ? start : 0,
+      epoch: this.epoch,
+    };
     let size = textBytes(encodeFrame(welcome));
     for (const name of others) {
       size += textBytes(JSON.stringify(name)) + 1;

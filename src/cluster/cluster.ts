@@ -3,7 +3,7 @@
 // survivors (each may try; the log's message id and the bucket's compare-and-set make it happen once).
 
 import { randomBytes } from "node:crypto";
-import type { Log } from "../log.ts";
+import type { Log } from "../runtime/log.ts";
 import type { ClusterRoom } from "./cluster-room.ts";
 import { ClusterLink, type NameHolder } from "./nats.ts";
 
@@ -20,7 +20,11 @@ export class Cluster {
   readonly #evicting = new Set<string>();
   readonly #timer: ReturnType<typeof setInterval>;
 
-  private constructor(readonly link: ClusterLink, private readonly peerTimeoutMs: number, private readonly log: Log) {
+  private constructor(
+    readonly link: ClusterLink,
+    private readonly peerTimeoutMs: number,
+    private readonly log: Log,
+  ) {
     link.onHeartbeat((id) => this.#seen.set(id, Date.now()));
     link.heartbeat();
     this.#timer = setInterval(() => link.heartbeat(), HEARTBEAT_MS);
@@ -36,17 +40,24 @@ export class Cluster {
         else names.delete(key);
       },
       // Emptied in place: each room holds on to its map.
-      () => cluster.#holders.forEach((names) => names.clear()),
+      () => {
+        for (const names of cluster.#holders.values()) names.clear();
+      },
     );
     return cluster;
   }
 
-  get serverId(): string { return this.link.serverId; }
+  get serverId(): string {
+    return this.link.serverId;
+  }
 
   /** Who holds which name in `room` (kept up to date: the map itself changes). */
   holders(room: string): Map<string, NameHolder> {
     let names = this.#holders.get(room);
-    if (!names) this.#holders.set(room, (names = new Map()));
+    if (!names) {
+      names = new Map();
+      this.#holders.set(room, names);
+    }
     return names;
   }
 

@@ -3,9 +3,16 @@
 
 import { createHash } from "node:crypto";
 import { connect, headers, type NatsConnection, type Subscription } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import {
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamInfo,
+} from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
-import type { Log } from "../log.ts";
+import type { Log } from "../runtime/log.ts";
 
 /** Who holds a name in a room, cluster-wide. */
 export interface NameHolder {
@@ -92,7 +99,13 @@ export class ClusterLink {
   static async connect(url: string, serverId: string, log: Log): Promise<ClusterLink> {
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers: url, name: `chat ${serverId}`, maxReconnectAttempts: -1, reconnectTimeWait: RECONNECT_WAIT_MS, timeout: 3000 });
+      nc = await connect({
+        servers: url,
+        name: `chat ${serverId}`,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: RECONNECT_WAIT_MS,
+        timeout: 3000,
+      });
     } catch (err) {
       throw new Error(`cannot reach the cluster at ${url}: ${(err as Error).message} (is nats-server -js running there?)`);
     }
@@ -109,14 +122,15 @@ export class ClusterLink {
   /** The rooms that have a log in the cluster. */
   async rooms(): Promise<string[]> {
     const rooms: string[] = [];
-    for await (const name of this.jsm.streams.names()) if (name.startsWith(STREAM_PREFIX)) rooms.push(textOf(name.slice(STREAM_PREFIX.length)));
+    for await (const name of this.jsm.streams.names())
+      if (name.startsWith(STREAM_PREFIX)) rooms.push(textOf(name.slice(STREAM_PREFIX.length)));
     return rooms;
   }
 
   /** Makes sure room's stream exists. `epoch` names its history (the same on every server); `lastSeq` is its last event. */
   async openRoom(room: string): Promise<{ epoch: string; lastSeq: number }> {
     const config = { name: streamOf(room), subjects: [subjectOf(room)], max_msgs: KEEP_EVENTS, duplicate_window: DUPLICATE_WINDOW_NS };
-    let info;
+    let info: StreamInfo;
     try {
       info = await this.jsm.streams.info(config.name);
     } catch {
@@ -130,7 +144,11 @@ export class ClusterLink {
   async publish(room: string, data: Uint8Array, opts: { msgID?: string; except?: string } = {}): Promise<number> {
     const h = headers();
     if (opts.except !== undefined) h.set(EXCEPT_HEADER, opts.except);
-    const ack = await this.js.publish(subjectOf(room), data, { headers: h, timeout: PUBLISH_TIMEOUT_MS, ...(opts.msgID ? { msgID: opts.msgID } : {}) });
+    const ack = await this.js.publish(subjectOf(room), data, {
+      headers: h,
+      timeout: PUBLISH_TIMEOUT_MS,
+      ...(opts.msgID ? { msgID: opts.msgID } : {}),
+    });
     return ack.seq;
   }
 
@@ -145,7 +163,10 @@ export class ClusterLink {
     await this.#consume(room, follow);
   }
 
-  async #consume(room: string, follow: { last: number; onRecord: (record: LogRecord) => void; messages?: ConsumerMessages }): Promise<void> {
+  async #consume(
+    room: string,
+    follow: { last: number; onRecord: (record: LogRecord) => void; messages?: ConsumerMessages },
+  ): Promise<void> {
     follow.messages?.stop();
     const consumer = await this.js.consumers.get(streamOf(room), { opt_start_seq: follow.last + 1 });
     const messages = await consumer.consume();
@@ -165,7 +186,9 @@ export class ClusterLink {
   /** After a reconnection: every room's log followed again from where it was. */
   #refollow(): void {
     for (const [room, follow] of this.#follows) {
-      void this.#consume(room, follow).catch((err) => this.log.error(`cannot follow the log of room ${room} again: ${(err as Error).message}`));
+      void this.#consume(room, follow).catch((err) =>
+        this.log.error(`cannot follow the log of room ${room} again: ${(err as Error).message}`),
+      );
     }
   }
 
@@ -192,15 +215,13 @@ export class ClusterLink {
         return "claimed";
       } catch {
         const held = await this.names.get(key);
-        if (!held || held.operation !== "PUT") continue; // deleted in between: try to create again
+        if (held?.operation !== "PUT") continue; // deleted in between: try to create again
         const holder = parseHolder(held.value, held.revision);
         if (!holder || holder.nonce !== nonce) return "taken";
         try {
           await this.names.update(key, value, held.revision);
           return "moved";
-        } catch {
-          continue; // changed in between
-        }
+        } catch {}
       }
     }
     return "taken";
@@ -216,7 +237,10 @@ export class ClusterLink {
 
   /** Removes a holder of a dead server, unless it changed since `revision`; true when this call removed it. */
   async evict(room: string, nameKey: string, revision: number): Promise<boolean> {
-    return this.names.delete(keyOf(room, nameKey), { previousSeq: revision }).then(() => true, () => false);
+    return this.names.delete(keyOf(room, nameKey), { previousSeq: revision }).then(
+      () => true,
+      () => false,
+    );
   }
 
   /**
@@ -228,7 +252,9 @@ export class ClusterLink {
     await this.#watchNames();
   }
 
-  #nameWatch: { onChange: (room: string, nameKey: string, holder: NameHolder | undefined) => void; onReset: () => void; stop?: () => void } | undefined;
+  #nameWatch:
+    | { onChange: (room: string, nameKey: string, holder: NameHolder | undefined) => void; onReset: () => void; stop?: () => void }
+    | undefined;
 
   async #rewatch(): Promise<void> {
     if (!this.#nameWatch) return;
@@ -270,17 +296,19 @@ export class ClusterLink {
 
   /** Calls `onKick` for every order addressed to this server. */
   onControl(onKick: (order: KickOrder) => void): void {
-    this.#subscriptions.push(this.nc.subscribe(CONTROL_SUBJECT, {
-      callback: (_err, m) => {
-        try {
-          const v = m.json<Record<string, unknown>>();
-          if (v.to !== this.serverId || typeof v.room !== "string" || typeof v.name !== "string") return;
-          onKick({ to: v.to, room: v.room, name: v.name, ...(typeof v.banSeconds === "number" ? { banSeconds: v.banSeconds } : {}) });
-        } catch {
-          this.log.debug("ignored a control message that is not one");
-        }
-      },
-    }));
+    this.#subscriptions.push(
+      this.nc.subscribe(CONTROL_SUBJECT, {
+        callback: (_err, m) => {
+          try {
+            const v = m.json<Record<string, unknown>>();
+            if (v.to !== this.serverId || typeof v.room !== "string" || typeof v.name !== "string") return;
+            onKick({ to: v.to, room: v.room, name: v.name, ...(typeof v.banSeconds === "number" ? { banSeconds: v.banSeconds } : {}) });
+          } catch {
+            this.log.debug("ignored a control message that is not one");
+          }
+        },
+      }),
+    );
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,8 @@
 // What the command files share: argument groups defined once, and the one way a command ends with an exit code.
 
-import { DEFAULT_SERVER } from "../core/protocol.ts";
+import { DEFAULT_SERVER } from "../core/wire/protocol.ts";
 import { EXIT } from "../exit-codes.ts";
-import { createLog, type Log } from "../log.ts";
+import { createLog, type Log } from "../runtime/log.ts";
 
 export const verboseArg = {
   verbose: { type: "boolean", description: "Show debug diagnostics on stderr (also CHAT_DEBUG=1)", default: false },

@@ -3,9 +3,9 @@
 import { defineCommand } from "citty";
 import { parseHostPort } from "../core/address.ts";
 import { parseDuration } from "../core/duration.ts";
-import { checkRoom, MAX_TEXT_BYTES, textBytes } from "../core/protocol.ts";
-import { runAdmin, type AdminAction } from "../admin-client.ts";
-import { readPrivateToken, tokenFile } from "../admin-token.ts";
+import { checkRoom, MAX_TEXT_BYTES, textBytes } from "../core/wire/protocol.ts";
+import { runAdmin, type AdminAction } from "../admin/admin.ts";
+import { readPrivateToken, tokenFile } from "../runtime/admin-token.ts";
 import { finish, logFor, serverAddress, serverArg, verboseArg } from "./_shared.ts";
 
 export const admin = defineCommand({
@@ -14,10 +14,19 @@ export const admin = defineCommand({
     description: "Broadcast MESSAGE to every member as [admin], or --kick, --ban or --who; exits 0 once the server has done it",
   },
   args: {
-    message: { type: "positional", description: "The text to broadcast (quote it; further words are appended)", required: false, valueHint: "message" },
+    message: {
+      type: "positional",
+      description: "The text to broadcast (quote it; further words are appended)",
+      required: false,
+      valueHint: "message",
+    },
     kick: { type: "string", description: "Remove this member (the others see it kicked)", valueHint: "name" },
     ban: { type: "string", description: "Remove this member and refuse its address (see --for)", valueHint: "name" },
-    for: { type: "string", description: "How long a --ban lasts: 30s, 10m, 2h, 1d (default: while the server runs)", valueHint: "duration" },
+    for: {
+      type: "string",
+      description: "How long a --ban lasts: 30s, 10m, 2h, 1d (default: while the server runs)",
+      valueHint: "duration",
+    },
     who: { type: "boolean", description: "Print the members, one a line", default: false },
     room: {
       type: "string",
@@ -42,7 +51,9 @@ export const admin = defineCommand({
       if (room && "problem" in room) throw new Error(room.problem);
       const token = args.token || process.env.CHAT_ADMIN_TOKEN || readPrivateToken(tokenFile(server.port));
       if (!token) {
-        throw new Error(`no admin token: give --token or CHAT_ADMIN_TOKEN (a server on this machine keeps its own in ${tokenFile(server.port)})`);
+        throw new Error(
+          `no admin token: give --token or CHAT_ADMIN_TOKEN (a server on this machine keeps its own in ${tokenFile(server.port)})`,
+        );
       }
       const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
       return runAdmin({ server, action, token, log, ...(room ? { room: room.name } : {}), ...(passphrase ? { passphrase } : {}) });

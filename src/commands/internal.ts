@@ -1,10 +1,10 @@
 // Hidden subcommands that `chat` starts as its own subprocesses; run by hand, they refuse.
 
 import { defineCommand } from "citty";
-import { runConsole } from "../console.ts";
+import { runConsole } from "../server/console.ts";
 import { EXIT } from "../exit-codes.ts";
-import { runReceiver } from "../receiver.ts";
-import { startedByChat } from "../self.ts";
+import { runReceiver } from "../member/receiver.ts";
+import { startedByChat } from "../runtime/self.ts";
 import { finish, logFor } from "./_shared.ts";
 
 function internal(name: string, startedBy: string, body: () => Promise<number>) {

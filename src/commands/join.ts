@@ -2,9 +2,9 @@
 
 import { defineCommand } from "citty";
 import { parseHostPort } from "../core/address.ts";
-import { checkName, checkRoom } from "../core/protocol.ts";
-import { langOf } from "../core/render.ts";
-import { join as runJoin } from "../client.ts";
+import { checkName, checkRoom } from "../core/wire/protocol.ts";
+import { langOf } from "../core/screen/render.ts";
+import { join as runJoin } from "../member/join.ts";
 import { EXIT } from "../exit-codes.ts";
 import { finish, logFor, serverAddress, serverArg, verboseArg } from "./_shared.ts";
 
@@ -16,7 +16,12 @@ export const join = defineCommand({
       ...serverArg.server,
       description: `${serverArg.server.description}; several servers of one cluster: HOST:PORT,HOST:PORT (tried in order, the next when one is gone)`,
     },
-    room: { type: "string", description: "The room to join: each has its own members, messages and history", default: "lobby", valueHint: "room" },
+    room: {
+      type: "string",
+      description: "The room to join: each has its own members, messages and history",
+      default: "lobby",
+      valueHint: "room",
+    },
     json: { type: "boolean", description: "Print one JSON object per event on stdout (for bots)", default: false },
     passphrase: { type: "string", description: "The room's passphrase, if it has one (default: $CHAT_PASSPHRASE)", valueHint: "words" },
     ...verboseArg,
@@ -25,7 +30,9 @@ export const join = defineCommand({
     const log = logFor(args.verbose);
     await finish(log, async () => {
       // Several servers of one cluster, comma-separated: the member moves to the next when its server is gone.
-      const servers = serverAddress(args.server).split(",").map((s) => parseHostPort(s.trim()));
+      const servers = serverAddress(args.server)
+        .split(",")
+        .map((s) => parseHostPort(s.trim()));
       const checked = checkName(args.name);
       if ("problem" in checked) {
         log.error(checked.problem);
@@ -39,7 +46,16 @@ export const join = defineCommand({
       const color = !args.json && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb";
       const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
       const lang = langOf(process.env);
-      return runJoin({ name: checked.name, room: room.name, servers, json: args.json, color, lang, log, ...(passphrase ? { passphrase } : {}) });
+      return runJoin({
+        name: checked.name,
+        room: room.name,
+        servers,
+        json: args.json,
+        color,
+        lang,
+        log,
+        ...(passphrase ? { passphrase } : {}),
+      });
     });
   },
 });

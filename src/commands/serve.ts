@@ -3,14 +3,14 @@
 import { networkInterfaces } from "node:os";
 import { defineCommand } from "citty";
 import { formatHostPort, parsePort } from "../core/address.ts";
-import { ABUSE, DEFAULT_PORT, LIMITS, TIMERS } from "../core/protocol.ts";
-import type { Rate } from "../core/room.ts";
-import { loadOrCreateToken, tokenFile } from "../admin-token.ts";
-import { consoleLine, spawnConsole } from "../console.ts";
+import { ABUSE, DEFAULT_PORT, LIMITS, TIMERS } from "../core/wire/protocol.ts";
+import type { Rate } from "../core/room/room.ts";
+import { loadOrCreateToken, tokenFile } from "../runtime/admin-token.ts";
+import { consoleLine, spawnConsole } from "../server/console.ts";
 import { EXIT } from "../exit-codes.ts";
-import type { Log } from "../log.ts";
-import { startServer } from "../server.ts";
-import { defaultDataDir } from "../sqlite-store.ts";
+import type { Log } from "../runtime/log.ts";
+import { startServer } from "../server/server.ts";
+import { defaultDataDir } from "../server/sqlite-store.ts";
 import { finish, logFor, verboseArg } from "./_shared.ts";
 
 export const serve = defineCommand({
@@ -82,8 +82,10 @@ export const serve = defineCommand({
       });
       const given = args["admin-token"] || process.env.CHAT_ADMIN_TOKEN;
       const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
-      if (passphrase && args.classic) throw new Error("--classic cannot be combined with a passphrase: classic clients send and read only plain text");
-      if (args.cluster !== undefined && args.data !== undefined) throw new Error("--data and --cluster do not go together: in a cluster the rooms are kept in JetStream");
+      if (passphrase && args.classic)
+        throw new Error("--classic cannot be combined with a passphrase: classic clients send and read only plain text");
+      if (args.cluster !== undefined && args.data !== undefined)
+        throw new Error("--data and --cluster do not go together: in a cluster the rooms are kept in JetStream");
       if (args.cluster !== undefined && !/^nats:\/\/[^\s/]+:\d{1,5}$/.test(args.cluster)) {
         throw new Error(`invalid --cluster ${JSON.stringify(args.cluster)}: expected nats://HOST:PORT, e.g. nats://127.0.0.1:4222`);
       }
@@ -102,12 +104,14 @@ export const serve = defineCommand({
         classic: args.classic,
         ...(args.cluster !== undefined ? { cluster: args.cluster } : {}),
         log,
-        token: given ?? ((port) => {
-          const file = tokenFile(port);
-          const { token, created } = loadOrCreateToken(file);
-          tokenNote = `admin token ${created ? "written to" : "kept in"} ${file} (only you can read it; chat admin on this machine finds it)`;
-          return token;
-        }),
+        token:
+          given ??
+          ((port) => {
+            const file = tokenFile(port);
+            const { token, created } = loadOrCreateToken(file);
+            tokenNote = `admin token ${created ? "written to" : "kept in"} ${file} (only you can read it; chat admin on this machine finds it)`;
+            return token;
+          }),
         ...(passphrase ? { passphrase } : {}),
       });
       log.info(`listening on ${formatHostPort({ host: server.address, port: server.port })}`);
@@ -160,8 +164,14 @@ function parseSeconds(raw: string, flag: string, min: number): number {
 function hints(address: string, port: number, log: Log): void {
   const wildcard = address === "0.0.0.0" || address === "::";
   const lan = wildcard
-    ? Object.values(networkInterfaces()).flat().filter((i) => i && i.family === "IPv4" && !i.internal).map((i) => i!.address)
+    ? Object.values(networkInterfaces())
+        .flat()
+        .filter((i) => i && i.family === "IPv4" && !i.internal)
+        .map((i) => i!.address)
     : [];
-  const where = lan.length > 0 ? lan.map((a) => formatHostPort({ host: a, port })).join(" or ") : formatHostPort({ host: wildcard ? "127.0.0.1" : address, port });
+  const where =
+    lan.length > 0
+      ? lan.map((a) => formatHostPort({ host: a, port })).join(" or ")
+      : formatHostPort({ host: wildcard ? "127.0.0.1" : address, port });
   log.info(`members join with: chat join NAME --server ${where}`);
 }

@@ -1,6 +1,9 @@
 // Parsing and printing HOST:PORT, the form every address takes on the command line.
 
-export interface HostPort { host: string; port: number }
+export interface HostPort {
+  host: string;
+  port: number;
+}
 
 /** A port number from the command line; `allowZero` for binding ("pick a free one"). Throws a one-line Error. */
 export function parsePort(raw: string, allowZero = true): number {
@@ -26,5 +29,4 @@ export function parseHostPort(raw: string): HostPort {
 export const formatHostPort = ({ host, port }: HostPort) => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`);
 
 /** True for addresses that can only come from this machine (127.0.0.0/8, ::1, and IPv4-mapped loopback). */
-export const isLoopback = (address: string) =>
-  address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
+export const isLoopback = (address: string) => address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");

@@ -10,7 +10,9 @@ export function parseDuration(raw: string): { seconds: number } | { problem: str
   const m = /^(\d{1,9})([smhd]?)$/.exec(raw.trim());
   const seconds = m ? Number(m[1]) * UNIT_SECONDS[m[2] || "s"]! : NaN;
   if (!(seconds >= 1 && seconds <= MAX_SECONDS)) {
-    return { problem: `invalid duration ${JSON.stringify(raw)}: expected a number with s, m, h or d (such as 30s, 10m, 2h, 1d), at most a year` };
+    return {
+      problem: `invalid duration ${JSON.stringify(raw)}: expected a number with s, m, h or d (such as 30s, 10m, 2h, 1d), at most a year`,
+    };
   }
   return { seconds };
 }

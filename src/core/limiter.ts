@@ -5,7 +5,11 @@ export class TokenBucket {
   #tokens: number;
   #at: number;
 
-  constructor(readonly capacity: number, readonly everyMs: number, now: number) {
+  constructor(
+    readonly capacity: number,
+    readonly everyMs: number,
+    now: number,
+  ) {
     this.#tokens = capacity;
     this.#at = now;
   }
@@ -36,9 +40,15 @@ export class TokenBucket {
 export class KeyedLimiter {
   readonly #buckets = new Map<string, TokenBucket>();
 
-  constructor(readonly capacity: number, readonly everyMs: number, readonly maxKeys: number) {}
+  constructor(
+    readonly capacity: number,
+    readonly everyMs: number,
+    readonly maxKeys: number,
+  ) {}
 
-  get size(): number { return this.#buckets.size; }
+  get size(): number {
+    return this.#buckets.size;
+  }
 
   take(key: string, now: number): boolean {
     let bucket = this.#buckets.get(key);
@@ -64,7 +74,10 @@ export class KeyedLimiter {
 }
 
 /** `count` per `windowMs`, as the flags say it (`--rate 5/5`): a burst of `count`, then one every windowMs/count. */
-export interface Rate { count: number; windowMs: number }
+export interface Rate {
+  count: number;
+  windowMs: number;
+}
 
 /** A KeyedLimiter for `rate` (undefined: no limit), keeping at most `keys` keys. */
 export const limiterFor = (rate: Rate | undefined, keys: number) => rate && new KeyedLimiter(rate.count, rate.windowMs / rate.count, keys);

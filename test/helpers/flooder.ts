@@ -1,7 +1,7 @@
 // A separate process that floods a server from one address and port at full speed, until killed (flood.test.ts).
 // Usage: bun test/helpers/flooder.ts PORT garbage|member
 
-import { decode, encode, KNOCK_BYTES, padded, type Message } from "../../src/core/protocol.ts";
+import { decode, encode, KNOCK_BYTES, padded, type Message } from "../../src/core/wire/protocol.ts";
 import { mulberry32 } from "./lossy-relay.ts";
 
 const [portArg, mode] = process.argv.slice(2);
@@ -40,7 +40,13 @@ function garbage(): Uint8Array {
 // As a member: log in first (a real, valid session), then send messages as fast as the socket takes them.
 if (mode === "member") {
   while (!sid) {
-    socket.send(cookie ? encode({ type: "hello", name: "flooder", nonce: "f100d3f100d3f100", cookie }) : encode(padded({ type: "knock" }, KNOCK_BYTES)), port, "127.0.0.1");
+    socket.send(
+      cookie
+        ? encode({ type: "hello", name: "flooder", nonce: "f100d3f100d3f100", cookie })
+        : encode(padded({ type: "knock" }, KNOCK_BYTES)),
+      port,
+      "127.0.0.1",
+    );
     await Bun.sleep(50);
   }
 }

@@ -102,7 +102,13 @@ export class LossyRelay {
     this.#rngToMember = mulberry32(seed ^ 0x9e3779b9);
   }
 
-  static async start(opts: { serverPort: number; seed: number; faults: Faults; serverHost?: string; capture?: boolean }): Promise<LossyRelay> {
+  static async start(opts: {
+    serverPort: number;
+    seed: number;
+    faults: Faults;
+    serverHost?: string;
+    capture?: boolean;
+  }): Promise<LossyRelay> {
     const faults = checkFaults(opts.faults);
     const serverHost = opts.serverHost ?? "127.0.0.1";
     const family = isIP(serverHost);

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readPrivateToken, tokenFile } from "../../src/admin-token.ts";
+import { readPrivateToken, tokenFile } from "../../src/runtime/admin-token.ts";
 
 const root = join(import.meta.dir, "..", "..");
 
@@ -54,7 +54,11 @@ export class Lines {
   /** The first line (from index `from`) that matches, waiting up to `ms`. */
   waitFor(match: string | RegExp | ((line: string) => boolean), ms = 5000, from = 0): Promise<string> {
     const test = typeof match === "function" ? match : (l: string) => (typeof match === "string" ? l.includes(match) : match.test(l));
-    return waitUntil(() => this.lines.slice(from).find(test), ms, () => `a line matching ${String(match)}; got:\n${this.text()}`);
+    return waitUntil(
+      () => this.lines.slice(from).find(test),
+      ms,
+      () => `a line matching ${String(match)}; got:\n${this.text()}`,
+    );
   }
 
   text(): string {
@@ -91,7 +95,15 @@ export function startChat(args: string[], opts: { env?: Record<string, string | 
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1", CHAT_SERVER: undefined, CHAT_ADMIN_TOKEN: undefined, CHAT_PASSPHRASE: undefined, XDG_DATA_HOME: dataHome, ...opts.env },
+    env: {
+      ...process.env,
+      NO_COLOR: "1",
+      CHAT_SERVER: undefined,
+      CHAT_ADMIN_TOKEN: undefined,
+      CHAT_PASSPHRASE: undefined,
+      XDG_DATA_HOME: dataHome,
+      ...opts.env,
+    },
   });
   running.add(proc);
   watched.add(proc.pid);
@@ -112,7 +124,11 @@ export function startChat(args: string[], opts: { env?: Record<string, string | 
     end: () => void proc.stdin.end(),
     events,
     event: (fields, ms = 5000) =>
-      waitUntil(() => events().find((e) => matches(e, fields)), ms, () => `event ${JSON.stringify(fields)}; got:\n${out.text()}\nstderr:\n${err.text()}`),
+      waitUntil(
+        () => events().find((e) => matches(e, fields)),
+        ms,
+        () => `event ${JSON.stringify(fields)}; got:\n${out.text()}\nstderr:\n${err.text()}`,
+      ),
   };
 }
 
@@ -154,7 +170,12 @@ export async function joinRoom(name: string, address: string, opts: Parameters<t
 
 // ---- Process table ----
 
-interface ProcInfo { pid: number; ppid: number; state: string; cmdline: string }
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  state: string;
+  cmdline: string;
+}
 
 function readProc(pid: number): ProcInfo | undefined {
   try {
@@ -204,7 +225,10 @@ export const processState = (pid: number) => readProc(pid)?.state;
 export function zombieStatus(pid: number): { code: number } | { signal: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).trim().split(" ");
+    const fields = stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .trim()
+      .split(" ");
     if (fields[0] !== "Z") return undefined;
     const status = Number(fields.at(-1));
     return (status & 0x7f) === 0 ? { code: (status >> 8) & 0xff } : { signal: status & 0x7f };

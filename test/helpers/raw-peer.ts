@@ -1,7 +1,7 @@
 // A bare UDP socket that speaks the protocol by hand, for poking the server with exactly the datagrams a test wants.
 
-import { sign, type UnsignedAdmin } from "../../src/core/admin-auth.ts";
-import { decode, encode, KNOCK_BYTES, padded, type Message, type Request, type Welcome } from "../../src/core/protocol.ts";
+import { sign, type UnsignedAdmin } from "../../src/core/wire/admin-auth.ts";
+import { decode, encode, KNOCK_BYTES, padded, type Message, type Request, type Welcome } from "../../src/core/wire/protocol.ts";
 import { waitUntil } from "./processes.ts";
 
 export class RawPeer {
@@ -10,7 +10,10 @@ export class RawPeer {
   /** Datagrams received (one may hold several messages). */
   datagrams = 0;
 
-  private constructor(private readonly socket: Bun.udp.Socket<"uint8array">, private readonly serverPort: number) {}
+  private constructor(
+    private readonly socket: Bun.udp.Socket<"uint8array">,
+    private readonly serverPort: number,
+  ) {}
 
   static async open(serverPort: number): Promise<RawPeer> {
     let peer: RawPeer | undefined;
@@ -62,7 +65,10 @@ export class RawPeer {
   async login(name: string, nonce = "0123456789abcdef", room?: string): Promise<Welcome> {
     const challenge = await this.request(padded({ type: "knock" }, KNOCK_BYTES), isType("challenge"));
     this.cookie = challenge.cookie;
-    return this.request({ type: "hello", name, nonce, cookie: challenge.cookie, ...(room === undefined ? {} : { room }) }, isType("welcome"));
+    return this.request(
+      { type: "hello", name, nonce, cookie: challenge.cookie, ...(room === undefined ? {} : { room }) },
+      isType("welcome"),
+    );
   }
 
   /** The cookie of the last login. */

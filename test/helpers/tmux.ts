@@ -22,14 +22,42 @@ export class TmuxPane {
   }
 
   /** Starts `command` in a `columns`×`rows` pane; the pane stays (dead) after the command exits, to read its status. */
-  static async start(command: string[], opts: { columns: number; rows: number; env?: Record<string, string | undefined> }): Promise<TmuxPane> {
+  static async start(
+    command: string[],
+    opts: { columns: number; rows: number; env?: Record<string, string | undefined> },
+  ): Promise<TmuxPane> {
     const pane = new TmuxPane(`chat-test-${process.pid}-${++sockets}`);
-    const env = { ...process.env, NO_COLOR: undefined, CHAT_SERVER: undefined, CHAT_ADMIN_TOKEN: undefined, CHAT_PASSPHRASE: undefined, ...opts.env };
+    const env = {
+      ...process.env,
+      NO_COLOR: undefined,
+      CHAT_SERVER: undefined,
+      CHAT_ADMIN_TOKEN: undefined,
+      CHAT_PASSPHRASE: undefined,
+      ...opts.env,
+    };
     const quoted = command.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
     // -f /dev/null: no user configuration; remain-on-exit is set before the pane exists, so no exit goes unseen.
     await pane.#tmux(
-      ["-f", "/dev/null", "start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
-        "new-session", "-d", "-s", "test", "-x", String(opts.columns), "-y", String(opts.rows), `exec ${quoted}`],
+      [
+        "-f",
+        "/dev/null",
+        "start-server",
+        ";",
+        "set-option",
+        "-g",
+        "remain-on-exit",
+        "on",
+        ";",
+        "new-session",
+        "-d",
+        "-s",
+        "test",
+        "-x",
+        String(opts.columns),
+        "-y",
+        String(opts.rows),
+        `exec ${quoted}`,
+      ],
       env,
     );
     pane.#pids = (await pane.#tmux(["display-message", "-p", "-t", "test", "#{pid} #{pane_pid}"])).trim().split(" ").map(Number);
@@ -59,7 +87,10 @@ export class TmuxPane {
   /** The visible screen, one string per row, trailing spaces removed. */
   async screen(): Promise<string[]> {
     const text = await this.#tmux(["capture-pane", "-p", "-t", "test"]);
-    return text.replace(/\n$/, "").split("\n").map((row) => row.trimEnd());
+    return text
+      .replace(/\n$/, "")
+      .split("\n")
+      .map((row) => row.trimEnd());
   }
 
   /** The screen with colours and attributes as SGR escape sequences. */
@@ -87,7 +118,11 @@ export class TmuxPane {
   async exitStatus(ms = 5000): Promise<number> {
     const deadline = Date.now() + ms;
     for (;;) {
-      const [dead, status, signal] = (await this.#tmux(["display-message", "-p", "-t", "test", "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}"])).trim().split(":");
+      const [dead, status, signal] = (
+        await this.#tmux(["display-message", "-p", "-t", "test", "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}"])
+      )
+        .trim()
+        .split(":");
       // tmux may see the pane's terminal close a moment before it has collected the exit status.
       if (dead === "1" && status !== "") return Number(status);
       if (dead === "1" && signal !== "") throw new Error(`the command in the pane was killed by signal ${signal}`);

@@ -1,0 +1,125 @@
+// What the room keeps beyond one request: the event log for repairs and backlog, members and the last id of each client; plus the in-memory kind.
+
+import { LIMITS, type RoomEvent } from "../wire/protocol.ts";
+
+export interface StoredEvent {
+  readonly seq: number;
+  readonly type: RoomEvent["type"];
+  /** The event exactly as it was sent: a repair resends these bytes. */
+  readonly datagram: Uint8Array;
+}
+
+export interface StoredMember {
+  readonly sid: string;
+  readonly name: string;
+  readonly nonce: string;
+  readonly address: string;
+  readonly port: number;
+  readonly joinedAt: number;
+}
+
+/** Everything one handled request changed; a store applies it all or nothing. */
+export interface Change {
+  readonly events: readonly StoredEvent[];
+  readonly joined: readonly StoredMember[];
+  /** Session ids of members who left. */
+  readonly left: readonly string[];
+  /** The last say id accepted from a client (by its nonce), so that a repeat is recognized even after a restart. */
+  readonly delivered: ReadonlyArray<readonly [nonce: string, id: number]>;
+}
+
+export interface RoomStore {
+  /** Names this room's history: a new one means sequence numbers started again. 16 hex digits. */
+  readonly epoch: string;
+  /** The last event's sequence number when the store was opened (0 for a new room). */
+  readonly lastSeq: number;
+  /** The members present when the store was last written. */
+  members(): StoredMember[];
+  lastId(nonce: string): number | undefined;
+  /** Applies a change atomically: once it returns, a crash of the process loses none of it. */
+  commit(change: Change): void;
+  /** The datagram of event `seq`, while it is kept. */
+  event(seq: number): Uint8Array | undefined;
+  /** Where a backlog of the last `count` messages starts (looking at most `span` events back); 0 when there are none. */
+  backlogStart(count: number, span: number): number;
+  close(): void;
+}
+
+/** The events a backlog counts and shows: what was said (privates are never part of a backlog). */
+export const BACKLOG_TYPES: ReadonlySet<RoomEvent["type"]> = new Set(["message", "admin", "action"]);
+const isMessage = (type: RoomEvent["type"]) => BACKLOG_TYPES.has(type);
+
+/** The most recent events, by sequence number, bounded. */
+export class EventRing {
+  readonly #events = new Map<number, StoredEvent>();
+  constructor(private readonly capacity: number = LIMITS.repairWindow) {}
+
+  add(event: StoredEvent): void {
+    this.#events.set(event.seq, event);
+    if (this.#events.size > this.capacity) this.#events.delete(this.#events.keys().next().value!);
+  }
+
+  get(seq: number): StoredEvent | undefined {
+    return this.#events.get(seq);
+  }
+
+  /**
+   * Like RoomStore.backlogStart, within what the ring holds. `complete` is false when the ring ran out before
+   * `count` messages or `span` events were seen, so that older events (in a database) might move the start back.
+   */
+  backlogStart(lastSeq: number, count: number, span: number): { start: number; complete: boolean } {
+    let found = 0;
+    let start = 0;
+    for (let seq = lastSeq; seq > 0 && seq > lastSeq - span; seq--) {
+      const event = this.#events.get(seq);
+      if (!event) return { start, complete: false };
+      if (!isMessage(event.type)) continue;
+      start = seq;
+      if (++found === count) break;
+    }
+    return { start, complete: true };
+  }
+}
+
+/** A store that keeps nothing across restarts (`chat serve --data :memory:`): a bounded repair window only. */
+export class MemoryStore implements RoomStore {
+  readonly lastSeq = 0;
+  readonly #ring = new EventRing();
+  readonly #lastIds = new Map<string, number>();
+  #seq = 0;
+
+  constructor(readonly epoch: string) {}
+
+  members(): StoredMember[] {
+    return [];
+  }
+
+  lastId(nonce: string): number | undefined {
+    return this.#lastIds.get(nonce);
+  }
+
+  commit(change: Change): void {
+    for (const event of change.events) {
+      this.#ring.add(event);
+      this.#seq = event.seq;
+    }
+    for (const [nonce, id] of change.delivered) {
+      this.#lastIds.delete(nonce); // re-insert: the map's order is least recently used first
+      this.#lastIds.set(nonce, id);
+      if (this.#lastIds.size > MAX_CLIENTS) this.#lastIds.delete(this.#lastIds.keys().next().value!);
+    }
+  }
+
+  event(seq: number): Uint8Array | undefined {
+    return this.#ring.get(seq)?.datagram;
+  }
+
+  backlogStart(count: number, span: number): number {
+    return this.#ring.backlogStart(this.#seq, count, span).start;
+  }
+
+  close(): void {}
+}
+
+/** Clients whose last id is remembered, at most. */
+const MAX_CLIENTS = 100_000;

@@ -1,0 +1,212 @@
+// What a member sees: each event as a human line (English or Chinese, optionally coloured) or as one JSON line, made safe for a terminal.
+
+import type { Utterance } from "../member/outbox.ts";
+import { DEFAULT_ROOM, nameKey, type HiddenEvent, type RoomEvent, type Welcome } from "../wire/protocol.ts";
+
+/** Everything the transcript shows: the room's events (a hidden one is never shown) and the one welcome. */
+export type Shown = Exclude<RoomEvent, HiddenEvent> | Welcome;
+
+export type Lang = "en" | "zh";
+
+export interface View {
+  json: boolean;
+  /** ANSI colours (only ever on when stdout is a terminal and NO_COLOR is unset). */
+  color: boolean;
+  lang: Lang;
+  /** Formats an event's time as `HH:MM` in front of its line; absent: no timestamps. */
+  clock?: (ts: number) => string;
+  /** This member's name: a message that mentions it is highlighted. */
+  self?: string;
+  /** The member's room: every JSON line names it; a human welcome names it unless it is the default room. */
+  room?: string;
+}
+
+/**
+ * The language of the human lines: Chinese when the locale's language is `zh`. The first of LC_ALL, LC_MESSAGES and
+ * LANG that names a language decides (POSIX order); "C" and "POSIX" name none, so `LC_ALL=C.UTF-8 LANG=zh_CN` is Chinese.
+ */
+export function langOf(env: Readonly<Record<string, string | undefined>>): Lang {
+  for (const value of [env.LC_ALL, env.LC_MESSAGES, env.LANG]) {
+    if (!value || /^(C|POSIX)([._@]|$)/.test(value)) continue;
+    return value.startsWith("zh") ? "zh" : "en";
+  }
+  return "en";
+}
+
+/** `history`: the event happened before this member joined (the backlog). */
+export function render(item: Shown, view: View, history = false): string {
+  return view.json ? jsonLine(item, history, view.room) : humanLine(item, view, history);
+}
+
+// ---- Human lines ----
+
+const WORDS = {
+  en: {
+    joinedAs: (me: string, room?: string) => (room ? `joined room ${room} as ${me}; ` : `joined as ${me}; `),
+    alone: "nobody else is here yet",
+    alsoHere: (names: string, more: number) => `also here: ${names}${more > 0 ? ` and ${more} more` : ""}`,
+    listSeparator: ", ",
+    joined: (n: string) => `${n} joined`,
+    left: (n: string) => `${n} left`,
+    leaveReason: { quit: "", timeout: " (timed out)", kicked: " (kicked)", banned: " (banned)" },
+    said: (n: string) => `${n}: `,
+    privateFrom: (n: string) => `[private] ${n}: `,
+    privateTo: (n: string) => `[private to ${n}] `,
+    admin: "[admin] ",
+    history: "[history] ",
+    sending: " (sending…)",
+    members: (names: string, count: number) => `here (${count}): ${names}`,
+  },
+  zh: {
+    joinedAs: (me: string, room?: string) => `你以 ${me} 的身份进入聊天室${room ? ` ${room}` : ""}，`,
+    alone: "目前只有你一人",
+    alsoHere: (names: string, more: number) => `在线：${names}${more > 0 ? ` 等另外 ${more} 人` : ""}`,
+    listSeparator: "、",
+    joined: (n: string) => `${n} 进入聊天室`,
+    left: (n: string) => `${n} 退出了聊天室`,
+    leaveReason: { quit: "", timeout: "（超时）", kicked: "（被管理员移出）", banned: "（被封禁）" },
+    said: (n: string) => `${n} 说：`,
+    privateFrom: (n: string) => `${n} 悄悄对你说：`,
+    privateTo: (n: string) => `你悄悄对 ${n} 说：`,
+    admin: "管理员消息：",
+    history: "[历史] ",
+    sending: "（发送中…）",
+    members: (names: string, count: number) => `在线（${count} 人）：${names}`,
+  },
+} as const;
+
+export function humanLine(item: Shown, view: View, history = false): string {
+  const paint = view.color ? ansi : plain;
+  const w = WORDS[view.lang];
+  if (history) return paint.dim(w.history + humanLine(item, { json: false, color: false, lang: view.lang }));
+  const name = (n: string) => paint.name(sanitize(n));
+  const said = (text: string) => highlight(sanitize(text), view.self, paint);
+  const time = view.clock && item.type !== "welcome" ? `${paint.dim(view.clock(item.ts))} ` : "";
+  switch (item.type) {
+    case "welcome": {
+      const shown = item.members.map(name).join(w.listSeparator);
+      const others = item.count === 0 ? w.alone : w.alsoHere(shown, item.count - item.members.length);
+      const room = view.room !== undefined && view.room !== DEFAULT_ROOM ? sanitize(view.room) : undefined;
+      return paint.dim(w.joinedAs(name(item.name), room) + others);
+    }
+    case "join":
+      return time + paint.dim(w.joined(name(item.name)));
+    case "leave":
+      return time + paint.dim(w.left(name(item.name)) + w.leaveReason[item.reason]);
+    case "message":
+      return time + w.said(name(item.from)) + said(item.text);
+    case "action":
+      return time + paint.action(`* ${name(item.from)} `) + said(item.text);
+    case "private":
+      return time + paint.private(w.privateFrom(name(item.from))) + said(item.text);
+    case "admin":
+      return time + paint.admin(w.admin + sanitize(item.text));
+  }
+}
+
+/** The member's own line as it was sent: `pending` until the server has confirmed it. `ts` is when it was. */
+export function ownLine(said: Utterance, me: string, view: View, ts: number, pending: boolean): string {
+  const paint = view.color ? ansi : plain;
+  const w = WORDS[view.lang];
+  const time = view.clock ? `${paint.dim(view.clock(ts))} ` : "";
+  const text = sanitize(said.text);
+  const line =
+    said.to !== undefined
+      ? paint.private(w.privateTo(paint.name(sanitize(said.to)))) + text
+      : said.me
+        ? paint.action(`* ${paint.name(sanitize(me))} `) + text
+        : w.said(paint.name(sanitize(me))) + text;
+  return pending ? paint.dim(time + line + w.sending) : time + line;
+}
+
+/** The answer to /who, for a person. */
+export function membersLine(names: readonly string[], view: View): string {
+  const paint = view.color ? ansi : plain;
+  const w = WORDS[view.lang];
+  return paint.dim(w.members(names.map((n) => paint.name(sanitize(n))).join(w.listSeparator), names.length));
+}
+
+/** Whether an event should ring the terminal's bell: a private message, or a message that mentions `self`. */
+export function rings(item: Shown, self: string | undefined): boolean {
+  if (item.type === "private") return true;
+  if (item.type !== "message" && item.type !== "action") return false;
+  return self !== undefined && mentionPattern(self).test(item.text);
+}
+
+/**
+ * Where `name` appears in a text as a word of its own: not inside a longer run of ASCII letters and digits ("alice"
+ * is not in "malice"), but anywhere between CJK characters, which have no spaces between words.
+ */
+function mentionPattern(name: string): RegExp {
+  // Outside a class "-" is no metacharacter, and escaping it is an error in a Unicode pattern.
+  const escaped = nameKey(name).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(?<![A-Za-z0-9_])${escaped}(?![A-Za-z0-9_])`, "giu");
+}
+
+function highlight(text: string, self: string | undefined, paint: Paint): string {
+  if (self === undefined || paint === plain) return text;
+  return text.replace(mentionPattern(self), (m) => paint.mention(m));
+}
+
+/** A stable colour per name (FNV-1a of its case-folded form), so everyone sees alice in the same colour every time. */
+export function nameColor(name: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(nameKey(name))) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return NAME_COLORS[hash % NAME_COLORS.length]!;
+}
+/** Readable on dark and light backgrounds alike; red is left for errors and yellow for the administrator. */
+const NAME_COLORS = [32, 34, 35, 36, 92, 94, 95, 96] as const;
+
+const style = (open: string, close: string) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
+type Paint = Record<"name" | "dim" | "admin" | "action" | "private" | "mention", (s: string) => string>;
+const ansi: Paint = {
+  name: (n) => `\x1b[1;${nameColor(n)}m${n}\x1b[22;39m`,
+  dim: style("2", "22"),
+  admin: style("1;33", "22;39"),
+  action: style("3", "23"),
+  private: style("35", "39"),
+  mention: style("1;7", "22;27"),
+};
+const same = (s: string) => s;
+const plain: Paint = { name: same, dim: same, admin: same, action: same, private: same, mention: same };
+
+/**
+ * Text from the network made harmless for a terminal: C0 controls, ESC and DEL become their visible
+ * Control Pictures (so "\x1b[2J" shows as "␛[2J" and a newline cannot fake a second line), C1 controls
+ * become U+FFFD, and bidirectional overrides and isolates, which can reorder what is shown, are removed.
+ */
+export function sanitize(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    const code = c.charCodeAt(0);
+    if (code < 0x20) return String.fromCharCode(0x2400 + code);
+    if (code === 0x7f) return "\u2421";
+    if (code <= 0x9f) return "\ufffd";
+    return "";
+  });
+}
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+// ---- JSON lines ----
+
+/**
+ * One JSON object, no newline inside. Every event carries `ts`, and `room` when the member's room is known; the
+ * session id and the epoch are never printed.
+ */
+export function jsonLine(item: Shown, history = false, room?: string): string {
+  const out =
+    item.type === "welcome"
+      ? { type: "welcome", name: item.name, members: item.members, count: item.count, seq: item.seq, ts: item.ts }
+      : history
+        ? { ...item, history: true }
+        : { ...item };
+  return safeJson(room === undefined ? out : { ...out, room });
+}
+
+/** The answer to /who, for a program. */
+export const membersJson = (names: readonly string[], room?: string) =>
+  safeJson(room === undefined ? { type: "members", names, count: names.length } : { type: "members", names, count: names.length, room });
+
+/** JSON.stringify escapes C0 controls itself; C1 controls and bidi overrides it leaves raw, so escape those too. */
+const safeJson = (value: unknown) =>
+  JSON.stringify(value).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+const JSON_UNSAFE = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;

@@ -1,0 +1,73 @@
+// Where a room's events are kept and numbered, and who is in it: one interface, two kinds. The embedded one (here)
+// is the Room with its store (memory or SQLite) in this process; a cluster's (cluster/cluster-room.ts) is a stream
+// in JetStream shared by several servers. The server's shell talks to either the same way.
+
+import type { Broadcast, Member, Outcome, Peer, Room } from "../core/room/room.ts";
+import type { Hello, Reply } from "../core/wire/protocol.ts";
+
+/** Someone to answer: a reply, or the bytes of a stored event. */
+export interface Requester {
+  /** Where the request came from. */
+  readonly from: Peer;
+  reply(msg: Reply): void;
+  send(datagram: Uint8Array): void;
+}
+
+/** What the server's shell lends a room log: how to send one event to this server's members of the room. */
+export type Fanout = (b: Broadcast) => void;
+
+export interface RoomLog {
+  /** This server's members of the room: sessions, the order of their says, rates, leaving. */
+  readonly room: Room;
+  /** A hello whose cookie was good: the member is let in (or refused) and answered. */
+  hello(msg: Omit<Hello, "cookie">, from: Peer, answer: Requester): void | Promise<void>;
+  /** What the room decided: replies (and stored events) to the requester, events to the members, in order. */
+  submit(outcome: Pick<Outcome, "broadcasts"> & Partial<Outcome>, answer?: Requester): void | Promise<void>;
+  /** A member's nack: events `from`..`to` again, or `lost` for those no longer kept. */
+  repair(member: Member, from: number, to: number, answer: Requester): void | Promise<void>;
+  /** The names of the room's members (on every server). */
+  names(): string[];
+  /** The heartbeat of an idle room: the last event's number. */
+  tick(now: number): Uint8Array;
+  /**
+   * Has the server that holds member `name`, if that is another server of a cluster, kick it (`banForMs`: ban it,
+   * Infinity: while that server runs). False when no other server has such a member.
+   */
+  kickElsewhere(name: string, banForMs?: number): boolean;
+}
+
+/** The embedded room log: the Room numbers and stores its events itself, and they go straight to the members. */
+export class LocalRoom implements RoomLog {
+  constructor(
+    readonly room: Room,
+    private readonly fanout: Fanout,
+  ) {}
+
+  hello(msg: Omit<Hello, "cookie">, from: Peer, answer: Requester): void {
+    this.submit(this.room.hello(msg, from, Date.now()), answer);
+  }
+
+  submit(outcome: Pick<Outcome, "broadcasts"> & Partial<Outcome>, answer?: Requester): void {
+    if (answer) {
+      for (const reply of outcome.replies ?? []) answer.reply(reply);
+      for (const datagram of outcome.resend ?? []) answer.send(datagram);
+    }
+    for (const b of outcome.broadcasts) this.fanout(b);
+  }
+
+  repair(member: Member, from: number, to: number, answer: Requester): void {
+    this.submit(this.room.nack({ type: "nack", sid: member.sid, from, to }, member.peer, Date.now()), answer);
+  }
+
+  names(): string[] {
+    return this.room.names();
+  }
+
+  tick(now: number): Uint8Array {
+    return this.room.tick(now);
+  }
+
+  kickElsewhere(): boolean {
+    return false; // there is no elsewhere
+  }
+}

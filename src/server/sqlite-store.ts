@@ -1,0 +1,153 @@
+// The room's durable store: an embedded SQLite database (bun:sqlite, WAL), so that a crashed server comes back with everything it acknowledged.
+
+import { Database } from "bun:sqlite";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { checkRoom, DEFAULT_ROOM } from "../core/wire/protocol.ts";
+import { BACKLOG_TYPES, EventRing, type Change, type RoomStore, type StoredMember } from "../core/room/store.ts";
+
+/** The SQL list of BACKLOG_TYPES, e.g. ('message', 'admin', 'action'). */
+const BACKLOG_SQL = `(${[...BACKLOG_TYPES].map((t) => `'${t}'`).join(", ")})`;
+/** Events kept on disk; older ones are pruned (repairs and backlog never reach that far back). */
+const KEEP_EVENTS = 100_000;
+/** Prune once every this many commits. */
+const PRUNE_EVERY = 1000;
+/** A client's last id is forgotten after a week without a message. */
+const CLIENT_MEMORY_MS = 7 * 24 * 3600 * 1000;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, type TEXT NOT NULL, datagram BLOB NOT NULL);
+  CREATE TABLE IF NOT EXISTS members (
+    sid TEXT PRIMARY KEY, name TEXT NOT NULL, nonce TEXT NOT NULL, address TEXT NOT NULL, port INTEGER NOT NULL, joined_at INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS clients (nonce TEXT PRIMARY KEY, last_id INTEGER NOT NULL, seen_at INTEGER NOT NULL);
+`;
+
+/** The per-user data directory: $XDG_DATA_HOME/chat, ~/.local/share/chat, ~/Library/Application Support/chat or %LOCALAPPDATA%\chat. */
+export function defaultDataDir(): string {
+  if (process.platform === "win32") return join(process.env.LOCALAPPDATA ?? join(homedir(), "AppData", "Local"), "chat");
+  if (process.platform === "darwin") return join(homedir(), "Library", "Application Support", "chat");
+  return join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "chat");
+}
+
+/** The database file of the room served on `port` from `dir`. */
+/** The database of one room of the server on `port`; the default room keeps the name it had before there were rooms. */
+export const roomFile = (dir: string, port: number, room: string = DEFAULT_ROOM) =>
+  join(dir, room === DEFAULT_ROOM ? `room-${port}.db` : `room-${port}-${room}.db`);
+
+/** The rooms that have a database in `dir` for the server on `port` (the default room among them only if it has one). */
+export function roomsIn(dir: string, port: number): string[] {
+  if (!existsSync(dir)) return [];
+  const prefix = `room-${port}-`;
+  return readdirSync(dir).flatMap((f) => {
+    if (f === `room-${port}.db`) return [DEFAULT_ROOM];
+    if (!f.startsWith(prefix) || !f.endsWith(".db")) return [];
+    const checked = checkRoom(f.slice(prefix.length, -3));
+    return "problem" in checked ? [] : [checked.name];
+  });
+}
+
+export class SqliteStore implements RoomStore {
+  readonly epoch: string;
+  readonly lastSeq: number;
+  readonly #db: Database;
+  readonly #ring = new EventRing();
+  #seq: number;
+  #commits = 0;
+  readonly #commit: (change: Change) => void;
+  readonly #eventQuery;
+  readonly #backlogQuery;
+  readonly #lastIdQuery;
+
+  /** Opens (creating if needed) the database at `file`. Throws a one-line Error when it cannot. */
+  constructor(readonly file: string) {
+    try {
+      mkdirSync(join(file, ".."), { recursive: true });
+      this.#db = new Database(file, { create: true, strict: true });
+      this.#db.run("PRAGMA journal_mode = WAL");
+      // WAL with synchronous=NORMAL loses nothing committed when the process dies (only a power cut could).
+      this.#db.run("PRAGMA synchronous = NORMAL");
+      this.#db.run("PRAGMA busy_timeout = 2000");
+      this.#db.exec(SCHEMA);
+    } catch (err) {
+      throw new Error(`cannot open the room database ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const db = this.#db;
+    const meta = db.query<{ value: string }, [string]>("SELECT value FROM meta WHERE key = ?");
+    let epoch = meta.get("epoch")?.value;
+    if (!epoch) {
+      epoch = randomBytes(8).toString("hex");
+      db.query("INSERT INTO meta (key, value) VALUES ('epoch', ?)").run(epoch);
+    }
+    this.epoch = epoch;
+    this.lastSeq = db.query<{ seq: number | null }, []>("SELECT max(seq) AS seq FROM events").get()?.seq ?? 0;
+    this.#seq = this.lastSeq;
+
+    this.#eventQuery = db.query<{ datagram: Uint8Array }, [number]>("SELECT datagram FROM events WHERE seq = ?");
+    this.#backlogQuery = db.query<{ seq: number }, [number, number]>(
+      `SELECT seq FROM events WHERE type IN ${BACKLOG_SQL} AND seq > ? ORDER BY seq DESC LIMIT 1 OFFSET ?`,
+    );
+    this.#lastIdQuery = db.query<{ last_id: number }, [string]>("SELECT last_id FROM clients WHERE nonce = ?");
+    const insertEvent = db.query("INSERT INTO events (seq, type, datagram) VALUES (?, ?, ?)");
+    const insertMember = db.query("INSERT OR REPLACE INTO members (sid, name, nonce, address, port, joined_at) VALUES (?, ?, ?, ?, ?, ?)");
+    const deleteMember = db.query("DELETE FROM members WHERE sid = ?");
+    const upsertClient = db.query(
+      "INSERT INTO clients (nonce, last_id, seen_at) VALUES (?, ?, ?) ON CONFLICT (nonce) DO UPDATE SET last_id = excluded.last_id, seen_at = excluded.seen_at",
+    );
+    this.#commit = db.transaction((change: Change) => {
+      for (const e of change.events) insertEvent.run(e.seq, e.type, e.datagram);
+      for (const m of change.joined) insertMember.run(m.sid, m.name, m.nonce, m.address, m.port, m.joinedAt);
+      for (const sid of change.left) deleteMember.run(sid);
+      for (const [nonce, id] of change.delivered) upsertClient.run(nonce, id, Date.now());
+    });
+  }
+
+  members(): StoredMember[] {
+    return this.#db
+      .query<{ sid: string; name: string; nonce: string; address: string; port: number; joined_at: number }, []>(
+        "SELECT sid, name, nonce, address, port, joined_at FROM members",
+      )
+      .all()
+      .map((r) => ({ sid: r.sid, name: r.name, nonce: r.nonce, address: r.address, port: r.port, joinedAt: r.joined_at }));
+  }
+
+  lastId(nonce: string): number | undefined {
+    return this.#lastIdQuery.get(nonce)?.last_id;
+  }
+
+  commit(change: Change): void {
+    this.#commit(change);
+    for (const e of change.events) {
+      this.#ring.add(e);
+      this.#seq = e.seq;
+    }
+    if (++this.#commits % PRUNE_EVERY === 0) this.#prune();
+  }
+
+  event(seq: number): Uint8Array | undefined {
+    return this.#ring.get(seq)?.datagram ?? this.#eventQuery.get(seq)?.datagram;
+  }
+
+  backlogStart(count: number, span: number): number {
+    const fromRing = this.#ring.backlogStart(this.#seq, count, span);
+    if (fromRing.complete || count === 0) return fromRing.start;
+    // Older than the ring: ask the database for the count-th most recent message within the span.
+    const oldest = this.#backlogQuery.get(Math.max(0, this.#seq - span), count - 1);
+    if (oldest) return oldest.seq;
+    const first = this.#db
+      .query<{ seq: number | null }, [number]>(`SELECT min(seq) AS seq FROM events WHERE type IN ${BACKLOG_SQL} AND seq > ?`)
+      .get(Math.max(0, this.#seq - span));
+    return first?.seq ?? 0;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  #prune(): void {
+    this.#db.query("DELETE FROM events WHERE seq <= ?").run(this.#seq - KEEP_EVENTS);
+    this.#db.query("DELETE FROM clients WHERE seen_at < ?").run(Date.now() - CLIENT_MEMORY_MS);
+  }
+}

@@ -1,0 +1,131 @@
+// `chat join` in a real terminal (tmux) as a person uses it: the line being typed stays intact while the room talks, wide characters line up.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { displayWidth } from "../../src/core/screen/width.ts";
+import { chatBinary, joinRoom, killAll, startServer } from "../helpers/processes.ts";
+import { hasTmux, TmuxPane } from "../helpers/tmux.ts";
+
+const panes: TmuxPane[] = [];
+afterEach(async () => {
+  await Promise.all(panes.splice(0).map((p) => p.close()));
+  await killAll();
+});
+
+async function joinInTmux(
+  name: string,
+  address: string,
+  size: { columns: number; rows: number },
+  env: Record<string, string | undefined> = {},
+) {
+  const pane = await TmuxPane.start([...chatBinary(), "join", name, "--server", address], { ...size, env });
+  panes.push(pane);
+  await pane.waitForScreen((rows) => rows.some((r) => r.startsWith(`joined as ${name}`)), "the welcome");
+  return pane;
+}
+
+/** Rows without their `HH:MM ` timestamps (a terminal shows them by default). */
+const untimed = (rows: string[]) => rows.map((r) => r.replace(/^\d\d:\d\d /, ""));
+/** The index of the last row with something on it: where the input line is. */
+const lastUsed = (rows: string[]) => rows.findLastIndex((r) => r !== "");
+
+describe.skipIf(!hasTmux)("in tmux", () => {
+  test("a half-typed line stays intact, the cursor after it, while three messages arrive above it; Enter sends all of it", async () => {
+    const server = await startServer();
+    const bob = await joinRoom("bob", server.address);
+    const pane = await joinInTmux("alice", server.address, { columns: 60, rows: 12 });
+    await bob.event({ type: "join", name: "alice" });
+
+    const half = "alice> half of a line, 半句";
+    await pane.type("half of a line, 半句");
+    await pane.waitForScreen((rows) => rows.includes(half), "the half line");
+    for (const text of ["first", "second", "third"]) bob.write(`${text}\n`);
+    const rows = untimed(await pane.waitForScreen((rows) => untimed(rows).includes("bob: third"), "the third message"));
+
+    const input = lastUsed(rows);
+    expect(rows.slice(input - 3, input + 1)).toEqual(["bob: first", "bob: second", "bob: third", half]);
+    expect(await pane.cursor()).toEqual({ x: displayWidth(half), y: input });
+
+    await pane.press("Enter");
+    await bob.event({ type: "message", from: "alice", text: "half of a line, 半句" });
+    const after = untimed(
+      await pane.waitForScreen((rows) => untimed(rows).includes("alice: half of a line, 半句"), "the sent line, confirmed"),
+    );
+    expect(after[lastUsed(after)]).toBe("alice>");
+  });
+
+  test("Chinese and emoji in names and messages line up, wrap and redraw with no stray characters", async () => {
+    const server = await startServer();
+    const lilei = await joinRoom("李雷", server.address);
+    const pane = await joinInTmux("小明", server.address, { columns: 40, rows: 10 });
+    await lilei.event({ type: "join", name: "小明" });
+
+    await pane.type("x我在打字😀");
+    lilei.write("你好😀世界\n");
+    await pane.waitForScreen((rows) => untimed(rows).includes("李雷: 你好😀世界"), "the first message");
+    // 6 + 11 + 22 columns fill 39 of 40: "千" (2 wide) no longer fits, and goes to the next row, whole.
+    await pane.type("一二三四五六七八九十百千");
+    lilei.write("第二条 🎉 end\n");
+    let rows = untimed(await pane.waitForScreen((rows) => untimed(rows).includes("李雷: 第二条 🎉 end"), "the second message"));
+    expect(rows).toEqual([
+      "joined as 小明; also here: 李雷",
+      "李雷: 你好😀世界",
+      "李雷: 第二条 🎉 end",
+      "小明> x我在打字😀一二三四五六七八九十百",
+      "千",
+      "",
+      "",
+      "",
+      "",
+      "",
+    ]);
+    expect(await pane.cursor()).toEqual({ x: 2, y: 4 });
+
+    // Two to the left (before 百), delete 十: the line is one row again, the cursor between 九 and 百.
+    await pane.press("Left", "Left", "BSpace");
+    rows = untimed(
+      await pane.waitForScreen((rows) => untimed(rows).includes("小明> x我在打字😀一二三四五六七八九百千"), "the edited line"),
+    );
+    expect(rows.slice(3)).toEqual(["小明> x我在打字😀一二三四五六七八九百千", "", "", "", "", "", ""]);
+    expect(await pane.cursor()).toEqual({ x: displayWidth("小明> x我在打字😀一二三四五六七八九"), y: 3 });
+
+    await pane.press("Enter");
+    await lilei.event({ type: "message", from: "小明", text: "x我在打字😀一二三四五六七八九百千" });
+  });
+
+  test("after the window is made narrower, the line being typed is drawn once, wrapped to the new width", async () => {
+    const server = await startServer();
+    const bob = await joinRoom("bob", server.address);
+    const pane = await joinInTmux("alice", server.address, { columns: 60, rows: 8 });
+    await pane.type("a long line, 一二三四五六七八九十, that wraps");
+    await pane.waitForScreen((rows) => rows.includes("alice> a long line, 一二三四五六七八九十, that wraps"), "the typed line");
+    await pane.resize(30, 8);
+    bob.write("after the resize\n");
+    const rows = untimed(await pane.waitForScreen((rows) => untimed(rows).includes("bob: after the resize"), "the message"));
+    const input = lastUsed(rows);
+    // 7 + 13 + 10 columns fill the 30 exactly: "六" starts the second row.
+    expect(rows.slice(input - 2, input + 1)).toEqual(["bob: after the resize", "alice> a long line, 一二三四五", "六七八九十, that wraps"]);
+    expect(rows.filter((r) => r.includes("alice> "))).toHaveLength(1);
+  });
+
+  test("NO_COLOR=1 gives a terminal no colour, and without it names are coloured", async () => {
+    const server = await startServer();
+    const bob = await joinRoom("bob", server.address);
+    const plain = await joinInTmux("plain", server.address, { columns: 60, rows: 8 }, { NO_COLOR: "1" });
+    const coloured = await joinInTmux("coloured", server.address, { columns: 60, rows: 8 });
+    bob.write("look at me\n");
+    for (const pane of [plain, coloured]) await pane.waitForScreen((rows) => untimed(rows).includes("bob: look at me"), "the message");
+    expect(await plain.screenWithAttributes()).not.toContain("\x1b[");
+    expect(await coloured.screenWithAttributes()).toContain("\x1b[");
+  });
+
+  test("Ctrl-C at the prompt leaves the room: exit 0, the others told", async () => {
+    const server = await startServer();
+    const bob = await joinRoom("bob", server.address);
+    const pane = await joinInTmux("alice", server.address, { columns: 60, rows: 8 });
+    await pane.type("never sent");
+    await pane.press("C-c");
+    await bob.event({ type: "leave", name: "alice", reason: "quit" });
+    expect(await pane.exitStatus()).toBe(0);
+    expect(bob.out.text()).not.toContain("never sent");
+  });
+});

@@ -1,0 +1,54 @@
+// The core is pure: nothing under src/core/ imports from outside it but node:crypto (STYLE.md, rule 1).
+
+import { expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+
+const root = resolve(import.meta.dir, "..", "..");
+const core = join(root, "src", "core");
+/** What the core may import besides its own files: hashing and ciphers, no I/O. */
+const ALLOWED = new Set(["node:crypto"]);
+
+/** Every module specifier a file names: static imports and re-exports (type-only too), and dynamic imports. */
+function specifiers(source: string): string[] {
+  const found: string[] = [];
+  for (const m of source.matchAll(/(?:^|[\s;])(?:import|export)\s[^'"]*?\sfrom\s+["']([^"']+)["']/g)) found.push(m[1]!);
+  for (const m of source.matchAll(/(?:^|[\s;])import\s+["']([^"']+)["']/g)) found.push(m[1]!);
+  for (const m of source.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) found.push(m[1]!);
+  for (const m of source.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)) found.push(m[1]!);
+  return found;
+}
+
+const coreFiles = readdirSync(core, { recursive: true, encoding: "utf8" })
+  .filter((f) => f.endsWith(".ts"))
+  .map((f) => join(core, f));
+
+/** The imports of `file` that leave the core: a package other than the allowed ones, or a path outside src/core/. */
+function escapes(file: string, source = readFileSync(file, "utf8")): string[] {
+  return specifiers(source).filter((spec) => {
+    if (!spec.startsWith(".")) return !ALLOWED.has(spec);
+    const target = resolve(dirname(file), spec);
+    return relative(core, target).startsWith("..");
+  });
+}
+
+test("the core has files to check", () => {
+  expect(coreFiles.length).toBeGreaterThan(10);
+});
+
+test("nothing under src/core/ imports from outside it (but node:crypto)", () => {
+  const offenders = coreFiles.flatMap((file) => escapes(file).map((spec) => `${relative(root, file)} imports ${spec}`));
+  expect(offenders).toEqual([]);
+});
+
+test("the check sees every form of import, and would catch an escape", () => {
+  const source = [
+    'import { a } from "./wire/protocol.ts";',
+    'import type { B } from "../runtime/log.ts";',
+    'export { c } from "bun:sqlite";',
+    'import "node:fs";',
+    'const d = await import("../server/server.ts");',
+  ].join("\n");
+  expect(specifiers(source)).toEqual(["./wire/protocol.ts", "../runtime/log.ts", "bun:sqlite", "node:fs", "../server/server.ts"]);
+  expect(escapes(join(core, "address.ts"), source)).toEqual(["../runtime/log.ts", "bun:sqlite", "node:fs", "../server/server.ts"]);
+});

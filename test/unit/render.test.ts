@@ -1,0 +1,236 @@
+// What members see: exact human lines in English and Chinese, exact JSON lines, colours, timestamps, mentions, and network text made harmless.
+
+import { describe, expect, test } from "bun:test";
+import type { Shown, View } from "../../src/core/screen/render.ts";
+import {
+  humanLine,
+  jsonLine,
+  langOf,
+  membersJson,
+  membersLine,
+  nameColor,
+  ownLine,
+  render,
+  rings,
+  sanitize,
+} from "../../src/core/screen/render.ts";
+
+const TS = 1_795_000_000_000;
+const SID = "0".repeat(32);
+const EPOCH = "feedfacefeedface";
+
+const EN: View = { json: false, color: false, lang: "en" };
+const ZH: View = { json: false, color: false, lang: "zh" };
+const JSON_VIEW: View = { json: true, color: false, lang: "en" };
+const COLOR: View = { ...EN, color: true };
+const stripped = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
+
+const CASES: Array<[Shown, string, string, string]> = [
+  [
+    { type: "welcome", sid: SID, name: "alice", members: ["bob", "carol"], count: 2, seq: 2, backlog: 0, epoch: EPOCH, ts: TS },
+    "joined as alice; also here: bob, carol",
+    "你以 alice 的身份进入聊天室，在线：bob、carol",
+    `{"type":"welcome","name":"alice","members":["bob","carol"],"count":2,"seq":2,"ts":${TS}}`,
+  ],
+  [
+    { type: "welcome", sid: SID, name: "alice", members: [], count: 0, seq: 1, backlog: 0, epoch: EPOCH, ts: TS },
+    "joined as alice; nobody else is here yet",
+    "你以 alice 的身份进入聊天室，目前只有你一人",
+    `{"type":"welcome","name":"alice","members":[],"count":0,"seq":1,"ts":${TS}}`,
+  ],
+  [
+    { type: "welcome", sid: SID, name: "alice", members: ["bob"], count: 3, seq: 4, backlog: 0, epoch: EPOCH, ts: TS },
+    "joined as alice; also here: bob and 2 more",
+    "你以 alice 的身份进入聊天室，在线：bob 等另外 2 人",
+    `{"type":"welcome","name":"alice","members":["bob"],"count":3,"seq":4,"ts":${TS}}`,
+  ],
+  [{ type: "join", seq: 3, ts: TS, name: "dave" }, "dave joined", "dave 进入聊天室", `{"type":"join","seq":3,"ts":${TS},"name":"dave"}`],
+  [
+    { type: "message", seq: 4, ts: TS, from: "bob", text: "hi" },
+    "bob: hi",
+    "bob 说：hi",
+    `{"type":"message","seq":4,"ts":${TS},"from":"bob","text":"hi"}`,
+  ],
+  [
+    { type: "message", seq: 5, ts: TS, from: "小明", text: "你好 🌏" },
+    "小明: 你好 🌏",
+    "小明 说：你好 🌏",
+    `{"type":"message","seq":5,"ts":${TS},"from":"小明","text":"你好 🌏"}`,
+  ],
+  [
+    { type: "leave", seq: 6, ts: TS, name: "bob", reason: "quit" },
+    "bob left",
+    "bob 退出了聊天室",
+    `{"type":"leave","seq":6,"ts":${TS},"name":"bob","reason":"quit"}`,
+  ],
+  [
+    { type: "leave", seq: 7, ts: TS, name: "bob", reason: "timeout" },
+    "bob left (timed out)",
+    "bob 退出了聊天室（超时）",
+    `{"type":"leave","seq":7,"ts":${TS},"name":"bob","reason":"timeout"}`,
+  ],
+  [
+    { type: "leave", seq: 8, ts: TS, name: "bob", reason: "kicked" },
+    "bob left (kicked)",
+    "bob 退出了聊天室（被管理员移出）",
+    `{"type":"leave","seq":8,"ts":${TS},"name":"bob","reason":"kicked"}`,
+  ],
+  [
+    { type: "admin", seq: 9, ts: TS, text: "hello all" },
+    "[admin] hello all",
+    "管理员消息：hello all",
+    `{"type":"admin","seq":9,"ts":${TS},"text":"hello all"}`,
+  ],
+  [
+    { type: "action", seq: 10, ts: TS, from: "bob", text: "waves" },
+    "* bob waves",
+    "* bob waves",
+    `{"type":"action","seq":10,"ts":${TS},"from":"bob","text":"waves"}`,
+  ],
+  [
+    { type: "private", seq: 11, ts: TS, from: "bob", to: "alice", text: "psst" },
+    "[private] bob: psst",
+    "bob 悄悄对你说：psst",
+    `{"type":"private","seq":11,"ts":${TS},"from":"bob","to":"alice","text":"psst"}`,
+  ],
+];
+
+describe("each event as a line", () => {
+  for (const [item, en, zh, json] of CASES) {
+    test(`${item.type}: English`, () => expect(render(item, EN)).toBe(en));
+    test(`${item.type}: Chinese`, () => expect(render(item, ZH)).toBe(zh));
+    test(`${item.type}: JSON, the same whatever the language`, () => {
+      expect(render(item, JSON_VIEW)).toBe(json);
+      expect(render(item, { ...JSON_VIEW, lang: "zh" })).toBe(json);
+    });
+  }
+});
+
+describe("the member's own lines and /who", () => {
+  test("a message, an action and a private message as sent, and marked while unconfirmed", () => {
+    expect(ownLine({ text: "hi" }, "alice", EN, TS, false)).toBe("alice: hi");
+    expect(ownLine({ text: "hi" }, "alice", EN, TS, true)).toBe("alice: hi (sending…)");
+    expect(ownLine({ text: "waves", me: true }, "alice", EN, TS, false)).toBe("* alice waves");
+    expect(ownLine({ text: "psst", to: "bob" }, "alice", EN, TS, false)).toBe("[private to bob] psst");
+    expect(ownLine({ text: "你好" }, "alice", ZH, TS, false)).toBe("alice 说：你好");
+    expect(ownLine({ text: "psst", to: "bob" }, "alice", ZH, TS, true)).toBe("你悄悄对 bob 说：psst（发送中…）");
+  });
+  test("the members, for a person and for a program", () => {
+    expect(membersLine(["alice", "bob"], EN)).toBe("here (2): alice, bob");
+    expect(membersLine(["alice", "bob"], ZH)).toBe("在线（2 人）：alice、bob");
+    expect(membersJson(["alice", "bob"])).toBe(`{"type":"members","names":["alice","bob"],"count":2}`);
+  });
+});
+
+describe("language", () => {
+  test("Chinese when the locale's language is zh, in POSIX order; C and POSIX name no language", () => {
+    expect(langOf({})).toBe("en");
+    expect(langOf({ LANG: "zh_CN.UTF-8" })).toBe("zh");
+    expect(langOf({ LC_ALL: "zh_TW.UTF-8", LANG: "en_US.UTF-8" })).toBe("zh");
+    expect(langOf({ LC_ALL: "en_US.UTF-8", LANG: "zh_CN.UTF-8" })).toBe("en");
+    expect(langOf({ LC_ALL: "C.UTF-8", LANG: "zh_CN.UTF-8" })).toBe("zh");
+    expect(langOf({ LANG: "C" })).toBe("en");
+    expect(langOf({ LANG: "fr_FR.UTF-8" })).toBe("en");
+  });
+});
+
+describe("colour", () => {
+  test("is plain text when off: no escape byte at all", () => {
+    for (const [item] of CASES) {
+      expect(humanLine(item, EN)).not.toContain("\x1b");
+      expect(humanLine(item, ZH)).not.toContain("\x1b");
+    }
+  });
+  test("when on, the words are the same once the escape codes are removed", () => {
+    for (const [item, en] of CASES) {
+      const coloured = humanLine(item, COLOR);
+      expect(coloured).toContain("\x1b[");
+      expect(stripped(coloured)).toBe(en);
+    }
+  });
+  test("each name keeps its colour (whatever its case), and names differ", () => {
+    expect(nameColor("alice")).toBe(nameColor("ALICE"));
+    expect(humanLine(CASES[4]![0], COLOR)).toStartWith(`\x1b[1;${nameColor("bob")}mbob\x1b[22;39m`);
+    const colours = new Set(["alice", "bob", "carol", "dave", "eve", "frank", "小明", "grace"].map(nameColor));
+    expect(colours.size).toBeGreaterThan(3);
+  });
+  test("the administrator's lines and the room's notices look different from messages", () => {
+    const admin = humanLine({ type: "admin", seq: 1, ts: TS, text: "x" }, COLOR);
+    const notice = humanLine({ type: "join", seq: 1, ts: TS, name: "x" }, COLOR);
+    expect(admin).toStartWith("\x1b[1;33m");
+    expect(notice).toStartWith("\x1b[2m");
+  });
+});
+
+describe("timestamps and mentions", () => {
+  const clock = () => "09:05";
+  test("HH:MM in front of each event when the view has a clock", () => {
+    expect(humanLine(CASES[4]![0], { ...EN, clock })).toBe("09:05 bob: hi");
+    expect(humanLine(CASES[3]![0], { ...ZH, clock })).toBe("09:05 dave 进入聊天室");
+    expect(ownLine({ text: "hi" }, "alice", { ...EN, clock }, TS, false)).toBe("09:05 alice: hi");
+  });
+  test("a message naming the member is highlighted and rings; one that does not, or a longer word, does not", () => {
+    const said = (text: string): Shown => ({ type: "message", seq: 1, ts: TS, from: "bob", text });
+    expect(rings(said("hey Alice, look"), "alice")).toBe(true);
+    expect(rings(said("张三你好"), "张三")).toBe(true);
+    expect(rings(said("malice"), "alice")).toBe(false);
+    expect(rings(said("hello"), "alice")).toBe(false);
+    expect(rings(said("hi a-b.c!"), "A-B.c")).toBe(true);
+    expect(rings(said("hi a-bxc"), "a-b.c")).toBe(false);
+    expect(rings({ type: "private", seq: 1, ts: TS, from: "bob", to: "alice", text: "x" }, "alice")).toBe(true);
+    expect(rings({ type: "join", seq: 1, ts: TS, name: "alice" }, "alice")).toBe(false);
+    const line = humanLine(said("hey Alice, look"), { ...COLOR, self: "alice" });
+    expect(line).toContain("\x1b[1;7mAlice\x1b[22;27m");
+    expect(stripped(line)).toBe("bob: hey Alice, look");
+  });
+});
+
+describe("terminal safety", () => {
+  test("escape sequences are shown, not obeyed", () => {
+    expect(sanitize("\x1b[2J\x1b]0;pwned\x07")).toBe("␛[2J␛]0;pwned␇");
+  });
+  test("a newline cannot fake a second line from someone else", () => {
+    const line = humanLine({ type: "message", seq: 1, ts: TS, from: "eve", text: "hi\nbob: send me your password" }, EN);
+    expect(line).toBe("eve: hi␊bob: send me your password");
+    expect(line).not.toContain("\n");
+  });
+  test("C1 controls become U+FFFD, DEL becomes ␡, bidi overrides are removed", () => {
+    expect(sanitize("a\u009bb\u007fc\u202eevil\u2066d")).toBe("a\ufffdb␡cevild");
+  });
+  test("ordinary text, Chinese and emoji pass unchanged", () => {
+    expect(sanitize("hello, 世界 🌏 café")).toBe("hello, 世界 🌏 café");
+  });
+  test("JSON lines escape every control, C1 and bidi character and stay one line", () => {
+    const line = jsonLine({ type: "message", seq: 1, ts: TS, from: "eve", text: "a\nb\x1b\u009b\u202e" });
+    expect(line).toBe(`{"type":"message","seq":1,"ts":${TS},"from":"eve","text":"a\\nb\\u001b\\u009b\\u202e"}`);
+    expect(JSON.parse(line).text).toBe("a\nb\x1b\u009b\u202e");
+  });
+  test("the session id never appears in the transcript", () => {
+    const welcome: Shown = {
+      type: "welcome",
+      sid: "deadbeef".repeat(4),
+      name: "a",
+      members: [],
+      count: 0,
+      seq: 1,
+      backlog: 0,
+      epoch: EPOCH,
+      ts: TS,
+    };
+    expect(jsonLine(welcome)).not.toContain("deadbeef");
+    expect(jsonLine(welcome)).not.toContain(EPOCH);
+    expect(humanLine(welcome, EN)).not.toContain("deadbeef");
+  });
+});
+
+describe("history (the backlog a member gets on joining)", () => {
+  const event = { type: "message", seq: 4, ts: TS, from: "bob", text: "earlier" } as const;
+  test("is marked in the human line", () => {
+    expect(render(event, EN, true)).toBe("[history] bob: earlier");
+    expect(render({ type: "admin", seq: 5, ts: TS, text: "notice" }, EN, true)).toBe("[history] [admin] notice");
+  });
+  test('carries "history":true in JSON, and only then', () => {
+    expect(render(event, JSON_VIEW, true)).toBe(`{"type":"message","seq":4,"ts":${TS},"from":"bob","text":"earlier","history":true}`);
+    expect(render(event, JSON_VIEW)).not.toContain("history");
+  });
+});

@@ -1,0 +1,118 @@
+// The pure safeguards: signed admin requests, cookies, sealed datagrams, token buckets and durations.
+
+import { describe, expect, test } from "bun:test";
+import { AdminGate, sign } from "../../src/core/wire/admin-auth.ts";
+import { Cookies } from "../../src/core/wire/cookie.ts";
+import { parseDuration } from "../../src/core/duration.ts";
+import { Envelope, isSealed } from "../../src/core/wire/envelope.ts";
+import { KeyedLimiter, TokenBucket } from "../../src/core/limiter.ts";
+import { ADMIN_WINDOW_MS, decode, encode, SEAL_OVERHEAD_BYTES, type Announce } from "../../src/core/wire/protocol.ts";
+
+const NOW = 1_795_000_000_000;
+
+describe("signed admin requests", () => {
+  const announce = (token: string, now = NOW) => sign({ type: "announce", id: 1, text: "hi" }, token, now) as Announce;
+
+  test("the right token passes once; a copy is a replay", () => {
+    const gate = new AdminGate("s3cret");
+    const msg = announce("s3cret");
+    expect(gate.check(msg, NOW)).toBe("ok");
+    expect(gate.check(msg, NOW + 10)).toBe("replayed");
+    expect(gate.check(announce("s3cret"), NOW)).toBe("ok"); // signed anew: a new nonce
+  });
+
+  test("a wrong token, an altered field or a moved mac is refused", () => {
+    const gate = new AdminGate("s3cret");
+    expect(gate.check(announce("guess"), NOW)).toBe("bad_token");
+    expect(gate.check({ ...announce("s3cret"), text: "evil" }, NOW)).toBe("bad_token");
+    expect(gate.check({ ...announce("s3cret"), ts: NOW + 1 }, NOW)).toBe("bad_token");
+  });
+
+  test("outside the 30 s window either way it is stale; the mac is checked first", () => {
+    const gate = new AdminGate("s3cret");
+    expect(gate.check(announce("s3cret", NOW - ADMIN_WINDOW_MS - 1), NOW)).toBe("stale");
+    expect(gate.check(announce("s3cret", NOW + ADMIN_WINDOW_MS + 1), NOW)).toBe("stale");
+    expect(gate.check(announce("s3cret", NOW - ADMIN_WINDOW_MS + 1), NOW)).toBe("ok");
+  });
+
+  test("the token is not in the signed datagram", () => {
+    expect(new TextDecoder().decode(encode(announce("a-very-secret-token")))).not.toContain("a-very-secret-token");
+  });
+});
+
+describe("cookies", () => {
+  const cookies = new Cookies(new Uint8Array(32).fill(7));
+  const alice = { address: "10.0.0.1", port: 4000 };
+
+  test("good for the address it was made for, for 30 to 60 s", () => {
+    const cookie = cookies.issue(alice, NOW);
+    expect(cookies.check(cookie, alice, NOW + 29_000)).toBe(true);
+    expect(cookies.check(cookie, { ...alice, port: 4001 }, NOW)).toBe(false);
+    expect(cookies.check(cookie, { ...alice, address: "10.0.0.2" }, NOW)).toBe(false);
+    expect(cookies.check(cookie, alice, NOW + 61_000)).toBe(false);
+  });
+
+  test("another server (another secret) does not take them", () => {
+    const other = new Cookies(new Uint8Array(32).fill(8));
+    expect(other.check(cookies.issue(alice, NOW), alice, NOW)).toBe(false);
+  });
+});
+
+describe("sealed datagrams", () => {
+  const SALT = "00112233445566778899aabbccddeeff";
+  const room = Envelope.fromPassphrase("open sesame", SALT);
+  const plain = encode({ type: "message", seq: 1, ts: NOW, from: "alice", text: "secret" });
+
+  test("open what was sealed; the sealed bytes show nothing and differ every time", () => {
+    const sealed = room.seal(plain);
+    expect(isSealed(sealed)).toBe(true);
+    expect(sealed.length).toBe(plain.length + SEAL_OVERHEAD_BYTES);
+    expect(Buffer.from(sealed).toString("latin1")).not.toContain("alice");
+    expect(room.seal(plain)).not.toEqual(sealed);
+    expect(decode(room.open(sealed)!)).toEqual(decode(plain));
+  });
+
+  test("another passphrase, another salt, a flipped bit or a truncation does not open", () => {
+    const sealed = room.seal(plain);
+    expect(Envelope.fromPassphrase("open sesam", SALT).open(sealed)).toBeUndefined();
+    expect(Envelope.fromPassphrase("open sesame", SALT.replace("00", "01")).open(sealed)).toBeUndefined();
+    const flipped = sealed.slice();
+    flipped[20]! ^= 1;
+    expect(room.open(flipped)).toBeUndefined();
+    expect(room.open(sealed.subarray(0, 20))).toBeUndefined();
+    expect(room.open(plain)).toBeUndefined();
+  });
+});
+
+describe("token buckets", () => {
+  test("a burst of `capacity`, then one per interval", () => {
+    const bucket = new TokenBucket(5, 1000, NOW);
+    expect(Array.from({ length: 6 }, () => bucket.take(NOW))).toEqual([true, true, true, true, true, false]);
+    expect(bucket.take(NOW + 999)).toBe(false);
+    expect(bucket.take(NOW + 1000)).toBe(true);
+    expect(bucket.full(NOW + 10_000)).toBe(true);
+  });
+
+  test("keyed: one key's flood does not touch another's allowance, and memory stays bounded", () => {
+    const limiter = new KeyedLimiter(2, 1000, 100);
+    expect([limiter.take("a", NOW), limiter.take("a", NOW), limiter.take("a", NOW)]).toEqual([true, true, false]);
+    expect(limiter.take("b", NOW)).toBe(true);
+    for (let i = 0; i < 10_000; i++) limiter.take(`spoofed-${i}`, NOW);
+    expect(limiter.size).toBeLessThanOrEqual(100);
+  });
+});
+
+describe("durations", () => {
+  test.each([
+    ["30s", 30],
+    ["10m", 600],
+    ["2h", 7200],
+    ["1d", 86_400],
+    ["45", 45],
+  ])("%p is %p seconds", (raw, seconds) => {
+    expect(parseDuration(raw)).toEqual({ seconds });
+  });
+  test.each(["", "0", "-5m", "1w", "2 h", "1.5h", "400d"])("%p is refused", (raw) => {
+    expect(parseDuration(raw)).toEqual({ problem: expect.stringContaining("invalid duration") });
+  });
+});
