@@ -4,7 +4,7 @@
 
 import { randomBytes } from "node:crypto";
 import type { Log } from "../runtime/log.ts";
-import type { ClusterRoom } from "./cluster-room.ts";
+import type { ClusterBackend } from "./cluster-backend.ts";
 import { ClusterLink, type NameHolder } from "./nats.ts";
 
 /** How often a server says it is alive. */
@@ -68,7 +68,7 @@ export class Cluster {
   }
 
   /** Tells each room that the members of dead servers are gone. */
-  sweep(rooms: Iterable<ClusterRoom>, now: number): void {
+  sweep(rooms: Iterable<ClusterBackend>, now: number): void {
     for (const room of rooms) {
       for (const [key, holder] of this.holders(room.room.name)) {
         const job = `${room.room.name}\n${key}\n${holder.revision}`;

@@ -1,5 +1,5 @@
 // Where a room's events are kept and numbered, and who is in it: one interface, two kinds. The embedded one (here)
-// is the Room with its store (memory or SQLite) in this process; a cluster's (cluster/cluster-room.ts) is a stream
+// is the Room with its store (memory or SQLite) in this process; a cluster's (cluster/cluster-backend.ts) is a stream
 // in JetStream shared by several servers. The server's shell talks to either the same way.
 
 import type { Broadcast, Member, Outcome, Peer, Room } from "../core/room/room.ts";
@@ -16,7 +16,7 @@ export interface Requester {
 /** What the server's shell lends a room log: how to send one event to this server's members of the room. */
 export type Fanout = (b: Broadcast) => void;
 
-export interface RoomLog {
+export interface RoomBackend {
   /** This server's members of the room: sessions, the order of their says, rates, leaving. */
   readonly room: Room;
   /** A hello whose cookie was good: the member is let in (or refused) and answered. */
@@ -37,7 +37,7 @@ export interface RoomLog {
 }
 
 /** The embedded room log: the Room numbers and stores its events itself, and they go straight to the members. */
-export class LocalRoom implements RoomLog {
+export class LocalBackend implements RoomBackend {
   constructor(
     readonly room: Room,
     private readonly fanout: Fanout,

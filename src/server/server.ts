@@ -40,8 +40,8 @@ import { CLASSIC_REFUSAL, CLASSIC_REPLY, classicLine, isClassic, parseClassic } 
 import { Packer } from "../core/room/packer.ts";
 import { MemoryStore, type RoomStore } from "../core/room/store.ts";
 import type { Cluster } from "../cluster/cluster.ts";
-import { ClusterRoom } from "../cluster/cluster-room.ts";
-import { LocalRoom, type RoomLog } from "./room-backend.ts";
+import { ClusterBackend } from "../cluster/cluster-backend.ts";
+import { LocalBackend, type RoomBackend } from "./room-backend.ts";
 import type { Log } from "../runtime/log.ts";
 import { roomFile, roomsIn, SqliteStore } from "./sqlite-store.ts";
 import { openUdp, type UdpEndpoint } from "../runtime/udp.ts";
@@ -85,8 +85,8 @@ interface Hosted {
   readonly packer: Packer;
   flushing: boolean;
   lastBroadcastAt: number;
-  /** Where its events are numbered and kept: here (LocalRoom), or in a cluster's shared log (ClusterRoom). */
-  log: RoomLog;
+  /** Where its events are numbered and kept: here (LocalBackend), or in a cluster's shared log (ClusterBackend). */
+  backend: RoomBackend;
 }
 
 /** In a cluster: how often the server looks for rooms made on other servers. */
@@ -220,7 +220,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const stale = other !== h ? other.room.memberAt(answer.from) : undefined;
       if (stale) deliver(other, { broadcasts: other.room.remove(stale.sid, "quit", now) });
     }
-    await h.log.hello(msg, answer.from, answer);
+    await h.backend.hello(msg, answer.from, answer);
   }
 
   function member(h: Hosted, msg: Say | Ping | Nack | Bye | Names, answer: Answer, now: number): void {
@@ -231,8 +231,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const member = room.authenticate(msg.sid, from);
       if (!member) return answer.reply({ type: "refused", reason: "unknown_session", ...(msg.type === "names" ? { id: msg.id } : {}) });
       member.lastSeen = now;
-      if (msg.type === "nack") return void h.log.repair(member, msg.from, msg.to, answer);
-      return answer.reply(namesPage(h.log.names(), msg.id, msg.from, MAX_PAYLOAD_BYTES));
+      if (msg.type === "nack") return void h.backend.repair(member, msg.from, msg.to, answer);
+      return answer.reply(namesPage(h.backend.names(), msg.id, msg.from, MAX_PAYLOAD_BYTES));
     }
     switch (msg.type) {
       case "say":
@@ -299,7 +299,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         break;
       }
       case "who": {
-        const names = targets[0]!.log.names();
+        const names = targets[0]!.backend.names();
         return answer.reply(namesPage(names, msg.id, msg.from, answer.budget - (answer.sealed ? SEAL_OVERHEAD_BYTES : 0)));
       }
     }
@@ -315,7 +315,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const outcome = h.room.announce({ id: 0, text }, now);
       const ack = outcome.replies[0];
       if (ack?.type !== "ack") return { problem: "too_long" }; // the same text fits in every room or in none
-      reached += h.log.names().length;
+      reached += h.backend.names().length;
       deliver(h, { broadcasts: outcome.broadcasts });
     }
     return { reached };
@@ -323,7 +323,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   /** Kicks (with `banFor`, bans) `name` from room `h`: here, or through the server of the cluster that has it. */
   function kick(h: Hosted, name: string, now: number, banFor?: number): boolean {
-    return kickHere(h, name, now, banFor) || h.log.kickElsewhere(name, banFor);
+    return kickHere(h, name, now, banFor) || h.backend.kickElsewhere(name, banFor);
   }
 
   function kickHere(h: Hosted, name: string, now: number, banFor?: number): boolean {
@@ -356,7 +356,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   /** Sends what the room decided: replies and repairs to the requester (if any), then the broadcasts. */
   function deliver(h: Hosted, outcome: Pick<Outcome, "broadcasts"> & Partial<Outcome>, answer?: Answer): void {
     // Embedded, the events go to fanout() at once; in a cluster, through the shared log, on every server.
-    void h.log.submit(outcome, answer);
+    void h.backend.submit(outcome, answer);
   }
 
   /** Sends one event to the room's members: packed with the turn's others, or alone for a private message. */
@@ -445,7 +445,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // The default room goes unnamed, so a server with one room reads as it did before there were rooms.
     const where = room.name === DEFAULT_ROOM ? "the room" : `room ${room.name}`;
     // In a cluster the room's members are on every server: count them all.
-    const size = h.log.names().length;
+    const size = h.backend.names().length;
     if (e.type === "join") log.info(`${e.name} joined (${size} in ${where})`);
     else if (e.type === "leave") log.info(`${e.name} left${e.reason === "quit" ? "" : ` (${e.reason})`} (${size} in ${where})`);
     else if (e.type === "admin")
@@ -460,7 +460,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     deliver(h, { broadcasts: h.room.sweep(now, opts.peerTimeoutMs) });
     if (h.room.size > 0 && now - h.lastBroadcastAt >= TIMERS.heartbeatMs) {
       flush(h); // a tick must not announce an event that has not gone out yet
-      sendToMembers(h, wire(h.log.tick(now)));
+      sendToMembers(h, wire(h.backend.tick(now)));
     }
   }
 
@@ -531,8 +531,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         const holder = holders.get(nameKeyOf(n));
         return holder && holder.server !== c.serverId ? holder.name : undefined;
       });
-      const shared = new ClusterRoom(room, epoch, lastSeq, c.link, holders, (b) => fanout(h, b), opts.history, log);
-      const h: Hosted = { room, store, packer: new Packer(), flushing: false, lastBroadcastAt: 0, log: shared };
+      const shared = new ClusterBackend(room, epoch, lastSeq, c.link, holders, (b) => fanout(h, b), opts.history, log);
+      const h: Hosted = { room, store, packer: new Packer(), flushing: false, lastBroadcastAt: 0, backend: shared };
       await shared.follow();
       rooms.set(name, h);
       return h;
@@ -552,7 +552,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       packer: new Packer(),
       flushing: false,
       lastBroadcastAt: 0,
-      log: new LocalRoom(room, (b) => fanout(h, b)),
+      backend: new LocalBackend(room, (b) => fanout(h, b)),
     };
     rooms.set(name, h);
     if (room.size > 0)
@@ -604,7 +604,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (!cluster) return;
     const now = Date.now();
     cluster.sweep(
-      [...rooms.values()].flatMap((h) => (h.log instanceof ClusterRoom ? [h.log] : [])),
+      [...rooms.values()].flatMap((h) => (h.backend instanceof ClusterBackend ? [h.backend] : [])),
       now,
     );
     // Rooms made on other servers: open them here too, for broadcasts to every room.

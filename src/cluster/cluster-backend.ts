@@ -18,10 +18,10 @@ import {
 import { asSeenBy, type Broadcast, type Member, type Outcome, type Room } from "../core/room/room.ts";
 import { EventRing } from "../core/room/store.ts";
 import type { Log } from "../runtime/log.ts";
-import type { Fanout, Requester, RoomLog } from "../server/room-backend.ts";
+import type { Fanout, Requester, RoomBackend } from "../server/room-backend.ts";
 import type { ClusterLink, LogRecord, NameHolder } from "./nats.ts";
 
-export class ClusterRoom implements RoomLog {
+export class ClusterBackend implements RoomBackend {
   readonly #ring = new EventRing();
   /** The last event of the log this server has seen. */
   #lastSeq: number;
