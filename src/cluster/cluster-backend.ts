@@ -3,22 +3,13 @@
 // the room's log in JetStream, and every server, this one included, fans out what comes back from the log, in the
 // log's order and with the log's sequence numbers. So members of every server see one room, exactly once, in one order.
 
-import {
-  decode,
-  encode,
-  encodeFrame,
-  isRoomEvent,
-  LIMITS,
-  MAX_PAYLOAD_BYTES,
-  nameKey,
-  textBytes,
-  type RoomEvent,
-  type Welcome,
-} from "../core/wire/protocol.ts";
-import { asSeenBy, type Broadcast, type Member, type Outcome, type Room } from "../core/room/room.ts";
+import { decode, encode, isRoomEvent, LIMITS, nameKey, type RoomEvent, type Welcome } from "../core/wire/protocol.ts";
+import { ownJoin, repair, repairSpan, welcomePage } from "../core/room/replay.ts";
+import type { Broadcast, Member, Room } from "../core/room/room.ts";
 import { EventRing } from "../core/room/store.ts";
 import type { Log } from "../runtime/log.ts";
-import type { Fanout, Requester, RoomBackend } from "../server/room-backend.ts";
+import type { Fanout, Requester, RoomBackend, Submission } from "../server/room-backend.ts";
+import { AppendQueue } from "./append-queue.ts";
 import type { ClusterLink, LogRecord, NameHolder } from "./nats.ts";
 
 export class ClusterBackend implements RoomBackend {
@@ -36,9 +27,8 @@ export class ClusterBackend implements RoomBackend {
    * only once it is stored (and not at all if the log refuses it), never before.
    */
   readonly #storing = new Map<string, Promise<number>>();
-  /** Events waiting to be appended, in the order the room produced them; and whether a batch is on its way. */
-  readonly #queue: Array<{ event: Uint8Array; msgID?: string; except?: string; done: (seq: number | Error) => void }> = [];
-  #appending = false;
+  /** The room's events on their way to the log, in the room's order. */
+  readonly #appends = new AppendQueue((event, opts) => this.link.publish(this.room.name, event, opts));
 
   constructor(
     readonly room: Room,
@@ -96,7 +86,7 @@ export class ClusterBackend implements RoomBackend {
    * What the room decided: its events go to the log (a say's message with an id, so that a copy sent again after a
    * failover is stored once), and the replies wait for the log's sequence numbers, which are the ones members know.
    */
-  async submit(outcome: Pick<Outcome, "broadcasts"> & Partial<Outcome>, answer?: Requester): Promise<void> {
+  async submit(outcome: Submission, answer?: Requester): Promise<void> {
     const replies = outcome.replies ?? [];
     const ackIds = new Map<number, number>();
     for (const r of replies) if (r.type === "ack" && r.seq !== undefined) ackIds.set(r.seq, r.id);
@@ -139,15 +129,17 @@ export class ClusterBackend implements RoomBackend {
   #append(b: Broadcast, sayId: number | undefined): Promise<number> {
     const sender = b.except === undefined ? undefined : this.room.memberOf(b.except);
     if (b.event.type === "leave") {
-      const key = nameKey(b.event.name);
+      const { name } = b.event;
+      const key = nameKey(name);
       // A member that moved to another server (it timed out here, or its old session ended) has not left the room.
       if (this.holders.get(key)?.server !== this.link.serverId) return Promise.resolve(this.#lastSeq);
-      const seq = this.#enqueue(encode(b.event));
-      void seq.then(() => this.link.release(this.room.name, key)).catch(() => {});
+      const seq = this.#appends.append(encode(b.event));
+      // Fails when the log did not take the leave (it is appended again, and the name given back then) or the bucket did not answer.
+      void seq.then(() => this.link.release(this.room.name, key)).catch((err) => this.#debug(`giving ${name} back`, err));
       return seq;
     }
     const msgID = sayId !== undefined && sender ? `${this.room.name}:${sender.nonce}:${sayId}` : undefined;
-    return this.#enqueue(encode(b.event), msgID, b.except);
+    return this.#appends.append(encode(b.event), { ...(msgID ? { msgID } : {}), ...(b.except ? { except: b.except } : {}) });
   }
 
   /** An event the log did not store: a say is relayed again when repeated, a join undone, anything else tried again. */
@@ -155,110 +147,49 @@ export class ClusterBackend implements RoomBackend {
     if (sayId !== undefined && b.except !== undefined) return this.room.unrelay(b.except, sayId); // its member repeats it
     if (b.event.type === "join" && b.except !== undefined) {
       // No welcome went out: the client's next hello is a login again, and its join is appended then.
+      const { name } = b.event;
       this.room.forget(b.except);
-      void this.link.release(this.room.name, nameKey(b.event.name)).catch(() => {});
+      void this.link.release(this.room.name, nameKey(name)).catch((err) => this.#debug(`giving ${name} back`, err));
       return;
     }
     setTimeout(() => void this.#append(b, undefined).catch(() => this.#notStored(b, undefined)), RETRY_APPEND_MS);
-  }
-
-  /**
-   * Events go to the log in batches, in the room's order; a batch is sent once the one before it is settled. When
-   * an event of a batch is not stored, everything queued behind it is refused too: it would otherwise be stored
-   * before the refused event is sent again, out of order.
-   */
-  #enqueue(event: Uint8Array, msgID?: string, except?: string): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      this.#queue.push({
-        event,
-        ...(msgID ? { msgID } : {}),
-        ...(except ? { except } : {}),
-        done: (r) => (r instanceof Error ? reject(r) : resolve(r)),
-      });
-      void this.#pump();
-    });
-  }
-
-  async #pump(): Promise<void> {
-    if (this.#appending) return;
-    this.#appending = true;
-    try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0);
-        const results = await Promise.allSettled(
-          batch.map((e) =>
-            this.link.publish(this.room.name, e.event, {
-              ...(e.msgID ? { msgID: e.msgID } : {}),
-              ...(e.except ? { except: e.except } : {}),
-            }),
-          ),
-        );
-        let failed = false;
-        batch.forEach((e, i) => {
-          const r = results[i]!;
-          failed ||= r.status === "rejected";
-          e.done(r.status === "fulfilled" ? r.value : (r.reason as Error));
-        });
-        if (failed) for (const e of this.#queue.splice(0)) e.done(new Error("an event before it was not stored"));
-      }
-    } finally {
-      this.#appending = false;
-    }
   }
 
   /** The welcome with the log's numbers, sent once the log has come back to this server up to the member's own join. */
   async #welcome(local: Welcome, broadcasts: readonly Broadcast[], globals: ReadonlyMap<number, number>, answer: Requester): Promise<void> {
     const member = this.room.memberOf(local.sid);
     if (!member) return;
-    const ownJoin = broadcasts.find((b) => b.event.type === "join" && b.except === member.sid);
-    const seq = ownJoin ? globals.get(ownJoin.event.seq)! : this.#lastSeq;
+    const join = ownJoin(broadcasts, member.sid);
+    const seq = join ? globals.get(join.event.seq)! : this.#lastSeq;
     await this.#reached(seq);
-    const before = ownJoin ? seq - 1 : seq;
-    const start = this.history > 0 ? this.#ring.backlogStart(before, this.history, LIMITS.backlogSpan).start : 0;
-    const resend: Uint8Array[] = [];
-    for (let s = start; start > 0 && s <= before; s++) {
-      const stored = this.#ring.get(s);
-      if (stored) resend.push(asSeenBy(member, stored.datagram));
-    }
-    const others = this.names().filter((n) => nameKey(n) !== nameKey(member.name));
-    const welcome: Welcome = {
-      ...local,
-      members: [],
-      count: others.length,
+    const end = join ? seq - 1 : seq;
+    const { welcome, resend } = welcomePage({
+      member,
+      others: this.names().filter((n) => nameKey(n) !== nameKey(member.name)),
       seq,
-      backlog: resend.length > 0 ? start : 0,
       epoch: this.epoch,
-    };
-    let size = textBytes(encodeFrame(welcome));
-    for (const name of others) {
-      size += textBytes(JSON.stringify(name)) + 1;
-      if (size > MAX_PAYLOAD_BYTES) break;
-      welcome.members.push(name);
-    }
+      ts: local.ts,
+      backlog: { start: this.history > 0 ? this.#ring.backlogStart(end, this.history, LIMITS.backlogSpan).start : 0, end },
+      eventAt: (s) => this.#ring.get(s)?.datagram,
+    });
     answer.reply(welcome);
     for (const datagram of resend) answer.send(datagram);
   }
 
   /** A member's nack: the events from the ring, or else from the log; what neither has is reported lost. */
   async repair(member: Member, from: number, to: number, answer: Requester): Promise<void> {
-    const last = Math.min(to, from + LIMITS.maxRepair - 1, this.#lastSeq);
-    let lostFrom = 0;
-    for (let seq = Math.max(1, from); seq <= last; seq++) {
-      const stored = this.#ring.get(seq);
-      const datagram = stored ? asSeenBy(member, stored.datagram) : await this.#fetch(member, seq);
-      if (datagram) answer.send(datagram);
-      if (!datagram && lostFrom === 0) lostFrom = seq;
-      if (lostFrom !== 0 && (datagram || seq === last)) {
-        answer.reply({ type: "lost", from: lostFrom, to: datagram ? seq - 1 : seq });
-        lostFrom = 0;
-      }
-    }
+    const span = repairSpan(from, to, this.#lastSeq);
+    const found = new Map<number, Uint8Array | undefined>();
+    for (let seq = span.first; seq <= span.last; seq++) found.set(seq, this.#ring.get(seq)?.datagram ?? (await this.#fetch(seq)));
+    const { resend, lost } = repair(span, (seq) => found.get(seq), member);
+    for (const datagram of resend) answer.send(datagram);
+    for (const range of lost) answer.reply(range);
   }
 
-  async #fetch(member: Member, seq: number): Promise<Uint8Array | undefined> {
+  async #fetch(seq: number): Promise<Uint8Array | undefined> {
     const data = await this.link.fetch(this.room.name, seq);
     const event = data && this.#eventOf(data, seq);
-    return event ? asSeenBy(member, encode(event)) : undefined;
+    return event ? encode(event) : undefined;
   }
 
   /** The heartbeat of an idle room: the log's last number as this server has it. */
@@ -309,6 +240,10 @@ export class ClusterBackend implements RoomBackend {
     } catch {
       return undefined;
     }
+  }
+
+  #debug(what: string, err: unknown): void {
+    this.log.debug(`room ${this.room.name}: ${what}: ${(err as Error).message}`);
   }
 
   #reached(seq: number): Promise<void> {

@@ -13,6 +13,12 @@ export interface Requester {
   send(datagram: Uint8Array): void;
 }
 
+/**
+ * What the room decided, to be sent: its broadcasts always; replies and stored events when a requester is answered
+ * (an operator's kick or a sweep has broadcasts only).
+ */
+export type Submission = Pick<Outcome, "broadcasts"> & Partial<Outcome>;
+
 /** What the server's shell lends a room log: how to send one event to this server's members of the room. */
 export type Fanout = (b: Broadcast) => void;
 
@@ -22,7 +28,7 @@ export interface RoomBackend {
   /** A hello whose cookie was good: the member is let in (or refused) and answered. */
   hello(msg: Omit<Hello, "cookie">, from: Peer, answer: Requester): void | Promise<void>;
   /** What the room decided: replies (and stored events) to the requester, events to the members, in order. */
-  submit(outcome: Pick<Outcome, "broadcasts"> & Partial<Outcome>, answer?: Requester): void | Promise<void>;
+  submit(outcome: Submission, answer?: Requester): void | Promise<void>;
   /** A member's nack: events `from`..`to` again, or `lost` for those no longer kept. */
   repair(member: Member, from: number, to: number, answer: Requester): void | Promise<void>;
   /** The names of the room's members (on every server). */
@@ -47,7 +53,7 @@ export class LocalBackend implements RoomBackend {
     this.submit(this.room.hello(msg, from, Date.now()), answer);
   }
 
-  submit(outcome: Pick<Outcome, "broadcasts"> & Partial<Outcome>, answer?: Requester): void {
+  submit(outcome: Submission, answer?: Requester): void {
     if (answer) {
       for (const reply of outcome.replies ?? []) answer.reply(reply);
       for (const datagram of outcome.resend ?? []) answer.send(datagram);

@@ -1,0 +1,94 @@
+// Who is in the room: its members by session id, by name and by address, and the address lists the fan-out sends to.
+
+import { nameKey } from "../wire/protocol.ts";
+import type { SayOrder } from "./say-order.ts";
+
+/** Where a member's datagrams come from, and where the server sends its replies and events. */
+export interface Peer {
+  address: string;
+  port: number;
+}
+
+export interface Member {
+  /** Session id: the secret a member proves itself with in every request. */
+  readonly sid: string;
+  /** As the member chose it (NFC-normalized). */
+  readonly name: string;
+  readonly peer: Peer;
+  /** The hello's nonce, the same for a client's whole run: it ties says to their client across sessions and restarts. */
+  readonly nonce: string;
+  readonly joinedAt: number;
+  /** When the server last heard from this member: silence past the peer timeout removes it. */
+  lastSeen: number;
+  /** Its says, relayed in the order it sent them and at the room's rate. */
+  readonly says: SayOrder;
+  /** A client of the original exercise's text protocol (`--classic`): no session, no reliability, no heartbeats. */
+  readonly classic?: boolean;
+}
+
+export const samePeer = (a: Peer, b: Peer) => a.port === b.port && a.address === b.address;
+const peerKey = (p: Peer) => `${p.address}|${p.port}`;
+
+/** The members, in the order they joined, with an index for each way a request finds its member. */
+export class Roster {
+  readonly #bySid = new Map<string, Member>();
+  readonly #byName = new Map<string, Member>();
+  readonly #byPeer = new Map<string, Member>();
+  /** peers() and classicPeers(), until the membership changes: the fan-out reads them for every event. */
+  #peers: Peer[] | undefined;
+  #classicPeers: Peer[] | undefined;
+
+  get size(): number {
+    return this.#bySid.size;
+  }
+
+  members(): IterableIterator<Member> {
+    return this.#bySid.values();
+  }
+
+  /** The addresses of the members that speak this protocol, in one array kept between membership changes. */
+  peers(): readonly Peer[] {
+    this.#peers ??= [...this.#bySid.values()].filter((m) => !m.classic).map((m) => m.peer);
+    return this.#peers;
+  }
+
+  /** The addresses of the classic members (`--classic`), likewise kept. */
+  classicPeers(): readonly Peer[] {
+    this.#classicPeers ??= [...this.#bySid.values()].filter((m) => m.classic).map((m) => m.peer);
+    return this.#classicPeers;
+  }
+
+  /** The member with session id `sid`. */
+  get(sid: string): Member | undefined {
+    return this.#bySid.get(sid);
+  }
+
+  /** The member holding `name`, compared without regard to case. */
+  named(name: string): Member | undefined {
+    return this.#byName.get(nameKey(name));
+  }
+
+  /** The member whose datagrams come from `peer`. */
+  at(peer: Peer): Member | undefined {
+    return this.#byPeer.get(peerKey(peer));
+  }
+
+  /** The names of the members, in the order they joined. */
+  names(): string[] {
+    return [...this.#bySid.values()].map((m) => m.name);
+  }
+
+  add(member: Member): void {
+    this.#peers = this.#classicPeers = undefined;
+    this.#bySid.set(member.sid, member);
+    this.#byName.set(nameKey(member.name), member);
+    this.#byPeer.set(peerKey(member.peer), member);
+  }
+
+  drop(member: Member): void {
+    this.#peers = this.#classicPeers = undefined;
+    this.#bySid.delete(member.sid);
+    this.#byName.delete(nameKey(member.name));
+    this.#byPeer.delete(peerKey(member.peer));
+  }
+}
