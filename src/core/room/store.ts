@@ -83,7 +83,7 @@ export class EventRing {
 
 /** A store that keeps nothing across restarts (`chat serve --data :memory:`): a bounded repair window only. */
 export class MemoryStore implements RoomStore {
-  readonly lastSeq = 0;
+  readonly lastSeq: number = 0;
   readonly #ring = new EventRing();
   readonly #lastIds = new Map<string, number>();
   #seq = 0;

@@ -1,0 +1,78 @@
+// Who may log in, without a room: the order of the checks, and what uses up a login.
+
+import { describe, expect, test } from "bun:test";
+import { ABUSE } from "../../../src/core/wire/protocol.ts";
+import { Admission } from "../../../src/core/room/admission.ts";
+import { type Member, type Peer, Roster } from "../../../src/core/room/roster.ts";
+import { SayOrder } from "../../../src/core/room/say-order.ts";
+
+const NOW = 1_795_000_000_000;
+const peer = (port: number, address = `10.0.0.${port}`): Peer => ({ address, port });
+const hello = (name: string, nonce = name.padStart(16, "0")) => ({ name, nonce });
+function member(name: string, p: Peer): Member {
+  const nonce = name.padStart(16, "0");
+  return {
+    sid: nonce.padStart(32, "0"),
+    name,
+    peer: p,
+    nonce,
+    joinedAt: NOW,
+    lastSeen: NOW,
+    says: new SayOrder(undefined, undefined, NOW),
+  };
+}
+function setUp(opts: { logins?: { count: number; windowMs: number }; maxMembers?: number } = {}) {
+  const roster = new Roster();
+  const admission = new Admission(roster, { logins: opts.logins, maxMembers: opts.maxMembers ?? 1000 });
+  return { roster, admission };
+}
+
+describe("admit", () => {
+  test("the name rule comes first: a bad name is refused even from a banned address", () => {
+    const { roster, admission } = setUp();
+    const alice = member("alice", peer(1));
+    roster.add(alice);
+    admission.kicked(alice, NOW, Infinity);
+    expect(admission.admit(hello("no spaces"), peer(1), NOW)).toBe("bad_name");
+    expect(admission.admit(hello("alice"), peer(1), NOW)).toBe("banned");
+  });
+
+  test("a ban refuses its address under any name and on any port, until it ends", () => {
+    const { admission } = setUp();
+    admission.kicked(member("alice", peer(1)), NOW, 10_000);
+    expect(admission.admit(hello("other", "f".repeat(16)), peer(2, "10.0.0.1"), NOW + 9_999)).toBe("banned");
+    expect(admission.admit(hello("other", "f".repeat(16)), peer(2, "10.0.0.1"), NOW + 10_000)).toBe("ok");
+  });
+
+  test("a kicked client is refused by its nonce, from any address, for a while", () => {
+    const { admission } = setUp();
+    admission.kicked(member("alice", peer(1)), NOW);
+    expect(admission.admit(hello("alice2", "alice".padStart(16, "0")), peer(9), NOW)).toBe("kicked");
+    expect(admission.admit(hello("alice"), peer(1), NOW + ABUSE.kickMemoryMs)).toBe("ok");
+  });
+
+  test("the client that holds a name is let in again without using up a login; anyone else is told it is taken", () => {
+    const { roster, admission } = setUp({ logins: { count: 1, windowMs: 60_000 } });
+    roster.add(member("alice", peer(1)));
+    for (let i = 0; i < 3; i++) expect(admission.admit(hello("ALICE", "alice".padStart(16, "0")), peer(1), NOW)).toBe("ok");
+    expect(admission.admit(hello("alice", "e".repeat(16)), peer(1), NOW)).toBe("name_taken"); // another client
+    expect(admission.admit(hello("alice", "alice".padStart(16, "0")), peer(2), NOW)).toBe("name_taken"); // another address
+  });
+
+  test("logins per address: a taken name uses one up too, and past the burst it says too_many_logins", () => {
+    const { roster, admission } = setUp({ logins: { count: 2, windowMs: 2000 } });
+    roster.add(member("alice", peer(1)));
+    expect(admission.admit(hello("alice", "e".repeat(16)), peer(7), NOW)).toBe("name_taken");
+    expect(admission.admit(hello("bob"), peer(7), NOW)).toBe("ok");
+    expect(admission.admit(hello("carol"), peer(7), NOW)).toBe("too_many_logins");
+    expect(admission.admit(hello("alice", "e".repeat(16)), peer(7), NOW)).toBe("too_many_logins");
+    expect(admission.admit(hello("carol"), peer(8), NOW)).toBe("ok"); // another address has its own
+  });
+
+  test("a full room refuses a newcomer, but not a client taking the place of the session on its own address", () => {
+    const { roster, admission } = setUp({ maxMembers: 1 });
+    roster.add(member("alice", peer(1)));
+    expect(admission.admit(hello("bob"), peer(2), NOW)).toBe("room_full");
+    expect(admission.admit(hello("bob"), peer(1), NOW)).toBe("ok");
+  });
+});
