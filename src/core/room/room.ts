@@ -23,7 +23,7 @@ import { type Broadcast, EventLog } from "./event-log.ts";
 import { ownJoin, repair, repairSpan, welcomePage } from "./replay.ts";
 import { type Member, type Peer, Roster, samePeer } from "./roster.ts";
 import { SayOrder } from "./say-order.ts";
-import type { RoomStore } from "./store.ts";
+import type { RoomStore, StoredMember } from "./store.ts";
 
 export type { Broadcast, Member, Peer };
 /** Messages per member, or logins per address, in a window (limiter.ts). */
@@ -64,31 +64,25 @@ export interface RoomOptions {
 
 const NOTHING: Outcome = { replies: [], resend: [], broadcasts: [] };
 
+/**
+ * One room's members and events. Its rules live in its parts; what is here composes them per request. It runs past
+ * 250 lines because its API (the server's units, the cluster and the transport seam use it) has some thirty
+ * members, a third of them one-line lookups handed to the roster.
+ */
 export class Room {
   readonly name: string;
-  readonly #store: RoomStore;
-  readonly #newSessionId: () => string;
-  readonly #history: number;
-  readonly #rate: Rate | undefined;
-  readonly #elsewhere: ((name: string) => string | undefined) | undefined;
+  readonly #opts: RoomOptions;
   readonly #roster = new Roster();
   readonly #admission: Admission;
   readonly #log: EventLog;
 
   constructor(opts: RoomOptions) {
     this.name = opts.name ?? DEFAULT_ROOM;
-    this.#store = opts.store;
-    this.#newSessionId = opts.newSessionId;
-    this.#history = opts.history;
-    this.#rate = opts.rate;
-    this.#elsewhere = opts.elsewhere;
+    this.#opts = opts;
     const logins = "logins" in opts ? opts.logins : { count: ABUSE.loginBurst, windowMs: ABUSE.loginBurst * ABUSE.loginEveryMs };
     this.#admission = new Admission(this.#roster, { logins, maxMembers: opts.maxMembers });
     this.#log = new EventLog(opts.store);
-    for (const m of opts.store.members()) {
-      const { address, port, ...rest } = m;
-      this.#roster.add({ ...rest, peer: { address, port }, lastSeen: opts.now, says: this.#saysOf(m.nonce, opts.now) });
-    }
+    for (const m of opts.store.members()) this.#roster.add(this.#member(m, opts.now));
   }
 
   get size(): number {
@@ -99,7 +93,7 @@ export class Room {
     return this.#log.seq;
   }
   get epoch(): string {
-    return this.#store.epoch;
+    return this.#opts.store.epoch;
   }
   members(): IterableIterator<Member> {
     return this.#roster.members();
@@ -137,6 +131,13 @@ export class Room {
   authenticate(sid: string, from: Peer): Member | undefined {
     const member = this.#roster.get(sid);
     return member && samePeer(member.peer, from) ? member : undefined;
+  }
+
+  /** The member a request speaks for, now heard from. */
+  #heard(sid: string, from: Peer, now: number): Member | undefined {
+    const member = this.authenticate(sid, from);
+    if (member) member.lastSeen = now;
+    return member;
   }
 
   /**
@@ -186,28 +187,17 @@ export class Room {
     // A new client on an address that still holds a session: the old client is gone, since its port is now someone else's.
     const stale = this.#roster.at(from);
     if (stale) this.#remove(stale, "quit", now);
-    const sid = this.#newSessionId();
-    const says = this.#saysOf(msg.nonce, now);
-    const member: Member = {
-      sid,
-      name,
-      peer: { ...from },
-      nonce: msg.nonce,
-      joinedAt: now,
-      lastSeen: now,
-      says,
-      ...(classic ? { classic } : {}),
-    };
+    const joined: StoredMember = { sid: this.#opts.newSessionId(), name, nonce: msg.nonce, ...from, joinedAt: now };
+    const member = this.#member(joined, now, classic);
     this.#roster.add(member);
-    this.#log.joined({ sid, name, nonce: msg.nonce, ...member.peer, joinedAt: now });
-    if (!quiet) this.#log.emit({ type: "join", seq: 0, ts: now, name }, sid);
+    this.#log.joined(joined);
+    if (!quiet) this.#log.emit({ type: "join", seq: 0, ts: now, name }, member.sid);
     return this.#welcome(member, now);
   }
 
   say(msg: Say, from: Peer, now: number): Outcome {
-    const member = this.authenticate(msg.sid, from);
+    const member = this.#heard(msg.sid, from, now);
     if (!member) return refuse("unknown_session", msg.id);
-    member.lastSeen = now;
     const turn = member.says.receive(msg, now);
     if (turn.kind === "repeat") return { ...NOTHING, replies: [{ type: "ack", id: msg.id }] }; // relay nothing again
     if (turn.kind === "too_far") return NOTHING;
@@ -225,7 +215,7 @@ export class Room {
     let remote: string | undefined;
     if (say.to !== undefined) {
       addressee = this.#roster.named(say.to);
-      remote = addressee ? undefined : this.#elsewhere?.(say.to);
+      remote = addressee ? undefined : this.#opts.elsewhere?.(say.to);
       if (!addressee && !remote) return { type: "refused", reason: "no_such_member", id: say.id };
     }
     const to = addressee?.name ?? remote;
@@ -256,18 +246,16 @@ export class Room {
   }
 
   ping(msg: Ping, from: Peer, now: number): Outcome {
-    const member = this.authenticate(msg.sid, from);
+    const member = this.#heard(msg.sid, from, now);
     if (!member) return refuse("unknown_session");
-    member.lastSeen = now;
     return NOTHING;
   }
 
   /** Sends events `from`..`to` again from the store; what it no longer keeps is reported `lost`. */
   nack(msg: Nack, from: Peer, now: number): Outcome {
-    const member = this.authenticate(msg.sid, from);
+    const member = this.#heard(msg.sid, from, now);
     if (!member) return refuse("unknown_session");
-    member.lastSeen = now;
-    const { resend, lost } = repair(repairSpan(msg.from, msg.to, this.#log.seq), (seq) => this.#store.event(seq), member);
+    const { resend, lost } = repair(repairSpan(msg.from, msg.to, this.#log.seq), (seq) => this.#opts.store.event(seq), member);
     return { replies: lost, resend, broadcasts: [] };
   }
 
@@ -317,8 +305,11 @@ export class Room {
     return this.#log.tick(now);
   }
 
-  #saysOf(nonce: string, now: number): SayOrder {
-    return new SayOrder(this.#store.lastId(nonce), this.#rate, now);
+  /** A member as the store has it, heard from `now`: its says go on after the last one the store has from its client. */
+  #member(m: StoredMember, now: number, classic = false): Member {
+    const { address, port, ...rest } = m;
+    const says = new SayOrder(this.#opts.store.lastId(m.nonce), this.#opts.rate, now);
+    return { ...rest, peer: { address, port }, lastSeen: now, says, ...(classic ? { classic } : {}) };
   }
 
   #remove(member: Member, reason: LeaveReason, now: number): void {
@@ -339,13 +330,13 @@ export class Room {
       member,
       others: [...this.#roster.members()].filter((m) => m !== member).map((m) => m.name),
       seq: this.#log.seq,
-      epoch: this.#store.epoch,
+      epoch: this.#opts.store.epoch,
       ts: now,
       backlog: {
-        start: this.#history > 0 ? this.#store.backlogStart(this.#history, LIMITS.backlogSpan) : 0,
+        start: this.#opts.history > 0 ? this.#opts.store.backlogStart(this.#opts.history, LIMITS.backlogSpan) : 0,
         end: join === undefined ? this.#log.seq : join - 1, // the backlog ends before the member's own join
       },
-      eventAt: (seq) => this.#store.event(seq),
+      eventAt: (seq) => this.#opts.store.event(seq),
     });
     return { replies: [welcome], resend, broadcasts };
   }
