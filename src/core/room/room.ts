@@ -187,7 +187,14 @@ export class Room {
     // A new client on an address that still holds a session: the old client is gone, since its port is now someone else's.
     const stale = this.#roster.at(from);
     if (stale) this.#remove(stale, "quit", now);
-    const joined: StoredMember = { sid: this.#opts.newSessionId(), name, nonce: msg.nonce, ...from, joinedAt: now };
+    const joined: StoredMember = {
+      sid: this.#opts.newSessionId(),
+      name,
+      nonce: msg.nonce,
+      address: from.address,
+      port: from.port,
+      joinedAt: now,
+    };
     const member = this.#member(joined, now, classic);
     this.#roster.add(member);
     this.#log.joined(joined);
