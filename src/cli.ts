@@ -28,7 +28,8 @@ const VERSION = ["--version", "-v"];
 /**
  * Runs the root command on `rawArgs` and returns the exit code; what citty's runMain does, without ending the
  * process. --help and --version print and give 0. A usage error (a missing NAME, an unknown command) prints the
- * usage, then the error in one line, and gives 1.
+ * usage, then the error in one line, and gives 1. The root picks the subcommand itself: citty's runCommand would
+ * drop both the subcommand's result (its exit code) and the `data` (the io) it is to be given.
  */
 export async function runRoot(rawArgs: readonly string[], io: CommandIo = processIo): Promise<number> {
   const chosen = subcommandIn(rawArgs);
@@ -48,7 +49,7 @@ export async function runRoot(rawArgs: readonly string[], io: CommandIo = proces
       return EXIT.error;
     }
     const { result } = await runCommand(chosen.command, { rawArgs: rawArgs.slice(chosen.at + 1), data: io });
-    return typeof result === "number" ? result : EXIT.ok;
+    return typeof result === "number" ? result : EXIT.ok; // a command that returns nothing has succeeded
   } catch (err) {
     if (err instanceof Error && err.name === "CLIError") {
       io.out(await usage());

@@ -77,7 +77,7 @@ const dataHome = join(tmpdir(), "chat-test-data-home");
  */
 export const STATE_HOME = join(tmpdir(), "chat-test-state-home");
 
-/** Every chat a test file starts, for its afterEach(killAll): one per test process, as bun runs one file per process. */
+/** Every chat started and not yet reaped: module state on purpose, since each test file's afterEach(killAll) empties it. */
 const reaper = new Reaper(0);
 
 export function startChat(args: string[], opts: { env?: Record<string, string | undefined>; command?: string[]; cwd?: string } = {}): Chat {
