@@ -2,8 +2,10 @@
 
 import { join } from "node:path";
 import { loadArgs, isMark, type LoadResult } from "./load-protocol.ts";
-import { CpuWindow, memoryMb } from "./proc.ts";
-import { startServer, type Reaper, type Server } from "./processes.ts";
+import { memoryMb } from "../test/helpers/procfs.ts";
+import { CpuWindow } from "./proc.ts";
+import type { Reaper } from "../test/helpers/reaper.ts";
+import { spawnServe, type Server } from "./processes.ts";
 import type { AdminScenario, ClusterScenario, LoadScenario, Scenario } from "./scenarios.ts";
 import { emptyRow, type Row } from "./table.ts";
 
@@ -72,7 +74,7 @@ export async function runScenario(s: Scenario, bench: Bench): Promise<Row> {
   const dir = bench.reaper.tempDir("chat-bench-");
   let server: Server | undefined;
   try {
-    server = await startServer(serveCommand(bench, dir), LISTENING, bench.reaper);
+    server = await spawnServe(serveCommand(bench, dir), LISTENING, bench.reaper);
     bench.log(`${s.name}: server pid ${server.pid} on 127.0.0.1:${server.port}`);
     return s.kind === "load" ? await runLoad(s, [server], bench) : await runAdmin(s, server, bench);
   } catch (err) {
@@ -90,11 +92,11 @@ async function runCluster(s: ClusterScenario, bench: Bench): Promise<Row> {
   const dir = bench.reaper.tempDir("chat-bench-nats-");
   const servers: Server[] = [];
   try {
-    const broker = await startServer([nats, "-js", "-a", "127.0.0.1", "-p", "-1", "-sd", dir], NATS_LISTENING, bench.reaper);
+    const broker = await spawnServe([nats, "-js", "-a", "127.0.0.1", "-p", "-1", "-sd", dir], NATS_LISTENING, bench.reaper);
     servers.push(broker);
     const url = `nats://127.0.0.1:${broker.port}`;
     const chats: Server[] = [];
-    for (let i = 0; i < s.servers; i++) chats.push(await startServer(serveCommand(bench, { cluster: url }), LISTENING, bench.reaper));
+    for (let i = 0; i < s.servers; i++) chats.push(await spawnServe(serveCommand(bench, { cluster: url }), LISTENING, bench.reaper));
     servers.push(...chats);
     bench.log(
       `${s.name}: nats-server pid ${broker.pid} on ${url}; servers ${chats.map((c) => `${c.pid} on 127.0.0.1:${c.port}`).join(", ")}`,

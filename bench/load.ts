@@ -10,7 +10,8 @@ import { LIMITS, type RoomEvent } from "../src/core/wire/protocol.ts";
 import { parseLoadArgs, type LoadOptions, type LoadResult, type Mark } from "./load-protocol.ts";
 import { Member, type Counters, type MemberHost } from "./load-member.ts";
 import { FrameCache, Latencies, sentAt, stampedText } from "./load-tools.ts";
-import { udpDrops } from "./proc.ts";
+import { udpDrops } from "../test/helpers/procfs.ts";
+import { waitAtMost } from "../test/helpers/wait.ts";
 
 /** Logins under way at once: enough to keep the server busy, few enough not to overflow its socket buffer. */
 const JOIN_WINDOW = 64;
@@ -26,16 +27,6 @@ const PROGRESS_MS = 1000;
 
 const log = (line: string) => process.stderr.write(`[load] ${line}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Waits until `done()` holds (checked every 10 ms) or `ms` passed; true when it held. */
-async function until(done: () => boolean, ms: number): Promise<boolean> {
-  const deadline = performance.now() + ms;
-  while (!done()) {
-    if (performance.now() >= deadline) return false;
-    await sleep(10);
-  }
-  return true;
-}
 
 class Load implements MemberHost {
   readonly counters: Counters = { datagrams: 0, undecodable: 0, nacks: 0, pings: 0, lostEvents: 0, sendErrors: 0, refused: {} };
@@ -131,19 +122,19 @@ class Load implements MemberHost {
     this.#startLogins(performance.now());
     let seen = -1;
     let progressAt = performance.now();
-    const ok = await until(() => {
+    const ok = await waitAtMost(() => {
       if (this.#joined !== seen) [seen, progressAt] = [this.#joined, performance.now()];
       return this.#joined === this.members.length || performance.now() - progressAt > 10_000;
     }, Number.POSITIVE_INFINITY);
     clearInterval(retry);
-    return ok && this.#joined === this.members.length;
+    return ok === true && this.#joined === this.members.length;
   }
 
   /** Waits out the fan-out of the joins (every join goes to every member), then starts every stream after it. */
   async settle(): Promise<void> {
     let count = -1;
     let quietSince = performance.now();
-    await until(() => {
+    await waitAtMost(() => {
       if (this.counters.datagrams !== count) [count, quietSince] = [this.counters.datagrams, performance.now()];
       return performance.now() - quietSince >= QUIET_MS;
     }, 120_000);
@@ -172,7 +163,7 @@ class Load implements MemberHost {
       this.#send(now);
     }, SEND_TICK_MS);
     this.#send(startedAt);
-    await until(() => this.#created === total && this.sender.outbox.size === 0, Number.POSITIVE_INFINITY);
+    await waitAtMost(() => this.#created === total && this.sender.outbox.size === 0, Number.POSITIVE_INFINITY);
     clearInterval(tick);
   }
 
@@ -193,7 +184,7 @@ class Load implements MemberHost {
     if (this.#total === 0) return 0;
     const receivers = this.members.slice(1);
     for (const m of receivers) m.know(this.#lastSeq);
-    await until(() => receivers.every((m) => m.caughtUp), this.opts.drainSeconds * 1000);
+    await waitAtMost(() => receivers.every((m) => m.caughtUp), this.opts.drainSeconds * 1000);
     return receivers.filter((m) => !m.caughtUp).length;
   }
 

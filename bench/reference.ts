@@ -3,8 +3,9 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { LISTENING, serveCommand, type Bench } from "./harness.ts";
-import { memoryMb } from "./proc.ts";
-import { freeUdpPort, startServer, type Server } from "./processes.ts";
+import { memoryMb } from "../test/helpers/procfs.ts";
+import { freeUdpPort } from "../test/helpers/socket.ts";
+import { spawnServe, type Server } from "./processes.ts";
 import { referenceCells } from "./scenarios.ts";
 import { emptyRow, type Row } from "./table.ts";
 
@@ -64,14 +65,14 @@ export async function runReference(bench: Bench, quick: boolean, emit: (row: Row
         start: async () => {
           const port = await freeUdpPort();
           const cmd = onCore(0, [join(out, "relay_limit"), "--host", "127.0.0.1", "--port", String(port)]);
-          return startServer(cmd, /relay_limit: \S+:(\d+)/, bench.reaper);
+          return spawnServe(cmd, /relay_limit: \S+:(\d+)/, bench.reaper);
         },
       },
     ];
     if (classic) {
       servers.push({
         label: "chat --classic",
-        start: (dataDir) => startServer(onCore(0, serveCommand(bench, dataDir, ["--classic"])), LISTENING, bench.reaper),
+        start: (dataDir) => spawnServe(onCore(0, serveCommand(bench, dataDir, ["--classic"])), LISTENING, bench.reaper),
       });
     }
     for (const cell of referenceCells(quick)) {

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runScenario, type Bench } from "./harness.ts";
-import { Reaper } from "./processes.ts";
+import { Reaper } from "../test/helpers/reaper.ts";
+import { STOP_GRACE_MS } from "./processes.ts";
 import { runReference } from "./reference.ts";
 import { scenarios } from "./scenarios.ts";
 import { emptyRow, markdownTable, type Row } from "./table.ts";
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const repo = resolve(import.meta.dir, "..");
-  const reaper = new Reaper();
+  const reaper = new Reaper(STOP_GRACE_MS);
   // Ctrl-C (or a CI cancel): stop every server and load process we started, remove the temp dirs, then go.
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.once(signal, () => {

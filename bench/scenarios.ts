@@ -1,4 +1,4 @@
-// The benchmark's scenarios, full and --quick: what each asks of the server (numbers only, no I/O).
+// The benchmark's scenarios, one table with a --quick and a full size each: what each asks of the server (numbers only, no I/O).
 
 import type { LoadOptions } from "./load-protocol.ts";
 
@@ -57,41 +57,38 @@ const idle = (members: number, seconds: number): LoadScenario["load"] => ({
   drainSeconds: 0,
 });
 
-export function scenarios(quick: boolean): Scenario[] {
-  return quick
-    ? [
-        { kind: "load", name: "throughput", load: count(50, 3000, 3) },
-        { kind: "load", name: "latency", load: rate(100, 1000, 1, 3) },
-        { kind: "load", name: "scale", load: rate(200, 200, 1, 3) },
-        { kind: "load", name: "idle", load: idle(500, 3) },
-        { kind: "admin", name: "admin", runs: 3 },
-        { kind: "cluster", name: "cluster throughput", servers: 2, load: count(50, 2000, 3) },
-        { kind: "cluster", name: "cluster latency", servers: 2, load: rate(100, 500, 1, 3) },
-      ]
-    : [
-        { kind: "load", name: "throughput", load: count(100, 20_000, 5) },
-        { kind: "load", name: "latency", load: rate(100, 1000, 5, 5) },
-        { kind: "load", name: "scale", load: rate(1000, 200, 5, 5) },
-        { kind: "load", name: "idle", load: idle(5000, 10) },
-        { kind: "admin", name: "admin", runs: 5 },
-        // Next to throughput and latency above: the same sizes, the members split between two servers of a cluster.
-        { kind: "cluster", name: "cluster throughput", servers: 2, load: count(100, 20_000, 5) },
-        { kind: "cluster", name: "cluster latency", servers: 2, load: rate(100, 1000, 5, 5) },
-      ];
-}
+type Unnamed<S> = S extends Scenario ? Omit<S, "name"> : never;
+const load = (l: LoadScenario["load"]): Unnamed<LoadScenario> => ({ kind: "load", load: l });
+const admin = (runs: number): Unnamed<AdminScenario> => ({ kind: "admin", runs });
+const cluster = (servers: number, l: ClusterScenario["load"]): Unnamed<ClusterScenario> => ({ kind: "cluster", servers, load: l });
 
-/** The reference cells of /work/shared/bench/README.md, as `udpload` arguments (smaller with --quick). */
+/**
+ * Every scenario once, with its sizes for --quick (CI, under 30 s in all) and for a full run. The cluster rows have
+ * the sizes of throughput and latency, the members split between two servers of a cluster.
+ */
+// biome-ignore format: a table, aligned by column
+const SCENARIOS: ReadonlyArray<readonly [name: string, quick: Unnamed<Scenario>, full: Unnamed<Scenario>]> = [
+  // name                 --quick                            full
+  ["throughput",          load(count(50, 3000, 3)),          load(count(100, 20_000, 5))],
+  ["latency",             load(rate(100, 1000, 1, 3)),       load(rate(100, 1000, 5, 5))],
+  ["scale",               load(rate(200, 200, 1, 3)),        load(rate(1000, 200, 5, 5))],
+  ["idle",                load(idle(500, 3)),                load(idle(5000, 10))],
+  ["admin",               admin(3),                          admin(5)],
+  ["cluster throughput",  cluster(2, count(50, 2000, 3)),    cluster(2, count(100, 20_000, 5))],
+  ["cluster latency",     cluster(2, rate(100, 500, 1, 3)),  cluster(2, rate(100, 1000, 5, 5))],
+];
+
+export const scenarios = (quick: boolean): Scenario[] => SCENARIOS.map(([name, small, full]) => ({ name, ...(quick ? small : full) }));
+
+/** The reference cells of /work/shared/bench/README.md as `udpload` arguments, --quick and full (text size added). */
+// biome-ignore format: a table, aligned by column
+const REFERENCE_CELLS: ReadonlyArray<readonly [name: string, quick: string[], full: string[]]> = [
+  // name          --quick                                         full
+  ["throughput",   ["-n", "50", "-s", "1", "-m", "3000", "-r", "0"],  ["-n", "100", "-s", "1", "-m", "20000", "-r", "0"]],
+  ["latency",      ["-n", "100", "-s", "1", "-r", "1000", "-d", "1"], ["-n", "100", "-s", "1", "-r", "1000", "-d", "5"]],
+  ["scale",        ["-n", "200", "-s", "1", "-r", "200", "-d", "1"],  ["-n", "1000", "-s", "1", "-r", "200", "-d", "5"]],
+];
+
 export function referenceCells(quick: boolean): Array<{ name: string; args: string[] }> {
-  const b = ["-b", String(TEXT_BYTES)];
-  return quick
-    ? [
-        { name: "throughput", args: ["-n", "50", "-s", "1", "-m", "3000", ...b, "-r", "0"] },
-        { name: "latency", args: ["-n", "100", "-s", "1", "-r", "1000", "-d", "1", ...b] },
-        { name: "scale", args: ["-n", "200", "-s", "1", "-r", "200", "-d", "1", ...b] },
-      ]
-    : [
-        { name: "throughput", args: ["-n", "100", "-s", "1", "-m", "20000", ...b, "-r", "0"] },
-        { name: "latency", args: ["-n", "100", "-s", "1", "-r", "1000", "-d", "5", ...b] },
-        { name: "scale", args: ["-n", "1000", "-s", "1", "-r", "200", "-d", "5", ...b] },
-      ];
+  return REFERENCE_CELLS.map(([name, small, full]) => ({ name, args: [...(quick ? small : full), "-b", String(TEXT_BYTES)] }));
 }

@@ -1,16 +1,76 @@
 #!/usr/bin/env bun
 // The entrypoint: `chat serve | join | admin`, and the hidden subcommands chat starts as its own subprocesses.
+// The only file that ends the process: every command returns its exit code, and the entry exits with it.
 
-import { defineCommand, runMain } from "citty";
+import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
 import { version } from "../package.json";
 import { admin } from "./commands/admin.ts";
+import { type CommandIo, flushOutput, processIo } from "./commands/_finish.ts";
 import { console_, receiver } from "./commands/internal.ts";
 import { join } from "./commands/join.ts";
 import { serve } from "./commands/serve.ts";
+import { EXIT } from "./exit-codes.ts";
+
+/** A command of any arguments: citty's own SubCommandsDef says `CommandDef<any>`, since each has its own. */
+// biome-ignore lint/suspicious/noExplicitAny: the arguments differ from command to command
+type AnyCommand = CommandDef<any>;
+const subCommands: Record<string, AnyCommand> = { serve, join, admin, __receiver: receiver, __console: console_ };
 
 export const main = defineCommand({
   meta: { name: "chat", version, description: "A UDP chat room in one executable" },
-  subCommands: { serve, join, admin, __receiver: receiver, __console: console_ },
+  subCommands,
 });
 
-if (import.meta.main) await runMain(main);
+/** citty's built-in flags of a root command without flags of its own. */
+const HELP = ["--help", "-h"];
+const VERSION = ["--version", "-v"];
+
+/**
+ * Runs the root command on `rawArgs` and returns the exit code; what citty's runMain does, without ending the
+ * process. --help and --version print and give 0. A usage error (a missing NAME, an unknown command) prints the
+ * usage, then the error in one line, and gives 1. The root picks the subcommand itself: citty's runCommand would
+ * drop both the subcommand's result (its exit code) and the `data` (the io) it is to be given.
+ */
+export async function runRoot(rawArgs: readonly string[], io: CommandIo = processIo): Promise<number> {
+  const chosen = subcommandIn(rawArgs);
+  const usage = async () => `${await (chosen ? renderUsage(chosen.command, main) : renderUsage(main))}\n`;
+  try {
+    if (rawArgs.some((a) => HELP.includes(a))) {
+      io.out(await usage());
+      return EXIT.ok;
+    }
+    if (rawArgs.length === 1 && VERSION.includes(rawArgs[0]!)) {
+      io.out(version);
+      return EXIT.ok;
+    }
+    if (!chosen) {
+      // The root has no run of its own: citty throws its "No command specified." or "Unknown command …".
+      await runCommand(main, { rawArgs: [...rawArgs] });
+      return EXIT.error;
+    }
+    const { result } = await runCommand(chosen.command, { rawArgs: rawArgs.slice(chosen.at + 1), data: io });
+    return typeof result === "number" ? result : EXIT.ok; // a command that returns nothing has succeeded
+  } catch (err) {
+    if (err instanceof Error && err.name === "CLIError") {
+      io.out(await usage());
+      io.err(err.message);
+    } else io.err(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    return EXIT.error;
+  }
+}
+
+/** The subcommand named in `rawArgs`, and where: the first word that is not a flag, as citty looks for it. */
+function subcommandIn(rawArgs: readonly string[]): { command: AnyCommand; at: number } | undefined {
+  const at = rawArgs.findIndex((a) => a === "--" || !a.startsWith("-"));
+  const name = at === -1 ? undefined : rawArgs[at]!;
+  const command = name !== undefined && Object.hasOwn(subCommands, name) ? subCommands[name] : undefined;
+  return command ? { command, at } : undefined;
+}
+
+// Exit explicitly, once stdout and stderr are flushed: a listener left on the IPC channel would otherwise keep a
+// subprocess alive after its parent is gone.
+if (import.meta.main) {
+  const code = await runRoot(process.argv.slice(2));
+  await flushOutput();
+  process.exit(code);
+}

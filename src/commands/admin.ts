@@ -6,7 +6,8 @@ import { parseDuration } from "../core/duration.ts";
 import { checkRoom, MAX_TEXT_BYTES, textBytes } from "../core/wire/protocol.ts";
 import { runAdmin, type AdminAction } from "../admin/admin.ts";
 import { readPrivateToken, tokenFile } from "../runtime/admin-token.ts";
-import { finish, logFor, serverAddress, serverArg, verboseArg } from "./_shared.ts";
+import { serverAddress, serverArg, verboseArg } from "./_args.ts";
+import { commandLog, runBody } from "./_finish.ts";
 
 export const admin = defineCommand({
   meta: {
@@ -42,9 +43,9 @@ export const admin = defineCommand({
     passphrase: { type: "string", description: "The room's passphrase, if it has one (default: $CHAT_PASSPHRASE)", valueHint: "words" },
     ...verboseArg,
   },
-  async run({ args }) {
-    const log = logFor(args.verbose);
-    await finish(log, async () => {
+  run({ args, data }) {
+    const log = commandLog(data, args.verbose);
+    return runBody(log, async () => {
       const server = parseHostPort(serverAddress(args.server));
       const action = actionOf(args);
       const room = args.room === undefined ? undefined : checkRoom(args.room);

@@ -4,27 +4,28 @@ import { defineCommand } from "citty";
 import { runConsole } from "../server/console.ts";
 import { EXIT } from "../exit-codes.ts";
 import { runReceiver } from "../member/receiver.ts";
+import type { Log } from "../runtime/log.ts";
 import { startedByChat } from "../runtime/self.ts";
-import { finish, logFor } from "./_shared.ts";
+import { commandLog, runBody } from "./_finish.ts";
 
-function internal(name: string, startedBy: string, body: () => Promise<number>) {
+function internal(name: string, startedBy: string, body: (log: Log) => Promise<number>) {
   return defineCommand({
     meta: { name, hidden: true, description: `internal: started by ${startedBy}` },
-    async run() {
-      const log = logFor(false);
-      await finish(log, async () => {
+    run({ data }) {
+      const log = commandLog(data, false);
+      return runBody(log, async () => {
         if (!startedByChat()) {
           log.error(`\`chat ${name}\` is internal: ${startedBy} starts it`);
           return EXIT.error;
         }
-        return body();
+        return body(log);
       });
     },
   });
 }
 
 /** The member's network loop (socket, login, transcript), a subprocess of `chat join`. */
-export const receiver = internal("__receiver", "`chat join`", () => runReceiver(logFor(false)));
+export const receiver = internal("__receiver", "`chat join`", (log) => runReceiver(log));
 
 /** The operator's input loop, a subprocess of `chat serve`. */
 export const console_ = internal("__console", "`chat serve`", async () => {

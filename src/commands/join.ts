@@ -2,11 +2,12 @@
 
 import { defineCommand } from "citty";
 import { parseHostPort } from "../core/address.ts";
-import { checkName, checkRoom } from "../core/wire/protocol.ts";
+import { checkName, checkRoom, DEFAULT_ROOM } from "../core/wire/protocol.ts";
 import { langOf } from "../core/screen/render.ts";
 import { join as runJoin } from "../member/join.ts";
 import { EXIT } from "../exit-codes.ts";
-import { finish, logFor, serverAddress, serverArg, verboseArg } from "./_shared.ts";
+import { serverAddress, serverArg, verboseArg } from "./_args.ts";
+import { commandLog, runBody } from "./_finish.ts";
 
 export const join = defineCommand({
   meta: { name: "join", description: "Join the room as NAME; each line you type is a message, /quit leaves" },
@@ -19,16 +20,16 @@ export const join = defineCommand({
     room: {
       type: "string",
       description: "The room to join: each has its own members, messages and history",
-      default: "lobby",
+      default: DEFAULT_ROOM,
       valueHint: "room",
     },
     json: { type: "boolean", description: "Print one JSON object per event on stdout (for bots)", default: false },
     passphrase: { type: "string", description: "The room's passphrase, if it has one (default: $CHAT_PASSPHRASE)", valueHint: "words" },
     ...verboseArg,
   },
-  async run({ args }) {
-    const log = logFor(args.verbose);
-    await finish(log, async () => {
+  run({ args, data }) {
+    const log = commandLog(data, args.verbose);
+    return runBody(log, async () => {
       // Several servers of one cluster, comma-separated: the member moves to the next when its server is gone.
       const servers = serverAddress(args.server)
         .split(",")

@@ -2,18 +2,11 @@
 
 import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
+import { stateDir } from "./dirs.ts";
 
-/** The per-user state directory: $XDG_STATE_HOME/chat, ~/.local/state/chat, ~/Library/Application Support/chat or %LOCALAPPDATA%\chat. */
-export function stateDir(): string {
-  if (process.platform === "win32") return join(process.env.LOCALAPPDATA ?? join(homedir(), "AppData", "Local"), "chat");
-  if (process.platform === "darwin") return join(homedir(), "Library", "Application Support", "chat");
-  return join(process.env.XDG_STATE_HOME || join(homedir(), ".local", "state"), "chat");
-}
-
-/** One token per port, so that several servers on one machine each have their own. */
-export const tokenFile = (port: number) => join(stateDir(), `admin-token-${port}`);
+/** One token per port, so that several servers on one machine each have their own (`env`: whose state folder). */
+export const tokenFile = (port: number, env: Parameters<typeof stateDir>[0] = process.env) => join(stateDir(env), `admin-token-${port}`);
 
 const TOKEN_PATTERN = /^[0-9a-f]{64}$/;
 

@@ -28,7 +28,8 @@ export interface UdpOptions {
 
 const BATCH = 64;
 
-const errorCode = (err: unknown) => (err && typeof err === "object" && "code" in err ? String(err.code) : "");
+/** The `code` of a system error (ECONNREFUSED, EADDRINUSE, ...), or "" for anything else. */
+export const errorCode = (err: unknown) => (err && typeof err === "object" && "code" in err ? String(err.code) : "");
 
 /** Binds a socket (port 0: the OS picks one). Rejects with a one-line Error when the address cannot be bound. */
 export async function openUdp(opts: UdpOptions): Promise<UdpEndpoint> {

@@ -3,7 +3,6 @@
 import { Database } from "bun:sqlite";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { checkRoom, DEFAULT_ROOM } from "../core/wire/protocol.ts";
 import { BACKLOG_TYPES, EventRing, type Change, type RoomStore, type StoredMember } from "../core/room/store.ts";
@@ -25,12 +24,8 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS clients (nonce TEXT PRIMARY KEY, last_id INTEGER NOT NULL, seen_at INTEGER NOT NULL);
 `;
 
-/** The per-user data directory: $XDG_DATA_HOME/chat, ~/.local/share/chat, ~/Library/Application Support/chat or %LOCALAPPDATA%\chat. */
-export function defaultDataDir(): string {
-  if (process.platform === "win32") return join(process.env.LOCALAPPDATA ?? join(homedir(), "AppData", "Local"), "chat");
-  if (process.platform === "darwin") return join(homedir(), "Library", "Application Support", "chat");
-  return join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "chat");
-}
+/** The per-user data directory now lives in runtime/dirs.ts; re-exported for the importers of this module. */
+export { defaultDataDir } from "../runtime/dirs.ts";
 
 /** The database file of the room served on `port` from `dir`. */
 /** The database of one room of the server on `port`; the default room keeps the name it had before there were rooms. */

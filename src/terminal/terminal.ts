@@ -30,6 +30,11 @@ export class Terminal {
   #pending: Styled[] = [];
   /** Row of the terminal's cursor within the live region as last drawn; undefined while nothing is drawn. */
   #cursorRow: number | undefined;
+  /**
+   * Set once the terminal has gone away (its window closed, its ssh session dropped): nothing more is written to it.
+   * Per Terminal, although the terminal is the process's: another Terminal would find out at its own first write.
+   */
+  #hungUp = false;
   readonly #onKey = (str: string | undefined, key: Key | undefined) => this.#key(str, key);
   /**
    * A resized terminal re-wraps what it shows (xterm aside, most do: VTE, iTerm2, kitty, tmux, Windows Terminal), so
@@ -41,7 +46,7 @@ export class Terminal {
   };
   /** However the process ends, even by a bug, the terminal is not left in raw mode (where typing shows nothing). */
   readonly #onExit = () => {
-    if (process.stdin.isRaw && !hungUp) process.stdin.setRawMode(false);
+    if (process.stdin.isRaw && !this.#hungUp) process.stdin.setRawMode(false);
   };
   /** The terminal went away (its window closed): as good as Ctrl-D. */
   readonly #onGone = () => this.#events.eof();
@@ -66,23 +71,23 @@ export class Terminal {
   /** Gives the terminal back as it was: the live region erased, cooked mode, stdin released. */
   stop(): void {
     if (this.#cursorRow === undefined) return;
-    write(STDOUT, erase(this.#cursorRow));
+    this.#write(STDOUT, erase(this.#cursorRow));
     this.#cursorRow = undefined;
     process.stdin.off("keypress", this.#onKey);
     process.stdin.off("end", this.#onGone);
     process.stdin.off("error", this.#onGone);
     process.stdout.off("resize", this.#onResize);
     process.off("exit", this.#onExit);
-    if (!hungUp) process.stdin.setRawMode(false);
+    if (!this.#hungUp) process.stdin.setRawMode(false);
     process.stdin.pause();
   }
 
   /** A line above the live region: the transcript on stdout, a diagnostic on stderr. */
   print(line: string, channel: "stdout" | "stderr" = "stdout", bell = false): void {
-    if (this.#cursorRow === undefined) return void write(channel === "stdout" ? STDOUT : STDERR, `${line}\n`);
-    write(STDOUT, erase(this.#cursorRow));
+    if (this.#cursorRow === undefined) return void this.#write(channel === "stdout" ? STDOUT : STDERR, `${line}\n`);
+    this.#write(STDOUT, erase(this.#cursorRow));
     // A line ends with CR LF: the terminal is in raw mode, where a bare LF only moves down.
-    write(channel === "stdout" ? STDOUT : STDERR, `${line.replaceAll("\n", "\r\n") + (bell ? BELL : "")}\r\n`);
+    this.#write(channel === "stdout" ? STDOUT : STDERR, `${line.replaceAll("\n", "\r\n") + (bell ? BELL : "")}\r\n`);
     this.#cursorRow = 0;
     this.#redraw();
   }
@@ -116,6 +121,23 @@ export class Terminal {
     }
   }
 
+  /**
+   * All of `text` to a file descriptor, now. A terminal that is momentarily full (EAGAIN) is tried again; one that has
+   * hung up (EIO) is given up on, quietly: SIGHUP is on its way, and with it the polite leave.
+   */
+  #write(fd: number, text: string): void {
+    let bytes = Buffer.from(text);
+    while (bytes.length > 0 && !this.#hungUp) {
+      try {
+        bytes = bytes.subarray(writeSync(fd, bytes));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "EIO" || code === "EPIPE" || code === "ENXIO") this.#hungUp = true;
+        else if (code !== "EAGAIN") throw err;
+      }
+    }
+  }
+
   #region(): Region {
     return { pending: this.#pending, prompt: this.#prompt, text: this.#editor.text, cursor: this.#editor.cursor };
   }
@@ -127,27 +149,7 @@ export class Terminal {
   #redraw(): void {
     if (this.#cursorRow === undefined && !process.stdin.isRaw) return;
     const { output, cursorRow } = draw(this.#region(), this.#columns());
-    write(STDOUT, (this.#cursorRow === undefined ? "" : erase(this.#cursorRow)) + output);
+    this.#write(STDOUT, (this.#cursorRow === undefined ? "" : erase(this.#cursorRow)) + output);
     this.#cursorRow = cursorRow;
-  }
-}
-
-/** Set once the terminal has gone away (its window closed, its ssh session dropped): nothing more is written to it. */
-let hungUp = false;
-
-/**
- * All of `text` to a file descriptor, now. A terminal that is momentarily full (EAGAIN) is tried again; one that has
- * hung up (EIO) is given up on, quietly: SIGHUP is on its way, and with it the polite leave.
- */
-function write(fd: number, text: string): void {
-  let bytes = Buffer.from(text);
-  while (bytes.length > 0 && !hungUp) {
-    try {
-      bytes = bytes.subarray(writeSync(fd, bytes));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "EIO" || code === "EPIPE" || code === "ENXIO") hungUp = true;
-      else if (code !== "EAGAIN") throw err;
-    }
   }
 }

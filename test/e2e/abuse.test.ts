@@ -4,7 +4,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { ADMIN_WINDOW_MS, encode, KNOCK_BYTES, MAX_DATAGRAM_BYTES, padded, type Message } from "../../src/core/wire/protocol.ts";
 import { mulberry32 } from "../helpers/lossy-relay.ts";
-import { joinRoom, killAll, startChat, startServer } from "../helpers/processes.ts";
+import { joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
+import { local, openTestSocket } from "../helpers/socket.ts";
 
 afterEach(killAll);
 
@@ -76,15 +77,14 @@ function fuzzDatagrams(count: number, seed: number): Uint8Array[] {
  */
 async function throwAt(port: number, datagrams: Uint8Array[], sockets: number): Promise<number> {
   let answered: () => void = () => {};
-  const open = (data: () => void) =>
-    Bun.udpSocket({ hostname: "127.0.0.1", port: 0, binaryType: "uint8array", socket: { data, error() {} } });
-  const opened = await Promise.all(Array.from({ length: sockets }, () => open(() => {})));
-  const probe = await open(() => answered());
+  const server = local(port);
+  const opened = await Promise.all(Array.from({ length: sockets }, () => openTestSocket()));
+  const probe = await openTestSocket(() => answered());
   const knock = encode(padded({ type: "knock" }, KNOCK_BYTES));
   let rounds = 0;
   try {
     for (let next = 0; next < datagrams.length; rounds++) {
-      for (let i = 0; i < ROUND && next < datagrams.length; i++, next++) opened[next % sockets]!.send(datagrams[next]!, port, "127.0.0.1");
+      for (let i = 0; i < ROUND && next < datagrams.length; i++, next++) opened[next % sockets]!.send(datagrams[next]!, server);
       await new Promise<void>((resolve, reject) => {
         const deadline = Date.now() + 5000;
         // the probe's knock may itself be lost to a full buffer: knock again until one is answered
@@ -93,13 +93,13 @@ async function throwAt(port: number, datagrams: Uint8Array[], sockets: number): 
             clearInterval(again);
             reject(new Error(`the server did not read round ${rounds} of the fuzz within 5 s`));
           }
-          probe.send(knock, port, "127.0.0.1");
+          probe.send(knock, server);
         }, 50);
         answered = () => {
           clearInterval(again);
           resolve();
         };
-        probe.send(knock, port, "127.0.0.1");
+        probe.send(knock, server);
       });
     }
   } finally {
@@ -111,7 +111,7 @@ async function throwAt(port: number, datagrams: Uint8Array[], sockets: number): 
 const ROUND = 40;
 
 test("a fuzzer's 100,000 datagrams never crash the server, and members still converse afterwards", async () => {
-  const server = await startServer(["--rate", "5/5"]);
+  const server = await spawnServe(["--rate", "5/5"]);
   const alice = await joinRoom("alice", server.address);
   const bob = await joinRoom("bob", server.address);
   const datagrams = fuzzDatagrams(100_000, 2026);
@@ -131,7 +131,7 @@ test("a fuzzer's 100,000 datagrams never crash the server, and members still con
 describe("one address flooding at full speed does not stop the others' conversation", () => {
   for (const mode of ["garbage", "member"] as const) {
     test(mode === "garbage" ? "garbage" : "valid messages from a member", async () => {
-      const server = await startServer(["--rate", "5/5"]);
+      const server = await spawnServe(["--rate", "5/5"]);
       const alice = await joinRoom("alice", server.address);
       const bob = await joinRoom("bob", server.address);
       const flooder = startChat([join(import.meta.dir, "..", "helpers", "flooder.ts"), String(server.port), mode], {

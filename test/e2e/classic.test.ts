@@ -2,31 +2,28 @@
 
 import { afterEach, expect, test } from "bun:test";
 import { parseClassic } from "../../src/core/wire/classic.ts";
-import { joinRoom, killAll, startServer, waitUntil } from "../helpers/processes.ts";
+import { joinRoom, killAll, spawnServe } from "../helpers/processes.ts";
+import { local, openTestSocket, type UdpEndpoint } from "../helpers/socket.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 /** A client of the original design: text datagrams, `L name` / `C name text` / `Q name`, and whatever lines come back. */
 class ClassicClient {
   readonly lines: string[] = [];
   private constructor(
-    private readonly socket: Bun.udp.Socket<"uint8array">,
+    private readonly socket: UdpEndpoint,
     private readonly port: number,
   ) {}
 
   static async open(port: number): Promise<ClassicClient> {
     let client: ClassicClient | undefined;
-    const socket = await Bun.udpSocket({
-      hostname: "127.0.0.1",
-      port: 0,
-      binaryType: "uint8array",
-      socket: { data: (_s, data) => void client?.lines.push(new TextDecoder().decode(data)), error() {} },
-    });
+    const socket = await openTestSocket((data) => void client?.lines.push(new TextDecoder().decode(data)));
     client = new ClassicClient(socket, port);
     clients.push(client);
     return client;
   }
 
   send(text: string): void {
-    this.socket.send(text, this.port, "127.0.0.1");
+    this.socket.send(new TextEncoder().encode(text), local(this.port));
   }
 
   waitFor(line: string, ms = 3000): Promise<string> {
@@ -49,7 +46,7 @@ afterEach(async () => {
 });
 
 test("classic clients and chat join members converse in one room, each in its own protocol", async () => {
-  const server = await startServer(["--classic"]);
+  const server = await spawnServe(["--classic"]);
   const bob = await joinRoom("bob", server.address);
   const wang = await ClassicClient.open(server.port);
 
@@ -85,7 +82,7 @@ test("classic clients and chat join members converse in one room, each in its ow
 });
 
 test("without --classic a classic datagram is just a bad datagram", async () => {
-  const server = await startServer();
+  const server = await spawnServe();
   const bob = await joinRoom("bob", server.address);
   const wang = await ClassicClient.open(server.port);
   wang.send("L 老王");

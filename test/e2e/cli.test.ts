@@ -2,7 +2,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { version } from "../../package.json";
-import { joinRoom, killAll, runChat, startChat, startServer } from "../helpers/processes.ts";
+import { joinRoom, killAll, runChat, spawnServe, startChat } from "../helpers/processes.ts";
 
 afterEach(killAll);
 
@@ -69,7 +69,7 @@ describe("bad arguments: one line, exit 1, nothing started", () => {
   });
 
   test("a port already in use", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const second = await run(["serve", "--host", "127.0.0.1", "--port", String(server.port)]);
     expect(second).toEqual({
       code: 1,
@@ -87,7 +87,7 @@ describe("bad arguments: one line, exit 1, nothing started", () => {
 
 describe("defaults from the environment", () => {
   test("CHAT_SERVER is the server when --server is not given", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const alice = await joinRoom("alice", server.address);
     const bob = startChat(["join", "bob", "--json"], { env: { CHAT_SERVER: server.address } });
     await bob.event({ type: "welcome", name: "bob" });
@@ -95,7 +95,7 @@ describe("defaults from the environment", () => {
   });
 
   test("chat admin joins further words into one message, like echo", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const alice = await joinRoom("alice", server.address);
     const admin = startChat(["admin", "--server", server.address, "two", "words"]);
     expect(await admin.proc.exited).toBe(0);

@@ -3,7 +3,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { hasNats, startNats } from "../helpers/nats.ts";
-import { killAll, startChat, startServer, waitUntil, type Chat } from "../helpers/processes.ts";
+import { type Chat, killAll, spawnServe, startChat } from "../helpers/processes.ts";
+import { freeUdpPort } from "../helpers/socket.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const stores: string[] = [];
 afterEach(async () => {
@@ -16,7 +18,7 @@ async function cluster(count: number) {
   const nats = await startNats();
   stores.push(nats.store);
   const servers = [];
-  for (let i = 0; i < count; i++) servers.push(await startServer(["--cluster", nats.url, "--peer-timeout", "5"]));
+  for (let i = 0; i < count; i++) servers.push(await spawnServe(["--cluster", nats.url, "--peer-timeout", "5"]));
   return { nats, servers };
 }
 
@@ -98,7 +100,7 @@ describe.skipIf(!hasNats)("a cluster of servers on one NATS JetStream", () => {
     "a server stopped with %s: its members are back through the other within 5 s, nothing lost or doubled",
     async (signal) => {
       const { servers } = await cluster(2);
-      const [a, b] = servers as [Awaited<ReturnType<typeof startServer>>, Awaited<ReturnType<typeof startServer>>];
+      const [a, b] = servers as [Awaited<ReturnType<typeof spawnServe>>, Awaited<ReturnType<typeof spawnServe>>];
       const both = (first: string, second: string) => `${first},${second}`;
       const onA = [await member("a1", both(a.address, b.address)), await member("a2", both(a.address, b.address))];
       const onB = [await member("b1", both(b.address, a.address)), await member("b2", both(b.address, a.address))];
@@ -183,9 +185,7 @@ describe.skipIf(!hasNats)("a cluster of servers on one NATS JetStream", () => {
   test("chat join tries the servers in order: a first one that does not answer is passed over", async () => {
     const { servers } = await cluster(1);
     // A port that was free a moment ago, and is closed now: nobody answers there.
-    const probe = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
-    const dead = `127.0.0.1:${probe.port}`;
-    probe.close();
+    const dead = `127.0.0.1:${await freeUdpPort()}`;
     const late = await member("late", `${dead},${servers[0]!.address}`);
     expect(late.err.text()).toContain(`no answer from ${dead}: trying ${servers[0]!.address}…`);
   });

@@ -1,7 +1,9 @@
 // Whatever way `chat join` or `chat serve` ends, its subprocess ends too: nothing left running, nothing left a zombie.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { descendants, isGone, joinRoom, killAll, startChat, startServer, waitGone, waitUntil } from "../helpers/processes.ts";
+import { joinRoom, killAll, spawnServe, startChat, waitGone } from "../helpers/processes.ts";
+import { descendants, isGone } from "../helpers/procfs.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 afterEach(killAll);
 
@@ -33,7 +35,7 @@ describe("chat join ends with its receiver", () => {
 
   for (const [path, end, code] of paths) {
     test(path, async () => {
-      const server = await startServer();
+      const server = await spawnServe();
       const watcher = await joinRoom("watcher", server.address);
       const member = await joinRoom("leaver", server.address);
       const receiver = await onlyChild(member.pid, "__receiver");
@@ -48,7 +50,7 @@ describe("chat join ends with its receiver", () => {
   }
 
   test("when the receiver is killed, join ends too and says so", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const member = await joinRoom("alice", server.address);
     const receiver = await onlyChild(member.pid, "__receiver");
     process.kill(receiver, "SIGKILL");
@@ -59,7 +61,7 @@ describe("chat join ends with its receiver", () => {
   });
 
   test("a member refused at the door leaves no process behind", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     await joinRoom("alice", server.address);
     const dup = startChat(["join", "alice", "--server", server.address]);
     const receiver = await onlyChild(dup.pid, "__receiver").catch(() => undefined); // it may already be gone
@@ -68,7 +70,7 @@ describe("chat join ends with its receiver", () => {
   });
 
   test("no server: a clear error within the deadline, exit 3, no process left", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const address = server.address;
     server.proc.kill("SIGKILL");
     await server.proc.exited; // now nothing listens on that port
@@ -85,7 +87,7 @@ describe("chat join ends with its receiver", () => {
 
 describe("chat serve ends with its console", () => {
   test("end of console input ends the console loop, not the server", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const console_ = await onlyChild(server.pid, "__console");
     server.end();
     await waitGone([console_]);
@@ -98,7 +100,7 @@ describe("chat serve ends with its console", () => {
 
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     test(signal, async () => {
-      const server = await startServer();
+      const server = await spawnServe();
       const console_ = await onlyChild(server.pid, "__console");
       server.proc.kill(signal);
       expect(await server.proc.exited).toBe(0);
@@ -108,7 +110,7 @@ describe("chat serve ends with its console", () => {
   }
 
   test("SIGKILL of the server", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const console_ = await onlyChild(server.pid, "__console");
     server.proc.kill("SIGKILL");
     await server.proc.exited;

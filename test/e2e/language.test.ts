@@ -1,7 +1,7 @@
 // The room in Chinese when the locale says so, plain bytes in a pipe, and the server console's line per join, leave and broadcast.
 
 import { afterEach, expect, test } from "bun:test";
-import { joinRoom, killAll, startChat, startServer } from "../helpers/processes.ts";
+import { joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
 
 afterEach(killAll);
 
@@ -9,7 +9,7 @@ afterEach(killAll);
 const NEUTRAL = { LC_ALL: undefined, LC_MESSAGES: undefined };
 
 test("LANG=zh_CN.UTF-8 gives the original room's phrasing, in a pipe with no escape byte; JSON is the same in any language", async () => {
-  const server = await startServer();
+  const server = await spawnServe();
   const zh = startChat(["join", "小明", "--server", server.address], { env: { ...NEUTRAL, LANG: "zh_CN.UTF-8", NO_COLOR: undefined } });
   await zh.out.waitFor("你以 小明 的身份进入聊天室，目前只有你一人");
   const bot = await joinRoom("机器人", server.address, { env: { ...NEUTRAL, LANG: "zh_CN.UTF-8" } });
@@ -30,7 +30,7 @@ test("LANG=zh_CN.UTF-8 gives the original room's phrasing, in a pipe with no esc
 });
 
 test("English when the locale is not Chinese", async () => {
-  const server = await startServer();
+  const server = await spawnServe();
   const en = startChat(["join", "amy", "--server", server.address], { env: { ...NEUTRAL, LANG: "en_GB.UTF-8" } });
   await en.out.waitFor("joined as amy; nobody else is here yet");
   const bob = await joinRoom("bob", server.address);
@@ -39,8 +39,8 @@ test("English when the locale is not Chinese", async () => {
 });
 
 test("the server console has a line per join, leave and broadcast with the member count; --quiet leaves only the essentials", async () => {
-  const loud = await startServer();
-  const quiet = await startServer(["--quiet"]);
+  const loud = await spawnServe();
+  const quiet = await spawnServe(["--quiet"]);
   for (const server of [loud, quiet]) {
     const alice = await joinRoom("alice", server.address);
     const bob = await joinRoom("bob", server.address);

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ADMIN_WINDOW_MS, encode, KNOCK_BYTES, padded, type Message } from "../../src/core/wire/protocol.ts";
-import { adminToken, joinRoom, killAll, startChat, startServer, waitUntil } from "../helpers/processes.ts";
+import { adminToken, joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
+import { waitUntil } from "../helpers/wait.ts";
 import { isType, RawPeer } from "../helpers/raw-peer.ts";
 
 const peers: RawPeer[] = [];
@@ -23,7 +24,7 @@ async function rawMember(serverPort: number, name: string) {
 
 describe("bad datagrams", () => {
   test("garbage of every kind is dropped and the room carries on", async () => {
-    const server = await startServer(["--verbose"]);
+    const server = await spawnServe(["--verbose"]);
     const alice = await joinRoom("alice", server.address);
     const bob = await joinRoom("bob", server.address);
     const vandal = await RawPeer.open(server.port);
@@ -52,7 +53,7 @@ describe("bad datagrams", () => {
 
 describe("members cannot be forged", () => {
   test("another address cannot speak for a member or make it leave, even with its session id; nor a wrong session id", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const watcher = await joinRoom("watcher", server.address);
     const alice = await rawMember(server.port, "alice");
     await watcher.event({ type: "join", name: "alice" });
@@ -76,7 +77,7 @@ describe("members cannot be forged", () => {
 
 describe("a member that vanished without a word (ICMP port unreachable)", () => {
   test("does not kill the server nor lose the next send to a healthy member", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const ghost = await rawMember(server.port, "ghost");
     ghost.peer.close(); // its port is closed now: every datagram to it comes back as ICMP unreachable
     const alice = await rawMember(server.port, "alice");
@@ -100,7 +101,7 @@ describe("a member that vanished without a word (ICMP port unreachable)", () => 
 
 describe("repeats", () => {
   test("a repeated hello gets the same welcome; a repeated announce is acknowledged but shown once", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const watcher = await joinRoom("watcher", server.address);
     const alice = await rawMember(server.port, "alice");
     const hello = { type: "hello", name: "alice", nonce: "0123456789abcdef", cookie: alice.peer.cookie } as const;
@@ -128,7 +129,7 @@ describe("the admin secret", () => {
     // A state folder of its own: in the shared one, an earlier test's server on the same port may have left its file.
     const state = mkdtempSync(join(tmpdir(), "chat-state-"));
     try {
-      const server = await startServer([], { env: { XDG_STATE_HOME: state } });
+      const server = await spawnServe([], { env: { XDG_STATE_HOME: state } });
       const file = join(state, "chat", `admin-token-${server.port}`);
       await server.err.waitFor(`admin token written to ${file}`);
       expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -142,7 +143,7 @@ describe("the admin secret", () => {
   });
 
   test("forged admin datagrams (wrong token, replayed, stale, unsigned) make nobody see anything; the right token works", async () => {
-    const server = await startServer([], { env: { CHAT_ADMIN_TOKEN: "s3cret" } });
+    const server = await spawnServe([], { env: { CHAT_ADMIN_TOKEN: "s3cret" } });
     const member = await joinRoom("alice", server.address);
     const op = await RawPeer.open(server.port);
     peers.push(op);
@@ -200,7 +201,7 @@ describe("the admin secret", () => {
   });
 
   test("--admin-token on serve works the same, and the token never crosses the wire", async () => {
-    const server = await startServer(["--admin-token", "t0k-with-a-long-secret"]);
+    const server = await spawnServe(["--admin-token", "t0k-with-a-long-secret"]);
     const member = await joinRoom("alice", server.address);
     const op = await RawPeer.open(server.port);
     peers.push(op);
@@ -223,7 +224,7 @@ describe("the admin secret", () => {
 
 describe("moderation", () => {
   test("chat admin --kick, --ban and --who", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const watcher = await joinRoom("watcher", server.address);
     const bob = await joinRoom("bob", server.address);
     const mallory = await rawMember(server.port, "mallory");
@@ -260,7 +261,7 @@ describe("moderation", () => {
 
 describe("moderation at the server console", () => {
   test("/who, /kick and /ban", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const watcher = await joinRoom("watcher", server.address);
     const bob = await joinRoom("bob", server.address);
     const mallory = await joinRoom("mallory", server.address);
@@ -286,7 +287,7 @@ describe("moderation at the server console", () => {
 
 describe("no amplification", () => {
   test("a stranger is never sent more bytes than it sent", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     await joinRoom("alice", server.address);
     const stranger = await RawPeer.open(server.port);
     peers.push(stranger);
@@ -318,7 +319,7 @@ test("encode is what goes on the wire (sanity check of the raw helper)", () => {
 
 describe("fan-out", () => {
   test("a burst of messages reaches a member packed: fewer datagrams than events, each event once, in order", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const listener = await rawMember(server.port, "listener");
     const talker = await rawMember(server.port, "talker");
     await waitUntil(() => listener.peer.received.some((m) => m.type === "join" && m.name === "talker"), 3000, "talker's join");
@@ -332,7 +333,7 @@ describe("fan-out", () => {
   });
 
   test("a quiet room's message goes out at once, alone, and not back to its sender", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const listener = await rawMember(server.port, "listener");
     const talker = await rawMember(server.port, "talker");
     await waitUntil(() => listener.peer.received.some((m) => m.type === "join" && m.name === "talker"), 3000, "talker's join");

@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LossyRelay } from "../helpers/lossy-relay.ts";
-import { adminToken, descendants, joinRoom, killAll, startChat, startServer, waitUntil, type Chat } from "../helpers/processes.ts";
+import { adminToken, type Chat, joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
+import { descendants } from "../helpers/procfs.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const relays: LossyRelay[] = [];
 const dirs: string[] = [];
@@ -52,7 +54,7 @@ function allDelivered(members: Array<[string, Chat]>, n: number, ms: number) {
 
 describe("a lossy network (10% loss, 5% duplication, 5% reordering, both ways)", () => {
   test("three members, 200 messages each: every message shown exactly once, in each sender's order; notices once", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const faults = { loss: 0.1, duplicate: 0.05, reorder: 0.05, delayMs: 1 };
     const names = ["ann", "ben", "cat"];
     const members: Array<[string, Chat]> = [];
@@ -95,7 +97,7 @@ describe("a lossy network (10% loss, 5% duplication, 5% reordering, both ways)",
 describe("the server is killed and restarted", () => {
   test("with its data directory: every message reaches every member exactly once, and all are back within 5 s", async () => {
     const data = tempDir();
-    const first = await startServer(["--data", data]);
+    const first = await spawnServe(["--data", data]);
     const port = String(first.port);
     const names = ["ann", "ben", "cat"];
     const members: Array<[string, Chat]> = [];
@@ -122,7 +124,7 @@ describe("the server is killed and restarted", () => {
     }
     expect(typed).toBeLessThan(150); // the crash came in the middle of the conversation
 
-    const second = await startServer(["--data", data, "--port", port]);
+    const second = await spawnServe(["--data", data, "--port", port]);
     const restartedAt = Date.now();
     const admin = startChat(["admin", "after the restart", "--server", second.address]);
     expect(await admin.proc.exited).toBe(0);
@@ -143,14 +145,14 @@ describe("the server is killed and restarted", () => {
   }, 60_000);
 
   test("without its data (--data :memory:): members notice, join again under the same name, and go on", async () => {
-    const first = await startServer();
+    const first = await spawnServe();
     const port = String(first.port);
     const ann = await joinRoom("ann", first.address);
     const ben = await joinRoom("ben", first.address);
     first.proc.kill("SIGKILL");
     await first.proc.exited;
 
-    const second = await startServer(["--port", port]);
+    const second = await spawnServe(["--port", port]);
     // each member's next heartbeat meets "unknown session", and it logs in again on its own
     await second.err.waitFor("ann joined", 8000);
     await second.err.waitFor("ben joined", 8000);
@@ -161,20 +163,20 @@ describe("the server is killed and restarted", () => {
 
   test("a member whose server is silent says so, keeps trying, and comes back when it returns", async () => {
     const data = tempDir();
-    const first = await startServer(["--data", data]);
+    const first = await spawnServe(["--data", data]);
     const port = String(first.port);
     const ann = await joinRoom("ann", first.address);
     first.proc.kill("SIGKILL");
     await first.proc.exited;
     await ann.err.waitFor(`lost the server 127.0.0.1:${port}`, 10_000);
-    await startServer(["--data", data, "--port", port]);
+    await spawnServe(["--data", data, "--port", port]);
     await ann.err.waitFor("back in the room as ann", 5000);
   }, 30_000);
 });
 
 describe("dead members", () => {
   test("a member killed outright is reported as timed out within --peer-timeout + 2 s; an idle one stays", async () => {
-    const server = await startServer(["--peer-timeout", "5"]);
+    const server = await spawnServe(["--peer-timeout", "5"]);
     const watcher = await joinRoom("watcher", server.address);
     const victim = await joinRoom("victim", server.address);
     // the receiver first: killed second, it could notice its parent's death in between and say bye
@@ -192,7 +194,7 @@ describe("dead members", () => {
 
 describe("backlog", () => {
   test("a late joiner gets the last 20 messages marked as history, then the live room", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const ann = await joinRoom("ann", server.address);
     const ben = await joinRoom("ben", server.address);
     ann.write(`${numbered("ann", 25).join("\n")}\n`);
@@ -214,7 +216,7 @@ describe("backlog", () => {
 });
 
 test("an admin broadcast through a lossy, duplicating network is repeated until confirmed, and shown once", async () => {
-  const server = await startServer();
+  const server = await spawnServe();
   const member = await joinRoom("ann", server.address);
   // seed 8: the first two announces are dropped and the third duplicated (the relay decides the same way on every run)
   const relay = await LossyRelay.start({ serverPort: server.port, seed: 8, faults: { loss: 0.5, duplicate: 0.5, reorder: 0 } });
@@ -236,7 +238,7 @@ test("an admin broadcast through a lossy, duplicating network is repeated until 
 }, 15_000);
 
 test("a message the server never confirms is reported, naming it", async () => {
-  const server = await startServer();
+  const server = await spawnServe();
   const ann = await joinRoom("ann", server.address);
   server.proc.kill("SIGKILL");
   await server.proc.exited;

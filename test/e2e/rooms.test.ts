@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LIMITS, padded, KNOCK_BYTES } from "../../src/core/wire/protocol.ts";
-import { joinRoom, killAll, runChat, startChat, startServer } from "../helpers/processes.ts";
+import { joinRoom, killAll, runChat, spawnServe, startChat } from "../helpers/processes.ts";
 import { isType, RawPeer } from "../helpers/raw-peer.ts";
 
 afterEach(killAll);
@@ -20,7 +20,7 @@ const admin = (address: string, ...args: string[]) => runChat(["admin", "--serve
 
 describe("rooms on one server", () => {
   test("two rooms do not see each other's joins, messages or leaves; every JSON event names its room", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const alice = await joinRoom("alice", server.address); // no --room: the lobby
     const carol = await inRoom("ops", "carol", server.address);
     const bob = await inRoom("lobby", "bob", server.address);
@@ -49,7 +49,7 @@ describe("rooms on one server", () => {
   });
 
   test("the same name may be used in two rooms; room names are the same room without regard to case", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const inLobby = await joinRoom("sam", server.address);
     const inOps = await inRoom("Ops", "sam", server.address);
     const other = await inRoom("OPS", "kim", server.address);
@@ -60,7 +60,7 @@ describe("rooms on one server", () => {
   });
 
   test("chat admin reaches every room, or with --room only that one; --who and --kick take --room too", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const alice = await joinRoom("alice", server.address);
     const carol = await inRoom("ops", "carol", server.address);
 
@@ -109,7 +109,7 @@ describe("rooms on one server", () => {
   });
 
   test("the human welcome names the room, unless it is the lobby", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const human = startChat(["join", "ann", "--server", server.address, "--room", "ops"]);
     await human.out.waitFor("joined room ops as ann; nobody else is here yet");
     const lobby = startChat(["join", "ben", "--server", server.address]);
@@ -119,7 +119,7 @@ describe("rooms on one server", () => {
   test("with --data, every room's history survives a SIGKILL and restart of the server", async () => {
     const data = mkdtempSync(join(tmpdir(), "chat-rooms-"));
     try {
-      const first = await startServer(["--data", data]);
+      const first = await spawnServe(["--data", data]);
       const carol = await inRoom("ops", "carol", first.address);
       const opsWitness = await inRoom("ops", "wit", first.address);
       const alice = await joinRoom("alice", first.address);
@@ -132,7 +132,7 @@ describe("rooms on one server", () => {
       first.proc.kill("SIGKILL");
       await first.proc.exited;
 
-      const again = await startServer(["--data", data, "--port", String(first.port)]);
+      const again = await spawnServe(["--data", data, "--port", String(first.port)]);
       const lateOps = await inRoom("ops", "late", again.address);
       const lateLobby = await joinRoom("later", again.address);
       await lateOps.event({ type: "message", from: "carol", text: "kept in ops", history: true, room: "ops" });
@@ -145,7 +145,7 @@ describe("rooms on one server", () => {
   });
 
   test("a hello with a bad room name is refused bad_room; one address moving to another room leaves the first", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const watcher = await joinRoom("watcher", server.address);
     const peer = await RawPeer.open(server.port);
     try {
@@ -165,7 +165,7 @@ describe("rooms on one server", () => {
   });
 
   test(`a server holds at most ${LIMITS.maxRooms} rooms: a hello for one more is refused too_many_rooms`, async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const peers: RawPeer[] = [];
     try {
       // The lobby is one of them.

@@ -2,7 +2,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { LossyRelay } from "../helpers/lossy-relay.ts";
-import { joinRoom, killAll, startChat, startServer } from "../helpers/processes.ts";
+import { joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
 
 const relays: LossyRelay[] = [];
 afterEach(async () => {
@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 test("a message with escape sequences reaches the others with no raw ESC or C1 byte in their human output", async () => {
-  const server = await startServer();
+  const server = await spawnServe();
   const bob = startChat(["join", "bob", "--server", server.address]);
   await bob.out.waitFor("joined as bob");
   const alice = await joinRoom("alice", server.address);
@@ -35,7 +35,7 @@ describe("with a passphrase", () => {
   const PASS = "correct horse battery staple";
 
   test("captured datagrams contain neither names nor text, and members converse as usual", async () => {
-    const server = await startServer(["--passphrase", PASS]);
+    const server = await spawnServe(["--passphrase", PASS]);
     await server.err.waitFor("passphrase set");
     const relay = await LossyRelay.start({
       serverPort: server.port,
@@ -63,7 +63,7 @@ describe("with a passphrase", () => {
   });
 
   test("a member with the wrong passphrase, or none, is refused with a clear reason; so is an admin without it", async () => {
-    const server = await startServer(["--passphrase", PASS]);
+    const server = await spawnServe(["--passphrase", PASS]);
     const wrong = startChat(["join", "eve", "--server", server.address, "--passphrase", "guess"]);
     expect(await wrong.proc.exited).toBe(2);
     await wrong.err.closed;
@@ -81,7 +81,7 @@ describe("with a passphrase", () => {
   });
 
   test("a passphrase given to a room that has none is refused rather than ignored", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const member = startChat(["join", "eve", "--server", server.address, "--passphrase", "unneeded"]);
     expect(await member.proc.exited).toBe(2);
     await member.err.closed;

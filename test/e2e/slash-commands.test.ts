@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { helpLines, parseLine } from "../../src/core/screen/commands.ts";
 import { MAX_TEXT_BYTES } from "../../src/core/wire/protocol.ts";
-import { joinRoom, killAll, startChat, startServer } from "../helpers/processes.ts";
+import { joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
 
 afterEach(killAll);
 
@@ -47,7 +47,7 @@ describe("a typed line", () => {
 
 describe("through the binary", () => {
   test("/msg reaches only its addressee: a third member sees nothing of it, now or in a later backlog", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const alice = await joinRoom("alice", server.address);
     const bob = await joinRoom("bob", server.address);
     const carol = await joinRoom("carol", server.address);
@@ -69,7 +69,7 @@ describe("through the binary", () => {
   });
 
   test("/msg to nobody is refused with a reason, and the member carries on", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const alice = await joinRoom("alice", server.address);
     alice.write("/msg nobody hello?\n");
     await alice.err.waitFor("not sent to nobody: nobody in the room has that name");
@@ -79,7 +79,7 @@ describe("through the binary", () => {
   });
 
   test("/me is an action for everyone; /who lists the members; an unknown command is not sent", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const alice = await joinRoom("alice", server.address);
     const bob = await joinRoom("bob", server.address);
     await alice.event({ type: "join", name: "bob" });
@@ -96,7 +96,7 @@ describe("through the binary", () => {
   });
 
   test("a person's pipe gets the same commands as plain lines", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const bob = await joinRoom("bob", server.address);
     const alice = startChat(["join", "alice", "--server", server.address]);
     await alice.out.waitFor("joined as alice");

@@ -1,13 +1,13 @@
 // The whole story on the compiled binary: three members, relay without echo, Chinese, a refused name, both admin paths, every leave.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { CHAT_SOURCE, joinRoom, killAll, startChat, startServer } from "../helpers/processes.ts";
+import { CHAT_SOURCE, joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
 
 afterEach(killAll);
 
 describe("the room, end to end (dist/chat)", () => {
   test("join, talk, refuse a taken name, admin broadcasts, leave", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const alice = await joinRoom("alice", server.address);
     expect(alice.welcome).toMatchObject({ members: [], count: 0 });
 
@@ -86,7 +86,7 @@ describe("the room, end to end (dist/chat)", () => {
   });
 
   test("lines piped in before the welcome are sent after it, then end of input leaves", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const alice = await joinRoom("alice", server.address);
     const bot = startChat(["join", "bot", "--server", server.address]);
     bot.write("first\nsecond\n/quit\nnever sent\n");
@@ -103,7 +103,7 @@ describe("the room, end to end (dist/chat)", () => {
   });
 
   test("unknown commands and over-long lines are never sent; //text sends a line starting with /", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const alice = await joinRoom("alice", server.address);
     const bob = await joinRoom("bob", server.address);
     bob.write(`/frobnicate now\n${"长".repeat(334)}\n//etc/hosts is a file\n`);
@@ -114,7 +114,7 @@ describe("the room, end to end (dist/chat)", () => {
   });
 
   test("from source (bun src/cli.ts) the subprocesses work the same", async () => {
-    const server = await startServer([], { command: CHAT_SOURCE });
+    const server = await spawnServe([], { command: CHAT_SOURCE });
     const alice = await joinRoom("alice", server.address, { command: CHAT_SOURCE });
     const bob = await joinRoom("bob", server.address, { command: CHAT_SOURCE });
     bob.write("hi from source\n");

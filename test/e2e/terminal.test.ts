@@ -2,7 +2,9 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { nameColor } from "../../src/core/screen/render.ts";
-import { chatBinary, descendants, joinRoom, killAll, startChat, startServer, waitGone, waitUntil } from "../helpers/processes.ts";
+import { chatBinary, joinRoom, killAll, spawnServe, startChat, waitGone } from "../helpers/processes.ts";
+import { descendants } from "../helpers/procfs.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 afterEach(killAll);
 
@@ -42,7 +44,7 @@ describe.skipIf(!hasScript)("in a terminal", () => {
     ["Ctrl-D", "\x04"],
   ] as const) {
     test(`${key} leaves the room and ends every process`, async () => {
-      const server = await startServer();
+      const server = await spawnServe();
       const watcher = await joinRoom("watcher", server.address);
       const term = joinInTerminal("tty", server.address, { NO_COLOR: undefined });
       await term.out.waitFor("joined as");
@@ -63,7 +65,7 @@ describe.skipIf(!hasScript)("in a terminal", () => {
   }
 
   test("NO_COLOR=1 turns colour off even in a terminal", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const watcher = await joinRoom("watcher", server.address);
     const term = joinInTerminal("tty", server.address, { NO_COLOR: "1" });
     await term.out.waitFor("joined as tty");
@@ -73,7 +75,7 @@ describe.skipIf(!hasScript)("in a terminal", () => {
   });
 
   test("a message naming the member, or a private one, rings the bell; others do not", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const watcher = await joinRoom("watcher", server.address);
     const term = joinInTerminal("tty", server.address, { NO_COLOR: "1" });
     await term.out.waitFor("joined as tty");

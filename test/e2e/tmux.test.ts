@@ -2,7 +2,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { displayWidth } from "../../src/core/screen/width.ts";
-import { chatBinary, joinRoom, killAll, startServer } from "../helpers/processes.ts";
+import { chatBinary, joinRoom, killAll, spawnServe } from "../helpers/processes.ts";
 import { hasTmux, TmuxPane } from "../helpers/tmux.ts";
 
 const panes: TmuxPane[] = [];
@@ -30,7 +30,7 @@ const lastUsed = (rows: string[]) => rows.findLastIndex((r) => r !== "");
 
 describe.skipIf(!hasTmux)("in tmux", () => {
   test("a half-typed line stays intact, the cursor after it, while three messages arrive above it; Enter sends all of it", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const bob = await joinRoom("bob", server.address);
     const pane = await joinInTmux("alice", server.address, { columns: 60, rows: 12 });
     await bob.event({ type: "join", name: "alice" });
@@ -54,7 +54,7 @@ describe.skipIf(!hasTmux)("in tmux", () => {
   });
 
   test("Chinese and emoji in names and messages line up, wrap and redraw with no stray characters", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const lilei = await joinRoom("李雷", server.address);
     const pane = await joinInTmux("小明", server.address, { columns: 40, rows: 10 });
     await lilei.event({ type: "join", name: "小明" });
@@ -93,7 +93,7 @@ describe.skipIf(!hasTmux)("in tmux", () => {
   });
 
   test("after the window is made narrower, the line being typed is drawn once, wrapped to the new width", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const bob = await joinRoom("bob", server.address);
     const pane = await joinInTmux("alice", server.address, { columns: 60, rows: 8 });
     await pane.type("a long line, 一二三四五六七八九十, that wraps");
@@ -108,7 +108,7 @@ describe.skipIf(!hasTmux)("in tmux", () => {
   });
 
   test("NO_COLOR=1 gives a terminal no colour, and without it names are coloured", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const bob = await joinRoom("bob", server.address);
     const plain = await joinInTmux("plain", server.address, { columns: 60, rows: 8 }, { NO_COLOR: "1" });
     const coloured = await joinInTmux("coloured", server.address, { columns: 60, rows: 8 });
@@ -119,7 +119,7 @@ describe.skipIf(!hasTmux)("in tmux", () => {
   });
 
   test("Ctrl-C at the prompt leaves the room: exit 0, the others told", async () => {
-    const server = await startServer();
+    const server = await spawnServe();
     const bob = await joinRoom("bob", server.address);
     const pane = await joinInTmux("alice", server.address, { columns: 60, rows: 8 });
     await pane.type("never sent");

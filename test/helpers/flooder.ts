@@ -3,6 +3,7 @@
 
 import { decode, encode, KNOCK_BYTES, padded, type Message } from "../../src/core/wire/protocol.ts";
 import { mulberry32 } from "./lossy-relay.ts";
+import { local, openTestSocket } from "./socket.ts";
 
 const [portArg, mode] = process.argv.slice(2);
 const port = Number(portArg);
@@ -10,25 +11,18 @@ const random = mulberry32(7);
 let sid = "";
 let cookie = "";
 
-const socket = await Bun.udpSocket({
-  hostname: "127.0.0.1",
-  port: 0,
-  binaryType: "uint8array",
-  socket: {
-    data(_s, data) {
-      let messages: Message[] = [];
-      try {
-        messages = decode(data);
-      } catch {
-        return;
-      }
-      for (const m of messages) {
-        if (m.type === "challenge") cookie = m.cookie;
-        if (m.type === "welcome") sid = m.sid;
-      }
-    },
-    error() {},
-  },
+const server = local(port);
+const socket = await openTestSocket((data) => {
+  let messages: Message[] = [];
+  try {
+    messages = decode(data);
+  } catch {
+    return; // a datagram we cannot read: only a challenge or a welcome matters here
+  }
+  for (const m of messages) {
+    if (m.type === "challenge") cookie = m.cookie;
+    if (m.type === "welcome") sid = m.sid;
+  }
 });
 
 function garbage(): Uint8Array {
@@ -44,8 +38,7 @@ if (mode === "member") {
       cookie
         ? encode({ type: "hello", name: "flooder", nonce: "f100d3f100d3f100", cookie })
         : encode(padded({ type: "knock" }, KNOCK_BYTES)),
-      port,
-      "127.0.0.1",
+      server,
     );
     await Bun.sleep(50);
   }
@@ -53,14 +46,10 @@ if (mode === "member") {
 process.stdout.write("flooding\n");
 
 let id = 1;
-const batch: (Uint8Array | number | string)[] = [];
 for (;;) {
-  batch.length = 0;
   for (let i = 0; i < 64; i++) {
-    const datagram = mode === "member" ? encode({ type: "say", sid, id, base: id, text: `spam ${id}` }) : garbage();
+    socket.send(mode === "member" ? encode({ type: "say", sid, id, base: id, text: `spam ${id}` }) : garbage(), server);
     id++;
-    batch.push(datagram, port, "127.0.0.1");
   }
-  socket.sendMany(batch);
   await Promise.resolve(); // let the socket's callbacks run; never sleep: this is a flood
 }

@@ -1,6 +1,7 @@
 // A fault-injecting UDP relay between one chat member and the server: seeded drops, duplicates, reorders and delays.
 
 import { isIP } from "node:net";
+import { openTestSocket, type UdpEndpoint } from "./socket.ts";
 
 export interface Faults {
   /** Probability 0..1 that a datagram is dropped. */
@@ -44,13 +45,11 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-type Socket = Bun.udp.Socket<"uint8array">;
+type Socket = UdpEndpoint;
 interface Endpoint {
   address: string;
   port: number;
 }
-
-const errorCode = (err: unknown) => (err && typeof err === "object" && "code" in err ? String(err.code) : "");
 
 const emptyStats = (): DirectionStats => ({ received: 0, forwarded: 0, dropped: 0, duplicated: 0, reordered: 0 });
 
@@ -118,32 +117,18 @@ export class LossyRelay {
 
     // The sockets exist before the relay object does, so their handlers reach it through this variable.
     let relay: LossyRelay | undefined;
-    const open = (hostname: string, onData: (data: Uint8Array, from: Endpoint) => void) =>
-      Bun.udpSocket({
-        hostname,
-        port: 0,
-        binaryType: "uint8array",
-        socket: {
-          data(_s, data, port, address) {
-            onData(data, { address, port });
-          },
-          // Without a handler an ICMP "port unreachable" (server or member gone) kills the whole test process.
-          // Bun passes the error alone, although its types say (socket, error).
-          error(a: unknown, b?: unknown) {
-            const err = b ?? a;
-            if (errorCode(err) !== "ECONNREFUSED") console.error(`lossy-relay: udp socket error: ${String(err)}`);
-          },
-        },
-      });
-
-    const memberSide = await open("127.0.0.1", (data, from) => {
+    // openTestSocket has openUdp's guards: an ICMP "port unreachable" (server or member gone) is never fatal.
+    const memberSide = await openTestSocket((data, from) => {
       if (relay) relay.#fromMember(data, from);
     });
     let upstream: Socket;
     try {
-      upstream = await open(family === 6 ? "::1" : "127.0.0.1", (data, from) => {
-        if (relay) relay.#fromServer(data, from);
-      });
+      upstream = await openTestSocket(
+        (data, from) => {
+          if (relay) relay.#fromServer(data, from);
+        },
+        family === 6 ? "::1" : "127.0.0.1",
+      );
     } catch (err) {
       memberSide.close();
       throw err;
@@ -225,14 +210,6 @@ export class LossyRelay {
 
   #send(via: Socket, data: Uint8Array, to: Endpoint | undefined): boolean {
     if (!to || this.#closed) return false;
-    // After an ICMP error the next send() throws ECONNREFUSED once and is lost: a second try goes through.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return via.send(data, to.port, to.address);
-      } catch (err) {
-        if (attempt === 1 && errorCode(err) === "ECONNREFUSED") continue;
-        return false;
-      }
-    }
+    return via.send(data, to); // openUdp's send retries the one send an earlier ICMP error spoils
   }
 }

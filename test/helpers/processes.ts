@@ -1,9 +1,12 @@
 // Starting chat processes for tests, reading their output line by line with deadlines, and proving none is left behind.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readPrivateToken, tokenFile } from "../../src/runtime/admin-token.ts";
+import { isGone, readProc } from "./procfs.ts";
+import { Reaper } from "./reaper.ts";
+import { waitUntil } from "./wait.ts";
 
 const root = join(import.meta.dir, "..", "..");
 
@@ -15,20 +18,6 @@ export const CHAT_SOURCE = [process.execPath, join(root, "src", "cli.ts")];
 export function chatBinary(): string[] {
   if (!existsSync(CHAT_BIN)) throw new Error(`${CHAT_BIN} is missing: run \`bun run build\` first (npm test does)`);
   return [CHAT_BIN];
-}
-
-/**
- * Polls `check` until it returns a value other than undefined/false, or fails after `ms` naming `what` (a function
- * is asked only then, so that it can say what things looked like at the deadline).
- */
-export async function waitUntil<T>(check: () => T | undefined | false, ms: number, what: string | (() => string)): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === "string" ? what : what()}`);
-    await Bun.sleep(10);
-  }
 }
 
 /** Lines of one output stream, collected as they arrive. */
@@ -82,14 +71,17 @@ export interface Chat {
 
 /** Whatever a test forgets to point elsewhere (`chat serve` without --data) lands here, never in the real home. */
 const dataHome = join(tmpdir(), "chat-test-data-home");
-mkdirSync(dataHome, { recursive: true });
-/** Admin token files land here, for the servers and admins the tests start and for the tests themselves (adminToken). */
-process.env.XDG_STATE_HOME = join(tmpdir(), "chat-test-state-home");
+/**
+ * The admin token files of the servers and admins the tests start: every chat is given it as XDG_STATE_HOME
+ * (unless a test gives its own), and adminToken() reads there.
+ */
+export const STATE_HOME = join(tmpdir(), "chat-test-state-home");
 
-const running = new Set<Bun.Subprocess>();
-const watched = new Set<number>();
+/** Every chat started and not yet reaped: module state on purpose, since each test file's afterEach(killAll) empties it. */
+const reaper = new Reaper(0);
 
 export function startChat(args: string[], opts: { env?: Record<string, string | undefined>; command?: string[]; cwd?: string } = {}): Chat {
+  mkdirSync(dataHome, { recursive: true });
   const proc = Bun.spawn([...(opts.command ?? chatBinary()), ...args], {
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
     stdin: "pipe",
@@ -102,11 +94,11 @@ export function startChat(args: string[], opts: { env?: Record<string, string | 
       CHAT_ADMIN_TOKEN: undefined,
       CHAT_PASSPHRASE: undefined,
       XDG_DATA_HOME: dataHome,
+      XDG_STATE_HOME: STATE_HOME,
       ...opts.env,
     },
   });
-  running.add(proc);
-  watched.add(proc.pid);
+  reaper.track(proc);
   const out = new Lines(proc.stdout);
   const err = new Lines(proc.stderr);
   const events = () => out.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -144,7 +136,7 @@ export async function runChat(args: string[], opts: Parameters<typeof startChat>
  * `chat serve` on 127.0.0.1 and a free port; resolves once it is listening. Unless `extra` says otherwise, the room is
  * kept in memory and messages are not rate-limited (tests of delivery send many; the flood tests set --rate).
  */
-export async function startServer(extra: string[] = [], opts: Parameters<typeof startChat>[1] = {}) {
+export async function spawnServe(extra: string[] = [], opts: Parameters<typeof startChat>[1] = {}) {
   // (In a cluster the rooms live in JetStream: --data does not go with --cluster.)
   const data = extra.includes("--data") || extra.includes("--cluster") ? [] : ["--data", ":memory:"];
   const rate = extra.includes("--rate") ? [] : ["--rate", "off"];
@@ -154,9 +146,9 @@ export async function startServer(extra: string[] = [], opts: Parameters<typeof 
   return { ...server, port, address: `127.0.0.1:${port}` };
 }
 
-/** The admin token a server the tests started (without --admin-token) keeps in its token file. */
+/** The admin token a server the tests started (without --admin-token or XDG_STATE_HOME) keeps in its token file. */
 export function adminToken(port: number): string {
-  const token = readPrivateToken(tokenFile(port));
+  const token = readPrivateToken(tokenFile(port, { XDG_STATE_HOME: STATE_HOME }));
   if (!token) throw new Error(`no admin token file for port ${port}`);
   return token;
 }
@@ -168,96 +160,14 @@ export async function joinRoom(name: string, address: string, opts: Parameters<t
   return { ...member, welcome };
 }
 
-// ---- Process table ----
-
-interface ProcInfo {
-  pid: number;
-  ppid: number;
-  state: string;
-  cmdline: string;
-}
-
-function readProc(pid: number): ProcInfo | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name in parentheses may itself contain spaces or parentheses: split after the last ")".
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim();
-    return { pid, ppid: Number(rest[1]), state: rest[0]!, cmdline };
-  } catch {
-    return undefined; // gone (or going) between listing and reading
-  }
-}
-
-function allProcs(): ProcInfo[] {
-  return readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .map((d) => readProc(Number(d)))
-    .filter((p): p is ProcInfo => p !== undefined);
-}
-
-/** Every live descendant of `pid` (children, their children, ...). */
-export function descendants(pid: number): ProcInfo[] {
-  const procs = allProcs();
-  const found: ProcInfo[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    const parent = queue.shift()!;
-    for (const p of procs) {
-      if (p.ppid === parent) {
-        found.push(p);
-        queue.push(p.pid);
-      }
-    }
-  }
-  return found;
-}
-
-/** True once `pid` no longer exists; a zombie (exited, not reaped) still counts as there. */
-export const isGone = (pid: number) => readProc(pid) === undefined;
-
-export const processState = (pid: number) => readProc(pid)?.state;
-
-/**
- * The wait status of a process that has exited but is not reaped yet (a zombie), from the last field of its
- * /proc stat (Linux 3.5+): for a parent that may be slow to collect it. Undefined while it runs, or once it is gone.
- */
-export function zombieStatus(pid: number): { code: number } | { signal: number } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat
-      .slice(stat.lastIndexOf(")") + 2)
-      .trim()
-      .split(" ");
-    if (fields[0] !== "Z") return undefined;
-    const status = Number(fields.at(-1));
-    return (status & 0x7f) === 0 ? { code: (status >> 8) & 0xff } : { signal: status & 0x7f };
-  } catch {
-    return undefined;
-  }
-}
-
 /** Waits until every pid is gone (not running, not a zombie). */
 export function waitGone(pids: number[], ms = 5000): Promise<true> {
   return waitUntil(
     () => pids.every(isGone),
     ms,
-    `processes to be gone: ${pids.map((p) => `${p}(${readProc(p)?.state ?? "gone"} ${readProc(p)?.cmdline ?? ""})`).join(", ")}`,
+    () => `processes to be gone: ${pids.map((p) => `${p}(${readProc(p)?.state ?? "gone"} ${readProc(p)?.cmdline ?? ""})`).join(", ")}`,
   );
 }
 
 /** For afterEach: kills every process a test started, and their subprocesses, and reaps them. */
-export async function killAll(): Promise<void> {
-  const extra = [...watched].flatMap((pid) => descendants(pid).map((p) => p.pid));
-  for (const proc of running) proc.kill("SIGKILL");
-  for (const pid of extra) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-  await Promise.all([...running].map((p) => p.exited));
-  running.clear();
-  watched.clear();
-}
+export const killAll = (): Promise<void> => reaper.all();

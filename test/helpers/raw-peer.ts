@@ -2,7 +2,8 @@
 
 import { sign, type UnsignedAdmin } from "../../src/core/wire/admin-auth.ts";
 import { decode, encode, KNOCK_BYTES, padded, type Message, type Request, type Welcome } from "../../src/core/wire/protocol.ts";
-import { waitUntil } from "./processes.ts";
+import { local, openTestSocket, type UdpEndpoint } from "./socket.ts";
+import { waitUntil } from "./wait.ts";
 
 export class RawPeer {
   readonly received: Message[] = [];
@@ -11,27 +12,21 @@ export class RawPeer {
   datagrams = 0;
 
   private constructor(
-    private readonly socket: Bun.udp.Socket<"uint8array">,
+    private readonly socket: UdpEndpoint,
     private readonly serverPort: number,
   ) {}
 
   static async open(serverPort: number): Promise<RawPeer> {
+    // The socket exists before the peer does, so its handler reaches the peer through this variable.
     let peer: RawPeer | undefined;
-    const socket = await Bun.udpSocket({
-      hostname: "127.0.0.1",
-      port: 0,
-      binaryType: "uint8array",
-      socket: {
-        data(_s, data) {
-          if (peer) peer.datagrams++;
-          try {
-            peer?.received.push(...decode(data));
-          } catch {
-            peer?.undecodable.push(data);
-          }
-        },
-        error() {}, // a test peer ignores ICMP errors (without a handler they would kill the test process)
-      },
+    const socket = await openTestSocket((data) => {
+      if (!peer) return;
+      peer.datagrams++;
+      try {
+        peer.received.push(...decode(data));
+      } catch {
+        peer.undecodable.push(data);
+      }
     });
     peer = new RawPeer(socket, serverPort);
     return peer;
@@ -46,7 +41,7 @@ export class RawPeer {
   }
 
   sendBytes(data: Uint8Array | string): void {
-    this.socket.send(data, this.serverPort, "127.0.0.1");
+    this.socket.send(typeof data === "string" ? new TextEncoder().encode(data) : data, local(this.serverPort));
   }
 
   /** Sends `msg` every 100 ms until a received message matches (UDP may drop: resend with a bound, never sleep-and-hope). */

@@ -1,6 +1,7 @@
 // A real terminal for tests: a private tmux server running one command in a pane of a given size, read back with capture-pane.
 
-import { isGone, processState, waitUntil, zombieStatus } from "./processes.ts";
+import { isGone, processState, zombieStatus } from "./procfs.ts";
+import { waitUntil } from "./wait.ts";
 
 /**
  * Whether the terminal tests can run. Without tmux they are skipped, except where CHAT_REQUIRE_TMUX is set (.ci/run

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { version } from "../../package.json";
-import { joinRoom, killAll, runChat, startChat, startServer } from "../helpers/processes.ts";
+import { joinRoom, killAll, runChat, spawnServe, startChat } from "../helpers/processes.ts";
 
 afterEach(killAll);
 
@@ -55,7 +55,7 @@ describe("a stray .env and bunfig.toml in the working directory", () => {
   });
 
   test("a server, a member and the operator started there work as anywhere else", async () => {
-    const server = await startServer([], { cwd: hostile });
+    const server = await spawnServe([], { cwd: hostile });
     const outside = await joinRoom("outside", server.address, { cwd: clean });
     const inside = await joinRoom("inside", server.address, { cwd: hostile });
     await outside.event({ type: "join", name: "inside" });

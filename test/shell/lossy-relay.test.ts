@@ -2,6 +2,8 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { LossyRelay, mulberry32, type Faults } from "../helpers/lossy-relay.ts";
+import { local, openTestSocket, type UdpEndpoint } from "../helpers/socket.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const NONE: Faults = { loss: 0, duplicate: 0, reorder: 0 };
 
@@ -15,21 +17,13 @@ interface Datagram {
 class Peer {
   readonly received: Datagram[] = [];
 
-  private constructor(private readonly socket: Bun.udp.Socket<"uint8array">) {}
+  private constructor(private readonly socket: UdpEndpoint) {}
 
   static async open(echo = false): Promise<Peer> {
     let peer: Peer | undefined;
-    const socket = await Bun.udpSocket({
-      hostname: "127.0.0.1",
-      port: 0,
-      binaryType: "uint8array",
-      socket: {
-        data(s, data, port, address) {
-          peer?.received.push({ seq: seqOf(data), bytes: data.slice(), port });
-          if (echo) s.send(data, port, address);
-        },
-        error() {}, // ICMP from a closed relay port would otherwise kill the test process
-      },
+    const socket: UdpEndpoint = await openTestSocket((data, from) => {
+      peer?.received.push({ seq: seqOf(data), bytes: data.slice(), port: from.port });
+      if (echo) socket.send(data, from);
     });
     peer = new Peer(socket);
     sockets.push(peer);
@@ -40,13 +34,9 @@ class Peer {
     return this.socket.port;
   }
 
+  /** openUdp's send retries the one send an ICMP error from a closed relay port spoils. */
   send(data: Uint8Array, port: number): void {
-    try {
-      this.socket.send(data, port, "127.0.0.1");
-    } catch {
-      // After an ICMP error (a closed relay port) the next send throws ECONNREFUSED once; the retry goes through.
-      this.socket.send(data, port, "127.0.0.1");
-    }
+    this.socket.send(data, local(port));
   }
 
   seqs(): number[] {
@@ -83,13 +73,8 @@ function seqOf(bytes: Uint8Array): number {
   return bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0) : -1;
 }
 
-async function waitUntil(check: () => boolean, what: string, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await Bun.sleep(1);
-  }
-}
+/** Every wait of this file: the relay and its peers share this process, so a short poll keeps the bursts quick. */
+const settle = (check: () => boolean, what: string) => waitUntil(check, 2000, what, 1);
 
 /**
  * Sends `count` datagrams in small bursts, waiting after each until `settled` holds.
@@ -102,7 +87,7 @@ async function pump(from: Peer, relay: LossyRelay, count: number, settled: (sent
     const end = Math.min(count, sent + BURST);
     for (; sent < end; sent++) from.send(datagram(sent), relay.port);
     const upTo = sent;
-    await waitUntil(() => settled(upTo), `the relay and its peers to settle after ${upTo} datagrams`);
+    await settle(() => settled(upTo), `the relay and its peers to settle after ${upTo} datagrams`);
   }
 }
 
@@ -189,7 +174,7 @@ describe("LossyRelay", () => {
     const relay = await relayTo(server, 5, { ...NONE, reorder: 0.3, reorderDelayMs: 5 });
 
     await pump(member, relay, 500, serverCaughtUp(relay, server));
-    await waitUntil(() => server.received.length === 500, "the held-back datagrams");
+    await settle(() => server.received.length === 500, "the held-back datagrams");
 
     const seqs = server.seqs();
     expect(new Set(seqs).size).toBe(500);
@@ -207,7 +192,7 @@ describe("LossyRelay", () => {
 
     alice.send(datagram(1), viaAlice.port);
     bob.send(datagram(2), viaBob.port);
-    await waitUntil(() => alice.received.length === 1 && bob.received.length === 1, "both echoes");
+    await settle(() => alice.received.length === 1 && bob.received.length === 1, "both echoes");
 
     expect(new Set(server.received.map((d) => d.port)).size).toBe(2);
     // Each echo found its way back to the member behind the relay it came through.
@@ -221,18 +206,18 @@ describe("LossyRelay", () => {
     const relay = await relayTo(server, 9, NONE);
 
     member.send(datagram(0), relay.port);
-    await waitUntil(() => member.received.length === 1, "the first echo");
+    await settle(() => member.received.length === 1, "the first echo");
 
     relay.setFaults({ ...NONE, loss: 1 });
     for (let i = 1; i <= 50; i++) member.send(datagram(i), relay.port);
-    await waitUntil(() => relay.stats.toServer.received === 51, "the relay to read the lossy burst");
+    await settle(() => relay.stats.toServer.received === 51, "the relay to read the lossy burst");
     expect(relay.stats.toServer.dropped).toBe(50);
     expect(relay.stats.toServer.forwarded).toBe(1);
 
     // Back to no loss: a datagram sent after the lossy burst is the first to come back, so none of the burst leaked.
     relay.setFaults(NONE);
     member.send(datagram(100), relay.port);
-    await waitUntil(() => member.received.length === 2, "the echo after the lossy burst");
+    await settle(() => member.received.length === 2, "the echo after the lossy burst");
     expect(server.seqs()).toEqual([0, 100]);
     expect(member.seqs()).toEqual([0, 100]);
 
@@ -240,7 +225,7 @@ describe("LossyRelay", () => {
     const delayed: Faults = { ...NONE, delayMs: 30 };
     relay.setFaults(delayed);
     for (let i = 200; i < 210; i++) member.send(datagram(i), relay.port);
-    await waitUntil(() => relay.stats.toServer.received === 62, "the relay to read the delayed burst");
+    await settle(() => relay.stats.toServer.received === 62, "the relay to read the delayed burst");
     expect(relay.stats.toServer.forwarded).toBe(2);
     relay.close();
     relay.close();
@@ -250,10 +235,10 @@ describe("LossyRelay", () => {
     // so once all of the twin's have arrived, any from the closed relay would have too.
     const twin = await relayTo(server, 9, NONE);
     for (let i = 0; i < 52; i++) member.send(datagram(1000 + i), twin.port); // the same number of PRNG draws as before
-    await waitUntil(() => server.received.length === 2 + 52, "the twin to catch up");
+    await settle(() => server.received.length === 2 + 52, "the twin to catch up");
     twin.setFaults(delayed);
     for (let i = 200; i < 210; i++) member.send(datagram(i), twin.port);
-    await waitUntil(() => server.received.length === 2 + 52 + 10, "the twin's delayed datagrams");
+    await settle(() => server.received.length === 2 + 52 + 10, "the twin's delayed datagrams");
 
     const twinPort = server.received.find((d) => d.seq === 1000)!.port;
     const late = server.received.filter((d) => d.seq >= 200 && d.seq <= 300);
