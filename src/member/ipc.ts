@@ -26,6 +26,15 @@ export type Output = { to: "stdout"; json: boolean; color: boolean; lang: Lang }
 export type LogLevel = "debug" | "info" | "success" | "warn" | "error";
 const LOG_LEVELS: readonly string[] = ["debug", "info", "success", "warn", "error"] satisfies LogLevel[];
 
+/** The level a consola entry of this type travels at. */
+export function logLevelOf(type: string): LogLevel {
+  if (type === "error" || type === "fatal" || type === "fail") return "error";
+  if (type === "warn") return "warn";
+  if (type === "success" || type === "ready") return "success";
+  if (type === "debug" || type === "trace" || type === "verbose") return "debug";
+  return "info";
+}
+
 /** What the receiver tells `chat join`. Failures end the receiver with an exit code. */
 export type FromReceiver =
   | { kind: "joined"; name: string }
