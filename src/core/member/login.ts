@@ -5,7 +5,8 @@ import { type Hello, type Knock, KNOCK_BYTES, padded } from "../wire/protocol.ts
 /** Who logs in: what every hello carries besides the cookie. */
 export type Credentials = Omit<Hello, "type" | "cookie">;
 
-const KNOCK: Knock = padded({ type: "knock" }, KNOCK_BYTES);
+/** Padded, so that the challenge it gets back is never the larger of the two. */
+export const KNOCK: Knock = padded({ type: "knock" }, KNOCK_BYTES);
 
 export class Login {
   /** From the server's challenge: proves this member's address in the hello. */
