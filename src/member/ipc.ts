@@ -1,6 +1,7 @@
 // The second protocol: messages between `chat` and its own subprocesses over Bun's IPC channel, typed and checked here.
 
 import type { HostPort } from "../core/address.ts";
+import type { LogLevel } from "../core/member/session.ts";
 import type { Lang, Shown } from "../core/screen/render.ts";
 
 /** What `chat join` tells its receiver subprocess. */
@@ -23,7 +24,8 @@ export type ToReceiver =
 /** A transcript the receiver writes itself: JSON lines, or human lines in a language. */
 export type Output = { to: "stdout"; json: boolean; color: boolean; lang: Lang } | { to: "parent" };
 
-export type LogLevel = "debug" | "info" | "success" | "warn" | "error";
+/** The level of a diagnostic line the receiver hands to the parent (the session's own). */
+export type { LogLevel };
 const LOG_LEVELS: readonly string[] = ["debug", "info", "success", "warn", "error"] satisfies LogLevel[];
 
 /** The level a consola entry of this type travels at. */

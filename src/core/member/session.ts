@@ -70,7 +70,11 @@ export function refusalMeaning(reason: RefusalReason, state: MemberState): Refus
   return "about_a_request";
 }
 
-/** The member-side twin of Room: the five states' rules, over a Connection, Says, a Transcript and WhoPages. */
+/**
+ * The member-side twin of Room: the five states' rules, over a Connection, Says, a Transcript and WhoPages. It runs
+ * to about 280 lines because every state's answer to every input lives here, each a short method; splitting it
+ * further would spread one state machine over several classes again.
+ */
 export class MemberSession {
   #state: MemberState = "joining";
   #sid = "";
