@@ -1,14 +1,17 @@
 // One simulated member of the load process: its socket, login, event stream with nack repairs, heartbeats and (for the sender) its outbox.
+//
+// It drives the real client's parts (Login, Repairs, Outbox, Sequencer, openUdp) but not the whole MemberSession:
+// the load process starts every stream once the join storm is over (repairing the storm's join events would flood
+// the room), and it paces the sender's outbox itself.
 
-import type { udp } from "bun";
+import { createConsola, LogLevels } from "consola";
+import { KNOCK, Login } from "../src/core/member/login.ts";
 import { Outbox } from "../src/core/member/outbox.ts";
-import { encode, isRoomEvent, KNOCK_BYTES, padded, TIMERS, type Message, type Request, type RoomEvent } from "../src/core/wire/protocol.ts";
+import { Repairs } from "../src/core/member/repairs.ts";
 import { Sequencer } from "../src/core/member/sequencer.ts";
-
-/** A nack without its repair is asked again this often (as the real client, src/receiver.ts). */
-const NACK_RETRY_MS = 150;
-/** Missing runs asked for at once (as the real client). */
-const MAX_NACKS = 16;
+import type { Peer } from "../src/core/room/room.ts";
+import { encode, isRoomEvent, TIMERS, type Message, type Request, type RoomEvent } from "../src/core/wire/protocol.ts";
+import { openUdp, type UdpEndpoint } from "../src/runtime/udp.ts";
 
 /** Counts every member adds to; read once at the end. */
 export interface Counters {
@@ -36,24 +39,24 @@ export interface MemberHost {
   waiting(member: Member, id: number, now: number): void;
 }
 
-const KNOCK = encode(padded({ type: "knock" }, KNOCK_BYTES));
-const errorCode = (err: unknown) => (err && typeof err === "object" && "code" in err ? String(err.code) : "");
+/** The knock's bytes, encoded once for every member. */
+const KNOCK_DATAGRAM = encode(KNOCK);
+
+/** The udp adapter's warnings (a socket error other than ICMP's): each counts as a send error, nothing is printed. */
+export const countingLog = (counters: Counters) =>
+  createConsola({ level: LogLevels.warn, reporters: [{ log: () => void counters.sendErrors++ }] });
 
 export class Member {
-  #socket: udp.Socket<"uint8array"> | undefined;
+  #udp: UdpEndpoint | undefined;
+  readonly #server: Peer;
   sid = "";
-  #cookie: string | undefined;
   isIn = false;
-  /** When the current login started (first knock), and when its last knock or hello went out. */
-  loginStartedAt = -Infinity;
-  #lastHello = -Infinity;
-  #hellos = 0;
+  readonly #login: Login;
   #lastSent = -Infinity;
   readonly stream = new Sequencer();
   /** The highest seq this member knows the room has (events, ticks, the sender's acks at the drain). */
   known = 0;
-  /** When each missing run (by its first number) was last asked for. */
-  readonly #asked = new Map<number, number>();
+  readonly #repairs = new Repairs();
   /** Only the sender's is used. */
   readonly outbox = new Outbox();
 
@@ -61,43 +64,33 @@ export class Member {
     readonly name: string,
     readonly nonce: string,
     private readonly host: MemberHost,
-    readonly serverPort: number,
-  ) {}
+    serverPort: number,
+  ) {
+    this.#server = { address: "127.0.0.1", port: serverPort };
+    this.#login = new Login({ name, nonce });
+  }
 
-  async open(): Promise<void> {
-    this.#socket = await Bun.udpSocket({
-      hostname: "127.0.0.1",
-      port: 0,
-      binaryType: "uint8array",
-      socket: {
-        data: (_s, data) => this.#onDatagram(data),
-        // Without an error handler an ICMP "port unreachable" (the server gone) kills the process (BUN-NOTES §1).
-        error: (a: unknown, b?: unknown) => {
-          if (errorCode(b ?? a) !== "ECONNREFUSED") this.host.counters.sendErrors++;
-        },
-      },
-    });
+  /** The socket, with the adapter's guards (the ICMP error handler, the retry after a stale ICMP error). */
+  async open(log: ReturnType<typeof countingLog>): Promise<void> {
+    this.#udp = await openUdp({ hostname: "127.0.0.1", port: 0, log, onDatagram: (data) => this.#onDatagram(data) });
   }
 
   /** The local port, by which the server (and /proc/net/udp) knows this member. */
   get port(): number {
-    return this.#socket?.port ?? 0;
+    return this.#udp?.port ?? 0;
   }
 
   close(): void {
-    this.#socket?.close();
+    this.#udp?.close();
   }
 
   // ---- Login ----
 
   /** Knocks (or, with a cookie, says hello) when nothing went out for TIMERS.retryMs: the client's retry rule. */
   login(now: number): void {
-    if (this.isIn || now - this.#lastHello < TIMERS.retryMs) return;
-    if (this.loginStartedAt === -Infinity) this.loginStartedAt = now;
-    this.#lastHello = now;
-    if (this.#cookie === undefined) return this.#sendBytes(KNOCK, now);
-    this.#hellos++;
-    this.send({ type: "hello", name: this.name, nonce: this.nonce, cookie: this.#cookie }, now);
+    if (this.isIn) return;
+    const msg = this.#login.due(now, TIMERS.retryMs);
+    if (msg) this.#sendBytes(msg.type === "knock" ? KNOCK_DATAGRAM : encode(msg), now);
   }
 
   // ---- Sending ----
@@ -107,19 +100,7 @@ export class Member {
   }
 
   #sendBytes(bytes: Uint8Array, now: number): void {
-    const socket = this.#socket;
-    if (!socket) return;
-    // After an ICMP error the next send() throws ECONNREFUSED once and is lost: a second try goes through.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        socket.send(bytes, this.serverPort, "127.0.0.1");
-        break;
-      } catch (err) {
-        if (attempt === 1 && errorCode(err) === "ECONNREFUSED") continue;
-        this.host.counters.sendErrors++;
-        break;
-      }
-    }
+    if (this.#udp && !this.#udp.send(bytes, this.#server)) this.host.counters.sendErrors++;
     this.#lastSent = now;
   }
 
@@ -175,19 +156,14 @@ export class Member {
     this.#handOver(this.stream.own(seq), now);
   }
 
-  /** Asks for every missing run: new ones at once, then again each NACK_RETRY_MS (the sweep calls this often). */
+  /** Asks for every missing run, as the real client's Repairs say (the sweep calls this often). */
   repair(now: number): void {
     if (this.caughtUp || !this.stream.started) {
       this.host.lagging.delete(this);
-      this.#asked.clear();
+      this.#repairs.clear();
       return;
     }
-    const next = this.stream.next!;
-    for (const from of this.#asked.keys()) if (from < next) this.#asked.delete(from);
-    for (const gap of this.stream.gaps(MAX_NACKS)) {
-      const asked = this.#asked.get(gap.from);
-      if (asked !== undefined && now - asked < NACK_RETRY_MS) continue;
-      this.#asked.set(gap.from, now);
+    for (const gap of this.#repairs.due(this.stream, now)) {
       this.host.counters.nacks++;
       this.send({ type: "nack", sid: this.sid, from: gap.from, to: gap.to }, now);
     }
@@ -209,17 +185,10 @@ export class Member {
     switch (msg.type) {
       case "challenge":
         if (this.isIn) return;
-        this.#cookie = msg.cookie;
-        this.#lastHello = -Infinity;
+        this.#login.challenged(msg.cookie);
         return this.login(now);
       case "welcome":
-        if (this.isIn) return; // a repeat of the first welcome
-        this.isIn = true;
-        this.sid = msg.sid;
-        // A hello answered at its first try is a round-trip sample, as the real client takes it (Karn).
-        if (this.#hellos === 1) this.outbox.measured(now - this.#lastHello);
-        this.spreadHeartbeat(now);
-        return this.host.welcomed(this, msg.seq, now);
+        return this.#welcomed(msg.sid, msg.seq, now);
       case "ack":
         return this.host.acked(this, msg.id, msg.seq, now);
       case "waiting":
@@ -239,6 +208,17 @@ export class Member {
         this.#handOver(this.stream.offer(msg), now);
         if (this.stream.next! <= this.known) this.host.lagging.add(this);
     }
+  }
+
+  #welcomed(sid: string, seq: number, now: number): void {
+    if (this.isIn) return; // a repeat of the first welcome
+    this.isIn = true;
+    this.sid = sid;
+    // A hello answered at its first try is a round-trip sample, as the real client takes it (Karn).
+    const rtt = this.#login.rtt(now);
+    if (rtt !== undefined) this.outbox.measured(rtt);
+    this.spreadHeartbeat(now);
+    this.host.welcomed(this, seq, now);
   }
 
   #handOver(events: RoomEvent[], now: number): void {

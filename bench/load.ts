@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { LIMITS, type RoomEvent } from "../src/core/wire/protocol.ts";
 import { parseLoadArgs, type LoadOptions, type LoadResult, type Mark } from "./load-protocol.ts";
-import { Member, type Counters, type MemberHost } from "./load-member.ts";
+import { countingLog, Member, type Counters, type MemberHost } from "./load-member.ts";
 import { FrameCache, Latencies, sentAt, stampedText } from "./load-tools.ts";
 import { udpDrops } from "../test/helpers/procfs.ts";
 import { waitAtMost } from "../test/helpers/wait.ts";
@@ -101,7 +101,8 @@ class Load implements MemberHost {
     const { ports } = this.opts;
     for (let i = 0; i < this.opts.members; i++)
       this.members.push(new Member(`m${i}`, randomBytes(8).toString("hex"), this, ports[i % ports.length]!));
-    for (let i = 0; i < this.members.length; i += 500) await Promise.all(this.members.slice(i, i + 500).map((m) => m.open()));
+    const log = countingLog(this.counters);
+    for (let i = 0; i < this.members.length; i += 500) await Promise.all(this.members.slice(i, i + 500).map((m) => m.open(log)));
   }
 
   #startLogins(now: number): void {

@@ -3,18 +3,10 @@
 import { randomBytes } from "node:crypto";
 import { sign, type UnsignedAdmin } from "../core/wire/admin-auth.ts";
 import { formatHostPort, type HostPort } from "../core/address.ts";
-import { Envelope, isSealed, travelsInClear } from "../core/wire/envelope.ts";
-import {
-  decode,
-  DEFAULT_ROOM,
-  encode,
-  KNOCK_BYTES,
-  MAX_PAYLOAD_BYTES,
-  padded,
-  TIMERS,
-  type Message,
-  type RefusalReason,
-} from "../core/wire/protocol.ts";
+import { openFrom } from "../core/member/from-server.ts";
+import { Envelope } from "../core/wire/envelope.ts";
+import { operatorRefusal } from "../core/wire/refusals.ts";
+import { DEFAULT_ROOM, encode, KNOCK_BYTES, MAX_PAYLOAD_BYTES, padded, TIMERS, type Message } from "../core/wire/protocol.ts";
 import { EXIT } from "../exit-codes.ts";
 import type { Log } from "../runtime/log.ts";
 import { anyAddressFor, openUdp, resolvePeer, type UdpEndpoint } from "../runtime/udp.ts";
@@ -37,17 +29,6 @@ export interface AdminOptions {
 }
 
 const MAX_WAIT_MS = 1000;
-
-/** What a refusal means to the operator, in one line. */
-const REFUSED: Partial<Record<RefusalReason, string>> = {
-  bad_token: "refused: wrong admin token (give the server's with --token or CHAT_ADMIN_TOKEN)",
-  stale: "refused: this machine's clock is more than 30 s away from the server's",
-  replayed: "refused: the server saw this request before",
-  too_long: "refused: the message is too long",
-  passphrase_required: "refused: the room has a passphrase (give it with --passphrase or CHAT_PASSPHRASE)",
-  bad_passphrase: "refused: wrong passphrase",
-  no_such_room: "refused: the server has no such room",
-};
 
 class Failure extends Error {
   constructor(
@@ -169,8 +150,7 @@ class Link {
     return this.#exchange(make, (m) => {
       if (m.type === "refused" && (m.id === id || m.id === undefined)) {
         const where = this.opts.room === undefined ? "any room" : `room ${this.opts.room}`;
-        const line =
-          m.reason === "no_such_member" ? `refused: nobody named "${name}" is in ${where}` : (REFUSED[m.reason] ?? `refused: ${m.reason}`);
+        const line = m.reason === "no_such_member" ? `refused: nobody named "${name}" is in ${where}` : operatorRefusal(m.reason);
         throw new Failure(EXIT.refused, line);
       }
       return (m.type === "ack" || m.type === "members") && m.id === id ? m : undefined;
@@ -217,20 +197,9 @@ class Link {
   }
 
   received(data: Uint8Array, from: Peer): void {
-    if (from.address !== this.server.address || from.port !== this.server.port) return;
-    const sealed = isSealed(data);
-    const plain = this.#envelope && sealed ? this.#envelope.open(data) : data;
-    if (!plain) return this.opts.log.debug("ignored a datagram that does not open with the room's key");
-    let messages: Message[];
-    try {
-      messages = decode(plain);
-    } catch (err) {
-      return this.opts.log.debug(`ignored a bad datagram from the server: ${String(err)}`);
-    }
-    for (const msg of messages) {
-      if (this.opts.passphrase !== undefined && !sealed && !travelsInClear(msg)) continue;
-      this.#waiting?.(msg);
-    }
+    const opened = openFrom(data, from, this.server, this.#envelope, this.opts.passphrase !== undefined);
+    if ("ignored" in opened) return this.opts.log.debug(opened.ignored);
+    for (const msg of opened.messages) this.#waiting?.(msg);
   }
 
   close(): void {

@@ -1,6 +1,7 @@
 // The second protocol: messages between `chat` and its own subprocesses over Bun's IPC channel, typed and checked here.
 
 import type { HostPort } from "../core/address.ts";
+import type { LogLevel } from "../core/member/session.ts";
 import type { Lang, Shown } from "../core/screen/render.ts";
 
 /** What `chat join` tells its receiver subprocess. */
@@ -23,8 +24,18 @@ export type ToReceiver =
 /** A transcript the receiver writes itself: JSON lines, or human lines in a language. */
 export type Output = { to: "stdout"; json: boolean; color: boolean; lang: Lang } | { to: "parent" };
 
-export type LogLevel = "debug" | "info" | "success" | "warn" | "error";
+/** The level of a diagnostic line the receiver hands to the parent (the session's own). */
+export type { LogLevel };
 const LOG_LEVELS: readonly string[] = ["debug", "info", "success", "warn", "error"] satisfies LogLevel[];
+
+/** The level a consola entry of this type travels at. */
+export function logLevelOf(type: string): LogLevel {
+  if (type === "error" || type === "fatal" || type === "fail") return "error";
+  if (type === "warn") return "warn";
+  if (type === "success" || type === "ready") return "success";
+  if (type === "debug" || type === "trace" || type === "verbose") return "debug";
+  return "info";
+}
 
 /** What the receiver tells `chat join`. Failures end the receiver with an exit code. */
 export type FromReceiver =

@@ -10,3 +10,14 @@ export function selfCommand(...args: string[]): string[] {
 
 /** True when this process was started by `chat` itself with an IPC channel (how internal subcommands run). */
 export const startedByChat = (): boolean => typeof process.send === "function";
+
+/** What a subprocess of ours does with each standard stream: shares ours, or has none. */
+type Stdio = "inherit" | "ignore";
+
+/**
+ * Starts `chat <subcommand>` as a child with a JSON IPC channel (the subcommand refuses to run without one).
+ * Its messages reach `onMessage` unchecked: each channel's ipc.ts checks their shape.
+ */
+export function spawnSelf(subcommand: string, stdio: [Stdio, Stdio, Stdio], onMessage: (msg: unknown) => void) {
+  return Bun.spawn(selfCommand(subcommand), { stdio, serialization: "json", ipc: (msg) => onMessage(msg) });
+}

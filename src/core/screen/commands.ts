@@ -1,6 +1,6 @@
 // What a line typed into `chat join` means: a message, or one of the slash commands (a table that also makes /help).
 
-import { checkName, MAX_TEXT_BYTES, textBytes } from "../wire/protocol.ts";
+import { checkName, MAX_TEXT_BYTES, nameKey, textBytes } from "../wire/protocol.ts";
 
 export type Command =
   | { kind: "say"; text: string }
@@ -80,4 +80,35 @@ function sized(text: string, make: (text: string) => Command): Command {
   const bytes = textBytes(text);
   if (bytes > MAX_TEXT_BYTES) return { kind: "problem", problem: `not sent: the message is ${bytes} bytes (max ${MAX_TEXT_BYTES})` };
   return make(text);
+}
+
+/** What `chat join` does with a command, given the member's name (as the server stores it). */
+export type Action =
+  | { kind: "say"; said: { text: string; to?: string; me?: boolean } }
+  | { kind: "who" }
+  | { kind: "help" }
+  | { kind: "timestamp" }
+  | { kind: "quit" }
+  | { kind: "none" }
+  /** Nothing sent, and why. */
+  | { kind: "warn"; text: string };
+
+export function actionFor(command: Command, me: string): Action {
+  switch (command.kind) {
+    case "say":
+      return { kind: "say", said: { text: command.text } };
+    case "me":
+      return { kind: "say", said: { text: command.text, me: true } };
+    case "msg":
+      if (nameKey(command.to) === nameKey(me)) return { kind: "warn", text: "that is you: nothing was sent" };
+      return { kind: "say", said: { text: command.text, to: command.to } };
+    case "problem":
+      return { kind: "warn", text: command.problem };
+    case "who":
+    case "help":
+    case "timestamp":
+    case "quit":
+    case "none":
+      return { kind: command.kind };
+  }
 }

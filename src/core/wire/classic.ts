@@ -1,6 +1,6 @@
 // The original exercise's text protocol (`chat serve --classic`): its three requests, and the room's events as its lines.
 
-import { MAX_TEXT_BYTES, type RefusalReason, type RoomEvent } from "./protocol.ts";
+import { MAX_TEXT_BYTES, type RoomEvent } from "./protocol.ts";
 import { sanitize } from "../screen/render.ts";
 
 /**
@@ -19,16 +19,8 @@ export const CLASSIC_REPLY = {
   exit: "EXIT",
 } as const;
 
-/** A refused login, as the original server said it (its one refusal was the taken name). */
-export const CLASSIC_REFUSAL: Partial<Record<RefusalReason, string>> & { other: string } = {
-  name_taken: "该用户已存在",
-  bad_name: "用户名不合法：只能用 1 到 16 个字母、数字、_、. 或 -",
-  room_full: "聊天室已满",
-  too_many_logins: "登录太频繁，请稍后再试",
-  banned: "你已被禁止进入聊天室",
-  kicked: "你已被移出聊天室，请稍后再试",
-  other: "无法进入聊天室",
-};
+/** A refused login's answer: its texts live with the other refusal lines, in refusals.ts (the server imports it from here). */
+export { CLASSIC_REFUSAL } from "./refusals.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const LETTERS = { L: "login", C: "chat", Q: "quit" } as const;

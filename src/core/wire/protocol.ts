@@ -58,6 +58,8 @@ export const TIMERS = {
   failoverTryMs: 1500,
   /** Default of `chat serve --peer-timeout`: a member silent this long is removed ("timeout"). */
   peerTimeoutMs: 15_000,
+  /** A nack without its repair is repeated this often. */
+  nackRetryMs: 150,
 } as const;
 
 /** Defaults of the flood controls (docs/SECURITY.md explains each). */
@@ -100,6 +102,8 @@ export const LIMITS = {
   backlogSpan: 500,
   /** Rooms one server holds at once: each has its own members, sequence and history (and file, with --data). */
   maxRooms: 100,
+  /** Missing runs asked for at once. */
+  nacksAtOnce: 16,
 } as const;
 
 /** The room a member joins, and an operator request concerns, when it names none. */

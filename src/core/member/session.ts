@@ -1,0 +1,356 @@
+// One member's life as pure state: login, the room, losing and finding the server again, leaving (`now` passed in, effects to a sink).
+
+import type { HostPort } from "../address.ts";
+import type { Shown } from "../screen/render.ts";
+import { memberRefusal } from "../wire/refusals.ts";
+import {
+  DEFAULT_ROOM,
+  isRoomEvent,
+  TIMERS,
+  type Challenge,
+  type Members,
+  type Message,
+  type RefusalReason,
+  type Request,
+  type Welcome,
+} from "../wire/protocol.ts";
+import { Connection } from "./connection.ts";
+import type { Utterance } from "./outbox.ts";
+import { Says } from "./says.ts";
+import { Transcript } from "./transcript.ts";
+import { WhoPages } from "./who.ts";
+
+export type MemberState = "joining" | "in" | "lost" | "leaving" | "done";
+export type LogLevel = "debug" | "info" | "success" | "warn" | "error";
+/** How the membership ended: the shell makes an exit code of it. */
+export type Ending = "left" | "refused" | "no_answer";
+
+/**
+ * What the session does to the world, called as it happens: a sink rather than returned effects, so that the
+ * benchmark's thousands of members allocate nothing per turn and the shell acts in order (a key before the hello
+ * it seals). Tests record the calls.
+ */
+export interface MemberSink {
+  /** To the current server (`session.server`), sealed with the room's key except what travels in the clear. */
+  send(msg: Request): void;
+  /** The room's salt from a challenge (derive the key), or undefined (forget it). */
+  key(salt: string | undefined): void;
+  show(item: Shown, history: boolean): void;
+  /** What the connection is doing, for a status line; undefined once in the room. */
+  status(text: string | undefined): void;
+  joined(name: string): void;
+  /** What became of the say `ref` (a problem is also logged). */
+  settled(ref: number, problem?: string): void;
+  members(names: string[]): void;
+  log(level: LogLevel, text: string): void;
+  end(how: Ending): void;
+}
+
+export interface SessionOptions {
+  name: string;
+  /** In checkRoom's form. */
+  room: string;
+  /** Random per client run: a repeated hello gets the same welcome. */
+  nonce: string;
+  /** As given on the command line, in the order to try them. */
+  servers: readonly HostPort[];
+  /** Whether the member was given a passphrase. */
+  passphrase: boolean;
+}
+
+/** What a refusal means, by the state it finds the member in (the decision table the tests pin). */
+export type RefusalMeaning = "rekey" | "end" | "lost" | "about_a_request";
+export function refusalMeaning(reason: RefusalReason, state: MemberState): RefusalMeaning {
+  // Our key may be from before the server restarted with a new salt: knock again for the new one.
+  if (reason === "bad_passphrase" && state === "lost") return "rekey";
+  if (reason === "kicked" || reason === "banned" || state === "joining") return "end";
+  // Coming back after losing the server: a refusal of who we are ends it; a full room or a busy address is retried.
+  if (state === "lost" && (reason === "name_taken" || reason === "bad_name" || reason === "passphrase_required")) return "end";
+  if (reason === "unknown_session") return "lost";
+  return "about_a_request";
+}
+
+/**
+ * The member-side twin of Room: the five states' rules, over a Connection, Says, a Transcript and WhoPages. It runs
+ * to about 280 lines because every state's answer to every input lives here, each a short method; splitting it
+ * further would spread one state machine over several classes again.
+ */
+export class MemberSession {
+  #state: MemberState = "joining";
+  #sid = "";
+  readonly #connection: Connection;
+  readonly #says: Says;
+  readonly #transcript: Transcript;
+  readonly #who = new WhoPages();
+  #lastHeard = 0;
+  #lastSent = 0;
+  /** Once set, the bye exchange is under way. */
+  #bye: { id: number; startedAt: number; lastSent: number } | undefined;
+
+  constructor(
+    private readonly opts: SessionOptions,
+    private readonly sink: MemberSink,
+    now: number,
+  ) {
+    this.#says = new Says(sink);
+    this.#transcript = new Transcript(opts.name, (item, history) => sink.show(item, history));
+    // The default room goes unnamed on the wire: a hello for it is the same bytes as before there were rooms.
+    const credentials = { name: opts.name, nonce: opts.nonce, ...(opts.room === DEFAULT_ROOM ? {} : { room: opts.room }) };
+    this.#connection = new Connection(opts.servers, credentials, opts.passphrase, sink, now);
+  }
+
+  get state(): MemberState {
+    return this.#state;
+  }
+  /** Which of the servers (an index into the options' list) the member talks to now. */
+  get server(): number {
+    return this.#connection.server;
+  }
+
+  /** As the server stores it (NFC), once welcomed. */
+  get #name(): string {
+    return this.#transcript.me;
+  }
+
+  get #where(): string {
+    return this.#connection.where;
+  }
+
+  /** The first knock. */
+  begin(now: number): void {
+    this.#connection.begin(now);
+    this.sink.status(`joining ${this.#where}…`);
+    this.tick(now);
+  }
+
+  /** Everything time-driven: login pacing, silence, bye, retransmissions, repairs, /who, heartbeat. */
+  tick(now: number): void {
+    switch (this.#state) {
+      case "joining": {
+        const hello = this.#connection.joining(now);
+        if (hello === "no_answer") return this.#end("no_answer");
+        return hello && this.#send(hello, now);
+      }
+      case "lost": {
+        this.#says.expire(now);
+        const hello = this.#connection.rejoining(now);
+        return hello && this.#send(hello, now);
+      }
+      case "in":
+      case "leaving":
+        return this.#inRoom(now);
+      case "done":
+        return;
+    }
+  }
+
+  /** What the server sent in one datagram (already opened, decoded and checked against the clear-text rule). */
+  receive(messages: readonly Message[], now: number): void {
+    if (messages.length === 0) return;
+    this.#lastHeard = now;
+    for (const msg of messages) this.#handle(msg, now);
+  }
+
+  /** Something to say, from the parent; `ref` is its name for it there. */
+  say(said: Utterance & { ref?: number }, now: number): void {
+    if (this.#state === "joining" || this.#state === "done") return this.#says.settled(said.ref, "not in the room: message not sent");
+    if (this.#says.add(said, now)) this.tick(now); // send now, not at the next turn of the loop
+  }
+
+  /** /who: asks for the members, page by page. */
+  who(now: number): void {
+    if (this.#state !== "in" && this.#state !== "leaving") return;
+    if (this.#who.id === undefined) this.#who.start(this.#says.outbox.allocate(), now);
+    this.#askWho(now);
+  }
+
+  /**
+   * Leaves politely: waits until every message is acknowledged (or given up on), then says bye until that is
+   * acknowledged. Asked a second time, it stops waiting for messages.
+   */
+  leave(now: number): void {
+    switch (this.#state) {
+      case "joining":
+      case "lost":
+        this.#says.abandon();
+        return this.#end("left");
+      case "in":
+        this.#state = "leaving";
+        return this.tick(now);
+      case "leaving":
+        this.#says.abandon();
+        return this.#sayBye(now);
+      case "done":
+        return;
+    }
+  }
+
+  /** The parent died: no time to wait for acks. Two byes, as IP Messenger does, in case one is lost. */
+  abandon(now: number): void {
+    if (this.#state === "in" || this.#state === "leaving") {
+      const bye = { type: "bye", sid: this.#sid, id: this.#says.outbox.allocate() } as const;
+      this.#send(bye, now);
+      this.#send(bye, now);
+    }
+    this.#end("left");
+  }
+
+  /** The server's port turned out closed (ICMP). Moving on is quick only with somewhere to move to. */
+  portClosed(now: number): void {
+    if (this.#connection.several && this.#state === "in") this.#lose("its port is closed", now);
+  }
+
+  // ---- Time-driven ----
+
+  #inRoom(now: number): void {
+    this.#says.expire(now);
+    const silence = this.#connection.silenceMs;
+    if (now - this.#lastHeard >= silence) return this.#lose(`nothing heard for ${silence / 1000} s`, now);
+    if (this.#bye) return this.#sayBye(now);
+    for (const say of this.#says.due(this.#sid, now)) this.#send(say, now);
+    for (const gap of this.#transcript.repairs(now)) {
+      this.sink.log("debug", `asking for events ${gap.from}-${gap.to}`);
+      this.#send({ type: "nack", sid: this.#sid, from: gap.from, to: gap.to }, now);
+    }
+    if (this.#who.id !== undefined) this.#askWho(now);
+    if (this.#state === "leaving" && this.#says.outbox.size === 0) return this.#sayBye(now);
+    if (now - this.#lastSent >= TIMERS.heartbeatMs) this.#send({ type: "ping", sid: this.#sid }, now);
+  }
+
+  #askWho(now: number): void {
+    if (this.#state !== "in" && this.#state !== "leaving") return;
+    const from = this.#who.due(now);
+    if (from === "gave_up") return this.sink.log("error", "could not list the members: the server did not answer");
+    if (from !== undefined) this.#send({ type: "names", sid: this.#sid, id: this.#who.id!, from }, now);
+  }
+
+  #sayBye(now: number): void {
+    if (!this.#bye) this.#bye = { id: this.#says.outbox.allocate(), startedAt: now, lastSent: -Infinity };
+    // No ack within the time: the bye went out, and the server may simply be gone.
+    if (now - this.#bye.startedAt >= TIMERS.byeTimeoutMs) return this.#end("left");
+    if (now - this.#bye.lastSent < TIMERS.byeRetryMs) return;
+    this.#bye.lastSent = now;
+    this.#send({ type: "bye", sid: this.#sid, id: this.#bye.id }, now);
+  }
+
+  /** The server is gone or has forgotten us: say so and log in again, as often as it takes. */
+  #lose(why: string, now: number): void {
+    if (this.#state === "leaving") {
+      this.#says.abandon(); // leaving anyway: no point waiting for a server that is not there
+      return this.#end("left");
+    }
+    const lost = this.#where;
+    this.#state = "lost";
+    this.#connection.lost(now);
+    this.sink.log("warn", `lost the server ${lost} (${why}); trying to join ${this.#where} as ${this.#name}…`);
+    this.sink.status(`lost the server: trying to join ${this.#where}…`);
+  }
+
+  // ---- What the server says ----
+
+  #handle(msg: Message, now: number): void {
+    if (this.#state === "done") return;
+    if (isRoomEvent(msg)) return this.#transcript.event(msg);
+    switch (msg.type) {
+      case "challenge":
+        return this.#challenged(msg, now);
+      case "welcome":
+        return this.#welcomed(msg, now);
+      case "ack": {
+        if (this.#bye && msg.id === this.#bye.id) return this.#end("left");
+        this.#says.acked(msg.id, now);
+        if (msg.seq !== undefined) this.#transcript.own(msg.seq);
+        return;
+      }
+      case "members":
+        return this.#members(msg, now);
+      case "waiting":
+        this.#says.outbox.hurry(msg.id, now);
+        return this.tick(now);
+      case "tick":
+        return this.#transcript.tick(msg.seq, msg.epoch);
+      case "lost":
+        this.sink.log("warn", `events ${msg.from}-${msg.to} are no longer kept by the server and cannot be shown`);
+        return this.#transcript.lost(msg.from, msg.to);
+      case "refused":
+        return this.#refused(msg.reason, msg.id, now);
+      default:
+        return this.sink.log("debug", `ignored a ${msg.type} from the server`);
+    }
+  }
+
+  #challenged(msg: Challenge, now: number): void {
+    if (this.#state !== "joining" && this.#state !== "lost") return;
+    const problem = this.#connection.challenged(msg, this.#name);
+    if (problem) return this.#fatal(problem);
+    this.tick(now);
+  }
+
+  #welcomed(welcome: Welcome, now: number): void {
+    const loggingIn = this.#state === "joining" || this.#state === "lost";
+    const rtt = loggingIn ? this.#connection.rtt(now) : undefined;
+    if (rtt !== undefined) this.#says.outbox.measured(rtt);
+    if (this.#state === "joining") return this.#firstWelcome(welcome);
+    if (this.#state !== "lost") return; // a repeated welcome for a repeated hello
+    this.#state = "in";
+    this.#sid = welcome.sid;
+    if (!this.#transcript.back(welcome)) {
+      this.sink.log("warn", "the server started a new room history: what was said while it was away cannot be shown");
+    }
+    this.#says.outbox.resendAll();
+    this.sink.status(undefined);
+    this.sink.log("success", `back in the room as ${welcome.name}`);
+  }
+
+  #firstWelcome(welcome: Welcome): void {
+    this.#state = "in";
+    this.#sid = welcome.sid;
+    this.#transcript.start(welcome);
+    this.sink.status(undefined);
+    this.sink.show(welcome, false);
+    this.sink.joined(welcome.name);
+    this.#transcript.releaseEarly();
+  }
+
+  #refused(reason: RefusalReason, id: number | undefined, now: number): void {
+    switch (refusalMeaning(reason, this.#state)) {
+      case "rekey":
+        return this.#connection.rekey();
+      case "end":
+        return this.#fatal(memberRefusal(reason, this.opts.name));
+      case "lost":
+        return this.#lose(memberRefusal(reason, this.#name), now);
+      case "about_a_request":
+        if (id !== undefined && id === this.#who.id) {
+          this.#who.cancel();
+          return this.sink.log("error", `could not list the members: ${memberRefusal(reason, this.#name)}`);
+        }
+        if (id !== undefined) this.#says.refused(id, reason, this.#name);
+        return;
+    }
+  }
+
+  #members(page: Members, now: number): void {
+    const names = this.#who.page(page);
+    if (names === "more") return this.#askWho(now);
+    if (names) this.sink.members(names);
+  }
+
+  // ---- Helpers ----
+
+  #send(msg: Request, now: number): void {
+    this.sink.send(msg);
+    this.#lastSent = now;
+  }
+
+  #fatal(line: string): void {
+    this.sink.log("error", line);
+    this.#end("refused");
+  }
+
+  #end(how: Ending): void {
+    if (this.#state === "done") return;
+    this.#state = "done";
+    this.sink.end(how);
+  }
+}

@@ -1,0 +1,149 @@
+// What `chat join`'s parent keeps between the user and the receiver: joined or not, lines typed early, leaving, the pending says.
+
+import { createInterface, type Interface } from "node:readline";
+import { actionFor, helpLines, parseLine } from "../core/screen/commands.ts";
+import type { Lang } from "../core/screen/render.ts";
+import { TIMERS } from "../core/wire/protocol.ts";
+import type { Log } from "../runtime/log.ts";
+import { RoomScreen } from "../terminal/room-screen.ts";
+import type { FromReceiver } from "./ipc.ts";
+import type { ReceiverProcess } from "./receiver-process.ts";
+
+/** The receiver gets this long to leave politely (messages confirmed or given up on, then bye) before it is killed. */
+const LEAVE_DEADLINE_MS = TIMERS.giveUpMs + TIMERS.byeTimeoutMs + 2000;
+
+export interface JoinSessionOptions {
+  name: string;
+  room: string;
+  color: boolean;
+  lang: Lang;
+  log: Log;
+}
+
+export class JoinSession {
+  /** A person at a terminal: the line editor, and this process shows the room. */
+  readonly screen: RoomScreen | undefined;
+  #receiver: ReceiverProcess | undefined;
+  #input: Interface | undefined;
+  /** As the server stores it (NFC). */
+  #name: string;
+  #joined = false;
+  #leaving = false;
+  /** Ctrl-C once more while leaving: stop waiting for unconfirmed messages. */
+  #interrupted = false;
+  /** Lines typed (or piped) before the welcome: sent once in, in order. */
+  readonly #early: string[] = [];
+  #leaveWhenJoined = false;
+  #killTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Numbers the says this process shows as pending, to match what the receiver says became of them. */
+  #nextRef = 1;
+
+  constructor(
+    private readonly opts: JoinSessionOptions,
+    interactive: boolean,
+  ) {
+    this.#name = opts.name;
+    const events = { submit: (line: string) => this.input(line), interrupt: () => this.interrupt(), eof: () => this.endOfInput() };
+    this.screen = interactive ? new RoomScreen(opts, events) : undefined;
+  }
+
+  /** The receiver this session talks to, once started. */
+  attach(receiver: ReceiverProcess): void {
+    this.#receiver = receiver;
+  }
+
+  /** Starts reading: the screen, or plain lines (echoed by the terminal if there is one). */
+  start(): void {
+    if (this.screen) return this.screen.start();
+    this.#input = createInterface({ input: process.stdin, terminal: false });
+    this.#input.on("line", (line) => this.input(line));
+    this.#input.on("close", () => this.endOfInput());
+  }
+
+  /** The receiver has exited: let go of the terminal and the input. */
+  stop(): void {
+    this.#leaving = true; // closing the input below must not start a leave
+    clearTimeout(this.#killTimer);
+    this.#input?.close();
+    this.screen?.stop();
+  }
+
+  fromReceiver(msg: FromReceiver): void {
+    const screen = this.screen;
+    switch (msg.kind) {
+      case "joined":
+        this.#joined = true;
+        this.#name = msg.name;
+        screen?.joined(msg.name);
+        for (const line of this.#early.splice(0)) this.#handle(line);
+        if (this.#leaveWhenJoined) this.leave();
+        return;
+      case "show":
+        return screen?.show(msg.item, msg.history);
+      case "log":
+        return void this.opts.log[msg.level](msg.text);
+      case "settled":
+        return screen?.settled(msg.ref, msg.problem);
+      case "members":
+        return screen?.members(msg.names);
+      case "status":
+        return screen?.status(msg.text);
+    }
+  }
+
+  /** A line typed or piped in. */
+  input(line: string): void {
+    if (this.#joined) this.#handle(line);
+    else this.#early.push(line);
+  }
+
+  /** Ctrl-C: the first leaves politely; a second one stops waiting for unconfirmed messages. */
+  interrupt(): void {
+    if (!this.#leaving) return this.leave();
+    if (this.#interrupted) return;
+    this.#interrupted = true;
+    this.#receiver?.tell({ kind: "leave" });
+  }
+
+  leave(): void {
+    if (this.#leaving) return;
+    this.#leaving = true;
+    this.#receiver?.tell({ kind: "leave" });
+    this.#killTimer = setTimeout(() => {
+      this.opts.log.warn("the receiver did not stop in time; killing it");
+      this.#receiver?.kill();
+    }, LEAVE_DEADLINE_MS);
+  }
+
+  /** Ctrl-D or the end of a pipe: whatever was read before it is still sent. */
+  endOfInput(): void {
+    if (this.#joined) this.leave();
+    else this.#leaveWhenJoined = true;
+  }
+
+  #handle(line: string): void {
+    if (this.#leaving) return; // lines after /quit are not sent
+    const { log } = this.opts;
+    const screen = this.screen;
+    const action = actionFor(parseLine(line), this.#name);
+    switch (action.kind) {
+      case "say": {
+        const ref = this.#nextRef++;
+        screen?.sending(ref, action.said);
+        return this.#receiver?.tell({ kind: "say", ...action.said, ...(screen ? { ref } : {}) });
+      }
+      case "who":
+        return this.#receiver?.tell({ kind: "who" });
+      case "help":
+        return screen ? screen.help() : log.info(helpLines().join("\n"));
+      case "timestamp":
+        return screen ? screen.toggleTimestamps() : log.info("/timestamp changes a terminal's lines; JSON lines always carry ts");
+      case "quit":
+        return this.leave();
+      case "warn":
+        return log.warn(action.text);
+      case "none":
+        return;
+    }
+  }
+}
