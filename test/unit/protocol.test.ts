@@ -4,13 +4,17 @@ import { describe, expect, test } from "bun:test";
 import {
   checkName,
   decode,
+  decodeReplies,
+  decodeRequests,
   encode,
   isEncoded,
   MAX_DATAGRAM_BYTES,
+  MESSAGE_TYPES,
   nameKey,
   packFrames,
   REFUSAL_REASONS,
   ProtocolError,
+  senderOf,
   type Message,
 } from "../../src/core/wire/protocol.ts";
 
@@ -152,7 +156,16 @@ describe("each message type", () => {
     test(`${name}: round trip`, () => {
       expect(decode(encode(msg))).toEqual([msg]);
     });
+    test(`${name}: decodes on the side it is sent to`, () => {
+      const decodeHere: (d: Uint8Array) => Message[] = senderOf(msg.type) === "server" ? decodeReplies : decodeRequests;
+      expect(decodeHere(utf8(golden))).toEqual([msg]);
+    });
   }
+});
+
+test("every message type has a fixture row", () => {
+  const covered = new Set(FIXTURES.map(([, msg]) => msg.type));
+  expect(MESSAGE_TYPES.filter((t) => !covered.has(t))).toEqual([]);
 });
 
 const MALFORMED: Array<[string, Uint8Array | string, string]> = [
@@ -257,6 +270,53 @@ describe("malformed input is refused with its exact error", () => {
       expect(() => decode(bytes)).toThrow(new ProtocolError(error));
     });
   }
+});
+
+/** A frame sent the wrong way fails at the door, before its fields are read: [name, who reads it, frame, exact error]. */
+const WRONG_WAY: Array<[string, "server" | "client", string, string]> = [
+  ["a welcome sent to the server", "server", `{"v":1,"type":"welcome"}`, "welcome: only the server sends this"],
+  ["a challenge sent to the server", "server", `{"v":1,"type":"challenge","cookie":"${COOKIE}"}`, "challenge: only the server sends this"],
+  ["an ack sent to the server", "server", `{"v":1,"type":"ack","id":1}`, "ack: only the server sends this"],
+  ["a tick sent to the server", "server", `{"v":1,"type":"tick","seq":1,"epoch":"${EPOCH}","ts":1}`, "tick: only the server sends this"],
+  ["a room event sent to the server", "server", `{"v":1,"type":"join","seq":1,"ts":1,"name":"a"}`, "join: only the server sends this"],
+  ["a hidden sent to the server", "server", `{"v":1,"type":"hidden","seq":1}`, "hidden: only the server sends this"],
+  ["a knock sent to a member", "client", `{"v":1,"type":"knock"}`, "knock: only a member or an operator sends this"],
+  ["a hello sent to a member", "client", `{"v":1,"type":"hello"}`, "hello: only a member sends this"],
+  ["a say sent to a member", "client", `{"v":1,"type":"say","sid":"${SID}","id":1,"base":1,"text":"x"}`, "say: only a member sends this"],
+  ["a names sent to a member", "client", `{"v":1,"type":"names","sid":"${SID}","id":1,"from":0}`, "names: only a member sends this"],
+  ["an announce sent to a member", "client", `{"v":1,"type":"announce","id":1}`, "announce: only an operator sends this"],
+  ["a who sent to a member", "client", `{"v":1,"type":"who","id":1,"from":0}`, "who: only an operator sends this"],
+  [
+    "a request behind a reply",
+    "client",
+    `{"v":1,"type":"ack","id":1}\n{"v":1,"type":"bye","sid":"${SID}","id":1}`,
+    "bye: only a member sends this",
+  ],
+  [
+    "a malformed frame of the right way",
+    "server",
+    `{"v":1,"type":"ping","sid":"abc"}`,
+    'ping: field "sid": expected 32 lowercase hex digits',
+  ],
+  ["the version is checked first", "client", `{"v":2,"type":"say"}`, "unsupported protocol version 2 (this is version 1)"],
+];
+
+describe("a frame sent the wrong way is refused with its exact error", () => {
+  for (const [name, reader, frame, error] of WRONG_WAY) {
+    test(name, () => {
+      const decodeHere = reader === "server" ? decodeRequests : decodeReplies;
+      expect(() => decodeHere(utf8(frame))).toThrow(new ProtocolError(error));
+    });
+  }
+  test("the decoder of a malformed frame's side refuses it with decode's error (both do, before the type is known)", () => {
+    for (const [, input, error] of MALFORMED) {
+      const bytes = typeof input === "string" ? utf8(input) : input;
+      const type = /"type":"(\w+)"/.exec(new TextDecoder().decode(bytes))?.[1];
+      const known = MESSAGE_TYPES.find((t) => t === type);
+      if (!known || senderOf(known) !== "server") expect(() => decodeRequests(bytes)).toThrow(new ProtocolError(error));
+      if (!known || senderOf(known) === "server") expect(() => decodeReplies(bytes)).toThrow(new ProtocolError(error));
+    }
+  });
 });
 
 describe("framing", () => {
