@@ -83,6 +83,9 @@ export const listOf = <T>(item: Field<T>, what: string, minItems = 0): RequiredF
     return undefined;
   });
 
+/** A field of type `T` checked by `check`: for a shape the combinators here do not cover (or one checked elsewhere). */
+export const fieldOf = <T>(check: Check): RequiredField<T> => required(check);
+
 /** The same rule, for a field that may be absent. */
 export const optional = <T>(field: Field<T>): Field<T> & { readonly optional: true } => ({ check: field.check, optional: true });
 
