@@ -1,20 +1,30 @@
 // The wire format by fixtures: each message encodes to its golden bytes, decodes back, and each malformed input fails with its exact error.
 
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
+  ABUSE,
+  ADMIN_WINDOW_MS,
   checkName,
   decode,
   decodeReplies,
   decodeRequests,
   encode,
+  EVENT_TYPES,
+  fieldsOf,
   isEncoded,
+  LIMITS,
   MAX_DATAGRAM_BYTES,
   MESSAGE_TYPES,
   nameKey,
   packFrames,
   REFUSAL_REASONS,
   ProtocolError,
+  REPLY_TYPES,
+  REQUEST_TYPES,
   senderOf,
+  TIMERS,
   type Message,
 } from "../../src/core/wire/protocol.ts";
 
@@ -352,4 +362,96 @@ describe("names", () => {
     expect(nameKey("Alice")).toBe(nameKey("ALICE"));
     expect(nameKey("e\u0301")).toBe(nameKey("\u00e9"));
   });
+});
+
+// ---- docs/PROTOCOL.md, the prose twin ----
+
+const PROTOCOL_MD = readFileSync(join(import.meta.dir, "..", "..", "docs", "PROTOCOL.md"), "utf8");
+
+/** The text of the section whose heading starts with `heading`, up to the next heading of its level or above. */
+function section(heading: string): string {
+  const start = PROTOCOL_MD.indexOf(`\n${heading}`);
+  if (start < 0) throw new Error(`docs/PROTOCOL.md has no section ${heading}`);
+  const level = heading.split(" ")[0]!;
+  const rest = PROTOCOL_MD.slice(start + heading.length + 1);
+  const end = rest.search(new RegExp(`\n#{1,${level.length}} `));
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
+/** The rows of each table in `text` (header and rule lines left out), as their cells. */
+function tables(text: string): string[][][] {
+  const found: string[][][] = [];
+  let current: string[][] | undefined;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("|")) {
+      current = undefined;
+      continue;
+    }
+    const cells = line
+      .split("|")
+      .slice(1, -1)
+      .map((c) => c.trim());
+    if (!current) {
+      current = []; // this first line is the header
+      found.push(current);
+    } else if (!cells.every((c) => /^-+$/.test(c))) current.push(cells);
+  }
+  return found;
+}
+
+/** The first table of a §4 subsection: type → its fields as listed (backticks and spaces gone). */
+function messageTable(heading: string): Map<string, string[]> {
+  const rows = tables(section(heading))[0] ?? [];
+  return new Map(rows.map(([type, fields]) => [type!.replaceAll("`", ""), fields!.replaceAll("`", "").split(/,\s*/)]));
+}
+
+describe("docs/PROTOCOL.md §4 lists exactly the messages of the schema, each with its fields in wire order", () => {
+  const requests = messageTable("### Sent by a member or an operator (requests)");
+  const replies = messageTable("### Sent by the server to one member (replies)");
+  const toEveryMember = messageTable("### Sent by the server to every member");
+
+  test("the requests' table: every type a member, an operator or anyone sends", () => {
+    expect([...requests.keys()].sort()).toEqual([...REQUEST_TYPES].sort());
+  });
+  test("the two tables of what the server sends: every type the server sends, once", () => {
+    expect([...replies.keys(), ...toEveryMember.keys()].sort()).toEqual([...REPLY_TYPES].sort());
+  });
+  test("every room event goes to every member (and so does the tick, which is none: it takes no number)", () => {
+    expect([...toEveryMember.keys()].sort()).toEqual([...EVENT_TYPES, "tick"].sort());
+  });
+  test("each row lists its type's fields, in wire order, optional ones with ?", () => {
+    for (const table of [requests, replies, toEveryMember]) {
+      for (const [type, fields] of table) expect({ type, fields }).toEqual({ type, fields: fieldsOf(type as Message["type"]) });
+    }
+  });
+  test("the reasons' table lists every refusal reason", () => {
+    const reasons = tables(section("### Sent by the server to one member (replies)"))[1]!.map(([reason]) => reason!.replaceAll("`", ""));
+    expect(reasons.sort()).toEqual([...REFUSAL_REASONS].sort());
+  });
+});
+
+describe("docs/PROTOCOL.md §5.1 names the constant of each figure, and shows its value", () => {
+  const CONSTANTS: Record<string, unknown> = { TIMERS, LIMITS, ABUSE, ADMIN_WINDOW_MS };
+  const constantNamed = (name: string): unknown =>
+    name.split(".").reduce<unknown>((v, key) => (v as Record<string, unknown>)?.[key], CONSTANTS);
+  const rows = tables(section("### 5.1 Timers and windows"))[0]!;
+
+  test("it has its rows", () => {
+    expect(rows.length).toBeGreaterThan(20);
+  });
+  for (const [name, shown, meaning, constants] of rows) {
+    test(name!, () => {
+      const names = [...constants!.matchAll(/`([A-Z_]+(?:\.\w+)?)`/g)].map((m) => m[1]!);
+      expect(names.length).toBeGreaterThan(0);
+      for (const constant of names) {
+        const value = constantNamed(constant);
+        expect({ constant, type: typeof value }).toEqual({ constant, type: "number" });
+        // A duration may be shown in seconds; a large count with thousands separators.
+        const forms = [String(value), (value as number).toLocaleString("en-US")];
+        if (/Ms$|_MS$/.test(constant)) forms.push(String((value as number) / 1000));
+        const numbers: string[] = `${shown} ${meaning}`.match(/\d+(?:[,.]\d+)*/g) ?? [];
+        expect({ constant, shown: forms.some((f) => numbers.includes(f)) }).toEqual({ constant, shown: true });
+      }
+    });
+  }
 });

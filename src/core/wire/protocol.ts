@@ -1,6 +1,20 @@
 // The wire format: every datagram type with its rule and who sends it, its limits, and the one encode and decode path. docs/PROTOCOL.md is its prose twin.
 
-import { byteLength, hex, jsonObject, listOf, oneOf, optional, read, string, uint, bool, write, type RulesOf } from "./fields.ts";
+import {
+  byteLength,
+  hex,
+  jsonObject,
+  listOf,
+  oneOf,
+  optional,
+  read,
+  string,
+  uint,
+  bool,
+  write,
+  type Rules,
+  type RulesOf,
+} from "./fields.ts";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -517,6 +531,9 @@ export const ADMIN_TYPES = typesWhere((r) => r.from === "operator");
 
 /** Who sends messages of `type`. */
 export const senderOf = (type: Message["type"]): Sender => SCHEMA[type].from;
+/** The fields of messages of `type` in wire order, an optional one marked "?": as docs/PROTOCOL.md §4 lists them. */
+export const fieldsOf = (type: Message["type"]): string[] =>
+  Object.entries(ruleOf(type).fields as Rules).map(([key, field]) => (field.optional ? `${key}?` : key));
 
 export const isRequest = (m: Message): m is Request => REQUEST_TYPES.has(m.type);
 export const isReply = (m: Message): m is Reply => REPLY_TYPES.has(m.type);
