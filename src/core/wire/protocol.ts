@@ -193,13 +193,13 @@ export type Sender = "member" | "operator" | "anyone" | "server";
 
 /**
  * A message type's rule: who sends it, and each field's rule in wire order (encode writes them in this order, decode
- * checks them). `event`: a room event, numbered in the room's sequence.
+ * checks them). `from` and `event` must agree with the unions below (Request, AdminRequest, RoomEvent): the
+ * compiler holds each rule to them, so the sets derived from the rules (REQUEST_TYPES…) cannot drift from the types.
  */
-interface Rule<T extends { type: string }> {
-  readonly from: Sender;
-  readonly event?: true;
+type Rule<T extends Message> = {
+  readonly from: T extends AdminRequest ? "operator" : T extends Request ? "member" | "anyone" : "server";
   readonly fields: RulesOf<Omit<T, "type">>;
-}
+} & (T extends RoomEvent ? { /** A room event: numbered in the room's sequence. */ readonly event: true } : { readonly event?: never });
 
 // ---- Messages a member or an operator sends to the server ----
 
