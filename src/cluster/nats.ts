@@ -46,6 +46,11 @@ export interface LogRecord {
   readonly except?: string;
 }
 
+/**
+ * This server's link to NATS. It is longer than the house's 250 lines because an adapter follows the library it
+ * wraps: connection status, the rooms' streams, the names bucket, the presence and control subjects. What it sends
+ * and reads (names, ids, JSON and their checks) is in wire.ts.
+ */
 export class ClusterLink {
   readonly #subscriptions: Subscription[] = [];
   /** Each room's log being followed: the last event handed over, and the consumer now reading it. */
