@@ -416,7 +416,10 @@ export interface Waiting {
 }
 const waitingRule: Rule<Waiting> = { from: "server", fields: { id: ID } };
 
-/** Server → every member (the same bytes for all): something happened in the room. `seq` counts room events from 1. */
+// Room events: server → every member (the same bytes for all), something happened in the room. `seq` counts room
+// events from 1; `ts` is the server's clock.
+
+/** Member `name` came in. */
 export interface JoinEvent {
   type: "join";
   seq: number;
@@ -425,6 +428,7 @@ export interface JoinEvent {
 }
 const joinRule: Rule<JoinEvent> = { from: "server", event: true, fields: { seq: SEQ, ts: TS, name: NAME } };
 
+/** `from` said `text` to the room. */
 export interface MessageEvent {
   type: "message";
   seq: number;
@@ -434,6 +438,7 @@ export interface MessageEvent {
 }
 const messageRule: Rule<MessageEvent> = { from: "server", event: true, fields: { seq: SEQ, ts: TS, from: NAME, text: TEXT } };
 
+/** Member `name` is gone, and why. */
 export interface LeaveEvent {
   type: "leave";
   seq: number;
@@ -443,6 +448,7 @@ export interface LeaveEvent {
 }
 const leaveRule: Rule<LeaveEvent> = { from: "server", event: true, fields: { seq: SEQ, ts: TS, name: NAME, reason: oneOf(LEAVE_REASONS) } };
 
+/** The administrator's broadcast (an operator's announce). */
 export interface AdminEvent {
   type: "admin";
   seq: number;
@@ -590,7 +596,7 @@ export function padded<T extends Knock | Who>(msg: T, bytes: number): T {
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Who reads a datagram: the server takes requests only; a member or an operator ("client") takes only what the server sends. */
-type Reader = "server" | "client";
+export type Reader = "server" | "client";
 
 /** Who sends a type, as a refusal names them. */
 const SENDER_NAMES: Readonly<Record<Sender, string>> = {
