@@ -1,7 +1,6 @@
 // The only module that speaks to NATS: each room's log as a JetStream stream, the cluster's names as a key-value
 // bucket with compare-and-set, and the servers' heartbeats. Everything here is plain bytes and strings for the rest.
 
-import { createHash } from "node:crypto";
 import { connect, headers, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import {
   jetstream,
@@ -13,25 +12,30 @@ import {
 } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { Log } from "../runtime/log.ts";
+import {
+  CONNECT_TIMEOUT_MS,
+  CONTROL_SUBJECT,
+  decodeHolder,
+  decodeKickOrder,
+  encodeHolder,
+  encodeKickOrder,
+  epochOf,
+  EXCEPT_HEADER,
+  keyOf,
+  NAMES_BUCKET,
+  parseKey,
+  PRESENCE_SUBJECT,
+  PUBLISH_TIMEOUT_MS,
+  RECONNECT_WAIT_MS,
+  roomOfStream,
+  streamConfig,
+  streamOf,
+  subjectOf,
+  type KickOrder,
+  type NameHolder,
+} from "./wire.ts";
 
-/** Who holds a name in a room, cluster-wide. */
-export interface NameHolder {
-  readonly name: string;
-  /** The server whose member it is (its id). */
-  readonly server: string;
-  /** The member's client run (its hello's nonce): the same client moving to another server keeps its name. */
-  readonly nonce: string;
-  readonly revision: number;
-}
-
-/** An operator's kick or ban, for the server that has the member. */
-export interface KickOrder {
-  readonly to: string;
-  readonly room: string;
-  readonly name: string;
-  /** A ban, this long (0: while that server runs); absent: a kick. */
-  readonly banSeconds?: number;
-}
+export type { KickOrder, NameHolder } from "./wire.ts";
 
 /** One event of a room's log, as the stream holds it. */
 export interface LogRecord {
@@ -42,29 +46,11 @@ export interface LogRecord {
   readonly except?: string;
 }
 
-const STREAM_PREFIX = "CHAT_ROOM_";
-const NAMES_BUCKET = "chat_names";
-const PRESENCE_SUBJECT = "chat.presence";
-const CONTROL_SUBJECT = "chat.control";
-/** Events a room's stream keeps (repairs and backlog never reach further back). */
-const KEEP_EVENTS = 100_000;
-/** How long JetStream remembers a message id, so that a message sent again (after a failover) is stored once. */
-const DUPLICATE_WINDOW_NS = 2 * 60 * 1e9;
-const EXCEPT_HEADER = "Chat-Except";
 /**
- * A lost NATS server is tried again this often; an append not confirmed this soon counts as not stored (what is
- * published while the connection is down is dropped, and the sooner that is known, the sooner it is sent again).
+ * This server's link to NATS. It is longer than the house's 250 lines because an adapter follows the library it
+ * wraps: connection status, the rooms' streams, the names bucket, the presence and control subjects. What it sends
+ * and reads (names, ids, JSON and their checks) is in wire.ts.
  */
-const RECONNECT_WAIT_MS = 500;
-const PUBLISH_TIMEOUT_MS = 2000;
-
-/** Room names may hold any letter: streams, subjects and keys take [A-Za-z0-9_-] only, so they carry the UTF-8 in hex. */
-const hexOf = (text: string) => Buffer.from(text, "utf8").toString("hex");
-const textOf = (hex: string) => Buffer.from(hex, "hex").toString("utf8");
-const streamOf = (room: string) => STREAM_PREFIX + hexOf(room);
-const subjectOf = (room: string) => `chat.room.${hexOf(room)}`;
-const keyOf = (room: string, nameKey: string) => `${hexOf(room)}.${hexOf(nameKey)}`;
-
 export class ClusterLink {
   readonly #subscriptions: Subscription[] = [];
   /** Each room's log being followed: the last event handed over, and the consumer now reading it. */
@@ -104,7 +90,7 @@ export class ClusterLink {
         name: `chat ${serverId}`,
         maxReconnectAttempts: -1,
         reconnectTimeWait: RECONNECT_WAIT_MS,
-        timeout: 3000,
+        timeout: CONNECT_TIMEOUT_MS,
       });
     } catch (err) {
       throw new Error(`cannot reach the cluster at ${url}: ${(err as Error).message} (is nats-server -js running there?)`);
@@ -122,22 +108,24 @@ export class ClusterLink {
   /** The rooms that have a log in the cluster. */
   async rooms(): Promise<string[]> {
     const rooms: string[] = [];
-    for await (const name of this.jsm.streams.names())
-      if (name.startsWith(STREAM_PREFIX)) rooms.push(textOf(name.slice(STREAM_PREFIX.length)));
+    for await (const name of this.jsm.streams.names()) {
+      const room = roomOfStream(name);
+      if (room !== undefined) rooms.push(room);
+    }
     return rooms;
   }
 
   /** Makes sure room's stream exists. `epoch` names its history (the same on every server); `lastSeq` is its last event. */
   async openRoom(room: string): Promise<{ epoch: string; lastSeq: number }> {
-    const config = { name: streamOf(room), subjects: [subjectOf(room)], max_msgs: KEEP_EVENTS, duplicate_window: DUPLICATE_WINDOW_NS };
+    const config = streamConfig(room);
     let info: StreamInfo;
     try {
       info = await this.jsm.streams.info(config.name);
     } catch {
+      // Not there yet: this server makes it.
       info = await this.jsm.streams.add(config).catch(() => this.jsm.streams.info(config.name)); // another server made it first
     }
-    const epoch = createHash("sha256").update(`${config.name} ${info.created}`).digest("hex").slice(0, 16);
-    return { epoch, lastSeq: info.state.last_seq };
+    return { epoch: epochOf(config.name, info.created), lastSeq: info.state.last_seq };
   }
 
   /** Appends an event; resolves to its sequence number (the first one's, for a message id seen before). */
@@ -208,7 +196,7 @@ export class ClusterLink {
    */
   async claim(room: string, name: string, nameKey: string, nonce: string): Promise<"claimed" | "moved" | "taken"> {
     const key = keyOf(room, nameKey);
-    const value = new TextEncoder().encode(JSON.stringify({ name, server: this.serverId, nonce }));
+    const value = encodeHolder({ name, server: this.serverId, nonce });
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await this.names.create(key, value);
@@ -216,12 +204,15 @@ export class ClusterLink {
       } catch {
         const held = await this.names.get(key);
         if (held?.operation !== "PUT") continue; // deleted in between: try to create again
-        const holder = parseHolder(held.value, held.revision);
+        const holder = this.#holder(key, held.value, held.revision);
         if (!holder || holder.nonce !== nonce) return "taken";
         try {
           await this.names.update(key, value, held.revision);
           return "moved";
-        } catch {}
+        } catch (err) {
+          // Changed in between (its revision moved on): look again.
+          this.log.debug(`claiming ${name} in room ${room} again: ${(err as Error).message}`);
+        }
       }
     }
     return "taken";
@@ -231,8 +222,12 @@ export class ClusterLink {
   async release(room: string, nameKey: string): Promise<void> {
     const key = keyOf(room, nameKey);
     const held = await this.names.get(key);
-    const holder = held && held.operation === "PUT" ? parseHolder(held.value, held.revision) : undefined;
-    if (holder?.server === this.serverId) await this.names.delete(key, { previousSeq: held!.revision }).catch(() => {});
+    const holder = held && held.operation === "PUT" ? this.#holder(key, held.value, held.revision) : undefined;
+    if (holder?.server !== this.serverId) return;
+    await this.names
+      .delete(key, { previousSeq: held!.revision })
+      // Changed since it was read: another server holds the name now, and it is no longer this one's to give back.
+      .catch((err) => this.log.debug(`left ${nameKey} in room ${room} to its new holder: ${(err as Error).message}`));
   }
 
   /** Removes a holder of a dead server, unless it changed since `revision`; true when this call removed it. */
@@ -269,11 +264,8 @@ export class ClusterLink {
     this.#nameWatch!.stop = () => watch.stop();
     void (async () => {
       for await (const e of watch) {
-        const dot = e.key.indexOf(".");
-        if (dot < 0) continue;
-        const room = textOf(e.key.slice(0, dot));
-        const nameKey = textOf(e.key.slice(dot + 1));
-        onChange(room, nameKey, e.operation === "PUT" ? parseHolder(e.value, e.revision) : undefined);
+        const key = parseKey(e.key);
+        if (key) onChange(key.room, key.nameKey, e.operation === "PUT" ? this.#holder(e.key, e.value, e.revision) : undefined);
       }
     })().catch((err) => {
       if (!this.#closed) this.log.error(`the cluster's names stopped updating: ${(err as Error).message}`);
@@ -291,7 +283,7 @@ export class ClusterLink {
 
   /** Asks the server `to` to kick (or, with `banSeconds`, ban; 0: while it runs) its member `name` of `room`. */
   control(msg: KickOrder): void {
-    this.nc.publish(CONTROL_SUBJECT, JSON.stringify(msg));
+    this.nc.publish(CONTROL_SUBJECT, encodeKickOrder(msg));
   }
 
   /** Calls `onKick` for every order addressed to this server. */
@@ -299,16 +291,19 @@ export class ClusterLink {
     this.#subscriptions.push(
       this.nc.subscribe(CONTROL_SUBJECT, {
         callback: (_err, m) => {
-          try {
-            const v = m.json<Record<string, unknown>>();
-            if (v.to !== this.serverId || typeof v.room !== "string" || typeof v.name !== "string") return;
-            onKick({ to: v.to, room: v.room, name: v.name, ...(typeof v.banSeconds === "number" ? { banSeconds: v.banSeconds } : {}) });
-          } catch {
-            this.log.debug("ignored a control message that is not one");
-          }
+          const order = decodeKickOrder(m.string());
+          if ("problem" in order) return this.log.debug(`ignored a control message that is not one: ${order.problem}`);
+          if (order.value.to === this.serverId) onKick(order.value);
         },
       }),
     );
+  }
+
+  /** The holder a names bucket entry stands for, or undefined (logged) when its value is not one. */
+  #holder(key: string, value: Uint8Array, revision: number): NameHolder | undefined {
+    const holder = decodeHolder(value, revision);
+    if ("problem" in holder) return void this.log.debug(`ignored the names bucket's ${key}: ${holder.problem}`);
+    return holder.value;
   }
 
   async close(): Promise<void> {
@@ -316,15 +311,5 @@ export class ClusterLink {
     for (const f of this.#follows.values()) f.messages?.stop();
     for (const s of this.#subscriptions) s.unsubscribe();
     await this.nc.drain().catch(() => this.nc.close());
-  }
-}
-
-function parseHolder(value: Uint8Array, revision: number): NameHolder | undefined {
-  try {
-    const v = JSON.parse(new TextDecoder().decode(value)) as Record<string, unknown>;
-    if (typeof v.name !== "string" || typeof v.server !== "string" || typeof v.nonce !== "string") return undefined;
-    return { name: v.name, server: v.server, nonce: v.nonce, revision };
-  } catch {
-    return undefined;
   }
 }

@@ -4,13 +4,13 @@ import { Database } from "bun:sqlite";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { checkRoom, DEFAULT_ROOM } from "../core/wire/protocol.ts";
+import { checkRoom, DEFAULT_ROOM, LIMITS } from "../core/wire/protocol.ts";
 import { BACKLOG_TYPES, EventRing, type Change, type RoomStore, type StoredMember } from "../core/room/store.ts";
 
 /** The SQL list of BACKLOG_TYPES, e.g. ('message', 'admin', 'action'). */
 const BACKLOG_SQL = `(${[...BACKLOG_TYPES].map((t) => `'${t}'`).join(", ")})`;
 /** Events kept on disk; older ones are pruned (repairs and backlog never reach that far back). */
-const KEEP_EVENTS = 100_000;
+const KEEP_EVENTS = LIMITS.keptEvents;
 /** Prune once every this many commits. */
 const PRUNE_EVERY = 1000;
 /** A client's last id is forgotten after a week without a message. */

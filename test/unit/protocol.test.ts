@@ -1,16 +1,30 @@
 // The wire format by fixtures: each message encodes to its golden bytes, decodes back, and each malformed input fails with its exact error.
 
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
+  ABUSE,
+  ADMIN_WINDOW_MS,
   checkName,
   decode,
+  decodeReplies,
+  decodeRequests,
   encode,
+  EVENT_TYPES,
+  fieldsOf,
   isEncoded,
+  LIMITS,
   MAX_DATAGRAM_BYTES,
+  MESSAGE_TYPES,
   nameKey,
   packFrames,
   REFUSAL_REASONS,
   ProtocolError,
+  REPLY_TYPES,
+  REQUEST_TYPES,
+  senderOf,
+  TIMERS,
   type Message,
 } from "../../src/core/wire/protocol.ts";
 
@@ -152,7 +166,16 @@ describe("each message type", () => {
     test(`${name}: round trip`, () => {
       expect(decode(encode(msg))).toEqual([msg]);
     });
+    test(`${name}: decodes on the side it is sent to`, () => {
+      const decodeHere: (d: Uint8Array) => Message[] = senderOf(msg.type) === "server" ? decodeReplies : decodeRequests;
+      expect(decodeHere(utf8(golden))).toEqual([msg]);
+    });
   }
+});
+
+test("every message type has a fixture row", () => {
+  const covered = new Set(FIXTURES.map(([, msg]) => msg.type));
+  expect(MESSAGE_TYPES.filter((t) => !covered.has(t))).toEqual([]);
 });
 
 const MALFORMED: Array<[string, Uint8Array | string, string]> = [
@@ -259,6 +282,53 @@ describe("malformed input is refused with its exact error", () => {
   }
 });
 
+/** A frame sent the wrong way fails at the door, before its fields are read: [name, who reads it, frame, exact error]. */
+const WRONG_WAY: Array<[string, "server" | "client", string, string]> = [
+  ["a welcome sent to the server", "server", `{"v":1,"type":"welcome"}`, "welcome: only the server sends this"],
+  ["a challenge sent to the server", "server", `{"v":1,"type":"challenge","cookie":"${COOKIE}"}`, "challenge: only the server sends this"],
+  ["an ack sent to the server", "server", `{"v":1,"type":"ack","id":1}`, "ack: only the server sends this"],
+  ["a tick sent to the server", "server", `{"v":1,"type":"tick","seq":1,"epoch":"${EPOCH}","ts":1}`, "tick: only the server sends this"],
+  ["a room event sent to the server", "server", `{"v":1,"type":"join","seq":1,"ts":1,"name":"a"}`, "join: only the server sends this"],
+  ["a hidden sent to the server", "server", `{"v":1,"type":"hidden","seq":1}`, "hidden: only the server sends this"],
+  ["a knock sent to a member", "client", `{"v":1,"type":"knock"}`, "knock: only a member or an operator sends this"],
+  ["a hello sent to a member", "client", `{"v":1,"type":"hello"}`, "hello: only a member sends this"],
+  ["a say sent to a member", "client", `{"v":1,"type":"say","sid":"${SID}","id":1,"base":1,"text":"x"}`, "say: only a member sends this"],
+  ["a names sent to a member", "client", `{"v":1,"type":"names","sid":"${SID}","id":1,"from":0}`, "names: only a member sends this"],
+  ["an announce sent to a member", "client", `{"v":1,"type":"announce","id":1}`, "announce: only an operator sends this"],
+  ["a who sent to a member", "client", `{"v":1,"type":"who","id":1,"from":0}`, "who: only an operator sends this"],
+  [
+    "a request behind a reply",
+    "client",
+    `{"v":1,"type":"ack","id":1}\n{"v":1,"type":"bye","sid":"${SID}","id":1}`,
+    "bye: only a member sends this",
+  ],
+  [
+    "a malformed frame of the right way",
+    "server",
+    `{"v":1,"type":"ping","sid":"abc"}`,
+    'ping: field "sid": expected 32 lowercase hex digits',
+  ],
+  ["the version is checked first", "client", `{"v":2,"type":"say"}`, "unsupported protocol version 2 (this is version 1)"],
+];
+
+describe("a frame sent the wrong way is refused with its exact error", () => {
+  for (const [name, reader, frame, error] of WRONG_WAY) {
+    test(name, () => {
+      const decodeHere = reader === "server" ? decodeRequests : decodeReplies;
+      expect(() => decodeHere(utf8(frame))).toThrow(new ProtocolError(error));
+    });
+  }
+  test("the decoder of a malformed frame's side refuses it with decode's error (both do, before the type is known)", () => {
+    for (const [, input, error] of MALFORMED) {
+      const bytes = typeof input === "string" ? utf8(input) : input;
+      const type = /"type":"(\w+)"/.exec(new TextDecoder().decode(bytes))?.[1];
+      const known = MESSAGE_TYPES.find((t) => t === type);
+      if (!known || senderOf(known) !== "server") expect(() => decodeRequests(bytes)).toThrow(new ProtocolError(error));
+      if (!known || senderOf(known) === "server") expect(() => decodeReplies(bytes)).toThrow(new ProtocolError(error));
+    }
+  });
+});
+
 describe("framing", () => {
   test("several frames in one datagram decode in order", () => {
     const frames = [`{"v":1,"type":"ack","id":1}`, `{"v":1,"type":"join","seq":1,"ts":1,"name":"a"}`];
@@ -292,4 +362,96 @@ describe("names", () => {
     expect(nameKey("Alice")).toBe(nameKey("ALICE"));
     expect(nameKey("e\u0301")).toBe(nameKey("\u00e9"));
   });
+});
+
+// ---- docs/PROTOCOL.md, the prose twin ----
+
+const PROTOCOL_MD = readFileSync(join(import.meta.dir, "..", "..", "docs", "PROTOCOL.md"), "utf8");
+
+/** The text of the section whose heading starts with `heading`, up to the next heading of its level or above. */
+function section(heading: string): string {
+  const start = PROTOCOL_MD.indexOf(`\n${heading}`);
+  if (start < 0) throw new Error(`docs/PROTOCOL.md has no section ${heading}`);
+  const level = heading.split(" ")[0]!;
+  const rest = PROTOCOL_MD.slice(start + heading.length + 1);
+  const end = rest.search(new RegExp(`\n#{1,${level.length}} `));
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
+/** The rows of each table in `text` (header and rule lines left out), as their cells. */
+function tables(text: string): string[][][] {
+  const found: string[][][] = [];
+  let current: string[][] | undefined;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("|")) {
+      current = undefined;
+      continue;
+    }
+    const cells = line
+      .split("|")
+      .slice(1, -1)
+      .map((c) => c.trim());
+    if (!current) {
+      current = []; // this first line is the header
+      found.push(current);
+    } else if (!cells.every((c) => /^-+$/.test(c))) current.push(cells);
+  }
+  return found;
+}
+
+/** The first table of a §4 subsection: type → its fields as listed (backticks and spaces gone). */
+function messageTable(heading: string): Map<string, string[]> {
+  const rows = tables(section(heading))[0] ?? [];
+  return new Map(rows.map(([type, fields]) => [type!.replaceAll("`", ""), fields!.replaceAll("`", "").split(/,\s*/)]));
+}
+
+describe("docs/PROTOCOL.md §4 lists exactly the messages of the schema, each with its fields in wire order", () => {
+  const requests = messageTable("### Sent by a member or an operator (requests)");
+  const replies = messageTable("### Sent by the server to one member (replies)");
+  const toEveryMember = messageTable("### Sent by the server to every member");
+
+  test("the requests' table: every type a member, an operator or anyone sends", () => {
+    expect([...requests.keys()].sort()).toEqual([...REQUEST_TYPES].sort());
+  });
+  test("the two tables of what the server sends: every type the server sends, once", () => {
+    expect([...replies.keys(), ...toEveryMember.keys()].sort()).toEqual([...REPLY_TYPES].sort());
+  });
+  test("every room event goes to every member (and so does the tick, which is none: it takes no number)", () => {
+    expect([...toEveryMember.keys()].sort()).toEqual([...EVENT_TYPES, "tick"].sort());
+  });
+  test("each row lists its type's fields, in wire order, optional ones with ?", () => {
+    for (const table of [requests, replies, toEveryMember]) {
+      for (const [type, fields] of table) expect({ type, fields }).toEqual({ type, fields: fieldsOf(type as Message["type"]) });
+    }
+  });
+  test("the reasons' table lists every refusal reason", () => {
+    const reasons = tables(section("### Sent by the server to one member (replies)"))[1]!.map(([reason]) => reason!.replaceAll("`", ""));
+    expect(reasons.sort()).toEqual([...REFUSAL_REASONS].sort());
+  });
+});
+
+describe("docs/PROTOCOL.md §5.1 names the constant of each figure, and shows its value", () => {
+  const CONSTANTS: Record<string, unknown> = { TIMERS, LIMITS, ABUSE, ADMIN_WINDOW_MS };
+  const constantNamed = (name: string): unknown =>
+    name.split(".").reduce<unknown>((v, key) => (v as Record<string, unknown>)?.[key], CONSTANTS);
+  const rows = tables(section("### 5.1 Timers and windows"))[0]!;
+
+  test("it has its rows", () => {
+    expect(rows.length).toBeGreaterThan(20);
+  });
+  for (const [name, shown, meaning, constants] of rows) {
+    test(name!, () => {
+      const names = [...constants!.matchAll(/`([A-Z_]+(?:\.\w+)?)`/g)].map((m) => m[1]!);
+      expect(names.length).toBeGreaterThan(0);
+      for (const constant of names) {
+        const value = constantNamed(constant);
+        expect({ constant, type: typeof value }).toEqual({ constant, type: "number" });
+        // A duration may be shown in seconds; a large count with thousands separators.
+        const forms = [String(value), (value as number).toLocaleString("en-US")];
+        if (/Ms$|_MS$/.test(constant)) forms.push(String((value as number) / 1000));
+        const numbers: string[] = `${shown} ${meaning}`.match(/\d+(?:[,.]\d+)*/g) ?? [];
+        expect({ constant, shown: forms.some((f) => numbers.includes(f)) }).toEqual({ constant, shown: true });
+      }
+    });
+  }
 });

@@ -1,10 +1,10 @@
 // Signing and checking operator requests: HMAC-SHA256 keyed with the admin token, so the token itself never crosses the wire.
 
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { ADMIN_WINDOW_MS, encodeFrame, type AdminRequest } from "./protocol.ts";
+import { ADMIN_NONCE_HEX_DIGITS, ADMIN_WINDOW_MS, encodeFrame, MAC_HEX_DIGITS, type AdminRequest } from "./protocol.ts";
 
 /** The placeholder `mac` holds while the frame is being signed: the mac covers every other field but `pad`, in wire order. */
-const UNSIGNED_MAC = "0".repeat(64);
+const UNSIGNED_MAC = "0".repeat(MAC_HEX_DIGITS);
 
 type Unsigned<T> = T extends AdminRequest ? Omit<T, "ts" | "nonce" | "mac"> : never;
 /** An operator request before signing: what to do, without the timestamp, nonce and mac. */
@@ -18,7 +18,7 @@ function macOf(msg: AdminRequest, token: string): Buffer {
 
 /** `msg` with a fresh timestamp and nonce, signed with `token`. Every retry is signed anew, so no two copies are alike. */
 export function sign(msg: UnsignedAdmin, token: string, now: number): AdminRequest {
-  const stamped = { ...msg, ts: now, nonce: randomBytes(16).toString("hex"), mac: UNSIGNED_MAC } as AdminRequest;
+  const stamped = { ...msg, ts: now, nonce: randomBytes(ADMIN_NONCE_HEX_DIGITS / 2).toString("hex"), mac: UNSIGNED_MAC } as AdminRequest;
   return { ...stamped, mac: macOf(stamped, token).toString("hex") };
 }
 

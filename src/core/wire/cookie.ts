@@ -2,11 +2,12 @@
 
 import { createHmac } from "node:crypto";
 import type { Peer } from "../room/room.ts";
+import { COOKIE_HEX_DIGITS, TIMERS } from "./protocol.ts";
 
-/** A cookie is good in the period it was made in and the next one: 30 to 60 seconds. */
-const PERIOD_MS = 30_000;
-
-/** Stateless: a cookie is a MAC of the address and the period, under a secret that lives as long as the server. */
+/**
+ * Stateless: a cookie is a MAC of the address and the period, under a secret that lives as long as the server.
+ * It is good in the period (TIMERS.cookiePeriodMs) it was made in and the next one: 30 to 60 seconds.
+ */
 export class Cookies {
   readonly #secret: Uint8Array;
 
@@ -15,15 +16,15 @@ export class Cookies {
   }
 
   issue(peer: Peer, now: number): string {
-    return this.#make(peer, Math.floor(now / PERIOD_MS));
+    return this.#make(peer, Math.floor(now / TIMERS.cookiePeriodMs));
   }
 
   check(cookie: string, peer: Peer, now: number): boolean {
-    const period = Math.floor(now / PERIOD_MS);
+    const period = Math.floor(now / TIMERS.cookiePeriodMs);
     return cookie === this.#make(peer, period) || cookie === this.#make(peer, period - 1);
   }
 
   #make(peer: Peer, period: number): string {
-    return createHmac("sha256", this.#secret).update(`${period}|${peer.address}|${peer.port}`).digest("hex").slice(0, 32);
+    return createHmac("sha256", this.#secret).update(`${period}|${peer.address}|${peer.port}`).digest("hex").slice(0, COOKIE_HEX_DIGITS);
   }
 }

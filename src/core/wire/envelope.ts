@@ -1,12 +1,10 @@
 // The outer layer of a datagram in a room with a passphrase: AES-256-GCM with a key derived by scrypt from the passphrase and the room's salt.
 
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto";
-import { SEAL_OVERHEAD_BYTES, type Message } from "./protocol.ts";
+import { SALT_HEX_DIGITS, SEAL_IV_BYTES as IV_BYTES, SEAL_OVERHEAD_BYTES, SEAL_TAG_BYTES as TAG_BYTES, type Message } from "./protocol.ts";
 
 /** First byte of a sealed datagram. A frame starts with "{", so the two can never be mistaken for each other. */
 export const SEALED_MARK = 0xc5;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 /** Bound to every sealed datagram, so that one sealed for another protocol or version does not open. */
 const AAD = new TextEncoder().encode("chat/1");
 
@@ -25,8 +23,8 @@ export const travelsInClear = (m: Message) =>
   m.type === "challenge" ||
   (m.type === "refused" && (m.reason === "bad_passphrase" || m.reason === "passphrase_required"));
 
-/** A fresh per-room salt, as it travels in a challenge: 32 hex digits. */
-export const newSalt = () => randomBytes(16).toString("hex");
+/** A fresh per-room salt, as it travels in a challenge: SALT_HEX_DIGITS hex digits. */
+export const newSalt = () => randomBytes(SALT_HEX_DIGITS / 2).toString("hex");
 
 export class Envelope {
   readonly #key: Uint8Array;

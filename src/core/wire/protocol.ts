@@ -1,21 +1,56 @@
-// The wire format: every datagram type, its limits, and the one encode and decode path. docs/PROTOCOL.md is its prose twin.
+// The wire format: every datagram type with its rule and who sends it, its limits, and the one encode and decode path. docs/PROTOCOL.md is its prose twin.
+
+import {
+  byteLength,
+  hex,
+  jsonObject,
+  listOf,
+  oneOf,
+  optional,
+  read,
+  string,
+  uint,
+  bool,
+  write,
+  type Rules,
+  type RulesOf,
+} from "./fields.ts";
 
 export const PROTOCOL_VERSION = 1;
 
 /** Largest datagram either side sends or accepts: below every common path MTU, so nothing is fragmented. */
 export const MAX_DATAGRAM_BYTES = 1200;
-/** Bytes a sealed datagram adds to its frames (envelope.ts: marker, IV, tag). */
-export const SEAL_OVERHEAD_BYTES = 1 + 12 + 16;
+/** A sealed datagram (envelope.ts) is its first byte, SEALED_MARK, then a random IV, the ciphertext and the GCM tag. */
+export const SEAL_IV_BYTES = 12;
+export const SEAL_TAG_BYTES = 16;
+/** Bytes a sealed datagram adds to its frames: the mark, the IV and the tag. */
+export const SEAL_OVERHEAD_BYTES = 1 + SEAL_IV_BYTES + SEAL_TAG_BYTES;
 /** Largest run of frames in one datagram: what is left once a room with a passphrase has sealed it. */
 export const MAX_PAYLOAD_BYTES = MAX_DATAGRAM_BYTES - SEAL_OVERHEAD_BYTES;
 /** Largest message or announcement text, in bytes of UTF-8. */
 export const MAX_TEXT_BYTES = 1000;
 /** Longest name, in characters (code points). */
 export const MAX_NAME_CHARS = 16;
-/** Session ids are 128 random bits written as 32 lowercase hex digits. */
-export const SESSION_ID_HEX_DIGITS = 32;
+/** A name of MAX_NAME_CHARS characters is at most 4 bytes each in UTF-8: the bound the wire checks (checkName the rest). */
+export const MAX_NAME_BYTES = MAX_NAME_CHARS * 4;
 /** Largest request id: ids are unsigned 32-bit integers. */
 export const MAX_ID = 0xffff_ffff;
+/** Largest sequence number or timestamp: what a JSON number holds exactly. */
+const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+/** Session ids are 128 random bits written as 32 lowercase hex digits. */
+export const SESSION_ID_HEX_DIGITS = 32;
+/** A login cookie (cookie.ts): 128 bits of a MAC. */
+export const COOKIE_HEX_DIGITS = 32;
+/** A room's key derivation salt (envelope.ts): 128 random bits. */
+export const SALT_HEX_DIGITS = 32;
+/** A room history's epoch: 64 bits. */
+export const EPOCH_HEX_DIGITS = 16;
+/** A hello's nonce, random per client run: 64 to 128 bits. */
+export const HELLO_NONCE_HEX_DIGITS = { min: 16, max: 32 } as const;
+/** An operator request's nonce, random per datagram: 128 bits. */
+export const ADMIN_NONCE_HEX_DIGITS = 32;
+/** An operator request's mac: HMAC-SHA256 (admin-auth.ts). */
+export const MAC_HEX_DIGITS = 64;
 /** A knock is padded to this size, so the server's challenge is never larger than the knock (no amplification). */
 export const KNOCK_BYTES = 256;
 /** Admin requests older (or newer) than this, by the server's clock, are refused as stale. */
@@ -60,6 +95,8 @@ export const TIMERS = {
   peerTimeoutMs: 15_000,
   /** A nack without its repair is repeated this often. */
   nackRetryMs: 150,
+  /** A login cookie is good in the period it was made in and the next one: 30 to 60 seconds. */
+  cookiePeriodMs: 30_000,
 } as const;
 
 /** Defaults of the flood controls (docs/SECURITY.md explains each). */
@@ -104,238 +141,27 @@ export const LIMITS = {
   maxRooms: 100,
   /** Missing runs asked for at once. */
   nacksAtOnce: 16,
+  /** Events a room's durable log keeps (the database, the cluster's stream): repairs and backlog never reach further back. */
+  keptEvents: 100_000,
 } as const;
 
 /** The room a member joins, and an operator request concerns, when it names none. */
 export const DEFAULT_ROOM = "lobby";
 
-// ---- Messages a member or an operator sends to the server ----
+// ---- Field types (docs/PROTOCOL.md §3) ----
 
-/**
- * Anyone → server: the first datagram of a login (and of an admin request in a room with a passphrase). Sent in the
- * clear and padded with `pad` to KNOCK_BYTES, so the challenge it gets back is never the larger of the two.
- */
-export interface Knock {
-  type: "knock";
-  pad?: string;
-}
-/**
- * Member → server: log in under `name`. `nonce` is random per client run, so a repeated hello gets the same welcome.
- * `cookie` comes from the server's challenge and proves that the hello's address can receive. `room`: which room
- * (DEFAULT_ROOM when absent; compared without regard to case); a server makes a room when its first member arrives.
- */
-export interface Hello {
-  type: "hello";
-  name: string;
-  nonce: string;
-  cookie: string;
-  room?: string;
-}
-/**
- * Member → server: a line for the room. `id` counts up from 1 per client run (across sessions) and comes back in
- * the ack; `base` is the lowest id the member has neither seen acknowledged nor given up on (ids below it are settled).
- * With `to`, a private message for that member alone; with `me`, an action ("/me waves"). At most one of the two.
- */
-export interface Say {
-  type: "say";
-  sid: string;
-  id: number;
-  base: number;
-  text: string;
-  to?: string;
-  me?: boolean;
-}
-/** Member → server: still here (sent when the member has had nothing else to send for a heartbeat). */
-export interface Ping {
-  type: "ping";
-  sid: string;
-}
-/** Member → server: please send room events `from`..`to` again (a gap in the sequence). */
-export interface Nack {
-  type: "nack";
-  sid: string;
-  from: number;
-  to: number;
-}
-/** Member → server: leaving the room. */
-export interface Bye {
-  type: "bye";
-  sid: string;
-  id: number;
-}
-/** Member → server: the members' names, from the `from`th on (answered with `members`, as many as fit). */
-export interface Names {
-  type: "names";
-  sid: string;
-  id: number;
-  from: number;
-}
-/**
- * Every operator request is signed: `mac` is HMAC-SHA256, keyed with the admin token, of the frame with `mac` set
- * to 64 zeros (admin-auth.ts). `ts` (ms since 1970) and the random `nonce` make a replayed or stale copy useless.
- */
-interface Signed {
-  ts: number;
-  nonce: string;
-  mac: string;
-}
-/** Operator → server: broadcast `text` as the administrator to every member of `room`, or of every room without it. */
-export interface Announce extends Signed {
-  type: "announce";
-  id: number;
-  text: string;
-  room?: string;
-}
-/** Operator → server: remove member `name` from `room`, or from every room (the others see reason "kicked"). */
-export interface Kick extends Signed {
-  type: "kick";
-  id: number;
-  name: string;
-  room?: string;
-}
-/** Operator → server: remove member `name` (from `room`, or every room) and refuse its IP address for `seconds` (0: while this server runs). */
-export interface Ban extends Signed {
-  type: "ban";
-  id: number;
-  name: string;
-  seconds: number;
-  room?: string;
-}
-/** Operator → server: the members of `room` (DEFAULT_ROOM without it), from the `from`th on; padded like a knock, since the answer is larger. */
-export interface Who extends Signed {
-  type: "who";
-  id: number;
-  from: number;
-  pad?: string;
-  room?: string;
-}
-
-export type AdminRequest = Announce | Kick | Ban | Who;
-export type Request = Knock | Hello | Say | Ping | Nack | Bye | Names | AdminRequest;
-
-// ---- Messages the server sends ----
-
-/**
- * Server → new member: you are in. `members` are the others present (as many as fit); `count` how many others there
- * are. `seq` is the room's last event; `backlog` the first event sent to you as history (0: none). `epoch` names the
- * room's history: a different one after a restart means the old sequence numbers mean nothing any more.
- */
-export interface Welcome {
-  type: "welcome";
-  sid: string;
-  name: string;
-  members: string[];
-  count: number;
-  seq: number;
-  backlog: number;
-  epoch: string;
-  ts: number;
-}
-/** Server → knocker (or a hello with an expired cookie): the cookie to log in with; `salt` when the room has a passphrase. */
-export interface Challenge {
-  type: "challenge";
-  cookie: string;
-  salt?: string;
-}
-/** Server → operator or member: names of members `from`.. (as many as fit); `next` is where the next page starts, 0 at the end. */
-export interface Members {
-  type: "members";
-  id: number;
-  names: string[];
-  total: number;
-  next: number;
-}
-/** Server → sender: the request was not carried out, and why. `id` echoes the request's id where it had one. */
-export interface Refused {
-  type: "refused";
-  reason: RefusalReason;
-  id?: number;
-}
-/**
- * Server → sender: the request with this id was carried out. For a say, `seq` is the event it became (absent when
- * acknowledging a repeat); for an announce, `count` is how many members it reached.
- */
-export interface Ack {
-  type: "ack";
-  id: number;
-  seq?: number;
-  count?: number;
-}
-/** Server → every member, when the room has been quiet for a heartbeat: the last event's number, so a lost tail shows. */
-export interface Tick {
-  type: "tick";
-  seq: number;
-  epoch: string;
-  ts: number;
-}
-/** Server → member, answering a nack: events `from`..`to` are no longer kept and cannot be repaired. */
-export interface Lost {
-  type: "lost";
-  from: number;
-  to: number;
-}
-/** Server → member: a later say arrived, and is held, while say `id` is missing: send `id` again now (fast retransmit). */
-export interface Waiting {
-  type: "waiting";
-  id: number;
-}
-
-/** Server → every member (the same bytes for all): something happened in the room. `seq` counts room events from 1. */
-export interface JoinEvent {
-  type: "join";
-  seq: number;
-  ts: number;
-  name: string;
-}
-export interface MessageEvent {
-  type: "message";
-  seq: number;
-  ts: number;
-  from: string;
-  text: string;
-}
-export interface LeaveEvent {
-  type: "leave";
-  seq: number;
-  ts: number;
-  name: string;
-  reason: LeaveReason;
-}
-export interface AdminEvent {
-  type: "admin";
-  seq: number;
-  ts: number;
-  text: string;
-}
-/** A "/me" line: `from` does `text`. */
-export interface ActionEvent {
-  type: "action";
-  seq: number;
-  ts: number;
-  from: string;
-  text: string;
-}
-/**
- * A private message: sent only to `to` (the sender has its ack). It takes a number in the room's sequence like any
- * event, so every other member is sent a `hidden` in its place: the same number, nothing else.
- */
-export interface PrivateEvent {
-  type: "private";
-  seq: number;
-  ts: number;
-  from: string;
-  to: string;
-  text: string;
-}
-/** Stands for an event this member may not see (another pair's private message), so its number is not a gap. */
-export interface HiddenEvent {
-  type: "hidden";
-  seq: number;
-}
-
-export type RoomEvent = JoinEvent | MessageEvent | LeaveEvent | AdminEvent | ActionEvent | PrivateEvent | HiddenEvent;
-export type Reply = Challenge | Welcome | Members | Refused | Ack | Tick | Lost | Waiting | RoomEvent;
-export type Message = Request | Reply;
+const SID = hex(SESSION_ID_HEX_DIGITS);
+const ID = uint(MAX_ID);
+const COUNT = uint(MAX_ID);
+const SEQ = uint(MAX_SEQ);
+const TS = uint(MAX_SEQ);
+const NAME = string(1, MAX_NAME_BYTES);
+const NAMES = listOf(NAME, "names");
+const TEXT = string(1, MAX_TEXT_BYTES);
+const EPOCH = hex(EPOCH_HEX_DIGITS);
+const COOKIE = hex(COOKIE_HEX_DIGITS);
+const PAD = optional(string(0, MAX_DATAGRAM_BYTES));
+const ROOM = optional(string(1, MAX_NAME_BYTES));
 
 export const LEAVE_REASONS = ["quit", "timeout", "kicked", "banned"] as const;
 export type LeaveReason = (typeof LEAVE_REASONS)[number];
@@ -362,137 +188,378 @@ export const REFUSAL_REASONS = [
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
+/** Who sends a message: a member, an operator (`chat admin`), either of the two, or the server. */
+export type Sender = "member" | "operator" | "anyone" | "server";
+
+/**
+ * A message type's rule: who sends it, and each field's rule in wire order (encode writes them in this order, decode
+ * checks them). `from` and `event` must agree with the unions below (Request, AdminRequest, RoomEvent): the
+ * compiler holds each rule to them, so the sets derived from the rules (REQUEST_TYPES…) cannot drift from the types.
+ */
+type Rule<T extends Message> = {
+  readonly from: T extends AdminRequest ? "operator" : T extends Request ? "member" | "anyone" : "server";
+  readonly fields: RulesOf<Omit<T, "type">>;
+} & (T extends RoomEvent ? { /** A room event: numbered in the room's sequence. */ readonly event: true } : { readonly event?: never });
+
+// ---- Messages a member or an operator sends to the server ----
+
+/**
+ * Anyone → server: the first datagram of a login (and of an admin request in a room with a passphrase). Sent in the
+ * clear and padded with `pad` to KNOCK_BYTES, so the challenge it gets back is never the larger of the two.
+ */
+export interface Knock {
+  type: "knock";
+  pad?: string;
+}
+const knockRule: Rule<Knock> = { from: "anyone", fields: { pad: PAD } };
+
+/**
+ * Member → server: log in under `name`. `nonce` is random per client run, so a repeated hello gets the same welcome.
+ * `cookie` comes from the server's challenge and proves that the hello's address can receive. `room`: which room
+ * (DEFAULT_ROOM when absent; compared without regard to case); a server makes a room when its first member arrives.
+ */
+export interface Hello {
+  type: "hello";
+  name: string;
+  nonce: string;
+  cookie: string;
+  room?: string;
+}
+const helloRule: Rule<Hello> = {
+  from: "member",
+  fields: { name: NAME, nonce: hex(HELLO_NONCE_HEX_DIGITS.min, HELLO_NONCE_HEX_DIGITS.max), cookie: COOKIE, room: ROOM },
+};
+
+/**
+ * Member → server: a line for the room. `id` counts up from 1 per client run (across sessions) and comes back in
+ * the ack; `base` is the lowest id the member has neither seen acknowledged nor given up on (ids below it are settled).
+ * With `to`, a private message for that member alone; with `me`, an action ("/me waves"). At most one of the two.
+ */
+export interface Say {
+  type: "say";
+  sid: string;
+  id: number;
+  base: number;
+  text: string;
+  to?: string;
+  me?: boolean;
+}
+const sayRule: Rule<Say> = { from: "member", fields: { sid: SID, id: ID, base: ID, text: TEXT, to: optional(NAME), me: optional(bool) } };
+
+/** Member → server: still here (sent when the member has had nothing else to send for a heartbeat). */
+export interface Ping {
+  type: "ping";
+  sid: string;
+}
+const pingRule: Rule<Ping> = { from: "member", fields: { sid: SID } };
+
+/** Member → server: please send room events `from`..`to` again (a gap in the sequence). */
+export interface Nack {
+  type: "nack";
+  sid: string;
+  from: number;
+  to: number;
+}
+const nackRule: Rule<Nack> = { from: "member", fields: { sid: SID, from: SEQ, to: SEQ } };
+
+/** Member → server: leaving the room. */
+export interface Bye {
+  type: "bye";
+  sid: string;
+  id: number;
+}
+const byeRule: Rule<Bye> = { from: "member", fields: { sid: SID, id: ID } };
+
+/** Member → server: the members' names, from the `from`th on (answered with `members`, as many as fit). */
+export interface Names {
+  type: "names";
+  sid: string;
+  id: number;
+  from: number;
+}
+const namesRule: Rule<Names> = { from: "member", fields: { sid: SID, id: ID, from: COUNT } };
+
+/**
+ * Every operator request is signed: `mac` is HMAC-SHA256, keyed with the admin token, of the frame with `mac` set
+ * to MAC_HEX_DIGITS zeros (admin-auth.ts). `ts` (ms since 1970) and the random `nonce` make a replayed or stale copy useless.
+ */
+interface Signed {
+  ts: number;
+  nonce: string;
+  mac: string;
+}
+const SIGNED: RulesOf<Signed> = { ts: TS, nonce: hex(ADMIN_NONCE_HEX_DIGITS), mac: hex(MAC_HEX_DIGITS) };
+
+/** Operator → server: broadcast `text` as the administrator to every member of `room`, or of every room without it. */
+export interface Announce extends Signed {
+  type: "announce";
+  id: number;
+  text: string;
+  room?: string;
+}
+const announceRule: Rule<Announce> = { from: "operator", fields: { id: ID, text: TEXT, room: ROOM, ...SIGNED } };
+
+/** Operator → server: remove member `name` from `room`, or from every room (the others see reason "kicked"). */
+export interface Kick extends Signed {
+  type: "kick";
+  id: number;
+  name: string;
+  room?: string;
+}
+const kickRule: Rule<Kick> = { from: "operator", fields: { id: ID, name: NAME, room: ROOM, ...SIGNED } };
+
+/** Operator → server: remove member `name` (from `room`, or every room) and refuse its IP address for `seconds` (0: while this server runs). */
+export interface Ban extends Signed {
+  type: "ban";
+  id: number;
+  name: string;
+  seconds: number;
+  room?: string;
+}
+const banRule: Rule<Ban> = { from: "operator", fields: { id: ID, name: NAME, seconds: uint(MAX_ID), room: ROOM, ...SIGNED } };
+
+/** Operator → server: the members of `room` (DEFAULT_ROOM without it), from the `from`th on; padded like a knock, since the answer is larger. */
+export interface Who extends Signed {
+  type: "who";
+  id: number;
+  from: number;
+  pad?: string;
+  room?: string;
+}
+const whoRule: Rule<Who> = { from: "operator", fields: { id: ID, from: COUNT, room: ROOM, ...SIGNED, pad: PAD } };
+
+export type AdminRequest = Announce | Kick | Ban | Who;
+export type Request = Knock | Hello | Say | Ping | Nack | Bye | Names | AdminRequest;
+
+// ---- Messages the server sends ----
+
+/**
+ * Server → new member: you are in. `members` are the others present (as many as fit); `count` how many others there
+ * are. `seq` is the room's last event; `backlog` the first event sent to you as history (0: none). `epoch` names the
+ * room's history: a different one after a restart means the old sequence numbers mean nothing any more.
+ */
+export interface Welcome {
+  type: "welcome";
+  sid: string;
+  name: string;
+  members: string[];
+  count: number;
+  seq: number;
+  backlog: number;
+  epoch: string;
+  ts: number;
+}
+const welcomeRule: Rule<Welcome> = {
+  from: "server",
+  fields: { sid: SID, name: NAME, members: NAMES, count: COUNT, seq: SEQ, backlog: SEQ, epoch: EPOCH, ts: TS },
+};
+
+/** Server → knocker (or a hello with an expired cookie): the cookie to log in with; `salt` when the room has a passphrase. */
+export interface Challenge {
+  type: "challenge";
+  cookie: string;
+  salt?: string;
+}
+const challengeRule: Rule<Challenge> = { from: "server", fields: { cookie: COOKIE, salt: optional(hex(SALT_HEX_DIGITS)) } };
+
+/** Server → operator or member: names of members `from`.. (as many as fit); `next` is where the next page starts, 0 at the end. */
+export interface Members {
+  type: "members";
+  id: number;
+  names: string[];
+  total: number;
+  next: number;
+}
+const membersRule: Rule<Members> = { from: "server", fields: { id: ID, names: NAMES, total: COUNT, next: COUNT } };
+
+/** Server → sender: the request was not carried out, and why. `id` echoes the request's id where it had one. */
+export interface Refused {
+  type: "refused";
+  reason: RefusalReason;
+  id?: number;
+}
+const refusedRule: Rule<Refused> = { from: "server", fields: { reason: oneOf(REFUSAL_REASONS), id: optional(ID) } };
+
+/**
+ * Server → sender: the request with this id was carried out. For a say, `seq` is the event it became (absent when
+ * acknowledging a repeat); for an announce, `count` is how many members it reached.
+ */
+export interface Ack {
+  type: "ack";
+  id: number;
+  seq?: number;
+  count?: number;
+}
+const ackRule: Rule<Ack> = { from: "server", fields: { id: ID, seq: optional(SEQ), count: optional(COUNT) } };
+
+/** Server → every member, when the room has been quiet for a heartbeat: the last event's number, so a lost tail shows. */
+export interface Tick {
+  type: "tick";
+  seq: number;
+  epoch: string;
+  ts: number;
+}
+const tickRule: Rule<Tick> = { from: "server", fields: { seq: SEQ, epoch: EPOCH, ts: TS } };
+
+/** Server → member, answering a nack: events `from`..`to` are no longer kept and cannot be repaired. */
+export interface Lost {
+  type: "lost";
+  from: number;
+  to: number;
+}
+const lostRule: Rule<Lost> = { from: "server", fields: { from: SEQ, to: SEQ } };
+
+/** Server → member: a later say arrived, and is held, while say `id` is missing: send `id` again now (fast retransmit). */
+export interface Waiting {
+  type: "waiting";
+  id: number;
+}
+const waitingRule: Rule<Waiting> = { from: "server", fields: { id: ID } };
+
+// Room events: server → every member (the same bytes for all), something happened in the room. `seq` counts room
+// events from 1; `ts` is the server's clock.
+
+/** Member `name` came in. */
+export interface JoinEvent {
+  type: "join";
+  seq: number;
+  ts: number;
+  name: string;
+}
+const joinRule: Rule<JoinEvent> = { from: "server", event: true, fields: { seq: SEQ, ts: TS, name: NAME } };
+
+/** `from` said `text` to the room. */
+export interface MessageEvent {
+  type: "message";
+  seq: number;
+  ts: number;
+  from: string;
+  text: string;
+}
+const messageRule: Rule<MessageEvent> = { from: "server", event: true, fields: { seq: SEQ, ts: TS, from: NAME, text: TEXT } };
+
+/** Member `name` is gone, and why. */
+export interface LeaveEvent {
+  type: "leave";
+  seq: number;
+  ts: number;
+  name: string;
+  reason: LeaveReason;
+}
+const leaveRule: Rule<LeaveEvent> = { from: "server", event: true, fields: { seq: SEQ, ts: TS, name: NAME, reason: oneOf(LEAVE_REASONS) } };
+
+/** The administrator's broadcast (an operator's announce). */
+export interface AdminEvent {
+  type: "admin";
+  seq: number;
+  ts: number;
+  text: string;
+}
+const adminRule: Rule<AdminEvent> = { from: "server", event: true, fields: { seq: SEQ, ts: TS, text: TEXT } };
+
+/** A "/me" line: `from` does `text`. */
+export interface ActionEvent {
+  type: "action";
+  seq: number;
+  ts: number;
+  from: string;
+  text: string;
+}
+const actionRule: Rule<ActionEvent> = { from: "server", event: true, fields: { seq: SEQ, ts: TS, from: NAME, text: TEXT } };
+
+/**
+ * A private message: sent only to `to` (the sender has its ack). It takes a number in the room's sequence like any
+ * event, so every other member is sent a `hidden` in its place: the same number, nothing else.
+ */
+export interface PrivateEvent {
+  type: "private";
+  seq: number;
+  ts: number;
+  from: string;
+  to: string;
+  text: string;
+}
+const privateRule: Rule<PrivateEvent> = { from: "server", event: true, fields: { seq: SEQ, ts: TS, from: NAME, to: NAME, text: TEXT } };
+
+/** Stands for an event this member may not see (another pair's private message), so its number is not a gap. */
+export interface HiddenEvent {
+  type: "hidden";
+  seq: number;
+}
+const hiddenRule: Rule<HiddenEvent> = { from: "server", event: true, fields: { seq: SEQ } };
+
+export type RoomEvent = JoinEvent | MessageEvent | LeaveEvent | AdminEvent | ActionEvent | PrivateEvent | HiddenEvent;
+export type Reply = Challenge | Welcome | Members | Refused | Ack | Tick | Lost | Waiting | RoomEvent;
+export type Message = Request | Reply;
+
+/** Every message type's rule: the table encode and decode walk. Typed against Message, so every type has a row and every field a rule. */
+const SCHEMA: { readonly [T in Message["type"]]: Rule<Extract<Message, { type: T }>> } = {
+  knock: knockRule,
+  hello: helloRule,
+  say: sayRule,
+  ping: pingRule,
+  nack: nackRule,
+  bye: byeRule,
+  names: namesRule,
+  announce: announceRule,
+  kick: kickRule,
+  ban: banRule,
+  who: whoRule,
+  challenge: challengeRule,
+  members: membersRule,
+  welcome: welcomeRule,
+  refused: refusedRule,
+  ack: ackRule,
+  tick: tickRule,
+  lost: lostRule,
+  waiting: waitingRule,
+  join: joinRule,
+  message: messageRule,
+  leave: leaveRule,
+  admin: adminRule,
+  action: actionRule,
+  private: privateRule,
+  hidden: hiddenRule,
+};
+
+const ruleOf = (type: Message["type"]): Rule<Message> => SCHEMA[type] as Rule<Message>;
+
+/** Every message type, in the order of SCHEMA. */
+export const MESSAGE_TYPES = Object.keys(SCHEMA) as readonly Message["type"][];
+const typesWhere = (keep: (rule: Rule<Message>) => boolean): ReadonlySet<Message["type"]> =>
+  new Set(MESSAGE_TYPES.filter((t) => keep(ruleOf(t))));
+
+/** The types the server receives (sent by a member, an operator or anyone), the ones it sends, its room events, and the operator's requests. */
+export const REQUEST_TYPES = typesWhere((r) => r.from !== "server");
+export const REPLY_TYPES = typesWhere((r) => r.from === "server");
+export const EVENT_TYPES = typesWhere((r) => r.event === true);
+export const ADMIN_TYPES = typesWhere((r) => r.from === "operator");
+
+/** Who sends messages of `type`. */
+export const senderOf = (type: Message["type"]): Sender => SCHEMA[type].from;
+/** The fields of messages of `type` in wire order, an optional one marked "?": as docs/PROTOCOL.md §4 lists them. */
+export const fieldsOf = (type: Message["type"]): string[] =>
+  Object.entries(ruleOf(type).fields as Rules).map(([key, field]) => (field.optional ? `${key}?` : key));
+
+export const isRequest = (m: Message): m is Request => REQUEST_TYPES.has(m.type);
+export const isReply = (m: Message): m is Reply => REPLY_TYPES.has(m.type);
+export const isRoomEvent = (m: Message): m is RoomEvent => EVENT_TYPES.has(m.type);
+export const isAdminRequest = (m: Message): m is AdminRequest => ADMIN_TYPES.has(m.type);
+
 /** A datagram that breaks this module's rules. `message` is one line that names the rule. */
 export class ProtocolError extends Error {
   override name = "ProtocolError";
 }
 
-// ---- Field rules: one table drives both encode (field order) and decode (validation) ----
-
-type Check = (value: unknown) => string | undefined; // a reason, or undefined when the value is good
-interface Field {
-  check: Check;
-  optional?: boolean;
-}
+// ---- Encode ----
 
 const utf8 = new TextEncoder();
-const byteLength = (s: string) => utf8.encode(s).length;
-
-const string =
-  (minBytes: number, maxBytes: number): Check =>
-  (v) => {
-    if (typeof v !== "string") return "expected a string";
-    const n = byteLength(v);
-    if (n < minBytes) return minBytes === 1 ? "must not be empty" : `${n} bytes (min ${minBytes})`;
-    if (n > maxBytes) return `${n} bytes (max ${maxBytes})`;
-    return undefined;
-  };
-const uint =
-  (max: number): Check =>
-  (v) =>
-    typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= max ? undefined : `expected an integer 0..${max}`;
-const hex =
-  (min: number, max: number): Check =>
-  (v) =>
-    typeof v === "string" && v.length >= min && v.length <= max && /^[0-9a-f]+$/.test(v)
-      ? undefined
-      : min === max
-        ? `expected ${min} lowercase hex digits`
-        : `expected ${min}..${max} lowercase hex digits`;
-const oneOf =
-  (options: readonly string[]): Check =>
-  (v) =>
-    typeof v === "string" && options.includes(v) ? undefined : `expected one of ${options.join(", ")}`;
-const bool: Check = (v) => (typeof v === "boolean" ? undefined : "expected true or false");
-const nameList: Check = (v) => {
-  if (!Array.isArray(v)) return "expected an array of names";
-  for (const item of v) if (string(1, MAX_NAME_BYTES)(item)) return "expected an array of names";
-  return undefined;
-};
-
-/** A name of MAX_NAME_CHARS characters is at most 4 bytes each in UTF-8. */
-const MAX_NAME_BYTES = MAX_NAME_CHARS * 4;
-const MAX_TS = Number.MAX_SAFE_INTEGER;
-
-const f = (check: Check, optional = false): Field => ({ check, optional });
-const SID = f(hex(SESSION_ID_HEX_DIGITS, SESSION_ID_HEX_DIGITS));
-const ID = f(uint(MAX_ID));
-const SEQ = f(uint(MAX_TS));
-const TS = f(uint(MAX_TS));
-const NAME = f(string(1, MAX_NAME_BYTES));
-const TEXT = f(string(1, MAX_TEXT_BYTES));
-const EPOCH = f(hex(16, 16));
-const PAD = f(string(0, MAX_DATAGRAM_BYTES), true);
-const NONCE = f(hex(32, 32));
-const MAC = f(hex(64, 64));
-const ROOM = f(string(1, MAX_NAME_BYTES), true);
-
-type Schema = { [T in Message["type"]]: { [K in Exclude<keyof Extract<Message, { type: T }>, "type">]-?: Field } };
-
-const SCHEMA: Schema = {
-  knock: { pad: PAD },
-  hello: { name: NAME, nonce: f(hex(16, 32)), cookie: f(hex(32, 32)), room: ROOM },
-  say: { sid: SID, id: ID, base: ID, text: TEXT, to: f(string(1, MAX_NAME_BYTES), true), me: f(bool, true) },
-  ping: { sid: SID },
-  nack: { sid: SID, from: SEQ, to: SEQ },
-  bye: { sid: SID, id: ID },
-  names: { sid: SID, id: ID, from: f(uint(MAX_ID)) },
-  announce: { id: ID, text: TEXT, room: ROOM, ts: TS, nonce: NONCE, mac: MAC },
-  kick: { id: ID, name: NAME, room: ROOM, ts: TS, nonce: NONCE, mac: MAC },
-  ban: { id: ID, name: NAME, seconds: f(uint(MAX_ID)), room: ROOM, ts: TS, nonce: NONCE, mac: MAC },
-  who: { id: ID, from: f(uint(MAX_ID)), room: ROOM, ts: TS, nonce: NONCE, mac: MAC, pad: PAD },
-  challenge: { cookie: f(hex(32, 32)), salt: f(hex(32, 32), true) },
-  members: { id: ID, names: f(nameList), total: f(uint(MAX_ID)), next: f(uint(MAX_ID)) },
-  welcome: { sid: SID, name: NAME, members: f(nameList), count: f(uint(MAX_ID)), seq: SEQ, backlog: SEQ, epoch: EPOCH, ts: TS },
-  refused: { reason: f(oneOf(REFUSAL_REASONS)), id: f(uint(MAX_ID), true) },
-  ack: { id: ID, seq: f(uint(MAX_TS), true), count: f(uint(MAX_ID), true) },
-  tick: { seq: SEQ, epoch: EPOCH, ts: TS },
-  lost: { from: SEQ, to: SEQ },
-  waiting: { id: ID },
-  join: { seq: SEQ, ts: TS, name: NAME },
-  message: { seq: SEQ, ts: TS, from: NAME, text: TEXT },
-  leave: { seq: SEQ, ts: TS, name: NAME, reason: f(oneOf(LEAVE_REASONS)) },
-  admin: { seq: SEQ, ts: TS, text: TEXT },
-  action: { seq: SEQ, ts: TS, from: NAME, text: TEXT },
-  private: { seq: SEQ, ts: TS, from: NAME, to: NAME, text: TEXT },
-  hidden: { seq: SEQ },
-};
-
-const REQUEST_TYPES: ReadonlySet<string> = new Set<Request["type"]>([
-  "knock",
-  "hello",
-  "say",
-  "ping",
-  "nack",
-  "bye",
-  "names",
-  "announce",
-  "kick",
-  "ban",
-  "who",
-]);
-const ADMIN_TYPES: ReadonlySet<string> = new Set<AdminRequest["type"]>(["announce", "kick", "ban", "who"]);
-const EVENT_TYPES: ReadonlySet<string> = new Set<RoomEvent["type"]>(["join", "message", "leave", "admin", "action", "private", "hidden"]);
-
-export const isRequest = (m: Message): m is Request => REQUEST_TYPES.has(m.type);
-export const isRoomEvent = (m: Message): m is RoomEvent => EVENT_TYPES.has(m.type);
-export const isAdminRequest = (m: Message): m is AdminRequest => ADMIN_TYPES.has(m.type);
-
-// ---- Encode ----
 
 /** One frame as JSON text: `{"v":1,"type":...,<fields in schema order>}`. Throws ProtocolError on a bad field. */
 export function encodeFrame(msg: Message): string {
-  const fields: Record<string, Field> = SCHEMA[msg.type];
-  const values = msg as unknown as Record<string, unknown>;
-  let out = `{"v":${PROTOCOL_VERSION},"type":"${msg.type}"`;
-  for (const [key, field] of Object.entries(fields)) {
-    const value = values[key];
-    if (value === undefined && field.optional) continue;
-    const problem = value === undefined ? "missing" : field.check(value);
-    if (problem) throw new ProtocolError(`${msg.type}: field "${key}": ${problem}`);
-    out += `,"${key}":${JSON.stringify(value)}`;
-  }
-  return `${out}}`;
+  const fields = write(ruleOf(msg.type).fields, msg);
+  if ("problem" in fields) throw new ProtocolError(`${msg.type}: ${fields.problem}`);
+  return `{"v":${PROTOCOL_VERSION},"type":"${msg.type}"${fields.value}}`;
 }
 
 /** True when `datagram`, made by encode, holds a message of `type`: read from how encodeFrame starts, without decoding. */
@@ -528,8 +595,19 @@ export function padded<T extends Knock | Who>(msg: T, bytes: number): T {
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** Every frame of a datagram, validated. Throws ProtocolError naming the first rule broken. */
-export function decode(datagram: Uint8Array): Message[] {
+/** Who reads a datagram: the server takes requests only; a member or an operator ("client") takes only what the server sends. */
+export type Reader = "server" | "client";
+
+/** Who sends a type, as a refusal names them. */
+const SENDER_NAMES: Readonly<Record<Sender, string>> = {
+  member: "a member",
+  operator: "an operator",
+  anyone: "a member or an operator",
+  server: "the server",
+};
+
+/** The frames of a datagram, once its size and UTF-8 are checked. */
+function framesOf(datagram: Uint8Array): string[] {
   if (datagram.length === 0) throw new ProtocolError("empty datagram");
   if (datagram.length > MAX_DATAGRAM_BYTES) {
     throw new ProtocolError(`datagram too large: ${datagram.length} bytes (max ${MAX_DATAGRAM_BYTES})`);
@@ -540,19 +618,31 @@ export function decode(datagram: Uint8Array): Message[] {
   } catch {
     throw new ProtocolError("not valid UTF-8");
   }
-  return text.split(FRAME_SEPARATOR).map(decodeFrame);
+  return text.split(FRAME_SEPARATOR);
 }
 
-/** One frame (JSON text without LF), validated. */
-export function decodeFrame(frame: string): Message {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(frame);
-  } catch {
-    throw new ProtocolError("not JSON");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ProtocolError("not a JSON object");
-  const obj = parsed as Record<string, unknown>;
+/** Every frame of a datagram, validated, whichever side sent it. Throws ProtocolError naming the first rule broken. */
+export function decode(datagram: Uint8Array): Message[] {
+  return framesOf(datagram).map((frame) => decodeFrame(frame));
+}
+
+/** What the server accepts: every frame of a datagram, validated, each a request (a frame only the server sends is refused). */
+export function decodeRequests(datagram: Uint8Array): Request[] {
+  // decodeFrame for the "server" reader refuses every type that is not a request.
+  return framesOf(datagram).map((frame) => decodeFrame(frame, "server") as Request);
+}
+
+/** What a member or an operator accepts: every frame of a datagram, validated, each sent by the server (a request is refused). */
+export function decodeReplies(datagram: Uint8Array): Reply[] {
+  // decodeFrame for the "client" reader refuses every type the server does not send.
+  return framesOf(datagram).map((frame) => decodeFrame(frame, "client") as Reply);
+}
+
+/** One frame (JSON text without LF), validated; for `reader`, only a type it may receive. */
+export function decodeFrame(frame: string, reader?: Reader): Message {
+  const parsed = jsonObject(frame);
+  if ("problem" in parsed) throw new ProtocolError(parsed.problem);
+  const obj = parsed.value;
   if (!("v" in obj)) throw new ProtocolError('missing "v" (protocol version)');
   if (obj.v !== PROTOCOL_VERSION) {
     throw new ProtocolError(`unsupported protocol version ${JSON.stringify(obj.v)} (this is version ${PROTOCOL_VERSION})`);
@@ -561,20 +651,14 @@ export function decodeFrame(frame: string): Message {
   if (typeof type !== "string" || !Object.hasOwn(SCHEMA, type)) {
     throw new ProtocolError(`unknown type ${JSON.stringify(type)}`);
   }
-  const fields: Record<string, Field> = SCHEMA[type as Message["type"]];
-  const msg: Record<string, unknown> = { type };
-  for (const [key, field] of Object.entries(fields)) {
-    const value = obj[key];
-    if (value === undefined) {
-      if (field.optional) continue;
-      throw new ProtocolError(`${type}: missing field "${key}"`);
-    }
-    const problem = field.check(value);
-    if (problem) throw new ProtocolError(`${type}: field "${key}": ${problem}`);
-    msg[key] = value;
+  const rule = ruleOf(type as Message["type"]);
+  if ((reader === "server" && rule.from === "server") || (reader === "client" && rule.from !== "server")) {
+    throw new ProtocolError(`${type}: only ${SENDER_NAMES[rule.from]} sends this`);
   }
-  // Every field was checked against SCHEMA above, which is typed against Message: the shapes agree.
-  return msg as unknown as Message;
+  const msg = read(rule.fields, obj, { type });
+  if ("problem" in msg) throw new ProtocolError(`${type}: ${msg.problem}`);
+  // read put `type` first and checked every other field against the rule of that type: the shapes agree.
+  return msg.value as Message;
 }
 
 // ---- Names ----

@@ -1,0 +1,214 @@
+// The field rules every wire format is checked with: each combinator's exact problems, the readers, and the IPC messages expressed with them.
+
+import { describe, expect, test } from "bun:test";
+import type { HostPort } from "../../src/core/address.ts";
+import type { Lang, Shown } from "../../src/core/screen/render.ts";
+import {
+  anyString,
+  bool,
+  check,
+  fieldOf,
+  finiteNumber,
+  hex,
+  jsonObject,
+  listOf,
+  object,
+  oneOf,
+  optional,
+  read,
+  string,
+  uint,
+  variant,
+  write,
+  type Field,
+} from "../../src/core/wire/fields.ts";
+import {
+  isFromConsole,
+  isFromReceiver,
+  isToReceiver,
+  type FromConsole,
+  type FromReceiver,
+  type LogLevel,
+  type Output,
+  type ToReceiver,
+} from "../../src/member/ipc.ts";
+
+/** [rule, value, the problem or undefined for a good value]. */
+const CASES: Array<[string, Field, unknown, string | undefined]> = [
+  ["string", string(1, 4), "abcd", undefined],
+  ["string", string(1, 4), "", "must not be empty"],
+  ["string", string(2, 4), "a", "1 bytes (min 2)"],
+  ["string", string(1, 4), "好好", "6 bytes (max 4)"],
+  ["string", string(1, 4), 4, "expected a string"],
+  ["anyString", anyString, "", undefined],
+  ["anyString", anyString, null, "expected a string"],
+  ["uint", uint(9), 9, undefined],
+  ["uint", uint(9), 10, "expected an integer 0..9"],
+  ["uint", uint(9), 1.5, "expected an integer 0..9"],
+  ["uint", uint(9), "1", "expected an integer 0..9"],
+  ["finiteNumber", finiteNumber, -1.5, undefined],
+  ["finiteNumber", finiteNumber, Number.NaN, "expected a number"],
+  ["hex", hex(4), "00ff", undefined],
+  ["hex", hex(4), "00FF", "expected 4 lowercase hex digits"],
+  ["hex", hex(2, 4), "abc", undefined],
+  ["hex", hex(2, 4), "a", "expected 2..4 lowercase hex digits"],
+  ["oneOf", oneOf(["a", "b"]), "b", undefined],
+  ["oneOf", oneOf(["a", "b"]), "c", "expected one of a, b"],
+  ["bool", bool, false, undefined],
+  ["bool", bool, 0, "expected true or false"],
+  ["listOf", listOf(string(1, 4), "names"), ["a", "b"], undefined],
+  ["listOf", listOf(string(1, 4), "names"), ["a", ""], "expected an array of names"],
+  ["listOf", listOf(string(1, 4), "names"), "a", "expected an array of names"],
+  ["listOf, not empty", listOf(anyString, "servers", 1), [], "must not be empty"],
+  ["listOf, at least 2", listOf(anyString, "servers", 2), ["a"], "expected at least 2 servers"],
+  ["object", object<{ a: number; b?: string }>({ a: uint(9), b: optional(anyString) }), { a: 1 }, undefined],
+  ["object", object<{ a: number }>({ a: uint(9) }), { a: 1, extra: true }, undefined],
+  ["object", object<{ a: number }>({ a: uint(9) }), {}, 'missing field "a"'],
+  ["object", object<{ a: number }>({ a: uint(9) }), { a: -1 }, 'field "a": expected an integer 0..9'],
+  ["object", object<{ a: number }>({ a: uint(9) }), [1], "expected an object"],
+];
+
+describe("each combinator passes good values and names the rule a bad one breaks", () => {
+  for (const [name, rule, value, problem] of CASES) {
+    test(`${name}: ${JSON.stringify(value) ?? String(value)}`, () => {
+      expect(rule.check(value)).toBe(problem);
+    });
+  }
+});
+
+type Shape = { kind: "dot"; x: number } | { kind: "line"; from: number; to: number; label?: string };
+const SHAPE = variant<Shape, "kind">("kind", { dot: { x: uint(9) }, line: { from: uint(9), to: uint(9), label: optional(anyString) } });
+
+describe("variant tells shapes apart by one field", () => {
+  test.each([
+    [{ kind: "dot", x: 1 }, undefined],
+    [{ kind: "line", from: 1, to: 2, label: "l" }, undefined],
+    [{ kind: "line", from: 1 }, 'line: missing field "to"'],
+    [{ kind: "dot", x: "1" }, 'dot: field "x": expected an integer 0..9'],
+    [{ kind: "toString" }, 'unknown kind "toString"'],
+    [{ x: 1 }, "unknown kind undefined"],
+    ["dot", "expected an object"],
+  ])("%j", (value, problem) => {
+    expect(SHAPE.check(value)).toBe(problem);
+  });
+});
+
+describe("readers", () => {
+  const rules = { a: uint(9), b: optional(anyString) };
+  test("check returns the value whole, typed, or the problem", () => {
+    const value = { kind: "dot", x: 1, extra: true } as Shape;
+    expect(check(SHAPE, value)).toEqual({ value });
+    expect(check(SHAPE, { kind: "dot" })).toEqual({ problem: 'dot: missing field "x"' });
+  });
+  test("read keeps only the listed fields, in the rules' order, after what `into` holds", () => {
+    const got = read<{ a: number; b?: string }>(rules, { b: "x", z: 1, a: 2 }, { type: "t" });
+    expect(got).toEqual({ value: { type: "t", a: 2, b: "x" } as never });
+    expect(Object.keys("value" in got ? got.value : {})).toEqual(["type", "a", "b"]);
+    expect(read<{ a: number; b?: string }>(rules, { b: "x" })).toEqual({ problem: 'missing field "a"' });
+  });
+  test("write gives the JSON members in the rules' order, leaving out absent optional ones", () => {
+    expect(write<{ a: number; b?: string }>(rules, { b: "x", a: 2 })).toEqual({ value: ',"a":2,"b":"x"' });
+    expect(write<{ a: number; b?: string }>(rules, { a: 2 })).toEqual({ value: ',"a":2' });
+    expect(write<{ a: number; b?: string }>(rules, { a: 10 })).toEqual({ problem: 'field "a": expected an integer 0..9' });
+    expect(write<{ a: number; b?: string }>(rules, {} as { a: number })).toEqual({ problem: 'field "a": missing' });
+  });
+  test("jsonObject", () => {
+    expect(jsonObject('{"a":1}')).toEqual({ value: { a: 1 } });
+    expect(jsonObject("{")).toEqual({ problem: "not JSON" });
+    expect(jsonObject("[]")).toEqual({ problem: "not a JSON object" });
+    expect(jsonObject("null")).toEqual({ problem: "not a JSON object" });
+  });
+});
+
+// ---- The IPC messages (src/member/ipc.ts) written as rules: how ipc.ts can check them ----
+
+const HOST_PORT = object<HostPort>({ host: anyString, port: finiteNumber });
+const OUTPUT = variant<Output, "to">("to", {
+  stdout: { json: bool, color: bool, lang: oneOf<Lang>(["en", "zh"]) },
+  parent: {},
+});
+const TO_RECEIVER = variant<ToReceiver, "kind">("kind", {
+  start: {
+    name: anyString,
+    room: anyString,
+    nonce: anyString,
+    passphrase: optional(anyString),
+    servers: listOf(HOST_PORT, "servers", 1),
+    output: OUTPUT,
+  },
+  say: { text: anyString, to: optional(anyString), me: optional(bool), ref: optional(finiteNumber) },
+  who: {},
+  leave: {},
+});
+/** Its contents were checked on arrival, by the receiver's decoder: here only its shape. */
+const SHOWN = fieldOf<Shown>(object<{ type: string }>({ type: anyString }).check);
+const FROM_RECEIVER = variant<FromReceiver, "kind">("kind", {
+  joined: { name: anyString },
+  show: { item: SHOWN, history: bool },
+  log: { level: oneOf<LogLevel>(["debug", "info", "success", "warn", "error"]), text: anyString },
+  settled: { ref: finiteNumber, problem: optional(anyString) },
+  members: { names: listOf(anyString, "names") },
+  status: { text: optional(anyString) },
+});
+const FROM_CONSOLE = object<FromConsole>({ kind: oneOf(["line"]), text: anyString });
+
+const SERVERS = [{ host: "127.0.0.1", port: 8888 }];
+const STDOUT = { to: "stdout", json: false, color: true, lang: "en" };
+const TO_RECEIVER_SAMPLES: unknown[] = [
+  { kind: "start", name: "a", room: "lobby", nonce: "00", servers: SERVERS, output: STDOUT },
+  { kind: "start", name: "a", room: "lobby", nonce: "00", passphrase: "p", servers: SERVERS, output: { to: "parent" } },
+  { kind: "start", name: "a", room: "lobby", nonce: "00", servers: [], output: STDOUT },
+  { kind: "start", name: "a", room: "lobby", nonce: "00", servers: [{ host: "h" }], output: STDOUT },
+  { kind: "start", name: "a", room: "lobby", nonce: "00", servers: SERVERS, output: { to: "stdout", json: false, color: true } },
+  { kind: "start", name: "a", room: "lobby", nonce: "00", servers: SERVERS, output: { to: "file" } },
+  { kind: "start", name: "a", room: 1, nonce: "00", servers: SERVERS, output: STDOUT },
+  { kind: "start", name: "a", room: "lobby", nonce: "00", passphrase: 5, servers: SERVERS, output: STDOUT },
+  { kind: "say", text: "hi" },
+  { kind: "say", text: "hi", to: "bob", me: true, ref: 3 },
+  { kind: "say", text: "hi", me: "yes" },
+  { kind: "say" },
+  { kind: "who" },
+  { kind: "leave" },
+  { kind: "dance" },
+  "leave",
+  null,
+];
+const FROM_RECEIVER_SAMPLES: unknown[] = [
+  { kind: "joined", name: "a" },
+  { kind: "joined" },
+  { kind: "show", item: { type: "message", seq: 1 }, history: false },
+  { kind: "show", item: { seq: 1 }, history: false },
+  { kind: "show", item: { type: "join" } },
+  { kind: "log", level: "warn", text: "x" },
+  { kind: "log", level: "loud", text: "x" },
+  { kind: "settled", ref: 1 },
+  { kind: "settled", ref: 1, problem: "too long" },
+  { kind: "settled", ref: "1" },
+  { kind: "members", names: ["a", "b"] },
+  { kind: "members", names: ["a", 2] },
+  { kind: "status" },
+  { kind: "status", text: "joining" },
+  { kind: "status", text: 1 },
+  { kind: "nope" },
+  [],
+];
+const FROM_CONSOLE_SAMPLES: unknown[] = [{ kind: "line", text: "/who" }, { kind: "line" }, { kind: "key", text: "x" }, 3];
+
+describe("the IPC messages, as rules, pass exactly what ipc.ts's guards pass", () => {
+  test.each(TO_RECEIVER_SAMPLES.map((v) => [v]))("to the receiver: %j", (v) => {
+    expect("value" in check(TO_RECEIVER, v)).toBe(isToReceiver(v));
+  });
+  test.each(FROM_RECEIVER_SAMPLES.map((v) => [v]))("from the receiver: %j", (v) => {
+    expect("value" in check(FROM_RECEIVER, v)).toBe(isFromReceiver(v));
+  });
+  test.each(FROM_CONSOLE_SAMPLES.map((v) => [v]))("from the console: %j", (v) => {
+    expect("value" in check(FROM_CONSOLE, v)).toBe(isFromConsole(v));
+  });
+  test("and say which rule a bad one breaks", () => {
+    expect(check(TO_RECEIVER, TO_RECEIVER_SAMPLES[2])).toEqual({ problem: 'start: field "servers": must not be empty' });
+    expect(check(TO_RECEIVER, TO_RECEIVER_SAMPLES[4])).toEqual({ problem: 'start: field "output": stdout: missing field "lang"' });
+    expect(check(FROM_RECEIVER, { kind: "log", level: "loud", text: "x" })).toEqual({
+      problem: 'log: field "level": expected one of debug, info, success, warn, error',
+    });
+  });
+});
