@@ -1,6 +1,6 @@
 // Small pieces of the load process: decoding each distinct datagram once, timestamped message texts, latency percentiles.
 
-import { decode, type Message } from "../src/core/wire/protocol.ts";
+import { decodeReplies, type Message } from "../src/core/wire/protocol.ts";
 
 /** Distinct datagrams remembered at once; the server sends the same bytes to every member soon after one another. */
 const CACHE_ENTRIES = 8192;
@@ -25,7 +25,7 @@ export class FrameCache {
     if (hit) return hit;
     let frames: Message[];
     try {
-      frames = decode(data);
+      frames = decodeReplies(data);
     } catch {
       return undefined;
     }

@@ -3,14 +3,15 @@
 // the room's log in JetStream, and every server, this one included, fans out what comes back from the log, in the
 // log's order and with the log's sequence numbers. So members of every server see one room, exactly once, in one order.
 
-import { decode, encode, isRoomEvent, LIMITS, nameKey, type RoomEvent, type Welcome } from "../core/wire/protocol.ts";
+import { decodeReplies, encode, isRoomEvent, LIMITS, nameKey, type RoomEvent, type Welcome } from "../core/wire/protocol.ts";
 import { ownJoin, repair, repairSpan, welcomePage } from "../core/room/replay.ts";
 import type { Broadcast, Member, Room } from "../core/room/room.ts";
 import { EventRing } from "../core/room/store.ts";
 import type { Log } from "../runtime/log.ts";
 import type { Fanout, Requester, RoomBackend, Submission } from "../server/room-backend.ts";
 import { AppendQueue } from "./append-queue.ts";
-import type { ClusterLink, LogRecord, NameHolder } from "./nats.ts";
+import type { ClusterLink, LogRecord } from "./nats.ts";
+import { goneMessageId, type NameHolder, sayMessageId, storingKey } from "./wire.ts";
 
 export class ClusterBackend implements RoomBackend {
   readonly #ring = new EventRing();
@@ -138,7 +139,7 @@ export class ClusterBackend implements RoomBackend {
       void seq.then(() => this.link.release(this.room.name, key)).catch((err) => this.#debug(`giving ${name} back`, err));
       return seq;
     }
-    const msgID = sayId !== undefined && sender ? `${this.room.name}:${sender.nonce}:${sayId}` : undefined;
+    const msgID = sayId !== undefined && sender ? sayMessageId(this.room.name, sender.nonce, sayId) : undefined;
     return this.#appends.append(encode(b.event), { ...(msgID ? { msgID } : {}), ...(b.except ? { except: b.except } : {}) });
   }
 
@@ -208,7 +209,7 @@ export class ClusterBackend implements RoomBackend {
   /** A member of a dead server that never came back: the room is told it timed out, once whichever server tells it. */
   async evict(key: string, holder: NameHolder): Promise<void> {
     const leave: RoomEvent = { type: "leave", seq: 0, ts: Date.now(), name: holder.name, reason: "timeout" };
-    await this.link.publish(this.room.name, encode(leave), { msgID: `gone:${this.room.name}:${key}:${holder.revision}` });
+    await this.link.publish(this.room.name, encode(leave), { msgID: goneMessageId(this.room.name, key, holder.revision) });
     await this.link.evict(this.room.name, key, holder.revision);
   }
 
@@ -235,7 +236,7 @@ export class ClusterBackend implements RoomBackend {
 
   #eventOf(data: Uint8Array, seq: number): RoomEvent | undefined {
     try {
-      const [msg] = decode(data);
+      const [msg] = decodeReplies(data);
       return msg && isRoomEvent(msg) ? ({ ...msg, seq } as RoomEvent) : undefined;
     } catch {
       return undefined;
@@ -254,5 +255,3 @@ export class ClusterBackend implements RoomBackend {
 
 /** How soon an event that is not a say (a leave, an admin broadcast) is appended again after the log refused it. */
 const RETRY_APPEND_MS = 1000;
-
-const storingKey = (peer: { address: string; port: number }, id: number) => `${peer.address}|${peer.port}|${id}`;

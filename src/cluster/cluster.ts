@@ -5,7 +5,8 @@
 import { randomBytes } from "node:crypto";
 import type { Log } from "../runtime/log.ts";
 import type { ClusterBackend } from "./cluster-backend.ts";
-import { ClusterLink, type NameHolder } from "./nats.ts";
+import { ClusterLink } from "./nats.ts";
+import { type NameHolder, SERVER_ID_HEX_DIGITS } from "./wire.ts";
 
 /** How often a server says it is alive. */
 const HEARTBEAT_MS = 1000;
@@ -31,7 +32,7 @@ export class Cluster {
   }
 
   static async join(url: string, peerTimeoutMs: number, log: Log): Promise<Cluster> {
-    const link = await ClusterLink.connect(url, randomBytes(8).toString("hex"), log);
+    const link = await ClusterLink.connect(url, randomBytes(SERVER_ID_HEX_DIGITS / 2).toString("hex"), log);
     const cluster = new Cluster(link, peerTimeoutMs, log);
     await link.watchNames(
       (room, key, holder) => {

@@ -3,6 +3,19 @@
 import type { HostPort } from "../core/address.ts";
 import type { LogLevel } from "../core/member/session.ts";
 import type { Lang, Shown } from "../core/screen/render.ts";
+import {
+  anyString,
+  bool,
+  type Checked,
+  check,
+  fieldOf,
+  finiteNumber,
+  listOf,
+  object,
+  oneOf,
+  optional,
+  variant,
+} from "../core/wire/fields.ts";
 
 /** What `chat join` tells its receiver subprocess. */
 export type ToReceiver =
@@ -26,7 +39,7 @@ export type Output = { to: "stdout"; json: boolean; color: boolean; lang: Lang }
 
 /** The level of a diagnostic line the receiver hands to the parent (the session's own). */
 export type { LogLevel };
-const LOG_LEVELS: readonly string[] = ["debug", "info", "success", "warn", "error"] satisfies LogLevel[];
+const LOG_LEVELS: LogLevel[] = ["debug", "info", "success", "warn", "error"];
 
 /** The level a consola entry of this type travels at. */
 export function logLevelOf(type: string): LogLevel {
@@ -54,63 +67,43 @@ export type FromReceiver =
 /** What the server's console subprocess tells `chat serve`: one line the operator typed. */
 export type FromConsole = { kind: "line"; text: string };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+// The receiver and the console are our own program, but a message is still checked for shape before it is used:
+// a bad one is a bug to be seen in a log line, never a crash of the parent.
+const HOST_PORT = object<HostPort>({ host: anyString, port: finiteNumber });
+const OUTPUT = variant<Output, "to">("to", {
+  stdout: { json: bool, color: bool, lang: oneOf<Lang>(["en", "zh"]) },
+  parent: {},
+});
+const TO_RECEIVER = variant<ToReceiver, "kind">("kind", {
+  start: {
+    name: anyString,
+    room: anyString,
+    nonce: anyString,
+    passphrase: optional(anyString),
+    servers: listOf(HOST_PORT, "servers", 1),
+    output: OUTPUT,
+  },
+  say: { text: anyString, to: optional(anyString), me: optional(bool), ref: optional(finiteNumber) },
+  who: {},
+  leave: {},
+});
+/** Its contents were checked on arrival, by the receiver's decoder: here only its shape. */
+const SHOWN = fieldOf<Shown>(object<{ type: string }>({ type: anyString }).check);
+const FROM_RECEIVER = variant<FromReceiver, "kind">("kind", {
+  joined: { name: anyString },
+  show: { item: SHOWN, history: bool },
+  log: { level: oneOf<LogLevel>(LOG_LEVELS), text: anyString },
+  settled: { ref: finiteNumber, problem: optional(anyString) },
+  members: { names: listOf(anyString, "names") },
+  status: { text: optional(anyString) },
+});
+const FROM_CONSOLE = object<FromConsole>({ kind: oneOf(["line"]), text: anyString });
 
-const isString = (v: unknown): v is string => typeof v === "string";
-const optional = <T>(v: unknown, check: (v: unknown) => v is T) => v === undefined || check(v);
+/** What is wrong with a message to the receiver, or the message. */
+export const checkToReceiver = (v: unknown): Checked<ToReceiver> => check(TO_RECEIVER, v);
+export const checkFromReceiver = (v: unknown): Checked<FromReceiver> => check(FROM_RECEIVER, v);
+export const checkFromConsole = (v: unknown): Checked<FromConsole> => check(FROM_CONSOLE, v);
 
-export function isToReceiver(v: unknown): v is ToReceiver {
-  if (!isRecord(v)) return false;
-  switch (v.kind) {
-    case "start": {
-      const { servers, output } = v;
-      return (
-        isString(v.name) &&
-        isString(v.room) &&
-        isString(v.nonce) &&
-        optional(v.passphrase, isString) &&
-        Array.isArray(servers) &&
-        servers.length > 0 &&
-        servers.every((s) => isRecord(s) && isString(s.host) && typeof s.port === "number") &&
-        isRecord(output) &&
-        (output.to === "parent" ||
-          (output.to === "stdout" && typeof output.json === "boolean" && typeof output.color === "boolean" && isString(output.lang)))
-      );
-    }
-    case "say":
-      return (
-        isString(v.text) &&
-        optional(v.to, isString) &&
-        optional(v.me, (x): x is boolean => typeof x === "boolean") &&
-        optional(v.ref, (x): x is number => typeof x === "number")
-      );
-    case "who":
-    case "leave":
-      return true;
-    default:
-      return false;
-  }
-}
-
-/** The receiver is our own program: its messages are checked for shape, their protocol contents were checked on arrival. */
-export function isFromReceiver(v: unknown): v is FromReceiver {
-  if (!isRecord(v)) return false;
-  switch (v.kind) {
-    case "joined":
-      return isString(v.name);
-    case "show":
-      return isRecord(v.item) && isString(v.item.type) && typeof v.history === "boolean";
-    case "log":
-      return isString(v.level) && LOG_LEVELS.includes(v.level) && isString(v.text);
-    case "settled":
-      return typeof v.ref === "number" && optional(v.problem, isString);
-    case "members":
-      return Array.isArray(v.names) && v.names.every(isString);
-    case "status":
-      return optional(v.text, isString);
-    default:
-      return false;
-  }
-}
-
-export const isFromConsole = (v: unknown): v is FromConsole => isRecord(v) && v.kind === "line" && typeof v.text === "string";
+export const isToReceiver = (v: unknown): v is ToReceiver => "value" in checkToReceiver(v);
+export const isFromReceiver = (v: unknown): v is FromReceiver => "value" in checkFromReceiver(v);
+export const isFromConsole = (v: unknown): v is FromConsole => "value" in checkFromConsole(v);

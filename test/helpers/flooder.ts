@@ -1,7 +1,7 @@
 // A separate process that floods a server from one address and port at full speed, until killed (flood.test.ts).
 // Usage: bun test/helpers/flooder.ts PORT garbage|member
 
-import { decode, encode, KNOCK_BYTES, padded, type Message } from "../../src/core/wire/protocol.ts";
+import { decodeReplies, encode, KNOCK_BYTES, padded, type Message } from "../../src/core/wire/protocol.ts";
 import { mulberry32 } from "./lossy-relay.ts";
 import { local, openTestSocket } from "./socket.ts";
 
@@ -15,7 +15,7 @@ const server = local(port);
 const socket = await openTestSocket((data) => {
   let messages: Message[] = [];
   try {
-    messages = decode(data);
+    messages = decodeReplies(data);
   } catch {
     return; // a datagram we cannot read: only a challenge or a welcome matters here
   }

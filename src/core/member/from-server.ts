@@ -1,7 +1,7 @@
 // What a member or an operator takes from a datagram: from its server? → opened with the room's key → decoded → the clear-text rule.
 
 import { type Envelope, isSealed, travelsInClear } from "../wire/envelope.ts";
-import { decode, type Message } from "../wire/protocol.ts";
+import { decodeReplies, type Message } from "../wire/protocol.ts";
 
 interface Address {
   readonly address: string;
@@ -24,7 +24,7 @@ export function openFrom(data: Uint8Array, from: Address, server: Address, envel
   if (!plain) return { ignored: "ignored a datagram that does not open with the room's key" };
   let messages: Message[];
   try {
-    messages = decode(plain);
+    messages = decodeReplies(plain);
   } catch (err) {
     return { ignored: `ignored a bad datagram from the server: ${String(err)}` };
   }

@@ -2,7 +2,7 @@
 // to fit one datagram. Both kinds of room (the embedded Room and a cluster's ClusterBackend) answer with these.
 
 import {
-  decode,
+  decodeReplies,
   encode,
   encodeFrame,
   isEncoded,
@@ -30,7 +30,7 @@ export type Viewer = Pick<Member, "name" | "joinedAt">;
  */
 export function asSeenBy(member: Viewer, datagram: Uint8Array): Uint8Array {
   if (!isEncoded(datagram, "private")) return datagram;
-  const event = decode(datagram)[0] as PrivateEvent;
+  const event = decodeReplies(datagram)[0] as PrivateEvent;
   const party = [event.from, event.to].some((n) => nameKey(n) === nameKey(member.name));
   return party && member.joinedAt < event.ts ? datagram : encode({ type: "hidden", seq: event.seq });
 }
