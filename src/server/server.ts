@@ -98,16 +98,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw err;
   }
   const transports: MemberTransport[] = [(room) => new DatagramLink({ room, udp, seal, now: Date.now })];
-  if (opts.classic) transports.unshift((room) => new ClassicLink(room, udp));
+  if (opts.classic) transports.unshift((room) => new ClassicLink(room, udp)); // first, as the classic lines always went
   const report = (h: HostedRoom, b: Broadcast) => reportEvent(log, h.room.name, h.backend.names().length, b);
   const rooms = new Rooms({ ...opts, port: udp.port, cluster, transports, ...(opts.quiet ? {} : { onEvent: report }), now: Date.now });
   const operator = new Operator(gate, rooms, warnings);
-  // Another server's operator kicking or banning a member of this one.
-  cluster?.link.onControl((order) => {
-    const h = rooms.get(order.room);
-    if (h && operator.kickHere(h, order.name, Date.now(), banSecondsToMs(order.banSeconds)))
-      log.debug(`${order.name} kicked from room ${order.room} at another server's request`);
-  });
+  if (cluster) obeyKickOrders(cluster, rooms, operator, log);
   try {
     await rooms.start();
   } catch (err) {
@@ -131,6 +126,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const housekeeping = new Housekeeping({ rooms, cluster, peerTimeoutMs: opts.peerTimeoutMs, log }, Date.now());
   return running(udp, rooms, operator, housekeeping, cluster);
+}
+
+/** Another server's operator kicking or banning a member of this one. */
+function obeyKickOrders(cluster: Cluster, rooms: Rooms, operator: Operator, log: Log): void {
+  cluster.link.onControl((order) => {
+    const h = rooms.get(order.room);
+    if (h && operator.kickHere(h, order.name, Date.now(), banSecondsToMs(order.banSeconds)))
+      log.debug(`${order.name} kicked from room ${order.room} at another server's request`);
+  });
 }
 
 /** Joins the cluster at `url`, importing the NATS client only now: a server outside a cluster never loads it. */
