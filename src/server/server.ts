@@ -100,6 +100,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const transports: MemberTransport[] = [(room) => new DatagramLink({ room, udp, seal, now: Date.now })];
   if (opts.classic) transports.unshift((room) => new ClassicLink(room, udp)); // first, as the classic lines always went
   const report = (h: HostedRoom, b: Broadcast) => reportEvent(log, h.room.name, h.backend.names().length, b);
+  // The room rules (data, history, rate, logins, maxMembers) and the log as given; `logins` absent stays absent.
   const rooms = new Rooms({ ...opts, port: udp.port, cluster, transports, ...(opts.quiet ? {} : { onEvent: report }), now: Date.now });
   const operator = new Operator(gate, rooms, warnings);
   if (cluster) obeyKickOrders(cluster, rooms, operator, log);
