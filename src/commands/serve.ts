@@ -1,137 +1,110 @@
 // `chat serve`: the room server, with the operator's console in a subprocess.
 
-import { networkInterfaces } from "node:os";
-import { defineCommand } from "citty";
-import { formatHostPort, parsePort } from "../core/address.ts";
+import { type ArgsDef, defineCommand, type ParsedArgs } from "citty";
+import { parsePort } from "../core/address.ts";
 import { ABUSE, DEFAULT_PORT, LIMITS, TIMERS } from "../core/wire/protocol.ts";
 import type { Rate } from "../core/room/room.ts";
-import { loadOrCreateToken, tokenFile } from "../runtime/admin-token.ts";
-import { consoleLine, spawnConsole } from "../server/console.ts";
-import { EXIT } from "../exit-codes.ts";
 import type { Log } from "../runtime/log.ts";
-import { startServer } from "../server/server.ts";
+import { type ServeOptions, serveUntilStopped } from "../server/serve.ts";
 import { defaultDataDir } from "../server/sqlite-store.ts";
 import { finish, logFor, verboseArg } from "./_shared.ts";
 
+const SERVE_ARGS = {
+  host: { type: "string", description: "Address to listen on", default: "0.0.0.0", valueHint: "host" },
+  port: { type: "string", description: "UDP port to listen on (0: any free port)", default: String(DEFAULT_PORT), valueHint: "port" },
+  "admin-token": {
+    type: "string",
+    description: "Secret that `chat admin` signs with (default: $CHAT_ADMIN_TOKEN, else a random one kept in a file only you can read)",
+    valueHint: "token",
+  },
+  passphrase: {
+    type: "string",
+    description: "Encrypt every datagram with a key from this passphrase; members need it too (default: $CHAT_PASSPHRASE)",
+    valueHint: "words",
+  },
+  rate: {
+    type: "string",
+    description: "Messages each member may send: COUNT/SECONDS, or off",
+    default: `${ABUSE.rateCount}/${ABUSE.rateWindowMs / 1000}`,
+    valueHint: "n/s",
+  },
+  logins: {
+    type: "string",
+    description: "New logins each IP address may start: COUNT/SECONDS, or off",
+    default: `${ABUSE.loginBurst}/${(ABUSE.loginBurst * ABUSE.loginEveryMs) / 1000}`,
+    valueHint: "n/s",
+  },
+  datagrams: {
+    type: "string",
+    description: "Datagrams each sender (address and port) may send before they are dropped unread: COUNT/SECONDS, or off",
+    default: `${ABUSE.datagramBurst}/${ABUSE.datagramBurst / ABUSE.datagramsPerSecond}`,
+    valueHint: "n/s",
+  },
+  "max-members": { type: "string", description: "Members the room holds at most", default: String(ABUSE.maxMembers), valueHint: "n" },
+  data: {
+    type: "string",
+    description: `Directory of the room database, kept across restarts; ":memory:" keeps nothing (default: ${defaultDataDir()})`,
+    valueHint: "dir",
+  },
+  history: { type: "string", description: "Messages replayed to a member who joins", default: String(LIMITS.history), valueHint: "n" },
+  "peer-timeout": {
+    type: "string",
+    description: "A member silent this long is removed (the others see it time out)",
+    default: String(TIMERS.peerTimeoutMs / 1000),
+    valueHint: "seconds",
+  },
+  classic: {
+    type: "boolean",
+    description: "Also let the original exercise's clients in (text protocol L/C/Q: no reliability, no security)",
+    default: false,
+  },
+  cluster: {
+    type: "string",
+    description: "Share the rooms with the other servers on this NATS server (JetStream on): nats://HOST:PORT",
+    valueHint: "url",
+  },
+  quiet: { type: "boolean", description: "No console line per join, leave and admin broadcast", default: false },
+  ...verboseArg,
+} as const satisfies ArgsDef;
+
 export const serve = defineCommand({
   meta: { name: "serve", description: "Start a room server; lines typed at its console are broadcast as [admin]" },
-  args: {
-    host: { type: "string", description: "Address to listen on", default: "0.0.0.0", valueHint: "host" },
-    port: { type: "string", description: "UDP port to listen on (0: any free port)", default: String(DEFAULT_PORT), valueHint: "port" },
-    "admin-token": {
-      type: "string",
-      description: "Secret that `chat admin` signs with (default: $CHAT_ADMIN_TOKEN, else a random one kept in a file only you can read)",
-      valueHint: "token",
-    },
-    passphrase: {
-      type: "string",
-      description: "Encrypt every datagram with a key from this passphrase; members need it too (default: $CHAT_PASSPHRASE)",
-      valueHint: "words",
-    },
-    rate: {
-      type: "string",
-      description: "Messages each member may send: COUNT/SECONDS, or off",
-      default: `${ABUSE.rateCount}/${ABUSE.rateWindowMs / 1000}`,
-      valueHint: "n/s",
-    },
-    logins: {
-      type: "string",
-      description: "New logins each IP address may start: COUNT/SECONDS, or off",
-      default: `${ABUSE.loginBurst}/${(ABUSE.loginBurst * ABUSE.loginEveryMs) / 1000}`,
-      valueHint: "n/s",
-    },
-    datagrams: {
-      type: "string",
-      description: "Datagrams each sender (address and port) may send before they are dropped unread: COUNT/SECONDS, or off",
-      default: `${ABUSE.datagramBurst}/${ABUSE.datagramBurst / ABUSE.datagramsPerSecond}`,
-      valueHint: "n/s",
-    },
-    "max-members": { type: "string", description: "Members the room holds at most", default: String(ABUSE.maxMembers), valueHint: "n" },
-    data: {
-      type: "string",
-      description: `Directory of the room database, kept across restarts; ":memory:" keeps nothing (default: ${defaultDataDir()})`,
-      valueHint: "dir",
-    },
-    history: { type: "string", description: "Messages replayed to a member who joins", default: String(LIMITS.history), valueHint: "n" },
-    "peer-timeout": {
-      type: "string",
-      description: "A member silent this long is removed (the others see it time out)",
-      default: String(TIMERS.peerTimeoutMs / 1000),
-      valueHint: "seconds",
-    },
-    classic: {
-      type: "boolean",
-      description: "Also let the original exercise's clients in (text protocol L/C/Q: no reliability, no security)",
-      default: false,
-    },
-    cluster: {
-      type: "string",
-      description: "Share the rooms with the other servers on this NATS server (JetStream on): nats://HOST:PORT",
-      valueHint: "url",
-    },
-    quiet: { type: "boolean", description: "No console line per join, leave and admin broadcast", default: false },
-    ...verboseArg,
-  },
+  args: SERVE_ARGS,
   async run({ args }) {
     const log = logFor(args.verbose);
-    await finish(log, async () => {
-      // Listen for the stop signals before anything else: one that came during start-up would otherwise kill
-      // the process outright, without stopping the console subprocess.
-      const stopped = new Promise<void>((resolve) => {
-        for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(s, () => resolve());
-      });
-      const given = args["admin-token"] || process.env.CHAT_ADMIN_TOKEN;
-      const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
-      if (passphrase && args.classic)
-        throw new Error("--classic cannot be combined with a passphrase: classic clients send and read only plain text");
-      if (args.cluster !== undefined && args.data !== undefined)
-        throw new Error("--data and --cluster do not go together: in a cluster the rooms are kept in JetStream");
-      if (args.cluster !== undefined && !/^nats:\/\/[^\s/]+:\d{1,5}$/.test(args.cluster)) {
-        throw new Error(`invalid --cluster ${JSON.stringify(args.cluster)}: expected nats://HOST:PORT, e.g. nats://127.0.0.1:4222`);
-      }
-      let tokenNote = "admin token: the one given (--admin-token or CHAT_ADMIN_TOKEN)";
-      const server = await startServer({
-        host: args.host,
-        port: parsePort(args.port),
-        data: args.data ?? defaultDataDir(),
-        history: parseCount(args.history, "--history"),
-        peerTimeoutMs: parseSeconds(args["peer-timeout"], "--peer-timeout", MIN_PEER_TIMEOUT_S) * 1000,
-        rate: parseRate(args.rate, "--rate", "5/5"),
-        logins: parseRate(args.logins, "--logins", "20/20"),
-        datagrams: parseRate(args.datagrams, "--datagrams", "2000/2"),
-        maxMembers: parseCount(args["max-members"], "--max-members", 1),
-        quiet: args.quiet,
-        classic: args.classic,
-        ...(args.cluster !== undefined ? { cluster: args.cluster } : {}),
-        log,
-        token:
-          given ??
-          ((port) => {
-            const file = tokenFile(port);
-            const { token, created } = loadOrCreateToken(file);
-            tokenNote = `admin token ${created ? "written to" : "kept in"} ${file} (only you can read it; chat admin on this machine finds it)`;
-            return token;
-          }),
-        ...(passphrase ? { passphrase } : {}),
-      });
-      log.info(`listening on ${formatHostPort({ host: server.address, port: server.port })}`);
-      if (server.clusterId) log.info(`in the cluster at ${args.cluster} as server ${server.clusterId}: rooms are kept in its JetStream`);
-      else log.info(server.dataFile ? `room database: ${server.dataFile}` : "room kept in memory only: nothing survives a restart");
-      log.info(tokenNote);
-      if (passphrase) log.info("passphrase set: every datagram is encrypted; members join with the same --passphrase");
-      hints(server.address, server.port, log);
-
-      const operator = spawnConsole((line) => consoleLine(server, line, log), log);
-      void operator.ended.then(() => log.debug("console input ended; the server goes on"));
-
-      await stopped;
-      await server.stop();
-      await operator.stop();
-      log.info("server stopped");
-      return EXIT.ok;
-    });
+    await finish(log, () => serveUntilStopped(log, () => serveOptions(args, log)));
   },
 });
+
+/** The flags, checked, as serveUntilStopped() takes them. Throws a one-line Error naming a bad flag. */
+function serveOptions(args: ParsedArgs<typeof SERVE_ARGS>, log: Log): ServeOptions {
+  const token = args["admin-token"] || process.env.CHAT_ADMIN_TOKEN;
+  const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
+  if (passphrase && args.classic)
+    throw new Error("--classic cannot be combined with a passphrase: classic clients send and read only plain text");
+  if (args.cluster !== undefined && args.data !== undefined)
+    throw new Error("--data and --cluster do not go together: in a cluster the rooms are kept in JetStream");
+  if (args.cluster !== undefined && !/^nats:\/\/[^\s/]+:\d{1,5}$/.test(args.cluster)) {
+    throw new Error(`invalid --cluster ${JSON.stringify(args.cluster)}: expected nats://HOST:PORT, e.g. nats://127.0.0.1:4222`);
+  }
+  return {
+    host: args.host,
+    port: parsePort(args.port),
+    data: args.data ?? defaultDataDir(),
+    history: parseCount(args.history, "--history"),
+    peerTimeoutMs: parseSeconds(args["peer-timeout"], "--peer-timeout", MIN_PEER_TIMEOUT_S) * 1000,
+    rate: parseRate(args.rate, "--rate", "5/5"),
+    logins: parseRate(args.logins, "--logins", "20/20"),
+    datagrams: parseRate(args.datagrams, "--datagrams", "2000/2"),
+    maxMembers: parseCount(args["max-members"], "--max-members", 1),
+    quiet: args.quiet,
+    classic: args.classic,
+    ...(args.cluster !== undefined ? { cluster: args.cluster } : {}),
+    log,
+    token,
+    ...(passphrase ? { passphrase } : {}),
+  };
+}
 
 function parseCount(raw: string, flag: string, min = 0): number {
   const n = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
@@ -158,20 +131,4 @@ function parseSeconds(raw: string, flag: string, min: number): number {
   const n = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
   if (!(n >= min && n <= 86_400)) throw new Error(`invalid ${flag} ${JSON.stringify(raw)}: expected seconds, at least ${min}`);
   return n;
-}
-
-/** How others reach this server: for a wildcard bind, this machine's LAN addresses. */
-function hints(address: string, port: number, log: Log): void {
-  const wildcard = address === "0.0.0.0" || address === "::";
-  const lan = wildcard
-    ? Object.values(networkInterfaces())
-        .flat()
-        .filter((i) => i && i.family === "IPv4" && !i.internal)
-        .map((i) => i!.address)
-    : [];
-  const where =
-    lan.length > 0
-      ? lan.map((a) => formatHostPort({ host: a, port })).join(" or ")
-      : formatHostPort({ host: wildcard ? "127.0.0.1" : address, port });
-  log.info(`members join with: chat join NAME --server ${where}`);
 }

@@ -5,7 +5,6 @@ import { parseDuration } from "../core/duration.ts";
 import { isFromConsole, type FromConsole } from "../member/ipc.ts";
 import type { Log } from "../runtime/log.ts";
 import { selfCommand } from "../runtime/self.ts";
-import type { Room } from "../core/room/room.ts";
 import type { RunningServer } from "./server.ts";
 
 /** How long the console subprocess gets to end after SIGTERM before SIGKILL (a background job stopped by SIGTTIN ignores SIGTERM). */
@@ -62,54 +61,80 @@ export function spawnConsole(onLine: (text: string) => void, log: Log): ConsoleH
   };
 }
 
-const HELP = [
-  ["TEXT", "broadcast TEXT to every member as [admin]"],
-  ["/who", "list the members"],
-  ["/kick NAME", "remove a member (the others see it kicked)"],
-  ["/ban NAME [FOR]", "remove a member and refuse its address FOR 30s, 10m, 2h, 1d (default: while the server runs)"],
-  ["/help", "this list"],
-  ["//TEXT", "broadcast a line that starts with /"],
-] as const;
+/** What the console needs of the server: the operator's acts, as RunningServer (server.ts) offers them. */
+export type ConsoleServer = Pick<RunningServer, "rooms" | "announce" | "kick">;
+
+interface ConsoleCommand {
+  readonly name: string;
+  readonly usage: string;
+  readonly help: string;
+  /** It acts on the members (ssh-chat's Op): a console that only watches would leave it out, and its help too. */
+  readonly op: boolean;
+  /** The words after the command. */
+  readonly run: (server: ConsoleServer, args: readonly string[], log: Log) => void;
+}
+
+/** The console's commands, in the order /help lists them. */
+export const CONSOLE_COMMANDS: readonly ConsoleCommand[] = [
+  { name: "/who", usage: "/who", help: "list the members", op: false, run: (server, _args, log) => log.info(whoLines(server).join("\n")) },
+  {
+    name: "/kick",
+    usage: "/kick NAME",
+    help: "remove a member (the others see it kicked)",
+    op: true,
+    run: (s, args, log) => kick(s, args, log),
+  },
+  {
+    name: "/ban",
+    usage: "/ban NAME [FOR]",
+    help: "remove a member and refuse its address FOR 30s, 10m, 2h, 1d (default: while the server runs)",
+    op: true,
+    run: (server, args, log) => ban(server, args, log),
+  },
+  { name: "/help", usage: "/help", help: "this list", op: false, run: (_server, _args, log) => log.info(consoleHelp(true).join("\n")) },
+];
+
+/** The /help text: a line that is not a command, the commands (`op`: with those that act on members), and the escape. */
+export function consoleHelp(op: boolean): string[] {
+  const rows: Array<[string, string]> = [
+    ...(op ? [["TEXT", "broadcast TEXT to every member as [admin]"] as [string, string]] : []),
+    ...CONSOLE_COMMANDS.filter((c) => op || !c.op).map((c): [string, string] => [c.usage, c.help]),
+    ...(op ? [["//TEXT", "broadcast a line that starts with /"] as [string, string]] : []),
+  ];
+  return rows.map(([usage, what]) => `${usage.padEnd(16)} ${what}`);
+}
 
 /** What one operator line does. Feedback goes to the log (stderr): the console has no transcript of its own. */
-export function consoleLine(server: RunningServer, raw: string, log: Log): void {
+export function consoleLine(server: ConsoleServer, raw: string, log: Log): void {
   const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
   if (line.trim() === "") return;
-  if (line.startsWith("/") && !line.startsWith("//")) return command(server, line.trim().split(/\s+/), log);
+  if (line.startsWith("/") && !line.startsWith("//")) {
+    const [name = "", ...args] = line.trim().split(/\s+/);
+    const command = CONSOLE_COMMANDS.find((c) => c.name === name);
+    if (!command) return log.warn(`unknown console command ${name}: nothing was sent (type /help)`);
+    return command.run(server, args, log);
+  }
   const result = server.announce(line.startsWith("//") ? line.slice(1) : line);
   if ("problem" in result) log.error(result.problem);
 }
 
-function command(server: RunningServer, [name, ...rest]: string[], log: Log): void {
-  switch (name) {
-    case "/who": {
-      const rooms = server.rooms();
-      // With only the default room, it goes unnamed, as before there were rooms.
-      const where = (room: Room) => (rooms.length === 1 ? "the room" : `room ${room.name}`);
-      const lines = rooms.map((room) => {
-        const names = room.names();
-        return names.length === 0 ? `nobody is in ${where(room)}` : `${names.length} in ${where(room)}: ${names.join(", ")}`;
-      });
-      return log.info(lines.join("\n"));
-    }
-    case "/kick":
-    case "/ban": {
-      const [who, duration, ...extra] = rest;
-      if (who === undefined || extra.length > 0 || (name === "/kick" && duration !== undefined)) {
-        return log.warn(`usage: ${name === "/kick" ? "/kick NAME" : "/ban NAME [30s|10m|2h|1d]"}`);
-      }
-      let banFor: number | undefined;
-      if (name === "/ban") {
-        const d = duration === undefined ? { seconds: Infinity } : parseDuration(duration);
-        if ("problem" in d) return log.warn(d.problem);
-        banFor = d.seconds * 1000;
-      }
-      if (!server.kick(who, banFor)) log.warn(`nobody named "${who}" is in the room`);
-      return;
-    }
-    case "/help":
-      return log.info(HELP.map(([c, what]) => `${c.padEnd(16)} ${what}`).join("\n"));
-    default:
-      return log.warn(`unknown console command ${name}: nothing was sent (type /help)`);
-  }
+/** One line per room, with its members on every server of a cluster; with only the default room, it goes unnamed. */
+export function whoLines(server: Pick<ConsoleServer, "rooms">): string[] {
+  const rooms = server.rooms();
+  const where = (name: string) => (rooms.length === 1 ? "the room" : `room ${name}`);
+  return rooms.map(({ name, names }) =>
+    names.length === 0 ? `nobody is in ${where(name)}` : `${names.length} in ${where(name)}: ${names.join(", ")}`,
+  );
+}
+
+function kick(server: ConsoleServer, [who, ...extra]: readonly string[], log: Log): void {
+  if (who === undefined || extra.length > 0) return log.warn("usage: /kick NAME");
+  if (!server.kick(who)) log.warn(`nobody named "${who}" is in the room`);
+}
+
+function ban(server: ConsoleServer, [who, duration, ...extra]: readonly string[], log: Log): void {
+  if (who === undefined || extra.length > 0) return log.warn("usage: /ban NAME [30s|10m|2h|1d]");
+  const d = duration === undefined ? { seconds: Infinity } : parseDuration(duration);
+  if ("problem" in d) return log.warn(d.problem);
+  if (!server.kick(who, d.seconds * 1000)) log.warn(`nobody named "${who}" is in the room`);
 }

@@ -182,6 +182,16 @@ describe.skipIf(!hasNats)("a cluster of servers on one NATS JetStream", () => {
     expect(await nobody.proc.exited).toBe(2);
   });
 
+  test("the server console's /who lists the cluster's members, not only this server's", async () => {
+    const { servers } = await cluster(2);
+    await member("alice", servers[0]!.address);
+    await member("bob", servers[1]!.address);
+    // The console of alice's server counts bob once his claim has come back through the names bucket.
+    await servers[0]!.err.waitFor("bob joined (2 in the room)", 10_000);
+    servers[0]!.write("/who\n");
+    await servers[0]!.err.waitFor(/^\[info\] 2 in the room: (alice, bob|bob, alice)$/);
+  });
+
   test("chat join tries the servers in order: a first one that does not answer is passed over", async () => {
     const { servers } = await cluster(1);
     // A port that was free a moment ago, and is closed now: nobody answers there.

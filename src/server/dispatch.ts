@@ -1,0 +1,104 @@
+// Which room a request is for: a knock is answered, a hello enters its room, a member's request finds its room by session id.
+
+import type { Peer } from "../core/room/room.ts";
+import type { Cookies } from "../core/wire/cookie.ts";
+import {
+  checkRoom,
+  DEFAULT_ROOM,
+  MAX_PAYLOAD_BYTES,
+  type Bye,
+  type Challenge,
+  type Hello,
+  type Names,
+  type Nack,
+  type Ping,
+  type Request,
+  type Say,
+} from "../core/wire/protocol.ts";
+import type { Log } from "../runtime/log.ts";
+import type { BudgetedRequester } from "./answer.ts";
+import { namesPage, type Operator } from "./operator.ts";
+import type { HostedRoom, Rooms } from "./rooms.ts";
+
+type MemberRequest = Say | Ping | Nack | Bye | Names;
+
+export interface DispatchOptions {
+  rooms: Rooms;
+  cookies: Cookies;
+  /** With a passphrase: the salt its key was made with, sent in every challenge. */
+  salt?: string | undefined;
+  operator: Operator;
+  log: Log;
+}
+
+/**
+ * Where the requests of this protocol's members go, whatever carried them: the UDP ingress calls handle() today,
+ * and another transport (a WebSocket) would call it with a Requester of its own.
+ */
+export class Dispatch {
+  constructor(private readonly opts: DispatchOptions) {}
+
+  handle(msg: Request, answer: BudgetedRequester, now: number): void {
+    const { cookies, rooms } = this.opts;
+    switch (msg.type) {
+      case "knock":
+        return answer.reply(this.#challenge(answer.from, now));
+      case "hello": {
+        if (!cookies.check(msg.cookie, answer.from, now)) return answer.reply(this.#challenge(answer.from, now));
+        answer.trust();
+        const checked = checkRoom(msg.room ?? DEFAULT_ROOM);
+        if ("problem" in checked) return answer.reply({ type: "refused", reason: "bad_room" });
+        return void this.#enter(checked.name, msg, answer, now);
+      }
+      case "say":
+      case "ping":
+      case "nack":
+      case "bye":
+      case "names": {
+        // A session id belongs to one room; one that none knows gets the default room's "unknown_session".
+        const h = rooms.roomOf(msg.sid) ?? rooms.lobby;
+        return h && this.#member(h, msg, answer, now);
+      }
+      default:
+        return this.opts.operator.handle(msg, answer, now);
+    }
+  }
+
+  #challenge(from: Peer, now: number): Challenge {
+    const { cookies, salt } = this.opts;
+    const cookie = cookies.issue(from, now);
+    return salt ? { type: "challenge", cookie, salt } : { type: "challenge", cookie };
+  }
+
+  /** A hello whose cookie was good, into room `name`, which is opened if it is new (in a cluster: its stream first). */
+  async #enter(name: string, msg: Hello, answer: BudgetedRequester, now: number): Promise<void> {
+    let h: HostedRoom | "too_many_rooms";
+    try {
+      h = await this.opts.rooms.enter(name);
+    } catch (err) {
+      return this.opts.log.error(`cannot open room ${name}: ${(err as Error).message}`);
+    }
+    if (h === "too_many_rooms") return answer.reply({ type: "refused", reason: "too_many_rooms" });
+    // One address is in one room: a client that moved to another room has left the one it was in.
+    for (const other of this.opts.rooms.all()) {
+      const stale = other !== h ? other.room.memberAt(answer.from) : undefined;
+      if (stale) void other.backend.submit({ broadcasts: other.room.remove(stale.sid, "quit", now) });
+    }
+    await h.backend.hello(msg, answer.from, answer);
+  }
+
+  #member({ room, backend }: HostedRoom, msg: MemberRequest, answer: BudgetedRequester, now: number): void {
+    const from = answer.from;
+    if (msg.type === "nack" || msg.type === "names") {
+      // The numbers and the names are the room log's: the room only says whether the request is a member's.
+      const member = room.authenticate(msg.sid, from);
+      if (!member) return answer.reply({ type: "refused", reason: "unknown_session", ...(msg.type === "names" ? { id: msg.id } : {}) });
+      member.lastSeen = now;
+      if (msg.type === "nack") return void backend.repair(member, msg.from, msg.to, answer);
+      return answer.reply(namesPage(backend.names(), msg.id, msg.from, MAX_PAYLOAD_BYTES));
+    }
+    const outcome =
+      msg.type === "say" ? room.say(msg, from, now) : msg.type === "ping" ? room.ping(msg, from, now) : room.bye(msg, from, now);
+    void backend.submit(outcome, answer);
+  }
+}

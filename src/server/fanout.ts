@@ -1,0 +1,74 @@
+// The datagram protocol's side of a room's fan-out: the events of one turn packed together, privates alone, the tick.
+
+import { Packer } from "../core/room/packer.ts";
+import type { Broadcast, Member, Peer, Room } from "../core/room/room.ts";
+import { encode, TIMERS } from "../core/wire/protocol.ts";
+import { type DatagramSocket, exceptPeer, type MemberLink } from "./member-link.ts";
+
+export interface DatagramLinkOptions {
+  room: Room;
+  udp: DatagramSocket;
+  /** Sealed with the room's passphrase, if it has one: the bytes that go on the wire. */
+  seal: (plain: Uint8Array) => Uint8Array;
+  /** The clock (Date.now), for when the room last sent something. */
+  now: () => number;
+  /** Runs `flush` once every datagram already read has been handled (setImmediate). */
+  later?: (flush: () => void) => void;
+}
+
+/**
+ * How a room's members that speak this protocol (every member but the classic ones) get its events: packed with the
+ * others of the same turn, in as few datagrams as they fit in, sent when the turn ends; a private message alone.
+ */
+export class DatagramLink implements MemberLink {
+  readonly #packer = new Packer();
+  /** A flush is scheduled for the end of this turn. */
+  #flushing = false;
+  /** When the room last sent its members something: a quiet room ticks after a heartbeat. */
+  #lastBroadcastAt = 0;
+
+  constructor(private readonly opts: DatagramLinkOptions) {}
+
+  deliver(b: Broadcast): void {
+    const { room, seal } = this.opts;
+    if (!b.only) {
+      this.#packer.add(b.datagram, b.except);
+      if (!this.#flushing) {
+        this.#flushing = true;
+        (this.opts.later ?? setImmediate)(() => this.flush());
+      }
+      return;
+    }
+    // A private message and its stand-in go out alone, after everything queued before them.
+    this.flush();
+    const addressee = room.memberOf(b.only.to);
+    if (addressee && !addressee.classic) this.opts.udp.send(seal(b.datagram), addressee.peer);
+    this.#toMembers(seal(b.only.hidden), exceptPeer(room, b.except), addressee?.peer);
+  }
+
+  /** Sends what the packer holds: every event of this turn, in as few datagrams as they fit in. */
+  flush(): void {
+    this.#flushing = false;
+    if (this.#packer.pending === 0) return;
+    for (const packet of this.#packer.take()) this.#toMembers(this.opts.seal(packet.bytes), exceptPeer(this.opts.room, packet.except));
+  }
+
+  /** The heartbeat of a room quiet for TIMERS.heartbeatMs, so that a member who lost the last event asks for it. */
+  idle(now: number, tick: () => Uint8Array): void {
+    if (this.opts.room.size === 0 || now - this.#lastBroadcastAt < TIMERS.heartbeatMs) return;
+    this.flush(); // a tick must not announce an event that has not gone out yet
+    this.#toMembers(this.opts.seal(tick()));
+  }
+
+  removed(member: Member, reason: "kicked" | "banned"): boolean {
+    if (member.classic) return false;
+    this.opts.udp.send(this.opts.seal(encode({ type: "refused", reason })), member.peer);
+    return true;
+  }
+
+  #toMembers(datagram: Uint8Array, except?: Peer, alsoExcept?: Peer): void {
+    const all = this.opts.room.peers();
+    this.opts.udp.sendToAll(datagram, alsoExcept ? all.filter((p) => p !== alsoExcept) : all, except);
+    this.#lastBroadcastAt = this.opts.now();
+  }
+}

@@ -1,0 +1,203 @@
+// The rooms this server holds: opened here or in the cluster, restored after a restart, at most LIMITS.maxRooms.
+
+import { randomBytes } from "node:crypto";
+import type { Broadcast, Peer, Rate } from "../core/room/room.ts";
+import { Room } from "../core/room/room.ts";
+import { MemoryStore, type RoomStore } from "../core/room/store.ts";
+import { DEFAULT_ROOM, LIMITS, nameKey } from "../core/wire/protocol.ts";
+import type { Cluster } from "../cluster/cluster.ts";
+import type { ClusterBackend } from "../cluster/cluster-backend.ts";
+import type { Log } from "../runtime/log.ts";
+import { type MemberTransport, RoomLinks } from "./member-link.ts";
+import { LocalBackend, type RoomBackend } from "./room-backend.ts";
+import { roomFile, roomsIn, SqliteStore } from "./sqlite-store.ts";
+
+/** One room this server holds. */
+export interface HostedRoom {
+  readonly room: Room;
+  readonly store: RoomStore;
+  /** Where its events are numbered and kept: here (LocalBackend), or in a cluster's shared log (ClusterBackend). */
+  readonly backend: RoomBackend;
+  /** In a cluster: the same backend, as the cluster's sweep needs it. */
+  readonly shared?: ClusterBackend;
+  /** How its events reach this server's members, one link per protocol. */
+  readonly links: RoomLinks;
+}
+
+export interface RoomsOptions {
+  /** Directory of the room databases, or ":memory:". */
+  data: string;
+  /** The server's port: the database files are per port. */
+  port: number;
+  history: number;
+  rate: Rate | undefined;
+  /** Absent: the Room's default. */
+  logins?: Rate | undefined;
+  maxMembers: number;
+  cluster?: Cluster | undefined;
+  /** The protocols members speak: each room gets one link of each. */
+  transports: readonly MemberTransport[];
+  /** Called for every event after it went to the members (the console's report). */
+  onEvent?: (h: HostedRoom, b: Broadcast) => void;
+  /** The clock (Date.now): restored members count as heard from now. */
+  now: () => number;
+  log: Log;
+}
+
+export class Rooms {
+  /** By name (checkRoom's form). */
+  readonly #rooms = new Map<string, HostedRoom>();
+  /** Cluster rooms being opened (the stream checked, the log followed): a second hello waits for the same. */
+  readonly #opening = new Map<string, Promise<HostedRoom>>();
+  #lobby: HostedRoom | undefined;
+
+  constructor(private readonly opts: RoomsOptions) {}
+
+  /** The default room; undefined until start() has opened it (datagrams are dropped until then: senders repeat them). */
+  get lobby(): HostedRoom | undefined {
+    return this.#lobby;
+  }
+
+  get(name: string): HostedRoom | undefined {
+    return this.#rooms.get(name);
+  }
+
+  /** Every room, the default one first. */
+  all(): HostedRoom[] {
+    return [...this.#rooms.values()];
+  }
+
+  /** The room whose member has session id `sid`. */
+  roomOf(sid: string): HostedRoom | undefined {
+    for (const h of this.#rooms.values()) if (h.room.peerOf(sid)) return h;
+    return undefined;
+  }
+
+  /** True when `peer` is a member of some room: members are sent more than they send. */
+  isMember(peer: Peer): boolean {
+    for (const h of this.#rooms.values()) if (h.room.memberAt(peer)) return true;
+    return false;
+  }
+
+  /** Opens the default room and, without a cluster, the rooms a stopped server had; in a cluster, every room it has. */
+  async start(): Promise<void> {
+    const { cluster, data } = this.opts;
+    if (cluster) {
+      // Every room the cluster has, so that a broadcast to every room reaches them all.
+      for (const name of new Set([DEFAULT_ROOM, ...(await cluster.link.rooms())])) await this.#openShared(cluster, name);
+      this.#lobby = this.#rooms.get(DEFAULT_ROOM);
+      return;
+    }
+    this.#lobby = this.#openLocal(DEFAULT_ROOM);
+    // The rooms a crashed or stopped server had come back with it, members and all.
+    if (data !== ":memory:") for (const name of roomsIn(data, this.opts.port)) if (!this.#rooms.has(name)) this.#openLocal(name);
+  }
+
+  /** Room `name` (checkRoom's form), opened if it is new (in a cluster: its stream first); "too_many_rooms" at the limit. */
+  async enter(name: string): Promise<HostedRoom | "too_many_rooms"> {
+    const h = this.#rooms.get(name);
+    if (h) return h;
+    if (this.#rooms.size + this.#opening.size >= LIMITS.maxRooms && !this.#opening.has(name)) return "too_many_rooms";
+    return this.opts.cluster ? this.#openShared(this.opts.cluster, name) : this.#openLocal(name);
+  }
+
+  /** In a cluster: rooms made on other servers are opened here too (all at once), for broadcasts to every room. */
+  openMissing(names: readonly string[]): void {
+    const { cluster, log } = this.opts;
+    if (!cluster) return;
+    for (const name of names) {
+      if (this.#rooms.has(name) || this.#rooms.size >= LIMITS.maxRooms) continue;
+      // The next scan tries again: a failure here is worth a debug line only.
+      void this.#openShared(cluster, name).catch((err) => log.debug(`cannot open room ${name} yet: ${(err as Error).message}`));
+    }
+  }
+
+  /** Sends what every room holds back, and closes their stores. */
+  close(): void {
+    for (const h of this.#rooms.values()) {
+      h.links.flush();
+      h.store.close();
+    }
+  }
+
+  /** A room with the server's rules; `elsewhere`, in a cluster: who holds a name on another server. */
+  #newRoom(name: string, store: RoomStore, elsewhere?: (name: string) => string | undefined): Room {
+    const { opts } = this;
+    return new Room({
+      name,
+      store,
+      newSessionId: () => randomBytes(16).toString("hex"),
+      history: opts.history,
+      now: opts.now(),
+      rate: opts.rate,
+      ...("logins" in opts ? { logins: opts.logins } : {}),
+      maxMembers: opts.maxMembers,
+      ...(elsewhere ? { elsewhere } : {}),
+    });
+  }
+
+  /** The room's events, as its backend hands them out: to the links, then to the report. */
+  #fanout(h: () => HostedRoom): (b: Broadcast) => void {
+    return (b) => {
+      const hosted = h();
+      hosted.links.deliver(b);
+      this.opts.onEvent?.(hosted, b);
+    };
+  }
+
+  /** Opens room `name` with its store: a database file per room with --data, else memory. */
+  #openLocal(name: string): HostedRoom {
+    const { data, port, log } = this.opts;
+    const store = data === ":memory:" ? new MemoryStore(randomBytes(8).toString("hex")) : new SqliteStore(roomFile(data, port, name));
+    const room = this.#newRoom(name, store);
+    const links = new RoomLinks(this.opts.transports.map((t) => t(room)));
+    const h: HostedRoom = {
+      room,
+      store,
+      links,
+      backend: new LocalBackend(
+        room,
+        this.#fanout(() => h),
+      ),
+    };
+    this.#rooms.set(name, h);
+    if (room.size > 0)
+      log.info(`restored ${room.size} member(s) and ${room.seq} event(s)${name === DEFAULT_ROOM ? "" : ` in room ${name}`}`);
+    return h;
+  }
+
+  /** Opens room `name` of the cluster: its stream, a room for this server's members, and the log followed. */
+  #openShared(cluster: Cluster, name: string): Promise<HostedRoom> {
+    const pending = this.#opening.get(name);
+    if (pending) return pending;
+    const opened = (async () => {
+      // Imported here, as the cluster itself is: the NATS client is loaded by a server of a cluster only.
+      const { ClusterBackend } = await import("../cluster/cluster-backend.ts");
+      const { epoch, lastSeq } = await cluster.link.openRoom(name);
+      const holders = cluster.holders(name);
+      const store = new MemoryStore(epoch);
+      const room = this.#newRoom(name, store, (n) => {
+        const holder = holders.get(nameKey(n));
+        return holder && holder.server !== cluster.serverId ? holder.name : undefined;
+      });
+      const links = new RoomLinks(this.opts.transports.map((t) => t(room)));
+      const { history, log } = this.opts;
+      const shared = new ClusterBackend(
+        room,
+        epoch,
+        lastSeq,
+        cluster.link,
+        holders,
+        this.#fanout(() => h),
+        history,
+        log,
+      );
+      const h: HostedRoom = { room, store, links, backend: shared, shared };
+      await shared.follow();
+      this.#rooms.set(name, h);
+      return h;
+    })().finally(() => this.#opening.delete(name));
+    this.#opening.set(name, opened);
+    return opened;
+  }
+}

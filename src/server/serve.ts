@@ -1,0 +1,65 @@
+// `chat serve` once its flags are read: the server started, what it tells the operator, the console, and the stop.
+
+import { networkInterfaces } from "node:os";
+import { formatHostPort } from "../core/address.ts";
+import { EXIT } from "../exit-codes.ts";
+import { loadOrCreateToken, tokenFile } from "../runtime/admin-token.ts";
+import type { Log } from "../runtime/log.ts";
+import { consoleLine, spawnConsole } from "./console.ts";
+import { type RunningServer, type ServerOptions, startServer } from "./server.ts";
+
+export interface ServeOptions extends Omit<ServerOptions, "token"> {
+  /** The admin token given (--admin-token or CHAT_ADMIN_TOKEN); absent: the one kept in this port's token file. */
+  token?: string | undefined;
+}
+
+/**
+ * Serves until SIGINT, SIGTERM or SIGHUP; resolves with the exit code. `options` is called once the signals are
+ * listened for: one that came during start-up would otherwise kill the process outright, console and all.
+ */
+export async function serveUntilStopped(log: Log, options: () => ServeOptions): Promise<number> {
+  const stopped = new Promise<void>((resolve) => {
+    for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(s, () => resolve());
+  });
+  const { token, ...opts } = options();
+  let tokenNote = "admin token: the one given (--admin-token or CHAT_ADMIN_TOKEN)";
+  const fromFile = (port: number) => {
+    const file = tokenFile(port);
+    const kept = loadOrCreateToken(file);
+    tokenNote = `admin token ${kept.created ? "written to" : "kept in"} ${file} (only you can read it; chat admin on this machine finds it)`;
+    return kept.token;
+  };
+  const server = await startServer({ ...opts, token: token ?? fromFile });
+  startupReport(server, opts, tokenNote, log);
+
+  const operator = spawnConsole((line) => consoleLine(server, line, log), log);
+  void operator.ended.then(() => log.debug("console input ended; the server goes on"));
+  await stopped;
+  await server.stop();
+  await operator.stop();
+  log.info("server stopped");
+  return EXIT.ok;
+}
+
+/** The operator's first lines: where the server listens, where the rooms are kept, the token, how to join. */
+function startupReport(server: RunningServer, opts: Omit<ServeOptions, "token">, tokenNote: string, log: Log): void {
+  log.info(`listening on ${formatHostPort({ host: server.address, port: server.port })}`);
+  if (server.clusterId) log.info(`in the cluster at ${opts.cluster} as server ${server.clusterId}: rooms are kept in its JetStream`);
+  else log.info(server.dataFile ? `room database: ${server.dataFile}` : "room kept in memory only: nothing survives a restart");
+  log.info(tokenNote);
+  if (opts.passphrase) log.info("passphrase set: every datagram is encrypted; members join with the same --passphrase");
+  log.info(`members join with: chat join NAME --server ${joinHint(server.address, server.port)}`);
+}
+
+/** How others reach this server: for a wildcard bind, this machine's LAN addresses. */
+export function joinHint(address: string, port: number): string {
+  const wildcard = address === "0.0.0.0" || address === "::";
+  const lan = wildcard
+    ? Object.values(networkInterfaces())
+        .flat()
+        .filter((i) => i && i.family === "IPv4" && !i.internal)
+        .map((i) => i!.address)
+    : [];
+  if (lan.length > 0) return lan.map((a) => formatHostPort({ host: a, port })).join(" or ");
+  return formatHostPort({ host: wildcard ? "127.0.0.1" : address, port });
+}

@@ -1,0 +1,69 @@
+// The amplification budget: a stranger is never sent more bytes than it sent; trust lifts it; sealing counts.
+
+import { describe, expect, test } from "bun:test";
+import { encode, SEAL_OVERHEAD_BYTES } from "../../../src/core/wire/protocol.ts";
+import { Answer } from "../../../src/server/answer.ts";
+import { peer, RecordingUdp, recordingLog } from "./fakes.ts";
+
+const seal = (plain: Uint8Array) => new Uint8Array([0xff, ...new Uint8Array(SEAL_OVERHEAD_BYTES - 1), ...plain]);
+const refused = { type: "refused", reason: "bad_room" } as const;
+const size = encode(refused).length;
+
+function answer(received: number, opts: { sealed?: boolean; member?: boolean } = {}) {
+  const udp = new RecordingUdp();
+  const { log, lines } = recordingLog();
+  const wire = { send: (b: Uint8Array, to: typeof from) => udp.send(b, to), seal, log };
+  const from = peer(7);
+  return { udp, lines, answer: new Answer(from, received, opts.sealed ?? false, opts.member ?? false, wire) };
+}
+
+describe("a stranger's budget", () => {
+  test("a reply as large as what it sent goes; one byte larger does not, and says so at debug", () => {
+    const fits = answer(size);
+    fits.answer.reply(refused);
+    expect(fits.udp.sent.length).toBe(1);
+
+    const short = answer(size - 1);
+    short.answer.reply(refused);
+    expect(short.udp.sent).toEqual([]);
+    expect(short.lines).toEqual(["debug not sent to 10.0.0.7:7: larger than what it sent"]);
+  });
+
+  test("the budget is spent: two replies get only as far as it goes", () => {
+    const { udp, answer: a } = answer(size * 2 - 1);
+    a.reply(refused);
+    a.reply(refused);
+    expect(udp.sent.length).toBe(1);
+  });
+
+  test("trust() lifts it (a hello with a good cookie), and a member has none", () => {
+    const trusted = answer(1);
+    trusted.answer.trust();
+    for (let i = 0; i < 10; i++) trusted.answer.reply(refused);
+    expect(trusted.udp.sent.length).toBe(10);
+    expect(trusted.answer.plainBudget()).toBe(Infinity);
+
+    const member = answer(1, { member: true });
+    member.answer.send(new Uint8Array(5000));
+    expect(member.udp.sent.length).toBe(1);
+  });
+
+  test("sealed: the answer is sealed, the seal's overhead counts against the budget, and plainBudget() leaves room for it", () => {
+    const exact = answer(size + SEAL_OVERHEAD_BYTES, { sealed: true });
+    expect(exact.answer.plainBudget()).toBe(size);
+    exact.answer.reply(refused);
+    expect(exact.udp.sent[0]!.bytes.length).toBe(size + SEAL_OVERHEAD_BYTES);
+    expect(exact.udp.sent[0]!.bytes[0]).toBe(0xff);
+
+    const short = answer(size + SEAL_OVERHEAD_BYTES - 1, { sealed: true });
+    short.answer.reply(refused);
+    expect(short.udp.sent).toEqual([]);
+  });
+
+  test("not sealed: the bytes go as they are", () => {
+    const { udp, answer: a } = answer(100);
+    a.reply(refused);
+    expect(udp.sent[0]!.text).toBe(new TextDecoder().decode(encode(refused)));
+    expect(a.plainBudget()).toBe(100 - size);
+  });
+});
