@@ -1,5 +1,6 @@
 // `chat admin`: one signed operator request (broadcast, kick, ban, who), repeated until the server answers or the time is up.
 
+import { type BanLength, banInWords, banToWire } from "../core/duration.ts";
 import { randomBytes } from "node:crypto";
 import { sign, type UnsignedAdmin } from "../core/wire/admin-auth.ts";
 import { formatHostPort, type HostPort } from "../core/address.ts";
@@ -15,7 +16,7 @@ import type { Peer } from "../core/room/room.ts";
 export type AdminAction =
   | { kind: "announce"; text: string }
   | { kind: "kick"; name: string }
-  | { kind: "ban"; name: string; seconds: number }
+  | { kind: "ban"; name: string; length: BanLength }
   | { kind: "who" };
 
 export interface AdminOptions {
@@ -88,10 +89,9 @@ async function act(link: Link, opts: AdminOptions): Promise<void> {
       const request = () =>
         action.kind === "kick"
           ? link.signed({ type: "kick", id, name: action.name, ...room })
-          : link.signed({ type: "ban", id, name: action.name, seconds: action.seconds, ...room });
+          : link.signed({ type: "ban", id, name: action.name, seconds: banToWire(action.length), ...room });
       await link.request(request, id, action.name);
-      const how =
-        action.kind === "kick" ? "kicked" : action.seconds === 0 ? "banned while the server runs" : `banned for ${action.seconds} s`;
+      const how = action.kind === "kick" ? "kicked" : `banned ${banInWords(action.length)}`;
       return log.success(`${action.name}: ${how}`);
     }
     case "who": {

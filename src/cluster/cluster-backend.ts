@@ -3,6 +3,7 @@
 // the room's log in JetStream, and every server, this one included, fans out what comes back from the log, in the
 // log's order and with the log's sequence numbers. So members of every server see one room, exactly once, in one order.
 
+import { type BanLength, banToWire } from "../core/duration.ts";
 import { decodeReplies, encode, isRoomEvent, LIMITS, nameKey, type RoomEvent, type Welcome } from "../core/wire/protocol.ts";
 import { ownJoin, repair, repairSpan, welcomePage } from "../core/room/replay.ts";
 import type { Broadcast, Member, Room } from "../core/room/room.ts";
@@ -198,10 +199,10 @@ export class ClusterBackend implements RoomBackend {
     return encode({ type: "tick", seq: this.#lastSeq, epoch: this.epoch, ts: now });
   }
 
-  kickElsewhere(name: string, banForMs?: number): boolean {
+  kickElsewhere(name: string, banFor?: BanLength): boolean {
     const holder = this.holders.get(nameKey(name));
     if (!holder || holder.server === this.link.serverId) return false;
-    const ban = banForMs === undefined ? {} : { banSeconds: banForMs === Infinity ? 0 : Math.ceil(banForMs / 1000) };
+    const ban = banFor === undefined ? {} : { banSeconds: banToWire(banFor) };
     this.link.control({ to: holder.server, room: this.room.name, name: holder.name, ...ban });
     return true;
   }

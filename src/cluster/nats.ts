@@ -35,8 +35,6 @@ import {
   type NameHolder,
 } from "./wire.ts";
 
-export type { KickOrder, NameHolder } from "./wire.ts";
-
 /** One event of a room's log, as the stream holds it. */
 export interface LogRecord {
   readonly seq: number;

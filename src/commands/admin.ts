@@ -2,7 +2,7 @@
 
 import { defineCommand } from "citty";
 import { parseHostPort } from "../core/address.ts";
-import { parseDuration } from "../core/duration.ts";
+import { BAN_WHILE_RUNNING, parseBanLength } from "../core/duration.ts";
 import { checkRoom, MAX_TEXT_BYTES, textBytes } from "../core/wire/protocol.ts";
 import { runAdmin, type AdminAction } from "../admin/admin.ts";
 import { readPrivateToken, tokenFile } from "../runtime/admin-token.ts";
@@ -78,10 +78,10 @@ function actionOf(args: ActionArgs): AdminAction {
   if (args.for !== undefined && args.ban === undefined) throw new Error("--for goes with --ban");
   if (args.kick !== undefined) return { kind: "kick", name: args.kick };
   if (args.ban !== undefined) {
-    if (args.for === undefined) return { kind: "ban", name: args.ban, seconds: 0 };
-    const d = parseDuration(args.for);
+    if (args.for === undefined) return { kind: "ban", name: args.ban, length: BAN_WHILE_RUNNING };
+    const d = parseBanLength(args.for);
     if ("problem" in d) throw new Error(d.problem);
-    return { kind: "ban", name: args.ban, seconds: d.seconds };
+    return { kind: "ban", name: args.ban, length: d.ms };
   }
   if (args.who) return { kind: "who" };
   const message = text!;

@@ -7,7 +7,8 @@ import type { Rate } from "../core/room/room.ts";
 import type { Log } from "../runtime/log.ts";
 import { type ServeOptions, serveUntilStopped } from "../server/serve.ts";
 import { defaultDataDir } from "../server/sqlite-store.ts";
-import { finish, logFor, verboseArg } from "./_shared.ts";
+import { verboseArg } from "./_args.ts";
+import { commandLog, runBody } from "./_finish.ts";
 
 const SERVE_ARGS = {
   host: { type: "string", description: "Address to listen on", default: "0.0.0.0", valueHint: "host" },
@@ -70,9 +71,9 @@ const SERVE_ARGS = {
 export const serve = defineCommand({
   meta: { name: "serve", description: "Start a room server; lines typed at its console are broadcast as [admin]" },
   args: SERVE_ARGS,
-  async run({ args }) {
-    const log = logFor(args.verbose);
-    await finish(log, () => serveUntilStopped(log, () => serveOptions(args, log)));
+  run({ args, data }) {
+    const log = commandLog(data, args.verbose);
+    return runBody(log, () => serveUntilStopped(log, () => serveOptions(args, log)));
   },
 });
 

@@ -1,7 +1,8 @@
 // The original exercise's text protocol (`--classic`): its members' link (events as lines) and its three requests.
 
 import type { Broadcast, Member, Peer, Room } from "../core/room/room.ts";
-import { CLASSIC_REFUSAL, CLASSIC_REPLY, classicLine, parseClassic } from "../core/wire/classic.ts";
+import { CLASSIC_REPLY, classicLine, parseClassic } from "../core/wire/classic.ts";
+import { classicRefusal } from "../core/wire/refusals.ts";
 import type { Log } from "../runtime/log.ts";
 import { type DatagramSocket, exceptPeer, type MemberLink } from "./member-link.ts";
 import type { RoomBackend } from "./room-backend.ts";
@@ -57,7 +58,7 @@ export function classicRequest(backend: RoomBackend, data: Uint8Array, from: Pee
     case "login": {
       const outcome = room.classicLogin(request.name, from, now);
       const first = outcome.replies[0];
-      if (first?.type === "refused") return answer(CLASSIC_REFUSAL[first.reason] ?? CLASSIC_REFUSAL.other);
+      if (first?.type === "refused") return answer(classicRefusal(first.reason));
       answer(CLASSIC_REPLY.ok);
       return void backend.submit({ broadcasts: outcome.broadcasts });
     }

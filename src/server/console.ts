@@ -1,10 +1,10 @@
 // The server's admin console: a subprocess reads the operator's lines from the server's stdin; the server acts on them.
 
 import { createInterface } from "node:readline";
-import { parseDuration } from "../core/duration.ts";
-import { isFromConsole, type FromConsole } from "../member/ipc.ts";
+import { BAN_WHILE_RUNNING, parseBanLength } from "../core/duration.ts";
+import { checkFromConsole, type FromConsole } from "../member/ipc.ts";
 import type { Log } from "../runtime/log.ts";
-import { selfCommand } from "../runtime/self.ts";
+import { spawnSelf } from "../runtime/self.ts";
 import type { RunningServer } from "./server.ts";
 
 /** How long the console subprocess gets to end after SIGTERM before SIGKILL (a background job stopped by SIGTTIN ignores SIGTERM). */
@@ -40,12 +40,10 @@ export interface ConsoleHandle {
 }
 
 export function spawnConsole(onLine: (text: string) => void, log: Log): ConsoleHandle {
-  const child = Bun.spawn(selfCommand("__console"), {
-    stdio: ["inherit", "ignore", "inherit"],
-    serialization: "json",
-    ipc(msg) {
-      if (isFromConsole(msg)) onLine(msg.text);
-    },
+  const child = spawnSelf("__console", ["inherit", "ignore", "inherit"], (msg) => {
+    const checked = checkFromConsole(msg);
+    if ("value" in checked) onLine(checked.value.text);
+    else log.debug(`ignored a message from the console subprocess: ${checked.problem}`);
   });
   return {
     ended: child.exited,
@@ -134,7 +132,7 @@ function kick(server: ConsoleServer, [who, ...extra]: readonly string[], log: Lo
 
 function ban(server: ConsoleServer, [who, duration, ...extra]: readonly string[], log: Log): void {
   if (who === undefined || extra.length > 0) return log.warn("usage: /ban NAME [30s|10m|2h|1d]");
-  const d = duration === undefined ? { seconds: Infinity } : parseDuration(duration);
+  const d = duration === undefined ? { ms: BAN_WHILE_RUNNING } : parseBanLength(duration);
   if ("problem" in d) return log.warn(d.problem);
-  if (!server.kick(who, d.seconds * 1000)) log.warn(`nobody named "${who}" is in the room`);
+  if (!server.kick(who, d.ms)) log.warn(`nobody named "${who}" is in the room`);
 }

@@ -1,5 +1,6 @@
 // Which room a request is for: a knock is answered, a hello enters its room, a member's request finds its room by session id.
 
+import { namesPage } from "../core/room/replay.ts";
 import type { Peer } from "../core/room/room.ts";
 import type { Cookies } from "../core/wire/cookie.ts";
 import {
@@ -17,7 +18,7 @@ import {
 } from "../core/wire/protocol.ts";
 import type { Log } from "../runtime/log.ts";
 import type { BudgetedRequester } from "./answer.ts";
-import { namesPage, type Operator } from "./operator.ts";
+import type { Operator } from "./operator.ts";
 import type { HostedRoom, Rooms } from "./rooms.ts";
 
 type MemberRequest = Say | Ping | Nack | Bye | Names;

@@ -5,7 +5,7 @@ import { type KeyedLimiter, limiterFor } from "../core/limiter.ts";
 import type { Peer, Rate } from "../core/room/room.ts";
 import { isClassic } from "../core/wire/classic.ts";
 import { type Envelope, isSealed, travelsInClear } from "../core/wire/envelope.ts";
-import { ABUSE, decode, isAdminRequest, isRequest, type Message, type Request } from "../core/wire/protocol.ts";
+import { ABUSE, decodeRequests, isAdminRequest, type Request } from "../core/wire/protocol.ts";
 import type { Log } from "../runtime/log.ts";
 import { Answer, type AnswerWire, type BudgetedRequester } from "./answer.ts";
 import type { Warnings } from "./report.ts";
@@ -56,9 +56,9 @@ export class Ingress {
       this.opts.warnings.refused("wrong passphrase", from, now);
       return new Answer(from, data.length, false, false, this.#wire).reply({ type: "refused", reason: "bad_passphrase" });
     }
-    let messages: Message[];
+    let messages: Request[];
     try {
-      messages = decode(plain);
+      messages = decodeRequests(plain);
     } catch (err) {
       return log.debug(`dropped a datagram from ${from.address}:${from.port}: ${String(err)}`);
     }
@@ -66,9 +66,7 @@ export class Ingress {
     for (const msg of messages) this.#request(msg, answer, envelope !== undefined && !sealed, now);
   }
 
-  #request(msg: Message, answer: Answer, inClear: boolean, now: number): void {
-    if (!isRequest(msg))
-      return this.opts.log.debug(`dropped a ${msg.type} from ${answer.from.address}:${answer.from.port}: only the server sends those`);
+  #request(msg: Request, answer: Answer, inClear: boolean, now: number): void {
     // With a passphrase only the knock travels in the clear: it asks for the salt that everything else needs.
     if (inClear && !travelsInClear(msg))
       return answer.reply({ type: "refused", reason: "passphrase_required", ...(isAdminRequest(msg) ? { id: msg.id } : {}) });

@@ -1,29 +1,15 @@
 // Operator requests (`chat admin`, and the console): signed requests checked, each acted on once, announce, kick, ban, who.
 
+import { type BanLength, banFromWire } from "../core/duration.ts";
+import { namesPage } from "../core/room/replay.ts";
 import type { AdminGate } from "../core/wire/admin-auth.ts";
-import {
-  checkRoom,
-  encodeFrame,
-  MAX_PAYLOAD_BYTES,
-  MAX_TEXT_BYTES,
-  textBytes,
-  type AdminRequest,
-  type Members,
-  type Reply,
-} from "../core/wire/protocol.ts";
+import { checkRoom, MAX_TEXT_BYTES, textBytes, type AdminRequest, type Reply } from "../core/wire/protocol.ts";
 import type { BudgetedRequester } from "./answer.ts";
 import type { Warnings } from "./report.ts";
 import type { HostedRoom, Rooms } from "./rooms.ts";
 
 /** How many recent operator requests are remembered (by sender and id), so a retry is answered again but acted on once. */
 export const ADMIN_MEMORY = 256;
-
-/** How long a ban lasts: Infinity while this server runs. */
-type BanForMs = number | undefined;
-
-/** A cluster's ban length in seconds (0: while the server runs) as milliseconds. */
-export const banSecondsToMs = (seconds: number | undefined): BanForMs =>
-  seconds === undefined ? undefined : seconds === 0 ? Infinity : seconds * 1000;
 
 export class Operator {
   /** The replies to recent requests, by sender and id, oldest first. */
@@ -65,7 +51,7 @@ export class Operator {
         "problem" in result ? { type: "refused", reason: "too_long", id: msg.id } : { type: "ack", id: msg.id, count: result.reached },
       ];
     }
-    const banFor = msg.type === "kick" ? undefined : banSecondsToMs(msg.seconds);
+    const banFor = msg.type === "kick" ? undefined : banFromWire(msg.seconds);
     const done = targets.filter((h) => this.kick(h, msg.name, now, banFor)).length > 0;
     return [done ? { type: "ack", id: msg.id } : { type: "refused", reason: "no_such_member", id: msg.id }];
   }
@@ -90,18 +76,18 @@ export class Operator {
     return { reached };
   }
 
-  /** The console's kick (with `banForMs`, ban) from every room; false when nobody has that name. */
-  kickEverywhere(name: string, now: number, banForMs?: number): boolean {
-    return this.rooms.all().filter((h) => this.kick(h, name, now, banForMs)).length > 0;
+  /** The console's kick (with `banFor`, ban) from every room; false when nobody has that name. */
+  kickEverywhere(name: string, now: number, banFor?: BanLength): boolean {
+    return this.rooms.all().filter((h) => this.kick(h, name, now, banFor)).length > 0;
   }
 
   /** Kicks (with `banFor`, bans) `name` from room `h`: here, or through the server of the cluster that has it. */
-  kick(h: HostedRoom, name: string, now: number, banFor?: number): boolean {
+  kick(h: HostedRoom, name: string, now: number, banFor?: BanLength): boolean {
     return this.kickHere(h, name, now, banFor) || h.backend.kickElsewhere(name, banFor);
   }
 
   /** Kicks `name` if it is a member on this server: it is told, and the room sees it go. */
-  kickHere(h: HostedRoom, name: string, now: number, banFor?: number): boolean {
+  kickHere(h: HostedRoom, name: string, now: number, banFor?: BanLength): boolean {
     const done = h.room.kick(name, now, banFor);
     if (!done) return false;
     // Tell the member itself, so its client stops instead of logging straight back in.
@@ -117,19 +103,4 @@ export class Operator {
     const h = "problem" in checked ? undefined : this.rooms.get(checked.name);
     return h ? [h] : undefined;
   }
-}
-
-/** One page of member names, from the `from`th on, as many as fit in `bytes` (and in one datagram). */
-export function namesPage(names: readonly string[], id: number, from: number, bytes: number): Members {
-  const page: Members = { type: "members", id, names: [], total: names.length, next: 0 };
-  let size = textBytes(encodeFrame({ ...page, next: names.length }));
-  for (let i = from; i < names.length; i++) {
-    size += textBytes(JSON.stringify(names[i])) + 1;
-    if (size > Math.min(bytes, MAX_PAYLOAD_BYTES)) {
-      page.next = i;
-      break;
-    }
-    page.names.push(names[i]!);
-  }
-  return page;
 }

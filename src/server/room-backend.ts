@@ -2,6 +2,7 @@
 // is the Room with its store (memory or SQLite) in this process; a cluster's (cluster/cluster-backend.ts) is a stream
 // in JetStream shared by several servers. The server's shell talks to either the same way.
 
+import type { BanLength } from "../core/duration.ts";
 import type { Broadcast, Member, Outcome, Peer, Room } from "../core/room/room.ts";
 import type { Hello, Reply } from "../core/wire/protocol.ts";
 
@@ -36,10 +37,10 @@ export interface RoomBackend {
   /** The heartbeat of an idle room: the last event's number. */
   tick(now: number): Uint8Array;
   /**
-   * Has the server that holds member `name`, if that is another server of a cluster, kick it (`banForMs`: ban it,
-   * Infinity: while that server runs). False when no other server has such a member.
+   * Has the server that holds member `name`, if that is another server of a cluster, kick it (`banFor`: ban it,
+   * BAN_WHILE_RUNNING: while that server runs). False when no other server has such a member.
    */
-  kickElsewhere(name: string, banForMs?: number): boolean;
+  kickElsewhere(name: string, banFor?: BanLength): boolean;
 }
 
 /** The embedded room log: the Room numbers and stores its events itself, and they go straight to the members. */

@@ -2,6 +2,7 @@
 // One socket serves every room: a hello names its room, and any later request finds its room by the session id.
 // The units are composed here; each holds its own state (answer, ingress, dispatch, operator, rooms, fanout, housekeeping).
 
+import { type BanLength, banFromWire } from "../core/duration.ts";
 import { randomBytes } from "node:crypto";
 import type { Broadcast, Rate } from "../core/room/room.ts";
 import { AdminGate } from "../core/wire/admin-auth.ts";
@@ -16,7 +17,7 @@ import { DatagramLink } from "./fanout.ts";
 import { Housekeeping } from "./housekeeping.ts";
 import { DEFAULT_ALLOWANCE, Ingress } from "./ingress.ts";
 import type { MemberTransport } from "./member-link.ts";
-import { banSecondsToMs, Operator } from "./operator.ts";
+import { Operator } from "./operator.ts";
 import { reportEvent, Warnings } from "./report.ts";
 import { type HostedRoom, Rooms } from "./rooms.ts";
 import { SqliteStore } from "./sqlite-store.ts";
@@ -68,8 +69,8 @@ export interface RunningServer {
   readonly clusterId: string | undefined;
   /** An administrator broadcast from the console, to every room. Returns a one-line problem, or how many members it reached. */
   announce(text: string): { reached: number } | { problem: string };
-  /** Kicks (or, with `banForMs`, bans) a member from every room it is in, from the console; false when nobody has that name. */
-  kick(name: string, banForMs?: number): boolean;
+  /** Kicks (or, with `banFor`, bans) a member from every room it is in, from the console; false when nobody has that name. */
+  kick(name: string, banFor?: BanLength): boolean;
   stop(): Promise<void>;
 }
 
@@ -133,7 +134,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 function obeyKickOrders(cluster: Cluster, rooms: Rooms, operator: Operator, log: Log): void {
   cluster.link.onControl((order) => {
     const h = rooms.get(order.room);
-    if (h && operator.kickHere(h, order.name, Date.now(), banSecondsToMs(order.banSeconds)))
+    if (h && operator.kickHere(h, order.name, Date.now(), order.banSeconds === undefined ? undefined : banFromWire(order.banSeconds)))
       log.debug(`${order.name} kicked from room ${order.room} at another server's request`);
   });
 }
@@ -161,7 +162,7 @@ function running(
     dataFile: lobby.store instanceof SqliteStore ? lobby.store.file : undefined,
     clusterId: cluster?.serverId,
     announce: (text) => operator.announceEverywhere(text, Date.now()),
-    kick: (name, banForMs) => operator.kickEverywhere(name, Date.now(), banForMs),
+    kick: (name, banFor) => operator.kickEverywhere(name, Date.now(), banFor),
     async stop() {
       stopHousekeeping();
       rooms.close();

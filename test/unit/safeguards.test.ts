@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { AdminGate, sign } from "../../src/core/wire/admin-auth.ts";
 import { Cookies } from "../../src/core/wire/cookie.ts";
-import { parseDuration } from "../../src/core/duration.ts";
+import { BAN_WHILE_RUNNING, banFromWire, banInWords, banToWire, parseBanLength, parseDuration } from "../../src/core/duration.ts";
 import { Envelope, isSealed } from "../../src/core/wire/envelope.ts";
 import { KeyedLimiter, TokenBucket } from "../../src/core/limiter.ts";
 import { ADMIN_WINDOW_MS, decode, encode, SEAL_OVERHEAD_BYTES, type Announce } from "../../src/core/wire/protocol.ts";
@@ -114,5 +114,25 @@ describe("durations", () => {
   });
   test.each(["", "0", "-5m", "1w", "2 h", "1.5h", "400d"])("%p is refused", (raw) => {
     expect(parseDuration(raw)).toEqual({ problem: expect.stringContaining("invalid duration") });
+  });
+});
+
+describe("ban lengths: milliseconds inside, whole seconds (0: while the server runs) on the wire", () => {
+  test.each([
+    [0, BAN_WHILE_RUNNING],
+    [1, 1000],
+    [7200, 7_200_000],
+  ])("%p s on the wire is %p ms, and back", (seconds, ms) => {
+    expect(banFromWire(seconds)).toBe(ms);
+    expect(banToWire(ms)).toBe(seconds);
+  });
+  test("a part of a second is rounded up, never to 0 (which would mean forever)", () => {
+    expect(banToWire(1)).toBe(1);
+  });
+  test("as typed, and in words", () => {
+    expect(parseBanLength("2h")).toEqual({ ms: 7_200_000 });
+    expect(parseBanLength("2y")).toEqual({ problem: expect.stringContaining("invalid duration") });
+    expect(banInWords(BAN_WHILE_RUNNING)).toBe("while the server runs");
+    expect(banInWords(90_000)).toBe("for 90 s");
   });
 });

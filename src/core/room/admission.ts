@@ -1,5 +1,6 @@
 // Who may log in: the name rule, bans, clients just kicked, logins per address, and a full room.
 
+import type { BanLength } from "../duration.ts";
 import { type KeyedLimiter, limiterFor, type Rate } from "../limiter.ts";
 import { ABUSE, checkName, type Hello, type RefusalReason } from "../wire/protocol.ts";
 import { type Member, type Peer, type Roster, samePeer } from "./roster.ts";
@@ -17,7 +18,7 @@ export type Admitted = "ok" | RefusalReason;
 export class Admission {
   /** New logins per IP address. */
   readonly #logins: KeyedLimiter | undefined;
-  /** Banned IP addresses, until when (Infinity: while this server runs). */
+  /** Banned IP addresses, until when (BAN_WHILE_RUNNING: while this server runs). */
   readonly #bans = new Map<string, number>();
   /** Clients (by nonce) just kicked, until when: their automatic rejoin is refused. */
   readonly #kicked = new Map<string, number>();
@@ -47,7 +48,7 @@ export class Admission {
   }
 
   /** `member` was kicked: its client may not log straight back in, and with `banFor` its address is refused that long. */
-  kicked(member: Pick<Member, "peer" | "nonce">, now: number, banFor?: number): void {
+  kicked(member: Pick<Member, "peer" | "nonce">, now: number, banFor?: BanLength): void {
     for (const map of [this.#bans, this.#kicked]) for (const [key, end] of map) if (end <= now) map.delete(key);
     if (banFor !== undefined) this.#bans.set(member.peer.address, now + banFor);
     this.#kicked.set(member.nonce, now + ABUSE.kickMemoryMs);

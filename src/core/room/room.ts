@@ -2,6 +2,7 @@
 // It composes its parts: who is in (roster.ts), who may come in (admission.ts), each member's says in order
 // (say-order.ts), the numbered events and their commit (event-log.ts), and what is sent again (replay.ts).
 
+import type { BanLength } from "../duration.ts";
 import type { Rate } from "../limiter.ts";
 import {
   ABUSE,
@@ -296,10 +297,10 @@ export class Room {
   }
 
   /**
-   * The operator removes `name` ("kicked"), and with `banFor` also refuses its IP address that long (Infinity: while
+   * The operator removes `name` ("kicked"), and with `banFor` also refuses its IP address that long (BAN_WHILE_RUNNING: while
    * the server runs). Its client may not log straight back in by itself. Undefined when nobody has that name.
    */
-  kick(name: string, now: number, banFor?: number): { kicked: Member; broadcasts: Broadcast[] } | undefined {
+  kick(name: string, now: number, banFor?: BanLength): { kicked: Member; broadcasts: Broadcast[] } | undefined {
     const member = this.#roster.named(name);
     if (!member) return undefined;
     this.#admission.kicked(member, now, banFor);

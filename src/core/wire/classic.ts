@@ -19,9 +19,6 @@ export const CLASSIC_REPLY = {
   exit: "EXIT",
 } as const;
 
-/** A refused login's answer: its texts live with the other refusal lines, in refusals.ts (the server imports it from here). */
-export { CLASSIC_REFUSAL } from "./refusals.ts";
-
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const LETTERS = { L: "login", C: "chat", Q: "quit" } as const;
 

@@ -54,9 +54,3 @@ const CLASSIC_OTHER = "无法进入聊天室";
 export const memberRefusal = (reason: RefusalReason, name: string): string => REFUSAL_LINES[reason].member(name);
 export const operatorRefusal = (reason: RefusalReason): string => REFUSAL_LINES[reason].operator ?? `refused: ${reason}`;
 export const classicRefusal = (reason: RefusalReason): string => REFUSAL_LINES[reason].classic ?? CLASSIC_OTHER;
-
-/** The classic answers as a table (classic.ts re-exports it under this name for the server). */
-export const CLASSIC_REFUSAL: Partial<Record<RefusalReason, string>> & { other: string } = {
-  ...Object.fromEntries(Object.entries(REFUSAL_LINES).flatMap(([reason, lines]) => (lines.classic ? [[reason, lines.classic]] : []))),
-  other: CLASSIC_OTHER,
-};

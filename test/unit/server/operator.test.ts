@@ -3,7 +3,8 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { AdminGate, sign, type UnsignedAdmin } from "../../../src/core/wire/admin-auth.ts";
 import { ADMIN_WINDOW_MS, encode, MAX_PAYLOAD_BYTES, textBytes } from "../../../src/core/wire/protocol.ts";
-import { ADMIN_MEMORY, namesPage, Operator } from "../../../src/server/operator.ts";
+import { namesPage } from "../../../src/core/room/replay.ts";
+import { ADMIN_MEMORY, Operator } from "../../../src/server/operator.ts";
 import { Warnings } from "../../../src/server/report.ts";
 import type { Rooms } from "../../../src/server/rooms.ts";
 import { enter, memoryRooms, NOW, peer, RecordingUdp, recordingLog, recordingRequester } from "./fakes.ts";
