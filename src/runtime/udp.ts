@@ -33,32 +33,24 @@ export const errorCode = (err: unknown) => (err && typeof err === "object" && "c
 
 /** Binds a socket (port 0: the OS picks one). Rejects with a one-line Error when the address cannot be bound. */
 export async function openUdp(opts: UdpOptions): Promise<UdpEndpoint> {
-  const { log } = opts;
-  let socket: Bun.udp.Socket<"uint8array">;
+  const socket = await bind(opts);
+  const send = (datagram: Uint8Array, to: Peer) => sendRetryingOnce(socket, datagram, to, opts);
+  /** One sendMany's arguments, reused from call to call: the fan-out allocates nothing per member. */
+  const packet: Array<Uint8Array | string | number> = [];
+  return {
+    address: socket.address.address,
+    port: socket.port,
+    send,
+    sendToAll: (datagram, peers, except) => sendInBatches(socket, packet, send, datagram, peers, except),
+    close: () => socket.close(),
+  };
+}
+
+type Socket = Bun.udp.Socket<"uint8array">;
+
+async function bind(opts: UdpOptions): Promise<Socket> {
   try {
-    socket = await Bun.udpSocket({
-      hostname: opts.hostname,
-      port: opts.port,
-      binaryType: "uint8array",
-      socket: {
-        data(_s, data, port, address) {
-          try {
-            opts.onDatagram(data, { address, port });
-          } catch (err) {
-            log.warn(`dropped a datagram from ${address}:${port}: ${String(err)}`);
-          }
-        },
-        // Without this handler an ICMP "port unreachable" (a peer that went away) kills the process.
-        // Bun calls it with the error alone, although its types say (socket, error).
-        error(a: unknown, b?: unknown) {
-          const err = b ?? a;
-          if (errorCode(err) === "ECONNREFUSED") {
-            log.debug("a peer's port is closed (ICMP port unreachable)");
-            opts.onRefused?.();
-          } else log.warn(`udp socket: ${String(err)}`);
-        },
-      },
-    });
+    return await Bun.udpSocket({ hostname: opts.hostname, port: opts.port, binaryType: "uint8array", socket: handlers(opts) });
   } catch (err) {
     const where = `${opts.hostname}:${opts.port}`;
     if (errorCode(err) === "EADDRINUSE")
@@ -66,63 +58,81 @@ export async function openUdp(opts: UdpOptions): Promise<UdpEndpoint> {
     if (errorCode(err) === "EADDRNOTAVAIL") throw new Error(`cannot listen on ${where}: no such address on this machine`);
     throw new Error(`cannot open a UDP socket on ${where}: ${String(err)}`);
   }
+}
 
-  function send(datagram: Uint8Array, to: Peer): boolean {
-    // After an ICMP error the next send() throws ECONNREFUSED once and is lost: a second try goes through.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return socket.send(datagram, to.port, to.address);
-      } catch (err) {
-        if (attempt === 1 && errorCode(err) === "ECONNREFUSED") {
-          opts.onRefused?.();
-          continue;
-        }
-        log.debug(`send to ${to.address}:${to.port} failed: ${String(err)}`);
-        return false;
-      }
-    }
-  }
-
-  /** One sendMany's arguments, reused from call to call: the fan-out allocates nothing per member. */
-  const packet: Array<Uint8Array | string | number> = [];
-
-  function sendToAll(datagram: Uint8Array, peers: readonly Peer[], except?: Peer): number {
-    let sent = 0;
-    for (let i = 0; i < peers.length; ) {
-      packet.length = 0;
-      const first = i;
-      for (; i < peers.length && packet.length < BATCH * 3; i++) {
-        const p = peers[i]!;
-        if (p !== except) packet.push(datagram, p.port, p.address);
-      }
-      const wanted = packet.length / 3;
-      let n: number;
-      try {
-        n = socket.sendMany(packet);
-      } catch {
-        n = 0; // same stale-ICMP failure as in send(): fall through to the one-by-one retry below
-      }
-      sent += n;
-      // sendMany stops at the first failure: retry that one alone (send() knows the ICMP dance), then the rest.
-      if (n < wanted) {
-        let k = 0;
-        for (let j = first; j < i; j++) {
-          if (peers[j] === except) continue;
-          if (k++ < n) continue;
-          if (send(datagram, peers[j]!)) sent++;
-        }
-      }
-    }
-    return sent;
-  }
-
+function handlers({ log, onDatagram, onRefused }: UdpOptions): Bun.udp.SocketHandler<"uint8array"> {
   return {
-    address: socket.address.address,
-    port: socket.port,
-    send,
-    sendToAll,
-    close: () => socket.close(),
+    data(_s, data, port, address) {
+      try {
+        onDatagram(data, { address, port });
+      } catch (err) {
+        log.warn(`dropped a datagram from ${address}:${port}: ${String(err)}`);
+      }
+    },
+    // Without this handler an ICMP "port unreachable" (a peer that went away) kills the process.
+    // Bun calls it with the error alone, although its types say (socket, error).
+    error(a: unknown, b?: unknown) {
+      const err = b ?? a;
+      if (errorCode(err) === "ECONNREFUSED") {
+        log.debug("a peer's port is closed (ICMP port unreachable)");
+        onRefused?.();
+      } else log.warn(`udp socket: ${String(err)}`);
+    },
   };
+}
+
+function sendRetryingOnce(socket: Socket, datagram: Uint8Array, to: Peer, { log, onRefused }: UdpOptions): boolean {
+  // After an ICMP error the next send() throws ECONNREFUSED once and is lost: a second try goes through.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return socket.send(datagram, to.port, to.address);
+    } catch (err) {
+      if (attempt === 1 && errorCode(err) === "ECONNREFUSED") {
+        onRefused?.();
+        continue;
+      }
+      log.debug(`send to ${to.address}:${to.port} failed: ${String(err)}`);
+      return false;
+    }
+  }
+}
+
+/** One datagram to many peers, BATCH at a time with sendMany; what a batch could not send goes one by one. */
+function sendInBatches(
+  socket: Socket,
+  packet: Array<Uint8Array | string | number>,
+  send: (datagram: Uint8Array, to: Peer) => boolean,
+  datagram: Uint8Array,
+  peers: readonly Peer[],
+  except?: Peer,
+): number {
+  let sent = 0;
+  for (let i = 0; i < peers.length; ) {
+    packet.length = 0;
+    const first = i;
+    for (; i < peers.length && packet.length < BATCH * 3; i++) {
+      const p = peers[i]!;
+      if (p !== except) packet.push(datagram, p.port, p.address);
+    }
+    const wanted = packet.length / 3;
+    let n: number;
+    try {
+      n = socket.sendMany(packet);
+    } catch {
+      n = 0; // same stale-ICMP failure as in send(): fall through to the one-by-one retry below
+    }
+    sent += n;
+    // sendMany stops at the first failure: retry that one alone (send() knows the ICMP dance), then the rest.
+    if (n < wanted) {
+      let k = 0;
+      for (let j = first; j < i; j++) {
+        if (peers[j] === except) continue;
+        if (k++ < n) continue;
+        if (send(datagram, peers[j]!)) sent++;
+      }
+    }
+  }
+  return sent;
 }
 
 /** The peer to send to: send() takes IP literals only, so a host name is looked up first. Throws a one-line Error. */

@@ -81,80 +81,51 @@ export class LineEditor {
     });
   }
 
+  /**
+   * What each key does, emacs-style, by readline's name for it with its modifier ("ctrl+a", "meta+b", "up").
+   * A table, so that the bindings read as a list (the README's list of keys is this one).
+   */
+  readonly #keymap: Readonly<Record<string, () => EditResult>> = {
+    "ctrl+c": () => ({ kind: "interrupt" }),
+    "ctrl+d": () => (this.#text === "" ? { kind: "eof" } : this.#edit(() => this.#deleteTo(this.#cursor + 1))),
+    "ctrl+l": () => ({ kind: "redraw" }),
+    "ctrl+a": () => this.#edit(() => this.#move(0)),
+    "ctrl+e": () => this.#edit(() => this.#move(Infinity)),
+    "ctrl+b": () => this.#edit(() => this.#move(this.#cursor - 1)),
+    "ctrl+f": () => this.#edit(() => this.#move(this.#cursor + 1)),
+    "ctrl+h": () => this.#edit(() => this.#deleteTo(this.#cursor - 1)),
+    "ctrl+u": () => this.#edit(() => this.#deleteTo(0)),
+    "ctrl+k": () => this.#edit(() => this.#deleteTo(Infinity)),
+    "ctrl+w": () => this.#edit(() => this.#deleteTo(this.#wordStart())),
+    "ctrl+p": () => this.#edit(() => this.#recall(this.#browsing - 1)),
+    "ctrl+n": () => this.#edit(() => this.#recall(this.#browsing + 1)),
+    "ctrl+left": () => this.#edit(() => this.#move(this.#wordStart())),
+    "ctrl+right": () => this.#edit(() => this.#move(this.#wordEnd())),
+    "meta+b": () => this.#edit(() => this.#move(this.#wordStart())),
+    "meta+left": () => this.#edit(() => this.#move(this.#wordStart())),
+    "meta+f": () => this.#edit(() => this.#move(this.#wordEnd())),
+    "meta+right": () => this.#edit(() => this.#move(this.#wordEnd())),
+    "meta+backspace": () => this.#edit(() => this.#deleteTo(this.#wordStart())),
+    return: () => this.#submit(),
+    enter: () => this.#submit(),
+    backspace: () => this.#edit(() => this.#deleteTo(this.#cursor - 1)),
+    delete: () => this.#edit(() => this.#deleteTo(this.#cursor + 1)),
+    left: () => this.#edit(() => this.#move(this.#cursor - 1)),
+    right: () => this.#edit(() => this.#move(this.#cursor + 1)),
+    home: () => this.#edit(() => this.#move(0)),
+    end: () => this.#edit(() => this.#move(Infinity)),
+    up: () => this.#edit(() => this.#recall(this.#browsing - 1)),
+    down: () => this.#edit(() => this.#recall(this.#browsing + 1)),
+  };
+
   /** Applies one key. */
   key(k: Key): EditResult {
-    const name = k.name ?? "";
-    if (k.ctrl) {
-      switch (name) {
-        case "c":
-          return { kind: "interrupt" };
-        case "d":
-          return this.#text === "" ? { kind: "eof" } : this.#edit(() => this.#deleteTo(this.#cursor + 1));
-        case "l":
-          return { kind: "redraw" };
-        case "a":
-          return this.#edit(() => this.#move(0));
-        case "e":
-          return this.#edit(() => this.#move(Infinity));
-        case "b":
-          return this.#edit(() => this.#move(this.#cursor - 1));
-        case "f":
-          return this.#edit(() => this.#move(this.#cursor + 1));
-        case "h":
-          return this.#edit(() => this.#deleteTo(this.#cursor - 1));
-        case "u":
-          return this.#edit(() => this.#deleteTo(0));
-        case "k":
-          return this.#edit(() => this.#deleteTo(Infinity));
-        case "w":
-          return this.#edit(() => this.#deleteTo(this.#wordStart()));
-        case "p":
-          return this.#edit(() => this.#recall(this.#browsing - 1));
-        case "n":
-          return this.#edit(() => this.#recall(this.#browsing + 1));
-        case "left":
-          return this.#edit(() => this.#move(this.#wordStart()));
-        case "right":
-          return this.#edit(() => this.#move(this.#wordEnd()));
-      }
-      return { kind: "none" };
-    }
-    if (k.meta) {
-      switch (name) {
-        case "b":
-        case "left":
-          return this.#edit(() => this.#move(this.#wordStart()));
-        case "f":
-        case "right":
-          return this.#edit(() => this.#move(this.#wordEnd()));
-        case "backspace":
-          return this.#edit(() => this.#deleteTo(this.#wordStart()));
-      }
-      return { kind: "none" };
-    }
-    switch (name) {
-      case "return":
-      case "enter":
-        return this.#submit();
-      case "backspace":
-        return this.#edit(() => this.#deleteTo(this.#cursor - 1));
-      case "delete":
-        return this.#edit(() => this.#deleteTo(this.#cursor + 1));
-      case "left":
-        return this.#edit(() => this.#move(this.#cursor - 1));
-      case "right":
-        return this.#edit(() => this.#move(this.#cursor + 1));
-      case "home":
-        return this.#edit(() => this.#move(0));
-      case "end":
-        return this.#edit(() => this.#move(Infinity));
-      case "up":
-        return this.#edit(() => this.#recall(this.#browsing - 1));
-      case "down":
-        return this.#edit(() => this.#recall(this.#browsing + 1));
-    }
-    // Any other key whose sequence has no control character in it (TAB aside) is typed text; function keys
-    // that readline could not name arrive as escape sequences and are ignored.
+    const modifier = k.ctrl ? "ctrl+" : k.meta ? "meta+" : "";
+    const chord = modifier + (k.name ?? "");
+    if (Object.hasOwn(this.#keymap, chord)) return this.#keymap[chord]!();
+    // An unbound Ctrl or Alt chord does nothing. Any other key whose sequence has no control character in it (TAB
+    // aside) is typed text; function keys that readline could not name arrive as escape sequences and are ignored.
+    if (modifier !== "") return { kind: "none" };
     const typed = (k.sequence ?? "").replaceAll("\t", " ");
     return typed !== "" && typed.replace(CONTROL, "") === typed ? this.insert(typed) : { kind: "none" };
   }
