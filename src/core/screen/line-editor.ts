@@ -83,7 +83,7 @@ export class LineEditor {
 
   /**
    * What each key does, emacs-style, by readline's name for it with its modifier ("ctrl+a", "meta+b", "up").
-   * A table, so that the bindings read as a list (the README's list of keys is this one).
+   * A table, so that the bindings read as one list and a new key is one line.
    */
   readonly #keymap: Readonly<Record<string, () => EditResult>> = {
     "ctrl+c": () => ({ kind: "interrupt" }),
