@@ -6,7 +6,7 @@ import { rm } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { version } from "./package.json";
 import { formatProblem, HEADER_BYTES } from "./release/executable-format.ts";
-import { CHECKSUMS_FILE, TARGETS, type BunTarget, type Target } from "./release/targets.ts";
+import { type BunTarget, CHECKSUMS_FILE, TARGETS, type Target } from "./release/targets.ts";
 
 const USAGE = "usage: bun run build [--all] [--outdir DIR (default dist)]";
 

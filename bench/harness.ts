@@ -1,11 +1,11 @@
 // Runs one scenario against a fresh `dist/chat serve`: the load process (or the admin command), the CPU window, one Row.
 
 import { join } from "node:path";
-import { loadArgs, isMark, type LoadResult } from "./load-protocol.ts";
 import { memoryMb } from "../test/helpers/procfs.ts";
-import { CpuWindow } from "./proc.ts";
 import type { Reaper } from "../test/helpers/reaper.ts";
-import { spawnServe, type Server } from "./processes.ts";
+import { isMark, type LoadResult, loadArgs } from "./load-protocol.ts";
+import { CpuWindow } from "./proc.ts";
+import { type Server, spawnServe } from "./processes.ts";
 import type { AdminScenario, ClusterScenario, LoadScenario, Scenario } from "./scenarios.ts";
 import { emptyRow, type Row } from "./table.ts";
 

@@ -10,7 +10,7 @@ import { Outbox } from "../src/core/member/outbox.ts";
 import { Repairs } from "../src/core/member/repairs.ts";
 import { Sequencer } from "../src/core/member/sequencer.ts";
 import type { Peer } from "../src/core/room/room.ts";
-import { encode, isRoomEvent, TIMERS, type Message, type Request, type RoomEvent } from "../src/core/wire/protocol.ts";
+import { encode, isRoomEvent, type Message, type Request, type RoomEvent, TIMERS } from "../src/core/wire/protocol.ts";
 import { openUdp, type UdpEndpoint } from "../src/runtime/udp.ts";
 
 /** Counts every member adds to; read once at the end. */

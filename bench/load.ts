@@ -7,11 +7,11 @@
 
 import { randomBytes } from "node:crypto";
 import { LIMITS, type RoomEvent } from "../src/core/wire/protocol.ts";
-import { parseLoadArgs, type LoadOptions, type LoadResult, type Mark } from "./load-protocol.ts";
-import { countingLog, Member, type Counters, type MemberHost } from "./load-member.ts";
-import { FrameCache, Latencies, sentAt, stampedText } from "./load-tools.ts";
 import { udpDrops } from "../test/helpers/procfs.ts";
 import { waitAtMost } from "../test/helpers/wait.ts";
+import { type Counters, countingLog, Member, type MemberHost } from "./load-member.ts";
+import { type LoadOptions, type LoadResult, type Mark, parseLoadArgs } from "./load-protocol.ts";
+import { FrameCache, Latencies, sentAt, stampedText } from "./load-tools.ts";
 
 /** Logins under way at once: enough to keep the server busy, few enough not to overflow its socket buffer. */
 const JOIN_WINDOW = 64;

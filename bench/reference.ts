@@ -2,10 +2,10 @@
 
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { LISTENING, serveCommand, type Bench } from "./harness.ts";
 import { memoryMb } from "../test/helpers/procfs.ts";
 import { freeUdpPort } from "../test/helpers/socket.ts";
-import { spawnServe, type Server } from "./processes.ts";
+import { type Bench, LISTENING, serveCommand } from "./harness.ts";
+import { type Server, spawnServe } from "./processes.ts";
 import { referenceCells } from "./scenarios.ts";
 import { emptyRow, type Row } from "./table.ts";
 

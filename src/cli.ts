@@ -4,8 +4,8 @@
 
 import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
 import { version } from "../package.json";
-import { admin } from "./commands/admin.ts";
 import { type CommandIo, flushOutput, processIo } from "./commands/_finish.ts";
+import { admin } from "./commands/admin.ts";
 import { console_, receiver } from "./commands/internal.ts";
 import { join } from "./commands/join.ts";
 import { serve } from "./commands/serve.ts";

@@ -1,17 +1,17 @@
 // `chat admin`: one signed operator request (broadcast, kick, ban, who), repeated until the server answers or the time is up.
 
-import { type BanLength, banInWords, banToWire } from "../core/duration.ts";
 import { randomBytes } from "node:crypto";
-import { sign, type UnsignedAdmin } from "../core/wire/admin-auth.ts";
 import { formatHostPort, type HostPort } from "../core/address.ts";
+import { type BanLength, banInWords, banToWire } from "../core/duration.ts";
 import { openFrom } from "../core/member/from-server.ts";
+import type { Peer } from "../core/room/room.ts";
+import { sign, type UnsignedAdmin } from "../core/wire/admin-auth.ts";
 import { Envelope } from "../core/wire/envelope.ts";
+import { DEFAULT_ROOM, encode, KNOCK_BYTES, MAX_PAYLOAD_BYTES, type Message, padded, TIMERS } from "../core/wire/protocol.ts";
 import { operatorRefusal } from "../core/wire/refusals.ts";
-import { DEFAULT_ROOM, encode, KNOCK_BYTES, MAX_PAYLOAD_BYTES, padded, TIMERS, type Message } from "../core/wire/protocol.ts";
 import { EXIT } from "../exit-codes.ts";
 import type { Log } from "../runtime/log.ts";
 import { anyAddressFor, openUdp, resolvePeer, type UdpEndpoint } from "../runtime/udp.ts";
-import type { Peer } from "../core/room/room.ts";
 
 export type AdminAction =
   | { kind: "announce"; text: string }

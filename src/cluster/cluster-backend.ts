@@ -4,10 +4,10 @@
 // log's order and with the log's sequence numbers. So members of every server see one room, exactly once, in one order.
 
 import { type BanLength, banToWire } from "../core/duration.ts";
-import { decodeReplies, encode, isRoomEvent, LIMITS, nameKey, type RoomEvent, type Welcome } from "../core/wire/protocol.ts";
 import { ownJoin, repair, repairSpan, welcomePage } from "../core/room/replay.ts";
 import type { Broadcast, Member, Room } from "../core/room/room.ts";
 import { EventRing } from "../core/room/store.ts";
+import { decodeReplies, encode, isRoomEvent, LIMITS, nameKey, type RoomEvent, type Welcome } from "../core/wire/protocol.ts";
 import type { Log } from "../runtime/log.ts";
 import type { Fanout, Requester, RoomBackend, Submission } from "../server/room-backend.ts";
 import { AppendQueue } from "./append-queue.ts";

@@ -1,38 +1,38 @@
 // The only module that speaks to NATS: each room's log as a JetStream stream, the cluster's names as a key-value
 // bucket with compare-and-set, and the servers' heartbeats. Everything here is plain bytes and strings for the rest.
 
-import { connect, headers, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import {
-  jetstream,
-  jetstreamManager,
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
+  jetstream,
+  jetstreamManager,
   type StreamInfo,
 } from "@nats-io/jetstream";
-import { Kvm, type KV } from "@nats-io/kv";
+import { type KV, Kvm } from "@nats-io/kv";
+import { connect, headers, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import type { Log } from "../runtime/log.ts";
 import {
   CONNECT_TIMEOUT_MS,
   CONTROL_SUBJECT,
   decodeHolder,
   decodeKickOrder,
+  EXCEPT_HEADER,
   encodeHolder,
   encodeKickOrder,
   epochOf,
-  EXCEPT_HEADER,
+  type KickOrder,
   keyOf,
   NAMES_BUCKET,
-  parseKey,
+  type NameHolder,
   PRESENCE_SUBJECT,
   PUBLISH_TIMEOUT_MS,
+  parseKey,
   RECONNECT_WAIT_MS,
   roomOfStream,
   streamConfig,
   streamOf,
   subjectOf,
-  type KickOrder,
-  type NameHolder,
 } from "./wire.ts";
 
 /** One event of a room's log, as the stream holds it. */

@@ -1,7 +1,7 @@
 // The cluster's wire (docs/PROTOCOL.md §5.14): how streams, subjects and keys are named, the JSON the servers exchange through NATS, and its checks.
 
 import { createHash } from "node:crypto";
-import { hex, jsonObject, optional, read, string, uint, write, type Checked, type RulesOf } from "../core/wire/fields.ts";
+import { type Checked, hex, jsonObject, optional, type RulesOf, read, string, uint, write } from "../core/wire/fields.ts";
 import { EPOCH_HEX_DIGITS, HELLO_NONCE_HEX_DIGITS, LIMITS, MAX_ID, MAX_NAME_BYTES } from "../core/wire/protocol.ts";
 
 /** Each room's log is the JetStream stream of this prefix and the room's name in hex. */

@@ -1,10 +1,10 @@
 // `chat admin`: the operator's requests to a running server, signed with its admin token.
 
 import { defineCommand } from "citty";
+import { type AdminAction, runAdmin } from "../admin/admin.ts";
 import { parseHostPort } from "../core/address.ts";
 import { BAN_WHILE_RUNNING, parseBanLength } from "../core/duration.ts";
 import { checkRoom, MAX_TEXT_BYTES, textBytes } from "../core/wire/protocol.ts";
-import { runAdmin, type AdminAction } from "../admin/admin.ts";
 import { readPrivateToken, tokenFile } from "../runtime/admin-token.ts";
 import { serverAddress, serverArg, verboseArg } from "./_args.ts";
 import { commandLog, runBody } from "./_finish.ts";

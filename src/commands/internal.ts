@@ -1,11 +1,11 @@
 // Hidden subcommands that `chat` starts as its own subprocesses; run by hand, they refuse.
 
 import { defineCommand } from "citty";
-import { runConsole } from "../server/console.ts";
 import { EXIT } from "../exit-codes.ts";
 import { runReceiver } from "../member/receiver.ts";
 import type { Log } from "../runtime/log.ts";
 import { startedByChat } from "../runtime/self.ts";
+import { runConsole } from "../server/console.ts";
 import { commandLog, runBody } from "./_finish.ts";
 
 function internal(name: string, startedBy: string, body: (log: Log) => Promise<number>) {

@@ -2,10 +2,10 @@
 
 import { defineCommand } from "citty";
 import { parseHostPort } from "../core/address.ts";
-import { checkName, checkRoom, DEFAULT_ROOM } from "../core/wire/protocol.ts";
 import { langOf } from "../core/screen/render.ts";
-import { join as runJoin } from "../member/join.ts";
+import { checkName, checkRoom, DEFAULT_ROOM } from "../core/wire/protocol.ts";
 import { EXIT } from "../exit-codes.ts";
+import { join as runJoin } from "../member/join.ts";
 import { serverAddress, serverArg, verboseArg } from "./_args.ts";
 import { commandLog, runBody } from "./_finish.ts";
 

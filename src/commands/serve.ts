@@ -2,8 +2,8 @@
 
 import { type ArgsDef, defineCommand, type ParsedArgs } from "citty";
 import { parsePort } from "../core/address.ts";
-import { ABUSE, DEFAULT_PORT, LIMITS, TIMERS } from "../core/wire/protocol.ts";
 import type { Rate } from "../core/room/room.ts";
+import { ABUSE, DEFAULT_PORT, LIMITS, TIMERS } from "../core/wire/protocol.ts";
 import type { Log } from "../runtime/log.ts";
 import { type ServeOptions, serveUntilStopped } from "../server/serve.ts";
 import { defaultDataDir } from "../server/sqlite-store.ts";

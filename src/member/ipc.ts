@@ -39,6 +39,7 @@ export type Output = { to: "stdout"; json: boolean; color: boolean; lang: Lang }
 
 /** The level of a diagnostic line the receiver hands to the parent (the session's own). */
 export type { LogLevel };
+
 const LOG_LEVELS: LogLevel[] = ["debug", "info", "success", "warn", "error"];
 
 /** The level a consola entry of this type travels at. */

@@ -2,7 +2,7 @@
 
 import { formatWithOptions } from "node:util";
 import { openFrom } from "../core/member/from-server.ts";
-import { type Ending, type LogLevel, type MemberSink, MemberSession } from "../core/member/session.ts";
+import { type Ending, type LogLevel, MemberSession, type MemberSink } from "../core/member/session.ts";
 import type { Peer } from "../core/room/room.ts";
 import { membersJson, membersLine, render, type Shown, type View } from "../core/screen/render.ts";
 import { Envelope, travelsInClear } from "../core/wire/envelope.ts";

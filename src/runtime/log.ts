@@ -1,6 +1,6 @@
 // The diagnostics logger: consola, every level on stderr, so nothing it prints can enter the transcript on stdout.
 
-import { createConsola, LogLevels, type ConsolaInstance } from "consola";
+import { type ConsolaInstance, createConsola, LogLevels } from "consola";
 
 export type Log = ConsolaInstance;
 

@@ -1,7 +1,7 @@
 // The amplification budget: a stranger is never sent more bytes than its datagram held.
 
-import { encode, SEAL_OVERHEAD_BYTES, type Reply } from "../core/wire/protocol.ts";
 import type { Peer } from "../core/room/room.ts";
+import { encode, type Reply, SEAL_OVERHEAD_BYTES } from "../core/wire/protocol.ts";
 import type { Log } from "../runtime/log.ts";
 import type { Requester } from "./room-backend.ts";
 

@@ -4,14 +4,14 @@ import { namesPage } from "../core/room/replay.ts";
 import type { Peer } from "../core/room/room.ts";
 import type { Cookies } from "../core/wire/cookie.ts";
 import {
-  checkRoom,
-  DEFAULT_ROOM,
-  MAX_PAYLOAD_BYTES,
   type Bye,
   type Challenge,
+  checkRoom,
+  DEFAULT_ROOM,
   type Hello,
-  type Names,
+  MAX_PAYLOAD_BYTES,
   type Nack,
+  type Names,
   type Ping,
   type Request,
   type Say,

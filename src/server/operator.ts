@@ -3,7 +3,7 @@
 import { type BanLength, banFromWire } from "../core/duration.ts";
 import { namesPage } from "../core/room/replay.ts";
 import type { AdminGate } from "../core/wire/admin-auth.ts";
-import { checkRoom, MAX_TEXT_BYTES, textBytes, type AdminRequest, type Reply } from "../core/wire/protocol.ts";
+import { type AdminRequest, checkRoom, MAX_TEXT_BYTES, type Reply, textBytes } from "../core/wire/protocol.ts";
 import type { BudgetedRequester } from "./answer.ts";
 import type { Warnings } from "./report.ts";
 import type { HostedRoom, Rooms } from "./rooms.ts";

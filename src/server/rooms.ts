@@ -1,12 +1,12 @@
 // The rooms this server holds: opened here or in the cluster, restored after a restart, at most LIMITS.maxRooms.
 
 import { randomBytes } from "node:crypto";
+import type { Cluster } from "../cluster/cluster.ts";
+import type { ClusterBackend } from "../cluster/cluster-backend.ts";
 import type { Broadcast, Peer, Rate } from "../core/room/room.ts";
 import { Room } from "../core/room/room.ts";
 import { MemoryStore, type RoomStore } from "../core/room/store.ts";
 import { DEFAULT_ROOM, LIMITS, nameKey } from "../core/wire/protocol.ts";
-import type { Cluster } from "../cluster/cluster.ts";
-import type { ClusterBackend } from "../cluster/cluster-backend.ts";
 import type { Log } from "../runtime/log.ts";
 import { type MemberTransport, RoomLinks } from "./member-link.ts";
 import { LocalBackend, type RoomBackend } from "./room-backend.ts";

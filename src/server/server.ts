@@ -2,13 +2,13 @@
 // One socket serves every room: a hello names its room, and any later request finds its room by the session id.
 // The units are composed here; each holds its own state (answer, ingress, dispatch, operator, rooms, fanout, housekeeping).
 
-import { type BanLength, banFromWire } from "../core/duration.ts";
 import { randomBytes } from "node:crypto";
+import type { Cluster } from "../cluster/cluster.ts";
+import { type BanLength, banFromWire } from "../core/duration.ts";
 import type { Broadcast, Rate } from "../core/room/room.ts";
 import { AdminGate } from "../core/wire/admin-auth.ts";
 import { Cookies } from "../core/wire/cookie.ts";
 import { Envelope, newSalt } from "../core/wire/envelope.ts";
-import type { Cluster } from "../cluster/cluster.ts";
 import type { Log } from "../runtime/log.ts";
 import { openUdp } from "../runtime/udp.ts";
 import { ClassicLink, classicRequest } from "./classic.ts";

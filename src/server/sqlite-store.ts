@@ -4,8 +4,8 @@ import { Database } from "bun:sqlite";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { BACKLOG_TYPES, type Change, EventRing, type RoomStore, type StoredMember } from "../core/room/store.ts";
 import { checkRoom, DEFAULT_ROOM, LIMITS } from "../core/wire/protocol.ts";
-import { BACKLOG_TYPES, EventRing, type Change, type RoomStore, type StoredMember } from "../core/room/store.ts";
 
 /** The SQL list of BACKLOG_TYPES, e.g. ('message', 'admin', 'action'). */
 const BACKLOG_SQL = `(${[...BACKLOG_TYPES].map((t) => `'${t}'`).join(", ")})`;

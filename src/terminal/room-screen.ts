@@ -1,11 +1,11 @@
 // The room as a person sees it in a terminal: the transcript above, own messages pending until confirmed, the prompt below.
 
-import type { ConsolaReporter } from "consola";
 import { formatWithOptions } from "node:util";
+import type { ConsolaReporter } from "consola";
+import type { Utterance } from "../core/member/outbox.ts";
 import { helpLines } from "../core/screen/commands.ts";
 import type { Styled } from "../core/screen/input-layout.ts";
-import type { Utterance } from "../core/member/outbox.ts";
-import { membersLine, nameColor, ownLine, render, rings, type Lang, type Shown, type View } from "../core/screen/render.ts";
+import { type Lang, membersLine, nameColor, ownLine, render, rings, type Shown, type View } from "../core/screen/render.ts";
 import type { Log } from "../runtime/log.ts";
 import { Terminal, type TerminalEvents } from "./terminal.ts";
 

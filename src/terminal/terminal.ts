@@ -3,7 +3,7 @@
 import { writeSync } from "node:fs";
 import { emitKeypressEvents } from "node:readline";
 import { draw, erase, type Region, type Styled } from "../core/screen/input-layout.ts";
-import { LineEditor, type Key } from "../core/screen/line-editor.ts";
+import { type Key, LineEditor } from "../core/screen/line-editor.ts";
 
 export interface TerminalEvents {
   /** Enter: the whole line (the editor is empty again). */

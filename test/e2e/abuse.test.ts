@@ -2,7 +2,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { ADMIN_WINDOW_MS, encode, KNOCK_BYTES, MAX_DATAGRAM_BYTES, padded, type Message } from "../../src/core/wire/protocol.ts";
+import { ADMIN_WINDOW_MS, encode, KNOCK_BYTES, MAX_DATAGRAM_BYTES, type Message, padded } from "../../src/core/wire/protocol.ts";
 import { mulberry32 } from "../helpers/lossy-relay.ts";
 import { joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
 import { local, openTestSocket } from "../helpers/socket.ts";

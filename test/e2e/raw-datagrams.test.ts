@@ -4,10 +4,10 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN_WINDOW_MS, encode, KNOCK_BYTES, padded, type Message } from "../../src/core/wire/protocol.ts";
+import { ADMIN_WINDOW_MS, encode, KNOCK_BYTES, type Message, padded } from "../../src/core/wire/protocol.ts";
 import { adminToken, joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
-import { waitUntil } from "../helpers/wait.ts";
 import { isType, RawPeer } from "../helpers/raw-peer.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const peers: RawPeer[] = [];
 afterEach(async () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LIMITS, padded, KNOCK_BYTES } from "../../src/core/wire/protocol.ts";
+import { KNOCK_BYTES, LIMITS, padded } from "../../src/core/wire/protocol.ts";
 import { joinRoom, killAll, runChat, spawnServe, startChat } from "../helpers/processes.ts";
 import { isType, RawPeer } from "../helpers/raw-peer.ts";
 

@@ -1,7 +1,7 @@
 // A separate process that floods a server from one address and port at full speed, until killed (flood.test.ts).
 // Usage: bun test/helpers/flooder.ts PORT garbage|member
 
-import { decodeReplies, encode, KNOCK_BYTES, padded, type Message } from "../../src/core/wire/protocol.ts";
+import { decodeReplies, encode, KNOCK_BYTES, type Message, padded } from "../../src/core/wire/protocol.ts";
 import { mulberry32 } from "./lossy-relay.ts";
 import { local, openTestSocket } from "./socket.ts";
 

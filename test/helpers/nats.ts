@@ -3,7 +3,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startChat, type Chat } from "./processes.ts";
+import { type Chat, startChat } from "./processes.ts";
 
 /** Whether nats-server is installed (Debian: apt-get install nats-server). CI installs it and sets CHAT_REQUIRE_NATS=1. */
 export const hasNats = Bun.which("nats-server") !== null || process.env.CHAT_REQUIRE_NATS === "1";

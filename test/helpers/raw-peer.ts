@@ -1,7 +1,7 @@
 // A bare UDP socket that speaks the protocol by hand, for poking the server with exactly the datagrams a test wants.
 
 import { sign, type UnsignedAdmin } from "../../src/core/wire/admin-auth.ts";
-import { decodeReplies, encode, KNOCK_BYTES, padded, type Message, type Request, type Welcome } from "../../src/core/wire/protocol.ts";
+import { decodeReplies, encode, KNOCK_BYTES, type Message, padded, type Request, type Welcome } from "../../src/core/wire/protocol.ts";
 import { local, openTestSocket, type UdpEndpoint } from "./socket.ts";
 import { waitUntil } from "./wait.ts";
 

@@ -3,8 +3,8 @@
 import { describe, expect, test } from "bun:test";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { defaultDataDir, stateDir } from "../../src/runtime/dirs.ts";
 import { tokenFile } from "../../src/runtime/admin-token.ts";
+import { defaultDataDir, stateDir } from "../../src/runtime/dirs.ts";
 
 describe.skipIf(process.platform === "win32" || process.platform === "darwin")("on Linux and the other Unixes", () => {
   test.each([

@@ -1,7 +1,7 @@
 // The fault-injection relay itself: it forwards faithfully, injects each fault at about its rate, and does so reproducibly.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { LossyRelay, mulberry32, type Faults } from "../helpers/lossy-relay.ts";
+import { type Faults, LossyRelay, mulberry32 } from "../helpers/lossy-relay.ts";
 import { local, openTestSocket, type UdpEndpoint } from "../helpers/socket.ts";
 import { waitUntil } from "../helpers/wait.ts";
 

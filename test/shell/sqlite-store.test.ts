@@ -4,9 +4,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decode, encode } from "../../src/core/wire/protocol.ts";
 import { Room } from "../../src/core/room/room.ts";
-import { SqliteStore, roomFile } from "../../src/server/sqlite-store.ts";
+import { decode, encode } from "../../src/core/wire/protocol.ts";
+import { roomFile, SqliteStore } from "../../src/server/sqlite-store.ts";
 
 const dirs: string[] = [];
 const stores: SqliteStore[] = [];

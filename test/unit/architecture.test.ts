@@ -52,3 +52,28 @@ test("the check sees every form of import, and would catch an escape", () => {
   expect(specifiers(source)).toEqual(["./wire/protocol.ts", "../runtime/log.ts", "bun:sqlite", "node:fs", "../server/server.ts"]);
   expect(escapes(join(core, "address.ts"), source)).toEqual(["../runtime/log.ts", "bun:sqlite", "node:fs", "../server/server.ts"]);
 });
+
+/** The files `file` loads when it is loaded: its static imports and re-exports that are not `import type`. */
+function staticImports(file: string): string[] {
+  const source = readFileSync(file, "utf8");
+  const found: string[] = [];
+  for (const m of source.matchAll(/(?:^|[\s;])(import|export)(\s+type)?\s[^'"]*?\sfrom\s+["']([^"']+)["']/g)) if (!m[2]) found.push(m[3]!);
+  return found;
+}
+
+test("outside a cluster the NATS client is never loaded: nothing reaches it but a dynamic import", () => {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const spec of staticImports(file)) {
+      if (spec.startsWith(".")) visit(resolve(dirname(file), spec));
+      else packages.add(spec);
+    }
+  };
+  visit(join(root, "src", "cli.ts"));
+  expect(seen.size).toBeGreaterThan(30);
+  expect([...packages].filter((p) => p.startsWith("@nats-io/"))).toEqual([]);
+  expect([...seen].map((f) => relative(root, f)).filter((f) => f.startsWith("src/cluster/") && f !== "src/cluster/wire.ts")).toEqual([]);
+});

@@ -8,16 +8,16 @@ import {
   encodeKickOrder,
   epochOf,
   goneMessageId,
+  type KickOrder,
   keyOf,
   parseKey,
   roomOfStream,
+  type StoredHolder,
   sayMessageId,
   storingKey,
   streamConfig,
   streamOf,
   subjectOf,
-  type KickOrder,
-  type StoredHolder,
 } from "../../src/cluster/wire.ts";
 
 const SERVER = "0123456789abcdef";

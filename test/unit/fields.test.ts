@@ -5,6 +5,7 @@ import {
   anyString,
   bool,
   check,
+  type Field,
   finiteNumber,
   hex,
   jsonObject,
@@ -17,7 +18,6 @@ import {
   uint,
   variant,
   write,
-  type Field,
 } from "../../src/core/wire/fields.ts";
 import { checkFromConsole, checkFromReceiver, checkToReceiver, isFromConsole, isFromReceiver, isToReceiver } from "../../src/member/ipc.ts";
 

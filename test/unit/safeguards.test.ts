@@ -1,12 +1,12 @@
 // The pure safeguards: signed admin requests, cookies, sealed datagrams, token buckets and durations.
 
 import { describe, expect, test } from "bun:test";
+import { BAN_WHILE_RUNNING, banFromWire, banInWords, banToWire, parseBanLength, parseDuration } from "../../src/core/duration.ts";
+import { KeyedLimiter, TokenBucket } from "../../src/core/limiter.ts";
 import { AdminGate, sign } from "../../src/core/wire/admin-auth.ts";
 import { Cookies } from "../../src/core/wire/cookie.ts";
-import { BAN_WHILE_RUNNING, banFromWire, banInWords, banToWire, parseBanLength, parseDuration } from "../../src/core/duration.ts";
 import { Envelope, isSealed } from "../../src/core/wire/envelope.ts";
-import { KeyedLimiter, TokenBucket } from "../../src/core/limiter.ts";
-import { ADMIN_WINDOW_MS, decode, encode, SEAL_OVERHEAD_BYTES, type Announce } from "../../src/core/wire/protocol.ts";
+import { ADMIN_WINDOW_MS, type Announce, decode, encode, SEAL_OVERHEAD_BYTES } from "../../src/core/wire/protocol.ts";
 
 const NOW = 1_795_000_000_000;
 

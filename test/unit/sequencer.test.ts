@@ -1,8 +1,8 @@
 // A member's event stream without sockets: in order, exactly once, gaps named, own messages skipped, lost runs passed over.
 
 import { describe, expect, test } from "bun:test";
-import type { RoomEvent } from "../../src/core/wire/protocol.ts";
 import { Sequencer } from "../../src/core/member/sequencer.ts";
+import type { RoomEvent } from "../../src/core/wire/protocol.ts";
 
 const ev = (seq: number): RoomEvent => ({ type: "message", seq, ts: 1, from: "bob", text: `m${seq}` });
 const seqs = (events: RoomEvent[]) => events.map((e) => e.seq);

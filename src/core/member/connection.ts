@@ -1,8 +1,8 @@
 // Getting in and staying connected: which server, the knock and hellos paced, the challenge's cookie and salt, when to move on.
 
 import { formatHostPort, type HostPort } from "../address.ts";
-import { memberRefusal } from "../wire/refusals.ts";
 import { type Challenge, type Hello, type Knock, TIMERS } from "../wire/protocol.ts";
+import { memberRefusal } from "../wire/refusals.ts";
 import { type Credentials, Login } from "./login.ts";
 import { Servers } from "./servers.ts";
 

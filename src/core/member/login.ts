@@ -1,6 +1,6 @@
 // A member's login to one server: a knock until the challenge gives a cookie, then hellos with it, and Karn's rule for its round trip.
 
-import { type Hello, type Knock, KNOCK_BYTES, padded } from "../wire/protocol.ts";
+import { type Hello, KNOCK_BYTES, type Knock, padded } from "../wire/protocol.ts";
 
 /** Who logs in: what every hello carries besides the cookie. */
 export type Credentials = Omit<Hello, "type" | "cookie">;

@@ -1,7 +1,7 @@
 // What becomes of a member's says: checked before they are queued, sent and resent by the Outbox, settled, refused or given up on.
 
-import { memberRefusal } from "../wire/refusals.ts";
 import { encode, ProtocolError, type RefusalReason, type Say } from "../wire/protocol.ts";
+import { memberRefusal } from "../wire/refusals.ts";
 import { Outbox, type Outgoing, type Utterance } from "./outbox.ts";
 
 /** Where the says' fates go: a problem is logged, and the parent told what became of the say it shows as pending. */

@@ -2,18 +2,18 @@
 
 import type { HostPort } from "../address.ts";
 import type { Shown } from "../screen/render.ts";
-import { memberRefusal } from "../wire/refusals.ts";
 import {
+  type Challenge,
   DEFAULT_ROOM,
   isRoomEvent,
-  TIMERS,
-  type Challenge,
   type Members,
   type Message,
   type RefusalReason,
   type Request,
+  TIMERS,
   type Welcome,
 } from "../wire/protocol.ts";
+import { memberRefusal } from "../wire/refusals.ts";
 import { Connection } from "./connection.ts";
 import type { Utterance } from "./outbox.ts";
 import { Says } from "./says.ts";

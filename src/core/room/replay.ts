@@ -7,12 +7,12 @@ import {
   encodeFrame,
   isEncoded,
   LIMITS,
-  MAX_PAYLOAD_BYTES,
-  nameKey,
-  textBytes,
   type Lost,
+  MAX_PAYLOAD_BYTES,
   type Members,
+  nameKey,
   type PrivateEvent,
+  textBytes,
   type Welcome,
 } from "../wire/protocol.ts";
 import type { Broadcast } from "./event-log.ts";

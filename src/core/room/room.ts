@@ -6,18 +6,18 @@ import type { BanLength } from "../duration.ts";
 import type { Rate } from "../limiter.ts";
 import {
   ABUSE,
-  DEFAULT_ROOM,
   type Announce,
   type Bye,
+  DEFAULT_ROOM,
   type Hello,
   type LeaveReason,
+  LIMITS,
   type Nack,
   type Ping,
   type RefusalReason,
   type Reply,
   type RoomEvent,
   type Say,
-  LIMITS,
 } from "../wire/protocol.ts";
 import { Admission } from "./admission.ts";
 import { type Broadcast, EventLog } from "./event-log.ts";
@@ -26,9 +26,8 @@ import { type Member, type Peer, Roster, samePeer } from "./roster.ts";
 import { SayOrder } from "./say-order.ts";
 import type { RoomStore, StoredMember } from "./store.ts";
 
-export type { Broadcast, Member, Peer };
 /** Messages per member, or logins per address, in a window (limiter.ts). */
-export type { Rate };
+export type { Broadcast, Member, Peer, Rate };
 
 /** What handling one request produced, all of it already in the store. */
 export interface Outcome {

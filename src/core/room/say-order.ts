@@ -1,6 +1,6 @@
 // One member's says, let through in the order it sent them and at the room's rate: the server's mirror of the member's Sequencer.
 
-import { TokenBucket, type Rate } from "../limiter.ts";
+import { type Rate, TokenBucket } from "../limiter.ts";
 import { LIMITS, type Say } from "../wire/protocol.ts";
 
 /** What became of one say: a repeat of one relayed already, held (or dropped) until the gap before it is filled, or let through. */

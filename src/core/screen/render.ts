@@ -1,7 +1,7 @@
 // What a member sees: each event as a human line (English or Chinese, optionally coloured) or as one JSON line, made safe for a terminal.
 
 import type { Utterance } from "../member/outbox.ts";
-import { DEFAULT_ROOM, nameKey, type HiddenEvent, type RoomEvent, type Welcome } from "../wire/protocol.ts";
+import { DEFAULT_ROOM, type HiddenEvent, nameKey, type RoomEvent, type Welcome } from "../wire/protocol.ts";
 
 /** Everything the transcript shows: the room's events (a hidden one is never shown) and the one welcome. */
 export type Shown = Exclude<RoomEvent, HiddenEvent> | Welcome;

@@ -1,7 +1,7 @@
 // Signing and checking operator requests: HMAC-SHA256 keyed with the admin token, so the token itself never crosses the wire.
 
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { ADMIN_NONCE_HEX_DIGITS, ADMIN_WINDOW_MS, encodeFrame, MAC_HEX_DIGITS, type AdminRequest } from "./protocol.ts";
+import { ADMIN_NONCE_HEX_DIGITS, ADMIN_WINDOW_MS, type AdminRequest, encodeFrame, MAC_HEX_DIGITS } from "./protocol.ts";
 
 /** The placeholder `mac` holds while the frame is being signed: the mac covers every other field but `pad`, in wire order. */
 const UNSIGNED_MAC = "0".repeat(MAC_HEX_DIGITS);

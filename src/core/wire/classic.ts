@@ -1,7 +1,7 @@
 // The original exercise's text protocol (`chat serve --classic`): its three requests, and the room's events as its lines.
 
-import { MAX_TEXT_BYTES, type RoomEvent } from "./protocol.ts";
 import { sanitize } from "../screen/render.ts";
+import { MAX_TEXT_BYTES, type RoomEvent } from "./protocol.ts";
 
 /**
  * What a classic client sends, one per datagram of UTF-8 text: `L name` logs in, `C name text` says something,

@@ -1,7 +1,7 @@
 // The outer layer of a datagram in a room with a passphrase: AES-256-GCM with a key derived by scrypt from the passphrase and the room's salt.
 
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto";
-import { SALT_HEX_DIGITS, SEAL_IV_BYTES as IV_BYTES, SEAL_OVERHEAD_BYTES, SEAL_TAG_BYTES as TAG_BYTES, type Message } from "./protocol.ts";
+import { SEAL_IV_BYTES as IV_BYTES, type Message, SALT_HEX_DIGITS, SEAL_OVERHEAD_BYTES, SEAL_TAG_BYTES as TAG_BYTES } from "./protocol.ts";
 
 /** First byte of a sealed datagram. A frame starts with "{", so the two can never be mistaken for each other. */
 export const SEALED_MARK = 0xc5;

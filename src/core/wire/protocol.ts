@@ -1,19 +1,19 @@
 // The wire format: every datagram type with its rule and who sends it, its limits, and the one encode and decode path. docs/PROTOCOL.md is its prose twin.
 
 import {
+  bool,
   byteLength,
   hex,
   jsonObject,
   listOf,
   oneOf,
   optional,
+  type Rules,
+  type RulesOf,
   read,
   string,
   uint,
-  bool,
   write,
-  type Rules,
-  type RulesOf,
 } from "./fields.ts";
 
 export const PROTOCOL_VERSION = 1;

@@ -1,7 +1,7 @@
 // What the member session tests share: a sink that records every effect, a fake clock, and the server's side of an exchange.
 
 import type { HostPort } from "../../../src/core/address.ts";
-import { type Ending, type LogLevel, type MemberSink, MemberSession } from "../../../src/core/member/session.ts";
+import { type Ending, type LogLevel, MemberSession, type MemberSink } from "../../../src/core/member/session.ts";
 import type { Shown } from "../../../src/core/screen/render.ts";
 import type { Challenge, Message, MessageEvent, RefusalReason, Request, Welcome } from "../../../src/core/wire/protocol.ts";
 

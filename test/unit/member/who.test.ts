@@ -1,7 +1,7 @@
 // A member's /who without sockets: pages asked for in turn, each taken once, retried, given up on, refused.
 
 import { expect, test } from "bun:test";
-import { TIMERS, type Members } from "../../../src/core/wire/protocol.ts";
+import { type Members, TIMERS } from "../../../src/core/wire/protocol.ts";
 import { member, refused, SID } from "./fixture.ts";
 
 const page = (id: number, names: string[], next: number): Members => ({ type: "members", id, names, total: 3, next });

@@ -1,10 +1,10 @@
 // Who may log in, without a room: the order of the checks, and what uses up a login.
 
 import { describe, expect, test } from "bun:test";
-import { ABUSE } from "../../../src/core/wire/protocol.ts";
 import { Admission } from "../../../src/core/room/admission.ts";
 import { type Member, type Peer, Roster } from "../../../src/core/room/roster.ts";
 import { SayOrder } from "../../../src/core/room/say-order.ts";
+import { ABUSE } from "../../../src/core/wire/protocol.ts";
 
 const NOW = 1_795_000_000_000;
 const peer = (port: number, address = `10.0.0.${port}`): Peer => ({ address, port });

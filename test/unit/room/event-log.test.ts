@@ -1,9 +1,9 @@
 // The room's events, without a room: numbering, encoding once, one commit per request, the tick.
 
 import { expect, test } from "bun:test";
-import { decode, MAX_TEXT_BYTES } from "../../../src/core/wire/protocol.ts";
 import { EventLog } from "../../../src/core/room/event-log.ts";
 import { type Change, MemoryStore } from "../../../src/core/room/store.ts";
+import { decode, MAX_TEXT_BYTES } from "../../../src/core/wire/protocol.ts";
 
 const NOW = 1_795_000_000_000;
 const EPOCH = "00112233aabbccdd";

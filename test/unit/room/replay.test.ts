@@ -1,6 +1,8 @@
 // What a member is sent again, without a room: the welcome page, the backlog, repairs with lost ranges, what a member may see, pages of names.
 
 import { describe, expect, test } from "bun:test";
+import { asSeenBy, backlog, namesPage, namesThatFit, ownJoin, repair, repairSpan, welcomePage } from "../../../src/core/room/replay.ts";
+import { EventRing, MemoryStore } from "../../../src/core/room/store.ts";
 import {
   encode,
   encodeFrame,
@@ -10,8 +12,6 @@ import {
   type RoomEvent,
   textBytes,
 } from "../../../src/core/wire/protocol.ts";
-import { asSeenBy, backlog, namesPage, namesThatFit, ownJoin, repair, repairSpan, welcomePage } from "../../../src/core/room/replay.ts";
-import { EventRing, MemoryStore } from "../../../src/core/room/store.ts";
 
 const NOW = 1_795_000_000_000;
 const EPOCH = "00112233aabbccdd";

@@ -1,9 +1,9 @@
 // Room rules without sockets: who gets in, who hears what, in which order, and what is refused.
 
 import { beforeEach, describe, expect, test } from "bun:test";
-import { ABUSE, decode, encode, LIMITS, MAX_PAYLOAD_BYTES, type Message } from "../../../src/core/wire/protocol.ts";
-import { Room, type Outcome, type Peer } from "../../../src/core/room/room.ts";
+import { type Outcome, type Peer, Room } from "../../../src/core/room/room.ts";
 import { MemoryStore } from "../../../src/core/room/store.ts";
+import { ABUSE, decode, encode, LIMITS, MAX_PAYLOAD_BYTES, type Message } from "../../../src/core/wire/protocol.ts";
 
 const NOW = 1_795_000_000_000;
 const EPOCH = "00112233aabbccdd";

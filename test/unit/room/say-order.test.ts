@@ -1,8 +1,8 @@
 // One member's says, without a room: the order they are let through in, what is held, and the rate.
 
 import { describe, expect, test } from "bun:test";
-import { LIMITS } from "../../../src/core/wire/protocol.ts";
 import { SayOrder } from "../../../src/core/room/say-order.ts";
+import { LIMITS } from "../../../src/core/wire/protocol.ts";
 
 const NOW = 1_795_000_000_000;
 const SID = "a".repeat(32);

@@ -1,7 +1,7 @@
 // The server console's lines: broadcasts, the command table (which also makes /help), /who per room.
 
 import { describe, expect, test } from "bun:test";
-import { CONSOLE_COMMANDS, consoleHelp, consoleLine, type ConsoleServer } from "../../../src/server/console.ts";
+import { CONSOLE_COMMANDS, type ConsoleServer, consoleHelp, consoleLine } from "../../../src/server/console.ts";
 import { recordingLog } from "./fakes.ts";
 
 function console(rooms: Array<{ name: string; names: string[] }> = [{ name: "lobby", names: [] }]) {

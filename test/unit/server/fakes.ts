@@ -1,7 +1,7 @@
 // Fakes of the server's own interfaces for its unit tests: a recording UDP endpoint, a recording log, a room.
 
 import { createConsola, LogLevels } from "consola";
-import { Room, type Peer } from "../../../src/core/room/room.ts";
+import { type Peer, Room } from "../../../src/core/room/room.ts";
 import { MemoryStore } from "../../../src/core/room/store.ts";
 import type { Reply } from "../../../src/core/wire/protocol.ts";
 import type { Log } from "../../../src/runtime/log.ts";

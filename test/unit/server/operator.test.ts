@@ -1,9 +1,9 @@
 // Operator requests: checked at the gate, acted on once however often repeated (with a bounded memory), who in pages.
 
 import { beforeEach, describe, expect, test } from "bun:test";
+import { namesPage } from "../../../src/core/room/replay.ts";
 import { AdminGate, sign, type UnsignedAdmin } from "../../../src/core/wire/admin-auth.ts";
 import { ADMIN_WINDOW_MS, encode, MAX_PAYLOAD_BYTES, textBytes } from "../../../src/core/wire/protocol.ts";
-import { namesPage } from "../../../src/core/room/replay.ts";
 import { ADMIN_MEMORY, Operator } from "../../../src/server/operator.ts";
 import { Warnings } from "../../../src/server/report.ts";
 import type { Rooms } from "../../../src/server/rooms.ts";

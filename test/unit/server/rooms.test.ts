@@ -2,8 +2,8 @@
 // request finds its room by session id, and a stranger's in the default room is unknown there.
 
 import { beforeEach, describe, expect, test } from "bun:test";
-import { Cookies } from "../../../src/core/wire/cookie.ts";
 import { AdminGate } from "../../../src/core/wire/admin-auth.ts";
+import { Cookies } from "../../../src/core/wire/cookie.ts";
 import { DEFAULT_ROOM, LIMITS, type Reply } from "../../../src/core/wire/protocol.ts";
 import { Dispatch } from "../../../src/server/dispatch.ts";
 import { Operator } from "../../../src/server/operator.ts";
