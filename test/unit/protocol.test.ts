@@ -116,6 +116,24 @@ const FIXTURES: Array<[string, Message, string]> = [
     { type: "welcome", sid: SID, name: "alice", members: ["bob", "carol"], count: 2, seq: 30, backlog: 12, epoch: EPOCH, ts: TS },
     `{"v":1,"type":"welcome","sid":"${SID}","name":"alice","members":["bob","carol"],"count":2,"seq":30,"backlog":12,"epoch":"${EPOCH}","ts":${TS}}`,
   ],
+  [
+    "welcome with the room's allowance and peer timeout",
+    {
+      type: "welcome",
+      sid: SID,
+      name: "alice",
+      members: [],
+      count: 0,
+      seq: 1,
+      backlog: 0,
+      epoch: EPOCH,
+      ts: TS,
+      burst: 20,
+      refillMs: 1000,
+      timeoutMs: 15000,
+    },
+    `{"v":1,"type":"welcome","sid":"${SID}","name":"alice","members":[],"count":0,"seq":1,"backlog":0,"epoch":"${EPOCH}","ts":${TS},"burst":20,"refillMs":1000,"timeoutMs":15000}`,
+  ],
   ["refused", { type: "refused", reason: "name_taken" }, `{"v":1,"type":"refused","reason":"name_taken"}`],
   ["refused with id", { type: "refused", reason: "unknown_session", id: 5 }, `{"v":1,"type":"refused","reason":"unknown_session","id":5}`],
   ["ack", { type: "ack", id: 5 }, `{"v":1,"type":"ack","id":5}`],
@@ -124,6 +142,8 @@ const FIXTURES: Array<[string, Message, string]> = [
   ["tick", { type: "tick", seq: 41, epoch: EPOCH, ts: TS }, `{"v":1,"type":"tick","seq":41,"epoch":"${EPOCH}","ts":${TS}}`],
   ["lost", { type: "lost", from: 1, to: 9 }, `{"v":1,"type":"lost","from":1,"to":9}`],
   ["waiting", { type: "waiting", id: 3 }, `{"v":1,"type":"waiting","id":3}`],
+  ["probe", { type: "probe" }, `{"v":1,"type":"probe"}`],
+  ["stopping", { type: "stopping" }, `{"v":1,"type":"stopping"}`],
   ["join", { type: "join", seq: 1, ts: TS, name: "dave" }, `{"v":1,"type":"join","seq":1,"ts":${TS},"name":"dave"}`],
   [
     "message",
@@ -402,7 +422,9 @@ function tables(text: string): string[][][] {
 /** The first table of a §4 subsection: type → its fields as listed (backticks and spaces gone). */
 function messageTable(heading: string): Map<string, string[]> {
   const rows = tables(section(heading))[0] ?? [];
-  return new Map(rows.map(([type, fields]) => [type!.replaceAll("`", ""), fields!.replaceAll("`", "").split(/,\s*/)]));
+  return new Map(
+    rows.map(([type, fields]) => [type!.replaceAll("`", ""), fields!.trim() === "" ? [] : fields!.replaceAll("`", "").split(/,\s*/)]),
+  );
 }
 
 describe("docs/PROTOCOL.md §4 lists exactly the messages of the schema, each with its fields in wire order", () => {
@@ -416,8 +438,8 @@ describe("docs/PROTOCOL.md §4 lists exactly the messages of the schema, each wi
   test("the two tables of what the server sends: every type the server sends, once", () => {
     expect([...replies.keys(), ...toEveryMember.keys()].sort()).toEqual([...REPLY_TYPES].sort());
   });
-  test("every room event goes to every member (and so does the tick, which is none: it takes no number)", () => {
-    expect([...toEveryMember.keys()].sort()).toEqual([...EVENT_TYPES, "tick"].sort());
+  test("every room event goes to every member (and so do the tick and the goodbye, which are none: they take no number)", () => {
+    expect([...toEveryMember.keys()].sort()).toEqual([...EVENT_TYPES, "tick", "stopping"].sort());
   });
   test("each row lists its type's fields, in wire order, optional ones with ?", () => {
     for (const table of [requests, replies, toEveryMember]) {

@@ -337,6 +337,9 @@ export type Request = Knock | Hello | Say | Ping | Nack | Bye | Names | AdminReq
  * Server → new member: you are in. `members` are the others present (as many as fit); `count` how many others there
  * are. `seq` is the room's last event; `backlog` the first event sent to you as history (0: none). `epoch` names the
  * room's history: a different one after a restart means the old sequence numbers mean nothing any more.
+ * The room's allowance, so that a member paces its says instead of being refused: `burst` says at once, then one
+ * more every `refillMs` (both absent: no limit). `timeoutMs`: the server's peer timeout, which the member's heartbeats
+ * must beat.
  */
 export interface Welcome {
   type: "welcome";
@@ -348,10 +351,25 @@ export interface Welcome {
   backlog: number;
   epoch: string;
   ts: number;
+  burst?: number;
+  refillMs?: number;
+  timeoutMs?: number;
 }
 const welcomeRule: Rule<Welcome> = {
   from: "server",
-  fields: { sid: SID, name: NAME, members: NAMES, count: COUNT, seq: SEQ, backlog: SEQ, epoch: EPOCH, ts: TS },
+  fields: {
+    sid: SID,
+    name: NAME,
+    members: NAMES,
+    count: COUNT,
+    seq: SEQ,
+    backlog: SEQ,
+    epoch: EPOCH,
+    ts: TS,
+    burst: optional(COUNT),
+    refillMs: optional(COUNT),
+    timeoutMs: optional(COUNT),
+  },
 };
 
 /** Server → knocker (or a hello with an expired cookie): the cookie to log in with; `salt` when the room has a passphrase. */
@@ -415,6 +433,21 @@ export interface Waiting {
   id: number;
 }
 const waitingRule: Rule<Waiting> = { from: "server", fields: { id: ID } };
+
+/**
+ * Server → member: are you still there? Answer with a `ping` at once. Sent before a silent member is timed out, and
+ * to the holder of a name that a newcomer from the same IP address asks for (a ghost answers nothing).
+ */
+export interface Probe {
+  type: "probe";
+}
+const probeRule: Rule<Probe> = { from: "server", fields: {} };
+
+/** Server → every member: this server is stopping. Its members say so at once and keep trying to get back in. */
+export interface Stopping {
+  type: "stopping";
+}
+const stoppingRule: Rule<Stopping> = { from: "server", fields: {} };
 
 // Room events: server → every member (the same bytes for all), something happened in the room. `seq` counts room
 // events from 1; `ts` is the server's clock.
@@ -489,7 +522,7 @@ export interface HiddenEvent {
 const hiddenRule: Rule<HiddenEvent> = { from: "server", event: true, fields: { seq: SEQ } };
 
 export type RoomEvent = JoinEvent | MessageEvent | LeaveEvent | AdminEvent | ActionEvent | PrivateEvent | HiddenEvent;
-export type Reply = Challenge | Welcome | Members | Refused | Ack | Tick | Lost | Waiting | RoomEvent;
+export type Reply = Challenge | Welcome | Members | Refused | Ack | Tick | Lost | Waiting | Probe | Stopping | RoomEvent;
 export type Message = Request | Reply;
 
 /** Every message type's rule: the table encode and decode walk. Typed against Message, so every type has a row and every field a rule. */
@@ -513,6 +546,8 @@ const SCHEMA: { readonly [T in Message["type"]]: Rule<Extract<Message, { type: T
   tick: tickRule,
   lost: lostRule,
   waiting: waitingRule,
+  probe: probeRule,
+  stopping: stoppingRule,
   join: joinRule,
   message: messageRule,
   leave: leaveRule,
