@@ -2,9 +2,10 @@
 // The entrypoint: `chat serve | join | admin`, and the hidden subcommands chat starts as its own subprocesses.
 // The only file that ends the process: every command returns its exit code, and the entry exits with it.
 
-import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
+import { type ArgsDef, type CommandDef, type CommandMeta, defineCommand, renderUsage, runCommand } from "citty";
 import { version } from "../package.json";
 import { type CommandIo, flushOutput, processIo } from "./commands/_finish.ts";
+import { commandLineProblem, unknownCommand } from "./commands/_strict.ts";
 import { admin } from "./commands/admin.ts";
 import { console_, receiver } from "./commands/internal.ts";
 import { join } from "./commands/join.ts";
@@ -27,8 +28,9 @@ const VERSION = ["--version", "-v"];
 
 /**
  * Runs the root command on `rawArgs` and returns the exit code; what citty's runMain does, without ending the
- * process. --help and --version print and give 0. A usage error (a missing NAME, an unknown command) prints the
- * usage, then the error in one line, and gives 1. The root picks the subcommand itself: citty's runCommand would
+ * process. --help and --version print and give 0. An unknown option or command, or a word too many, is one line
+ * (with the nearest valid spelling) and 1. A usage error citty finds (a missing NAME, no command) prints the usage,
+ * then the error in one line, and gives 1. The root picks the subcommand itself: citty's runCommand would
  * drop both the subcommand's result (its exit code) and the `data` (the io) it is to be given.
  */
 export async function runRoot(rawArgs: readonly string[], io: CommandIo = processIo): Promise<number> {
@@ -42,6 +44,11 @@ export async function runRoot(rawArgs: readonly string[], io: CommandIo = proces
     if (rawArgs.length === 1 && VERSION.includes(rawArgs[0]!)) {
       io.out(version);
       return EXIT.ok;
+    }
+    const problem = strictProblem(rawArgs, chosen);
+    if (problem !== undefined) {
+      io.err(problem);
+      return EXIT.error;
     }
     if (!chosen) {
       // The root has no run of its own: citty throws its "No command specified." or "Unknown command …".
@@ -58,6 +65,34 @@ export async function runRoot(rawArgs: readonly string[], io: CommandIo = proces
     return EXIT.error;
   }
 }
+
+/**
+ * The one line that refuses the command line, or undefined to let citty parse it: an option before the command (the
+ * root has none but --help and a lone --version), an unknown command, or what the command's own definition refuses.
+ */
+function strictProblem(rawArgs: readonly string[], chosen: ReturnType<typeof subcommandIn>): string | undefined {
+  const at = chosen?.at ?? rawArgs.findIndex((a) => !a.startsWith("-"));
+  const flag = (at === -1 ? rawArgs : rawArgs.slice(0, at)).find((a) => a !== "--");
+  // A known one (--version) is refused too: given with more words, citty would drop it without a word.
+  if (flag !== undefined) return commandLineProblem([flag], ROOT_FLAGS, "chat") ?? `${flag} goes alone: chat ${flag}`;
+  if (!chosen) {
+    const name = at === -1 ? undefined : rawArgs[at]!;
+    // No command at all (nothing, or only `--` before the word) is citty's "No command specified.", with the usage.
+    if (name === undefined || rawArgs.slice(0, at).includes("--")) return undefined;
+    const visible = Object.entries(subCommands).filter(([, command]) => !(command.meta as CommandMeta | undefined)?.hidden);
+    return unknownCommand(
+      name,
+      visible.map(([n]) => n),
+      "chat",
+    );
+  }
+  // Every command here defines its args as a plain object (citty would also take a promise or a function of one).
+  const args = (chosen.command.args ?? {}) as ArgsDef;
+  return commandLineProblem(rawArgs.slice(chosen.at + 1), args, `chat ${rawArgs[chosen.at]}`);
+}
+
+/** The root's own flags, as a definition: what `chat --verison` is compared with. */
+const ROOT_FLAGS = { version: { type: "boolean", alias: "v", description: "Print the version" } } as const satisfies ArgsDef;
 
 /** The subcommand named in `rawArgs`, and where: the first word that is not a flag, as citty looks for it. */
 function subcommandIn(rawArgs: readonly string[]): { command: AnyCommand; at: number } | undefined {

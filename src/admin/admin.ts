@@ -24,7 +24,11 @@ export interface AdminOptions {
   action: AdminAction;
   /** The room the action concerns (checkRoom's form); undefined: every room (for --who: the default room). */
   room?: string;
-  token: string;
+  /**
+   * The admin token, or why there is none: then the server is knocked at first, so that a server that does not answer
+   * is reported as such (exit 3) and the missing token (exit 1) only once one has.
+   */
+  token: string | { missing: string };
   passphrase?: string;
   log: Log;
 }
@@ -61,7 +65,8 @@ export async function runAdmin(opts: AdminOptions): Promise<number> {
     }),
   );
   try {
-    if (opts.passphrase !== undefined) await link.knock();
+    if (opts.passphrase !== undefined || typeof opts.token !== "string") await link.knock();
+    if (typeof opts.token !== "string") throw new Failure(EXIT.error, opts.token.missing);
     await act(link, opts);
     return EXIT.ok;
   } catch (err) {
@@ -125,20 +130,23 @@ class Link {
   ) {}
 
   signed(msg: UnsignedAdmin): Uint8Array {
-    let signedMsg = sign(msg, this.opts.token, Date.now());
+    const { token } = this.opts;
+    if (typeof token !== "string") throw new Error("signing without a token: runAdmin stops before"); // a bug, not a user's mistake
+    let signedMsg = sign(msg, token, Date.now());
     // A who is padded to a full datagram: the server never answers a stranger with more bytes than it sent.
     if (signedMsg.type === "who") signedMsg = padded(signedMsg, MAX_PAYLOAD_BYTES);
     const plain = encode(signedMsg);
     return this.#envelope ? this.#envelope.seal(plain) : plain;
   }
 
-  /** Asks for the salt (a room with a passphrase) and derives the key. */
+  /** Makes sure a server answers there; with a passphrase, asks for the room's salt and derives the key. */
   async knock(): Promise<void> {
     const knock = encode(padded({ type: "knock" }, KNOCK_BYTES));
     const challenge = await this.#exchange(
       () => knock,
       (m) => (m.type === "challenge" ? m : undefined),
     );
+    if (this.opts.passphrase === undefined) return;
     if (challenge.salt === undefined) {
       throw new Failure(EXIT.refused, "the server has no passphrase: not sending it anything sealed (drop --passphrase)");
     }

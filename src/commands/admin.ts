@@ -8,6 +8,7 @@ import { checkRoom, MAX_TEXT_BYTES, textBytes } from "../core/wire/protocol.ts";
 import { readPrivateToken, tokenFile } from "../runtime/admin-token.ts";
 import { serverAddress, serverArg, verboseArg } from "./_args.ts";
 import { commandLog, runBody } from "./_finish.ts";
+import { REST_OF_WORDS } from "./_strict.ts";
 
 export const admin = defineCommand({
   meta: {
@@ -20,6 +21,7 @@ export const admin = defineCommand({
       description: "The text to broadcast (quote it; further words are appended)",
       required: false,
       valueHint: "message",
+      ...REST_OF_WORDS,
     },
     kick: { type: "string", description: "Remove this member (the others see it kicked)", valueHint: "name" },
     ban: { type: "string", description: "Remove this member and refuse its address (see --for)", valueHint: "name" },
@@ -50,14 +52,12 @@ export const admin = defineCommand({
       const action = actionOf(args);
       const room = args.room === undefined ? undefined : checkRoom(args.room);
       if (room && "problem" in room) throw new Error(room.problem);
-      const token = args.token || process.env.CHAT_ADMIN_TOKEN || readPrivateToken(tokenFile(server.port));
-      if (!token) {
-        throw new Error(
-          `no admin token: give --token or CHAT_ADMIN_TOKEN (a server on this machine keeps its own in ${tokenFile(server.port)})`,
-        );
-      }
+      // Without a token runAdmin first finds out whether anyone is there: "nobody answers" is the news then, not the token.
+      const token = args.token || process.env.CHAT_ADMIN_TOKEN || readPrivateToken(tokenFile(server.port)) || undefined;
+      const noToken = `no admin token: give --token or CHAT_ADMIN_TOKEN (a server on this machine keeps its own in ${tokenFile(server.port)})`;
       const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
-      return runAdmin({ server, action, token, log, ...(room ? { room: room.name } : {}), ...(passphrase ? { passphrase } : {}) });
+      const given = { ...(room ? { room: room.name } : {}), ...(passphrase ? { passphrase } : {}) };
+      return runAdmin({ server, action, token: token ?? { missing: noToken }, log, ...given });
     });
   },
 });

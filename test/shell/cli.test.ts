@@ -60,12 +60,68 @@ describe("help and version", () => {
 describe("usage errors: the usage on stdout, then one line on stderr, exit 1", () => {
   test.each([
     [["join"], "Missing required positional argument: NAME", "chat join"],
-    [["nope"], "Unknown command nope", "chat serve|join|admin"],
     [[], "No command specified.", "chat serve|join|admin"],
   ])("%p", async (args, error, usage) => {
     const { code, out, err, logged } = await run(args);
     expect({ code, err, logged }).toEqual({ code: 1, err: [error], logged: [] });
     expect(out.join("\n")).toContain(`USAGE ${usage}`);
+  });
+});
+
+describe("mistakes refused before anything runs: one line on stderr, nothing on stdout, exit 1", () => {
+  test.each([
+    [["join", "zed", "--sever", "127.0.0.1:1"], "unknown option --sever: did you mean --server?"],
+    [["join", "zed", "--sever=127.0.0.1:1"], "unknown option --sever: did you mean --server?"],
+    [["join", "zed", "-server", "127.0.0.1:1"], "unknown option -server: did you mean --server?"],
+    [["join", "zed", "--jsno"], "unknown option --jsno: did you mean --json?"],
+    [["join", "zed", "--no-jsno"], "unknown option --no-jsno: did you mean --no-json?"],
+    [["join", "zed", "--json=yes"], "--json takes no value: --json or --no-json"],
+    [["join", "zed", "--xyz"], "unknown option --xyz (see chat join --help)"],
+    [["join", "alice", "bob"], `unexpected argument "bob" (see chat join --help)`],
+    [["join", "alice", "--", "bob"], `unexpected argument "bob" (see chat join --help)`],
+    [["serve", "--prot", "9999"], "unknown option --prot: did you mean --port?"],
+    [["serve", "--peer", "5"], "unknown option --peer: did you mean --peer-timeout?"],
+    [["serve", "--no-port"], "unknown option --no-port (see chat serve --help)"],
+    [["serve", "--port"], "--port needs a value"],
+    [["serve", "9999"], `unexpected argument "9999" (see chat serve --help)`],
+    [["admin", "--whoo"], "unknown option --whoo: did you mean --who?"],
+    [["admin", "hi", "--tokn", "x"], "unknown option --tokn: did you mean --token?"],
+    [["admin", "hi", "--token"], "--token needs a value"],
+    [["admin", "-x"], "unknown option -x (see chat admin --help)"],
+    [["__receiver", "--x"], "unknown option --x (see chat __receiver --help)"],
+    [["__console", "extra"], `unexpected argument "extra" (see chat __console --help)`],
+    [["joni"], `unknown command "joni": did you mean "join"?`],
+    [["srve", "--port", "0"], `unknown command "srve": did you mean "serve"?`],
+    [["nope"], `unknown command "nope" (see chat --help)`],
+    [["--verison"], "unknown option --verison: did you mean --version?"],
+    [["--version", "join"], "--version goes alone: chat --version"],
+    [["--verbose", "join", "alice"], "unknown option --verbose (see chat --help)"],
+  ])("%p", async (args, line) => {
+    expect(await run(args)).toEqual({ code: 1, out: [], err: [line], logged: [] });
+  });
+
+  test("--help still wins over a mistake: the usage, exit 0", async () => {
+    const { code, out, err } = await run(["join", "zed", "--sever", "x", "--help"]);
+    expect({ code, err }).toEqual({ code: 0, err: [] });
+    expect(out.join("\n")).toContain("USAGE chat join");
+  });
+});
+
+describe("what strictness lets through reaches the command as before", () => {
+  const badAddress = (raw: string) => `[error] invalid server address "${raw}": expected HOST:PORT, e.g. 127.0.0.1:8888 or [::1]:8888`;
+  test.each([
+    // `--flag=value`, `--no-flag`, `--flag=false`, citty's camelCase spelling: each parsed, so the command's own check speaks
+    [["join", "alice", "--server=nowhere"], badAddress("nowhere")],
+    [
+      ["join", "bad name!", "--no-json", "--verbose=false", "--server", "127.0.0.1:1"],
+      `[error] invalid name "bad name!": use 1 to 16 letters, digits, "_", "." or "-"`,
+    ],
+    [["serve", "--port", "0", "--peerTimeout", "1"], `[error] invalid --peer-timeout "1": expected seconds, at least 5`],
+    // further words of chat admin are one message (1001 bytes with the space), and after `--` a word with dashes is text
+    [["admin", "x".repeat(500), "y".repeat(500)], "[error] the message is 1001 bytes (max 1000)"],
+    [["admin", "--", `--${"x".repeat(999)}`], "[error] the message is 1001 bytes (max 1000)"],
+  ])("%p", async (args, error) => {
+    expect(await run(args)).toEqual({ code: 1, out: [], err: [], logged: [error] });
   });
 });
 
