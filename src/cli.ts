@@ -51,7 +51,7 @@ export async function runRoot(rawArgs: readonly string[], io: CommandIo = proces
       return EXIT.error;
     }
     if (!chosen) {
-      // The root has no run of its own: citty throws its "No command specified." or "Unknown command …".
+      // The root has no run of its own: citty throws its "No command specified." (an unknown one is refused above).
       await runCommand(main, { rawArgs: [...rawArgs] });
       return EXIT.error;
     }
