@@ -5,7 +5,7 @@
 import { type ArgsDef, type CommandDef, type CommandMeta, defineCommand, renderUsage, runCommand } from "citty";
 import { version } from "../package.json";
 import { type CommandIo, flushOutput, processIo } from "./commands/_finish.ts";
-import { commandLineProblem, unknownCommand } from "./commands/_strict.ts";
+import { commandLineProblem, isOptionOf, unknownCommand } from "./commands/_strict.ts";
 import { admin } from "./commands/admin.ts";
 import { console_, receiver } from "./commands/internal.ts";
 import { join } from "./commands/join.ts";
@@ -74,7 +74,13 @@ function strictProblem(rawArgs: readonly string[], chosen: ReturnType<typeof sub
   const at = chosen?.at ?? rawArgs.findIndex((a) => !a.startsWith("-"));
   const flag = (at === -1 ? rawArgs : rawArgs.slice(0, at)).find((a) => a !== "--");
   // A known one (--version) is refused too: given with more words, citty would drop it without a word.
-  if (flag !== undefined) return commandLineProblem([flag], ROOT_FLAGS, "chat") ?? `${flag} goes alone: chat ${flag}`;
+  if (flag !== undefined) {
+    const problem = commandLineProblem([flag], ROOT_FLAGS, "chat");
+    if (problem === undefined) return `${flag} goes alone: chat ${flag}`;
+    const name = chosen && rawArgs[chosen.at];
+    if (name && isOptionOf(flag, argsOf(chosen.command))) return `${flag} goes after the command: chat ${name} … ${flag}`;
+    return problem;
+  }
   if (!chosen) {
     const name = at === -1 ? undefined : rawArgs[at]!;
     // No command at all (nothing, or only `--` before the word) is citty's "No command specified.", with the usage.
@@ -86,10 +92,11 @@ function strictProblem(rawArgs: readonly string[], chosen: ReturnType<typeof sub
       "chat",
     );
   }
-  // Every command here defines its args as a plain object (citty would also take a promise or a function of one).
-  const args = (chosen.command.args ?? {}) as ArgsDef;
-  return commandLineProblem(rawArgs.slice(chosen.at + 1), args, `chat ${rawArgs[chosen.at]}`);
+  return commandLineProblem(rawArgs.slice(chosen.at + 1), argsOf(chosen.command), `chat ${rawArgs[chosen.at]}`);
 }
+
+/** Every command here defines its args as a plain object (citty would also take a promise or a function of one). */
+const argsOf = (command: AnyCommand): ArgsDef => (command.args ?? {}) as ArgsDef;
 
 /** The root's own flags, as a definition: what `chat --verison` is compared with. */
 const ROOT_FLAGS = { version: { type: "boolean", alias: "v", description: "Print the version" } } as const satisfies ArgsDef;

@@ -83,6 +83,13 @@ export function commandLineProblem(words: readonly string[], args: ArgsDef, comm
   return extra === undefined ? undefined : `unexpected argument ${JSON.stringify(extra)} (see ${command} --help)`;
 }
 
+/** Whether `word` (`--verbose`, `--server=x`, `--no-json`, `-p`) spells one of the options `args` defines. */
+export function isOptionOf(word: string, args: ArgsDef): boolean {
+  const { kinds } = optionsOf(args);
+  const name = word.replace(/^-{1,2}/, "").split("=")[0]!;
+  return kinds.has(name) || (name.startsWith("no-") && kinds.get(name.slice(3)) === "boolean");
+}
+
 /** What one word on the command line turned out to be: a problem, or how many of the next words it took as a value. */
 interface Taken {
   problem: string | undefined;

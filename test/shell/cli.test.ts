@@ -95,7 +95,10 @@ describe("mistakes refused before anything runs: one line on stderr, nothing on 
     [["nope"], `unknown command "nope" (see chat --help)`],
     [["--verison"], "unknown option --verison: did you mean --version?"],
     [["--version", "join"], "--version goes alone: chat --version"],
-    [["--verbose", "join", "alice"], "unknown option --verbose (see chat --help)"],
+    [["--verbose", "join", "alice"], "--verbose goes after the command: chat join … --verbose"],
+    [["--no-json", "join", "alice"], "--no-json goes after the command: chat join … --no-json"],
+    [["--json", "serve"], "unknown option --json (see chat --help)"],
+    [["--jsno", "join", "alice"], "unknown option --jsno (see chat --help)"],
   ])("%p", async (args, line) => {
     expect(await run(args)).toEqual({ code: 1, out: [], err: [line], logged: [] });
   });

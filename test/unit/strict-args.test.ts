@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from "bun:test";
 import type { ArgsDef } from "citty";
-import { commandLineProblem, editDistance, nearest, REST_OF_WORDS, unknownCommand } from "../../src/commands/_strict.ts";
+import { commandLineProblem, editDistance, isOptionOf, nearest, REST_OF_WORDS, unknownCommand } from "../../src/commands/_strict.ts";
 
 describe("edit distance (insert, delete, substitute, swap neighbours)", () => {
   test.each([
@@ -117,6 +117,12 @@ describe("a command line against its definition", () => {
     const server = { server: { type: "string", description: "an address" } } as const satisfies ArgsDef;
     expect(commandLineProblem(["-server", "h:1"], server, "chat x")).toBe("unknown option -server: did you mean --server?");
     expect(check("alice", "-sever")).toBeUndefined(); // here it is -s with the value "ever", as util.parseArgs reads it
+  });
+
+  test("which words spell one of the options", () => {
+    for (const word of ["--server", "--server=x", "-s", "-p", "--peerTimeout", "--no-json", "--json", "--help"])
+      expect(isOptionOf(word, def)).toBe(true);
+    for (const word of ["--sever", "--no-server", "-x", "name", "--name"]) expect(isOptionOf(word, def)).toBe(false);
   });
 
   test("a positional marked REST_OF_WORDS takes every further word; none at all takes no word", () => {
