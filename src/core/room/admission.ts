@@ -33,7 +33,10 @@ export class Admission {
   readonly #bans = new Map<string, number>();
   /** Clients (by nonce) just kicked, until when: their automatic rejoin is refused. */
   readonly #kicked = new Map<string, number>();
-  /** Names contested by a newcomer from their holder's IP address: the holder's session id, and when it began. */
+  /**
+   * Names contested by a newcomer from their holder's IP address, by the holder's session id and the newcomer's
+   * nonce (each newcomer makes the holder prove itself anew): when the contest began.
+   */
   readonly #contests = new Map<string, number>();
 
   constructor(
@@ -54,7 +57,7 @@ export class Admission {
       // The same client asking again (its welcome was lost, or it lost the server and came back): no new login.
       if (holder.nonce === hello.nonce && samePeer(holder.peer, from)) return "ok";
       if (contest && this.opts.ghosts !== false && !holder.classic && holder.peer.address === from.address)
-        return this.#contest(holder, from, now);
+        return this.#contest(holder, hello.nonce, from, now);
       return this.#mayLogIn(from, now) ? "name_taken" : "too_many_logins";
     }
     if (!this.#mayLogIn(from, now)) return "too_many_logins";
@@ -74,20 +77,22 @@ export class Admission {
    * The ghost rule: a newcomer from the holder's own IP address. The holder's own address and port with another
    * client on it: that port is someone else's now, the old client is gone. Otherwise the holder is probed, and the
    * newcomer's repeated hellos wait: the holder heard from since the contest began keeps its name ("name_taken"),
-   * one silent for PROBE.ghostWaitMs loses it. Only the first hello of a contest uses up a login.
+   * one silent for PROBE.ghostWaitMs loses it. Only the first hello of a contest uses up a login; a contest lasts
+   * PROBE.contestLifeMs, and another newcomer (another nonce) has one of its own.
    */
-  #contest(holder: Member, from: Peer, now: number): Admitted {
+  #contest(holder: Member, nonce: string, from: Peer, now: number): Admitted {
     if (samePeer(holder.peer, from)) return "take_over";
-    const began = this.#contests.get(holder.sid);
+    const key = `${holder.sid} ${nonce}`;
+    const began = this.#contests.get(key);
     if (began === undefined || now - began > PROBE.contestLifeMs) {
       if (!this.#mayLogIn(from, now)) return "too_many_logins";
-      for (const [sid, at] of this.#contests) if (now - at > PROBE.contestLifeMs) this.#contests.delete(sid);
-      this.#contests.set(holder.sid, now);
+      for (const [k, at] of this.#contests) if (now - at > PROBE.contestLifeMs) this.#contests.delete(k);
+      this.#contests.set(key, now);
       return "probe";
     }
     if (holder.lastSeen > began) return "name_taken";
     if (now - began < PROBE.ghostWaitMs) return "probe";
-    this.#contests.delete(holder.sid);
+    this.#contests.delete(key);
     return "take_over";
   }
 
