@@ -2,9 +2,11 @@
 // server's goodbye on stop, and the allowance its welcome tells (the server's side of issue 13).
 
 import { afterEach, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { isSealed } from "../../src/core/wire/envelope.ts";
 import { KNOCK_BYTES, type Message, padded, type Welcome } from "../../src/core/wire/protocol.ts";
 import { LossyRelay } from "../helpers/lossy-relay.ts";
+import { hasNats, startNats } from "../helpers/nats.ts";
 import { type Chat, joinRoom, killAll, runChat, spawnServe, startChat, waitGone } from "../helpers/processes.ts";
 import { descendants } from "../helpers/procfs.ts";
 import { isType, RawPeer } from "../helpers/raw-peer.ts";
@@ -12,10 +14,12 @@ import { waitAtMost, waitUntil } from "../helpers/wait.ts";
 
 const peers: RawPeer[] = [];
 const relays: LossyRelay[] = [];
+const stores: string[] = [];
 afterEach(async () => {
   for (const p of peers.splice(0)) p.close();
   for (const r of relays.splice(0)) r.close();
   await killAll();
+  for (const dir of stores.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** The server's default limits: spawnServe turns the rate off unless given one, and 5/5 is the default (burst 20). */
@@ -67,6 +71,20 @@ describe("the welcome tells the allowance and the peer timeout", () => {
     expect(welcome.refillMs).toBeUndefined();
     expect(welcome.timeoutMs).toBe(15_000);
   });
+
+  test.skipIf(!hasNats)(
+    "in a cluster too: each server's welcome, with the log's numbers, carries them",
+    async () => {
+      const nats = await startNats();
+      stores.push(nats.store);
+      const a = await spawnServe(["--cluster", nats.url, ...DEFAULT_RATE, "--burst", "12", "--peer-timeout", "7"]);
+      const b = await spawnServe(["--cluster", nats.url, ...DEFAULT_RATE, "--burst", "12", "--peer-timeout", "7"]);
+      expect(await (await rawPeer(a.port)).login("one", "1111111111111111")).toMatchObject({ burst: 12, refillMs: 1000, timeoutMs: 7000 });
+      const second = await (await rawPeer(b.port)).login("two", "2222222222222222");
+      expect(second).toMatchObject({ burst: 12, refillMs: 1000, timeoutMs: 7000, members: ["one"] });
+    },
+    20_000,
+  );
 
   test("a client that does not pace still gets rate_limited past the burst", async () => {
     const server = await spawnServe(DEFAULT_RATE);
