@@ -82,7 +82,8 @@ const NOTHING: Outcome = { replies: [], resend: [], broadcasts: [] };
 /**
  * One room's members and events. Its rules live in its parts; what is here composes them per request. It runs past
  * 250 lines because its API (the server's units, the cluster and the transport seam use it) has some thirty
- * members, a third of them one-line lookups handed to the roster.
+ * members, a third of them one-line lookups handed to the roster; the sweep's probes and the welcome's limits
+ * are here because both read the room's options, their rules are in liveness.ts and replay.ts.
  */
 export class Room {
   readonly name: string;
