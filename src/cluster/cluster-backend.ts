@@ -171,6 +171,7 @@ export class ClusterBackend implements RoomBackend {
       seq,
       epoch: this.epoch,
       ts: local.ts,
+      limits: this.room.limits(),
       backlog: { start: this.history > 0 ? this.#ring.backlogStart(end, this.history, LIMITS.backlogSpan).start : 0, end },
       eventAt: (s) => this.#ring.get(s)?.datagram,
     });

@@ -2,7 +2,7 @@
 
 import { type ArgsDef, defineCommand, type ParsedArgs } from "citty";
 import { parsePort } from "../core/address.ts";
-import type { Rate } from "../core/room/room.ts";
+import type { Allowance, Rate } from "../core/room/room.ts";
 import { ABUSE, DEFAULT_PORT, LIMITS, TIMERS } from "../core/wire/protocol.ts";
 import type { Log } from "../runtime/log.ts";
 import { type ServeOptions, serveUntilStopped } from "../server/serve.ts";
@@ -25,9 +25,15 @@ const SERVE_ARGS = {
   },
   rate: {
     type: "string",
-    description: "Messages each member may send: COUNT/SECONDS, or off",
+    description: "Messages each member may send, sustained (after its burst): COUNT/SECONDS, or off",
     default: `${ABUSE.rateCount}/${ABUSE.rateWindowMs / 1000}`,
     valueHint: "n/s",
+  },
+  burst: {
+    type: "string",
+    description: "Messages each member may send at once (a pasted snippet) before --rate paces it",
+    default: String(ABUSE.rateBurst),
+    valueHint: "n",
   },
   logins: {
     type: "string",
@@ -94,7 +100,7 @@ function serveOptions(args: ParsedArgs<typeof SERVE_ARGS>, log: Log): ServeOptio
     data: args.data ?? defaultDataDir(),
     history: parseCount(args.history, "--history"),
     peerTimeoutMs: parseSeconds(args["peer-timeout"], "--peer-timeout", MIN_PEER_TIMEOUT_S) * 1000,
-    rate: parseRate(args.rate, "--rate", "5/5"),
+    rate: allowance(parseRate(args.rate, "--rate", "5/5"), parseCount(args.burst, "--burst", 1)),
     logins: parseRate(args.logins, "--logins", "20/20"),
     datagrams: parseRate(args.datagrams, "--datagrams", "2000/2"),
     maxMembers: parseCount(args["max-members"], "--max-members", 1),
@@ -123,6 +129,11 @@ function parseRate(raw: string, flag: string, example: string): Rate | undefined
     throw new Error(`invalid ${flag} ${JSON.stringify(raw)}: expected COUNT/SECONDS such as ${example}, or off`);
   }
   return { count, windowMs: seconds * 1000 };
+}
+
+/** `--rate` and `--burst` as the room takes them: a bucket of `burst`, refilled one message per SECONDS/COUNT. */
+function allowance(rate: Rate | undefined, burst: number): Allowance | undefined {
+  return rate && { burst, refillMs: rate.windowMs / rate.count };
 }
 
 /** Below this a member's heartbeats (every TIMERS.heartbeatMs) could miss the deadline with one lost datagram (ngircd's floor). */

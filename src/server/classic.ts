@@ -43,6 +43,14 @@ export class ClassicLink implements MemberLink {
     this.udp.send(TEXT.encode(CLASSIC_REPLY.exit), member.peer);
     return true;
   }
+
+  probe(): boolean {
+    return false; // the original protocol has no way to ask: a classic member is kept until it quits
+  }
+
+  stopping(): void {
+    // the original protocol has no line for it: its clients learn nothing, as with the original server
+  }
 }
 
 /**

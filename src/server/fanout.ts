@@ -5,6 +5,10 @@ import type { Broadcast, Member, Peer, Room } from "../core/room/room.ts";
 import { encode, TIMERS } from "../core/wire/protocol.ts";
 import { type DatagramSocket, exceptPeer, type MemberLink } from "./member-link.ts";
 
+/** The two messages without fields, encoded once. */
+const PROBE = encode({ type: "probe" });
+const STOPPING = encode({ type: "stopping" });
+
 export interface DatagramLinkOptions {
   room: Room;
   udp: DatagramSocket;
@@ -58,6 +62,17 @@ export class DatagramLink implements MemberLink {
     if (this.opts.room.size === 0 || now - this.#lastBroadcastAt < TIMERS.heartbeatMs) return;
     this.flush(); // a tick must not announce an event that has not gone out yet
     this.#toMembers(this.opts.seal(tick()));
+  }
+
+  probe(member: Member): boolean {
+    if (member.classic) return false;
+    this.opts.udp.send(this.opts.seal(PROBE), member.peer);
+    return true;
+  }
+
+  /** The server's goodbye, to every member of the room: not a room event (no number), so sent at once, not packed. */
+  stopping(): void {
+    if (this.opts.room.size > 0) this.#toMembers(this.opts.seal(STOPPING));
   }
 
   removed(member: Member, reason: "kicked" | "banned"): boolean {

@@ -1,4 +1,4 @@
-// The server's periodic work: silent members removed, quiet rooms ticked, and in a cluster, dead servers' members
+// The server's periodic work: silent members probed, then removed, quiet rooms ticked, and in a cluster, dead servers' members
 // told gone and rooms made elsewhere opened here.
 
 import type { Cluster } from "../cluster/cluster.ts";
@@ -32,7 +32,9 @@ export class Housekeeping {
   turn(now: number): void {
     const { rooms, cluster, peerTimeoutMs } = this.opts;
     for (const { room, backend, links } of rooms.all()) {
-      void backend.submit({ broadcasts: room.sweep(now, peerTimeoutMs) });
+      const { broadcasts, probes } = room.sweep(now, peerTimeoutMs);
+      for (const member of probes) links.probe(member);
+      void backend.submit({ broadcasts });
       links.idle(now, () => backend.tick(now));
     }
     if (!cluster) return;

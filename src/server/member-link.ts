@@ -20,6 +20,10 @@ export interface MemberLink {
   idle(now: number, tick: () => Uint8Array): void;
   /** Tells `member`, if it is this link's, that the operator removed it, so its client stops instead of logging back in. */
   removed(member: Member, reason: "kicked" | "banned"): boolean;
+  /** Asks `member`, if it is this link's and its protocol can be asked, whether it is still there (`probe`). */
+  probe(member: Member): boolean;
+  /** Tells this link's members that the server is stopping (`stopping`), where the protocol has a way to. */
+  stopping(): void;
 }
 
 /** A protocol, as the server opens its rooms: the link of each new room. */
@@ -49,6 +53,14 @@ export class RoomLinks implements MemberLink {
 
   removed(member: Member, reason: "kicked" | "banned"): boolean {
     return this.links.some((link) => link.removed(member, reason));
+  }
+
+  probe(member: Member): boolean {
+    return this.links.some((link) => link.probe(member));
+  }
+
+  stopping(): void {
+    for (const link of this.links) link.stopping();
   }
 }
 

@@ -43,11 +43,15 @@ export interface RoomBackend {
   kickElsewhere(name: string, banFor?: BanLength): boolean;
 }
 
+/** How a backend sends a member a `probe` (the ghost rule's, through the room's links). */
+export type Prober = (member: Member) => void;
+
 /** The embedded room log: the Room numbers and stores its events itself, and they go straight to the members. */
 export class LocalBackend implements RoomBackend {
   constructor(
     readonly room: Room,
     private readonly fanout: Fanout,
+    private readonly probe: Prober = () => {},
   ) {}
 
   hello(msg: Omit<Hello, "cookie">, from: Peer, answer: Requester): void {
@@ -60,6 +64,7 @@ export class LocalBackend implements RoomBackend {
       for (const datagram of outcome.resend ?? []) answer.send(datagram);
     }
     for (const b of outcome.broadcasts) this.fanout(b);
+    for (const member of outcome.probes ?? []) this.probe(member);
   }
 
   repair(member: Member, from: number, to: number, answer: Requester): void {

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { Cluster } from "../cluster/cluster.ts";
 import type { ClusterBackend } from "../cluster/cluster-backend.ts";
-import type { Broadcast, Peer, Rate } from "../core/room/room.ts";
+import type { Allowance, Broadcast, Peer, Rate } from "../core/room/room.ts";
 import { Room } from "../core/room/room.ts";
 import { MemoryStore, type RoomStore } from "../core/room/store.ts";
 import { DEFAULT_ROOM, LIMITS, nameKey } from "../core/wire/protocol.ts";
@@ -30,7 +30,10 @@ export interface RoomsOptions {
   /** The server's port: the database files are per port. */
   port: number;
   history: number;
-  rate: Rate | undefined;
+  /** Each member's allowance of says; undefined: unlimited. */
+  rate: Allowance | undefined;
+  /** The server's peer timeout, which each room's welcome tells (absent: TIMERS'). */
+  peerTimeoutMs?: number;
   /** Absent: the Room's default. */
   logins?: Rate | undefined;
   maxMembers: number;
@@ -112,6 +115,14 @@ export class Rooms {
     }
   }
 
+  /** Tells every member of every room that this server is stopping (sent as it is: the caller repeats it). */
+  stopping(): void {
+    for (const h of this.#rooms.values()) {
+      h.links.flush(); // what the members were owed goes first
+      h.links.stopping();
+    }
+  }
+
   /** Sends what every room holds back, and closes their stores. */
   close(): void {
     for (const h of this.#rooms.values()) {
@@ -120,7 +131,10 @@ export class Rooms {
     }
   }
 
-  /** A room with the server's rules; `elsewhere`, in a cluster: who holds a name on another server. */
+  /**
+   * A room with the server's rules; `elsewhere`, in a cluster: who holds a name on another server. A cluster's room
+   * leaves out the ghost rule: a name is the cluster's, taken and given back through NATS, not the room's to hand on.
+   */
   #newRoom(name: string, store: RoomStore, elsewhere?: (name: string) => string | undefined): Room {
     const { opts } = this;
     return new Room({
@@ -132,7 +146,8 @@ export class Rooms {
       rate: opts.rate,
       ...("logins" in opts ? { logins: opts.logins } : {}),
       maxMembers: opts.maxMembers,
-      ...(elsewhere ? { elsewhere } : {}),
+      ...(opts.peerTimeoutMs !== undefined ? { peerTimeoutMs: opts.peerTimeoutMs } : {}),
+      ...(elsewhere ? { elsewhere, ghosts: false } : {}),
     });
   }
 
@@ -158,6 +173,7 @@ export class Rooms {
       backend: new LocalBackend(
         room,
         this.#fanout(() => h),
+        (member) => links.probe(member),
       ),
     };
     this.#rooms.set(name, h);

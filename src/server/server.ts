@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { Cluster } from "../cluster/cluster.ts";
 import { type BanLength, banFromWire } from "../core/duration.ts";
-import type { Broadcast, Rate } from "../core/room/room.ts";
+import type { Allowance, Broadcast, Rate } from "../core/room/room.ts";
 import { AdminGate } from "../core/wire/admin-auth.ts";
 import { Cookies } from "../core/wire/cookie.ts";
 import { Envelope, newSalt } from "../core/wire/envelope.ts";
@@ -35,8 +35,8 @@ export interface ServerOptions {
   history: number;
   /** A member not heard from for this long is removed ("timeout"). */
   peerTimeoutMs: number;
-  /** Messages per member; undefined: unlimited. */
-  rate: Rate | undefined;
+  /** Each member's allowance of says (`--burst`, `--rate`); undefined: unlimited. */
+  rate: Allowance | undefined;
   /** New logins per IP address; undefined: unlimited. Default: ABUSE's. */
   logins?: Rate | undefined;
   /** Datagrams per sender (address and port), counted before decoding; undefined: unlimited. Default: ABUSE's. */
@@ -145,6 +145,9 @@ async function joinCluster(url: string, peerTimeoutMs: number, log: Log): Promis
   return Cluster.join(url, peerTimeoutMs, log);
 }
 
+/** How long after its first `stopping` the server sends the second, then closes. */
+export const GOODBYE_AGAIN_MS = 100;
+
 /** The server as `chat serve` holds it, from the moment its rooms are open. */
 function running(
   udp: { address: string; port: number; close(): void },
@@ -165,6 +168,10 @@ function running(
     kick: (name, banFor) => operator.kickEverywhere(name, Date.now(), banFor),
     async stop() {
       stopHousekeeping();
+      // The goodbye, twice (as IP Messenger sends its BR_EXIT): one lost datagram does not leave a member waiting.
+      rooms.stopping();
+      await Bun.sleep(GOODBYE_AGAIN_MS);
+      rooms.stopping();
       rooms.close();
       udp.close();
       await cluster?.close();

@@ -1,8 +1,10 @@
-// Who may log in: the name rule, bans, clients just kicked, logins per address, and a full room.
+// Who may log in: the name rule, bans, clients just kicked, logins per address, a full room, and when a newcomer
+// from the same IP address may take a name from a ghost of its own (liveness.ts).
 
 import type { BanLength } from "../duration.ts";
 import { type KeyedLimiter, limiterFor, type Rate } from "../limiter.ts";
 import { ABUSE, checkName, type Hello, type RefusalReason } from "../wire/protocol.ts";
+import { PROBE } from "./liveness.ts";
 import { type Member, type Peer, type Roster, samePeer } from "./roster.ts";
 
 export interface AdmissionOptions {
@@ -10,10 +12,19 @@ export interface AdmissionOptions {
   logins: Rate | undefined;
   /** A hello that would make the room larger than this is refused ("room_full"). */
   maxMembers: number;
+  /**
+   * A newcomer from the IP address of a name's holder may take the name once the holder failed a probe (the ghost
+   * rule). Off: the name stays taken until the holder leaves or times out (a cluster's room: the name is the cluster's).
+   */
+  ghosts?: boolean;
 }
 
-/** A hello's verdict: "ok" lets it in (or, when its client holds the name already, welcomes it again). */
-export type Admitted = "ok" | RefusalReason;
+/**
+ * A hello's verdict: "ok" lets it in (or, when its client holds the name already, welcomes it again); "probe": the
+ * name's holder must prove it is alive, and the newcomer is answered nothing meanwhile (its client asks again);
+ * "take_over": the holder is a ghost, its session ends and the newcomer is let in.
+ */
+export type Admitted = "ok" | "probe" | "take_over" | RefusalReason;
 
 export class Admission {
   /** New logins per IP address. */
@@ -22,6 +33,11 @@ export class Admission {
   readonly #bans = new Map<string, number>();
   /** Clients (by nonce) just kicked, until when: their automatic rejoin is refused. */
   readonly #kicked = new Map<string, number>();
+  /**
+   * Names contested by a newcomer from their holder's IP address, by the holder's session id and the newcomer's
+   * nonce (each newcomer makes the holder prove itself anew): when the contest began.
+   */
+  readonly #contests = new Map<string, number>();
 
   constructor(
     private readonly roster: Pick<Roster, "named" | "at" | "size">,
@@ -30,7 +46,8 @@ export class Admission {
     this.#logins = limiterFor(opts.logins, ABUSE.trackedAddresses);
   }
 
-  admit(hello: Pick<Hello, "name" | "nonce">, from: Peer, now: number): Admitted {
+  /** `contest`: the newcomer can wait for a probe of a name's holder (a classic client cannot). */
+  admit(hello: Pick<Hello, "name" | "nonce">, from: Peer, now: number, contest = true): Admitted {
     const checked = checkName(hello.name);
     if ("problem" in checked) return "bad_name";
     if (until(this.#bans, from.address, now)) return "banned";
@@ -39,6 +56,8 @@ export class Admission {
     if (holder) {
       // The same client asking again (its welcome was lost, or it lost the server and came back): no new login.
       if (holder.nonce === hello.nonce && samePeer(holder.peer, from)) return "ok";
+      if (contest && this.opts.ghosts !== false && !holder.classic && holder.peer.address === from.address)
+        return this.#contest(holder, hello.nonce, from, now);
       return this.#mayLogIn(from, now) ? "name_taken" : "too_many_logins";
     }
     if (!this.#mayLogIn(from, now)) return "too_many_logins";
@@ -52,6 +71,29 @@ export class Admission {
     for (const map of [this.#bans, this.#kicked]) for (const [key, end] of map) if (end <= now) map.delete(key);
     if (banFor !== undefined) this.#bans.set(member.peer.address, now + banFor);
     this.#kicked.set(member.nonce, now + ABUSE.kickMemoryMs);
+  }
+
+  /**
+   * The ghost rule: a newcomer from the holder's own IP address. The holder's own address and port with another
+   * client on it: that port is someone else's now, the old client is gone. Otherwise the holder is probed, and the
+   * newcomer's repeated hellos wait: the holder heard from since the contest began keeps its name ("name_taken"),
+   * one silent for PROBE.ghostWaitMs loses it. Only the first hello of a contest uses up a login; a contest lasts
+   * PROBE.contestLifeMs, and another newcomer (another nonce) has one of its own.
+   */
+  #contest(holder: Member, nonce: string, from: Peer, now: number): Admitted {
+    if (samePeer(holder.peer, from)) return "take_over";
+    const key = `${holder.sid} ${nonce}`;
+    const began = this.#contests.get(key);
+    if (began === undefined || now - began > PROBE.contestLifeMs) {
+      if (!this.#mayLogIn(from, now)) return "too_many_logins";
+      for (const [k, at] of this.#contests) if (now - at > PROBE.contestLifeMs) this.#contests.delete(k);
+      this.#contests.set(key, now);
+      return "probe";
+    }
+    if (holder.lastSeen > began) return "name_taken";
+    if (now - began < PROBE.ghostWaitMs) return "probe";
+    this.#contests.delete(key);
+    return "take_over";
   }
 
   /** Takes one login from `from`'s address allowance; true when there was one (or logins are not limited). */

@@ -57,6 +57,8 @@ export interface WelcomeFacts {
   readonly seq: number;
   readonly epoch: string;
   readonly ts: number;
+  /** The room's allowance of says and the server's peer timeout, as the welcome tells them (Room.limits). */
+  readonly limits?: Pick<Welcome, "burst" | "refillMs" | "timeoutMs">;
   /** The backlog's first event (0: none) and its last, the one before the member's own join. */
   readonly backlog: { readonly start: number; readonly end: number };
   readonly eventAt: EventAt;
@@ -76,7 +78,9 @@ export function welcomePage(facts: WelcomeFacts): { welcome: Welcome; resend: Ui
     backlog: resend.length > 0 ? facts.backlog.start : 0,
     epoch: facts.epoch,
     ts: facts.ts,
+    ...facts.limits,
   };
+  // Sized with the limits in: the names are what is left of the datagram once every other field is there.
   welcome.members = namesThatFit(welcome, others, 0, MAX_PAYLOAD_BYTES);
   return { welcome, resend };
 }

@@ -18,16 +18,19 @@ import {
   type Reply,
   type RoomEvent,
   type Say,
+  TIMERS,
+  type Welcome,
 } from "../wire/protocol.ts";
 import { Admission } from "./admission.ts";
 import { type Broadcast, EventLog } from "./event-log.ts";
+import { livenessOf } from "./liveness.ts";
 import { ownJoin, repair, repairSpan, welcomePage } from "./replay.ts";
 import { type Member, type Peer, Roster, samePeer } from "./roster.ts";
-import { SayOrder } from "./say-order.ts";
+import { type Allowance, SayOrder } from "./say-order.ts";
 import type { RoomStore, StoredMember } from "./store.ts";
 
 /** Messages per member, or logins per address, in a window (limiter.ts). */
-export type { Broadcast, Member, Peer, Rate };
+export type { Allowance, Broadcast, Member, Peer, Rate };
 
 /** What handling one request produced, all of it already in the store. */
 export interface Outcome {
@@ -37,6 +40,14 @@ export interface Outcome {
   readonly resend: readonly Uint8Array[];
   /** Events for the room, in order. */
   readonly broadcasts: readonly Broadcast[];
+  /** Members to send a `probe` (are you still there?): the holder of a name a newcomer from its IP address asks for. */
+  readonly probes?: readonly Member[];
+}
+
+/** What a sweep found: the leaves of the members removed, and the members to probe now. */
+export interface Sweep {
+  readonly broadcasts: Broadcast[];
+  readonly probes: Member[];
 }
 
 export interface RoomOptions {
@@ -49,8 +60,12 @@ export interface RoomOptions {
   history: number;
   /** Members restored from the store count as heard from at this time. */
   now: number;
-  /** Messages per member; undefined: unlimited. */
-  rate: Rate | undefined;
+  /** Each member's allowance of says (told in the welcome); undefined: unlimited. */
+  rate: Allowance | undefined;
+  /** The server's peer timeout (told in the welcome): a member silent this long is removed. Absent: TIMERS'. */
+  peerTimeoutMs?: number;
+  /** The ghost rule (admission.ts); absent: on. A cluster's room turns it off: its names are the cluster's. */
+  ghosts?: boolean;
   /** New logins per IP address; undefined: unlimited. Absent: ABUSE's default (20 at once, then one a second). */
   logins?: Rate | undefined;
   /** A hello that would make the room larger than this is refused ("room_full"). */
@@ -67,7 +82,8 @@ const NOTHING: Outcome = { replies: [], resend: [], broadcasts: [] };
 /**
  * One room's members and events. Its rules live in its parts; what is here composes them per request. It runs past
  * 250 lines because its API (the server's units, the cluster and the transport seam use it) has some thirty
- * members, a third of them one-line lookups handed to the roster.
+ * members, a third of them one-line lookups handed to the roster; the sweep's probes and the welcome's limits
+ * are here because both read the room's options, their rules are in liveness.ts and replay.ts.
  */
 export class Room {
   readonly name: string;
@@ -80,7 +96,8 @@ export class Room {
     this.name = opts.name ?? DEFAULT_ROOM;
     this.#opts = opts;
     const logins = "logins" in opts ? opts.logins : { count: ABUSE.loginBurst, windowMs: ABUSE.loginBurst * ABUSE.loginEveryMs };
-    this.#admission = new Admission(this.#roster, { logins, maxMembers: opts.maxMembers });
+    const ghosts = opts.ghosts ?? true;
+    this.#admission = new Admission(this.#roster, { logins, maxMembers: opts.maxMembers, ghosts });
     this.#log = new EventLog(opts.store);
     for (const m of opts.store.members()) this.#roster.add(this.#member(m, opts.now));
   }
@@ -175,10 +192,16 @@ export class Room {
   }
 
   #login(msg: Pick<Hello, "name" | "nonce">, from: Peer, now: number, classic: boolean, quiet = false): Outcome {
-    const verdict = this.#admission.admit(msg, from, now);
-    if (verdict !== "ok") return refuse(verdict);
+    // A classic client cannot wait for a probe's outcome (it sends its `L` once): for it a held name stays taken.
+    const verdict = this.#admission.admit(msg, from, now, !classic);
     const name = msg.name.normalize("NFC"); // as checkName, which admission applied, has it
-    const holder = this.#roster.named(name);
+    let holder = this.#roster.named(name);
+    if (verdict === "probe") return holder ? { ...NOTHING, probes: [holder] } : NOTHING; // its next hello learns more
+    if (verdict === "take_over") {
+      // A ghost: its client stopped answering, as a timed-out member's does.
+      if (holder) this.#remove(holder, "timeout", now);
+      holder = undefined;
+    } else if (verdict !== "ok") return refuse(verdict);
     if (holder) {
       // The same client asking again (its welcome was lost, or it lost the server and came back): same welcome, no event.
       holder.lastSeen = now;
@@ -280,12 +303,35 @@ export class Room {
     return { replies: [{ type: "ack", id: msg.id, count: this.size }], resend: [], broadcasts: this.#log.save() };
   }
 
-  /** Removes every member not heard from for longer than `timeoutMs`; the others are told "timeout". */
-  sweep(now: number, timeoutMs: number): Broadcast[] {
+  /**
+   * Removes every member not heard from for longer than the peer timeout (the others are told "timeout"), and names
+   * those silent long enough to be probed first (liveness.ts): a live one answers, and is kept.
+   */
+  sweep(now: number, timeoutMs = this.#timeoutMs): Sweep {
+    const probes: Member[] = [];
     // Classic clients never send heartbeats (the original protocol has none): like the original, the room keeps them.
-    for (const member of [...this.#roster.members()])
-      if (!member.classic && now - member.lastSeen > timeoutMs) this.#remove(member, "timeout", now);
-    return this.#log.save();
+    for (const member of [...this.#roster.members()]) {
+      if (member.classic) continue;
+      const verdict = livenessOf(member, now, timeoutMs);
+      if (verdict === "remove") this.#remove(member, "timeout", now);
+      if (verdict === "probe") {
+        member.probedAt = now;
+        probes.push(member);
+      }
+    }
+    return { broadcasts: this.#log.save(), probes };
+  }
+
+  get #timeoutMs(): number {
+    return this.#opts.peerTimeoutMs ?? TIMERS.peerTimeoutMs;
+  }
+
+  /** What the welcome tells a member of the room's limits: its allowance of says, and the server's peer timeout. */
+  limits(): Pick<Welcome, "burst" | "refillMs" | "timeoutMs"> {
+    const { rate } = this.#opts;
+    // Rounded up: a member that paces to it is never faster than the bucket refills.
+    const allowance = rate ? { burst: rate.burst, refillMs: Math.ceil(rate.refillMs) } : {};
+    return { ...allowance, timeoutMs: this.#timeoutMs };
   }
 
   /** Takes a member out of the room; the others are told why. */
@@ -339,6 +385,7 @@ export class Room {
       seq: this.#log.seq,
       epoch: this.#opts.store.epoch,
       ts: now,
+      limits: this.limits(),
       backlog: {
         start: this.#opts.history > 0 ? this.#opts.store.backlogStart(this.#opts.history, LIMITS.backlogSpan) : 0,
         end: join === undefined ? this.#log.seq : join - 1, // the backlog ends before the member's own join

@@ -20,6 +20,8 @@ export interface Member {
   readonly joinedAt: number;
   /** When the server last heard from this member: silence past the peer timeout removes it. */
   lastSeen: number;
+  /** When the server last sent it a `probe` (liveness.ts), if ever. */
+  probedAt?: number;
   /** Its says, relayed in the order it sent them and at the room's rate. */
   readonly says: SayOrder;
   /** A client of the original exercise's text protocol (`--classic`): no session, no reliability, no heartbeats. */

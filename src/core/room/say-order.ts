@@ -1,6 +1,6 @@
 // One member's says, let through in the order it sent them and at the room's rate: the server's mirror of the member's Sequencer.
 
-import { type Rate, TokenBucket } from "../limiter.ts";
+import { TokenBucket } from "../limiter.ts";
 import { LIMITS, type Say } from "../wire/protocol.ts";
 
 /** What became of one say: a repeat of one relayed already, held (or dropped) until the gap before it is filled, or let through. */
@@ -12,6 +12,15 @@ export type SayTurn =
   /** This say and those held behind it, in order; `allowed` false: over the rate, settled as refused. */
   | { readonly kind: "ready"; readonly says: ReadonlyArray<{ readonly say: Say; readonly allowed: boolean }> };
 
+/**
+ * A member's allowance of says (`--burst`, `--rate`): `burst` at once, then one more every `refillMs`. The welcome
+ * tells the member both, so that it paces its says instead of being refused.
+ */
+export interface Allowance {
+  readonly burst: number;
+  readonly refillMs: number;
+}
+
 export class SayOrder {
   /** The say id to relay next; undefined until the store or the first say's `base` tells. */
   #nextId: number | undefined;
@@ -21,9 +30,9 @@ export class SayOrder {
   readonly #allowance: TokenBucket | undefined;
 
   /** `lastId`: the last say id the store has from this client, if any. */
-  constructor(lastId: number | undefined, rate: Rate | undefined, now: number) {
+  constructor(lastId: number | undefined, allowance: Allowance | undefined, now: number) {
     this.#nextId = lastId === undefined ? undefined : lastId + 1;
-    this.#allowance = rate && new TokenBucket(rate.count, rate.windowMs / rate.count, now);
+    this.#allowance = allowance && new TokenBucket(allowance.burst, allowance.refillMs, now);
   }
 
   /** The last say id let through (undefined before the first). */

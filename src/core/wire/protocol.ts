@@ -101,10 +101,12 @@ export const TIMERS = {
 
 /** Defaults of the flood controls (docs/SECURITY.md explains each). */
 export const ABUSE = {
-  /** Default of `chat serve --rate`: messages per member per window... */
+  /** Default of `chat serve --rate`: messages per member per window, the sustained rate... */
   rateCount: 5,
   /** ...of this many milliseconds. */
   rateWindowMs: 5000,
+  /** Default of `chat serve --burst`: messages a member may send at once (a pasted snippet), before the rate paces it. */
+  rateBurst: 20,
   /** Default of `chat serve --max-members`. */
   maxMembers: 1000,
   /** New logins one IP address may start in a burst... */

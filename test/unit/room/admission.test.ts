@@ -55,7 +55,7 @@ describe("admit", () => {
     const { roster, admission } = setUp({ logins: { count: 1, windowMs: 60_000 } });
     roster.add(member("alice", peer(1)));
     for (let i = 0; i < 3; i++) expect(admission.admit(hello("ALICE", "alice".padStart(16, "0")), peer(1), NOW)).toBe("ok");
-    expect(admission.admit(hello("alice", "e".repeat(16)), peer(1), NOW)).toBe("name_taken"); // another client
+    expect(admission.admit(hello("alice", "e".repeat(16)), peer(3), NOW)).toBe("name_taken"); // another client
     expect(admission.admit(hello("alice", "alice".padStart(16, "0")), peer(2), NOW)).toBe("name_taken"); // another address
   });
 
@@ -74,5 +74,36 @@ describe("admit", () => {
     roster.add(member("alice", peer(1)));
     expect(admission.admit(hello("bob"), peer(2), NOW)).toBe("room_full");
     expect(admission.admit(hello("bob"), peer(1), NOW)).toBe("ok");
+  });
+});
+
+describe("the ghost rule", () => {
+  test("a newcomer from the holder's IP: probe, and only its first hello uses up a login; another IP is refused", () => {
+    const { roster, admission } = setUp({ logins: { count: 1, windowMs: 60_000 } });
+    const dave = member("dave", peer(1, "192.0.2.9"));
+    roster.add(dave);
+    const newcomer = peer(2, "192.0.2.9");
+    expect(admission.admit(hello("dave", "f".repeat(16)), newcomer, NOW)).toBe("probe");
+    expect(admission.admit(hello("dave", "f".repeat(16)), newcomer, NOW + 500)).toBe("probe"); // no login left, yet no refusal
+    expect(admission.admit(hello("dave", "f".repeat(16)), newcomer, NOW + 1000)).toBe("take_over");
+    expect(admission.admit(hello("dave", "f".repeat(16)), peer(3, "198.51.100.1"), NOW)).toBe("name_taken"); // no probe for another IP
+  });
+
+  test("the holder heard from since the contest began keeps its name", () => {
+    const { roster, admission } = setUp();
+    const dave = member("dave", peer(1, "192.0.2.9"));
+    roster.add(dave);
+    expect(admission.admit(hello("dave", "f".repeat(16)), peer(2, "192.0.2.9"), NOW)).toBe("probe");
+    dave.lastSeen = NOW + 50;
+    expect(admission.admit(hello("dave", "f".repeat(16)), peer(2, "192.0.2.9"), NOW + 1500)).toBe("name_taken");
+  });
+
+  test("off (a cluster's room), or for a newcomer that cannot wait (classic): name_taken as before", () => {
+    const roster = new Roster();
+    const off = new Admission(roster, { logins: undefined, maxMembers: 1000, ghosts: false });
+    roster.add(member("dave", peer(1, "192.0.2.9")));
+    expect(off.admit(hello("dave", "f".repeat(16)), peer(2, "192.0.2.9"), NOW)).toBe("name_taken");
+    const on = new Admission(roster, { logins: undefined, maxMembers: 1000 });
+    expect(on.admit(hello("dave", "f".repeat(16)), peer(2, "192.0.2.9"), NOW, false)).toBe("name_taken");
   });
 });

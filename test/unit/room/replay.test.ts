@@ -95,6 +95,22 @@ describe("welcomePage", () => {
     const oneMore = { ...welcome, members: others.slice(0, welcome.members.length + 1) };
     expect(textBytes(encodeFrame(oneMore))).toBeGreaterThan(MAX_PAYLOAD_BYTES);
   });
+  test("carries the room's allowance and the peer timeout, and still fits with them: the names are what is left", () => {
+    const others = longNames(300);
+    const limits = { burst: 100_000, refillMs: 86_400_000, timeoutMs: 86_400_000 }; // the largest the flags allow
+    const { welcome } = welcomePage({ ...facts, others, limits, backlog: { start: 0, end: 8 } });
+    expect(welcome).toMatchObject(limits);
+    expect(encode(welcome).length).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+    const oneMore = { ...welcome, members: others.slice(0, welcome.members.length + 1) };
+    expect(textBytes(encodeFrame(oneMore))).toBeGreaterThan(MAX_PAYLOAD_BYTES);
+    // fewer names than without the fields: they took room
+    expect(welcome.members.length).toBeLessThan(welcomePage({ ...facts, others, backlog: { start: 0, end: 8 } }).welcome.members.length);
+  });
+  test("without limits (no --rate, and no timeout given) the welcome has none of the fields", () => {
+    const { welcome } = welcomePage({ ...facts, others: [], backlog: { start: 0, end: 8 } });
+    expect(Object.keys(welcome)).not.toContain("burst");
+    expect(Object.keys(welcome)).not.toContain("timeoutMs");
+  });
   test("ownJoin finds the member's own join among the request's broadcasts", () => {
     const join = { event: { type: "join", seq: 4, ts: NOW, name: "alice" } as RoomEvent, datagram: new Uint8Array(), except: alice.sid };
     const other = { ...join, except: "b".repeat(32) };

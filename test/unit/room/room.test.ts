@@ -53,6 +53,7 @@ describe("logging in", () => {
       backlog: 0,
       epoch: EPOCH,
       ts: NOW,
+      timeoutMs: 15_000, // no --rate: no allowance, but always the peer timeout
     });
     expect(events(out)).toEqual([{ type: "join", seq: 1, ts: NOW, name: "alice" }]);
     expect(out.broadcasts[0]!.except).toBe("1".padStart(32, "0"));
@@ -363,7 +364,7 @@ describe("liveness", () => {
     const alice = enter("alice", 1);
     enter("bob", 2);
     room.ping({ type: "ping", sid: alice }, peer(1), NOW + 10_000);
-    const gone = room.sweep(NOW + 16_000, 15_000);
+    const gone = room.sweep(NOW + 16_000, 15_000).broadcasts;
     expect(gone.map((b) => b.event)).toEqual([{ type: "leave", seq: 3, ts: NOW + 16_000, name: "bob", reason: "timeout" }]);
     expect([...room.members()].map((m) => m.name)).toEqual(["alice"]);
   });
@@ -420,7 +421,7 @@ describe("backlog", () => {
 });
 
 describe("abuse", () => {
-  const limited = (opts: { rate?: { count: number; windowMs: number }; maxMembers?: number } = {}) => {
+  const limited = (opts: { rate?: { burst: number; refillMs: number }; maxMembers?: number } = {}) => {
     room = new Room({
       store: new MemoryStore(EPOCH),
       newSessionId: () => (++sids).toString(16).padStart(32, "0"),
@@ -433,7 +434,7 @@ describe("abuse", () => {
   };
 
   test("past the rate, a message is refused to its sender alone; the member stays and is let through again later", () => {
-    limited({ rate: { count: 5, windowMs: 5000 } });
+    limited({ rate: { burst: 5, refillMs: 1000 } });
     const alice = enter("alice", 1);
     enter("bob", 2);
     const replies = [];
@@ -461,9 +462,13 @@ describe("abuse", () => {
     limited();
     const outcomes = [];
     const nat = (port: number): Peer => ({ address: "192.0.2.1", port });
+    // The name is held from another address (from the same one a newcomer would contest it: the ghost rule).
+    expect(reply(room.hello({ type: "hello", name: "taken", nonce: nonce(99) }, { address: "198.51.100.7", port: 1 }, NOW))?.type).toBe(
+      "welcome",
+    );
     for (let i = 0; i < ABUSE.loginBurst + 2; i++)
       outcomes.push(reply(room.hello({ type: "hello", name: "taken", nonce: nonce(100 + i) }, nat(100 + i), NOW)));
-    expect(outcomes.filter((r) => r?.type === "welcome")).toHaveLength(1);
+    expect(outcomes.filter((r) => r?.type === "refused" && r.reason === "name_taken")).toHaveLength(ABUSE.loginBurst);
     expect(outcomes.at(-1)).toEqual({ type: "refused", reason: "too_many_logins" });
     // another address is not affected
     expect(reply(room.hello({ type: "hello", name: "other", nonce: nonce(1) }, { address: "10.0.0.2", port: 1 }, NOW))?.type).toBe(
@@ -497,5 +502,168 @@ describe("abuse", () => {
       reason: "banned",
     });
     expect(reply(room.hello({ type: "hello", name: "other", nonce: nonce(9) }, sameAddress, NOW + 60_001))?.type).toBe("welcome");
+  });
+});
+
+describe("the welcome's limits", () => {
+  test("it carries the allowance in force (burst, refillMs rounded up) and the peer timeout", () => {
+    room = new Room({
+      store: new MemoryStore(EPOCH),
+      newSessionId: () => (++sids).toString(16).padStart(32, "0"),
+      history: 20,
+      now: NOW,
+      rate: { burst: 20, refillMs: 1000 / 3 }, // --burst 20 --rate 3/1
+      peerTimeoutMs: 5000,
+      maxMembers: 1000,
+    });
+    const out = room.hello({ type: "hello", name: "alice", nonce: nonce(1) }, peer(1), NOW);
+    expect(reply(out)).toMatchObject({ type: "welcome", burst: 20, refillMs: 334, timeoutMs: 5000 });
+    // a repeated welcome says the same
+    expect(reply(room.hello({ type: "hello", name: "alice", nonce: nonce(1) }, peer(1), NOW + 10))).toMatchObject({
+      burst: 20,
+      refillMs: 334,
+    });
+  });
+
+  test("a member that paces to the welcome's allowance is never refused; one that does not is", () => {
+    room = new Room({
+      store: new MemoryStore(EPOCH),
+      newSessionId: () => (++sids).toString(16).padStart(32, "0"),
+      history: 20,
+      now: NOW,
+      rate: { burst: 20, refillMs: 1000 },
+      maxMembers: 1000,
+    });
+    const out = room.hello({ type: "hello", name: "alice", nonce: nonce(1) }, peer(1), NOW);
+    const { sid, burst, refillMs } = reply(out) as { sid: string; burst: number; refillMs: number };
+    const types: string[] = [];
+    // the burst at once, then one every refillMs: 40 lines, all through
+    for (let id = 1; id <= 40; id++) {
+      const at = NOW + Math.max(0, id - burst) * refillMs;
+      types.push(...room.say(say(sid, id, `line ${id}`), peer(1), at).replies.map((r) => r.type));
+    }
+    expect(types).toEqual(Array(40).fill("ack"));
+    // the 41st at once after the 40th: over the allowance
+    expect(reply(room.say(say(sid, 41, "flood"), peer(1), NOW + 20 * refillMs))).toMatchObject({ reason: "rate_limited" });
+  });
+});
+
+describe("probes before the timeout", () => {
+  const TIMEOUT = 5000;
+  const kinds = (s: { probes: readonly { name: string }[] }) => s.probes.map((m) => m.name);
+
+  test("a silent member is probed at 60% of the timeout, again every 500 ms, and removed at the timeout", () => {
+    enter("alice", 1);
+    expect(kinds(room.sweep(NOW + 2999, TIMEOUT))).toEqual([]);
+    expect(kinds(room.sweep(NOW + 3000, TIMEOUT))).toEqual(["alice"]);
+    expect(kinds(room.sweep(NOW + 3250, TIMEOUT))).toEqual([]); // waiting for its answer
+    expect(kinds(room.sweep(NOW + 3500, TIMEOUT))).toEqual(["alice"]);
+    expect(kinds(room.sweep(NOW + 4000, TIMEOUT))).toEqual(["alice"]);
+    expect(kinds(room.sweep(NOW + 4500, TIMEOUT))).toEqual(["alice"]);
+    const last = room.sweep(NOW + 5000, TIMEOUT);
+    expect(last.broadcasts).toEqual([]); // silent for exactly the timeout: not yet
+    const gone = room.sweep(NOW + 5001, TIMEOUT);
+    expect(gone.broadcasts.map((b) => b.event)).toEqual([{ type: "leave", seq: 2, ts: NOW + 5001, name: "alice", reason: "timeout" }]);
+    expect(gone.probes).toEqual([]);
+  });
+
+  test("a member that answers its probe (a ping) is kept, and probed again only after another silence", () => {
+    const alice = enter("alice", 1);
+    expect(kinds(room.sweep(NOW + 3000, TIMEOUT))).toEqual(["alice"]);
+    room.ping({ type: "ping", sid: alice }, peer(1), NOW + 3100);
+    expect(kinds(room.sweep(NOW + 3600, TIMEOUT))).toEqual([]);
+    expect(kinds(room.sweep(NOW + 6099, TIMEOUT))).toEqual([]);
+    expect(kinds(room.sweep(NOW + 6100, TIMEOUT))).toEqual(["alice"]); // 60% of the timeout after its answer
+    expect(room.sweep(NOW + 8000, TIMEOUT).broadcasts).toEqual([]); // 4.9 s after its answer: still in
+    expect(room.names()).toEqual(["alice"]);
+  });
+
+  test("the timeout defaults to the room's peerTimeoutMs", () => {
+    enter("alice", 1);
+    expect(kinds(room.sweep(NOW + 9000))).toEqual(["alice"]); // 60% of TIMERS' 15 s
+    expect(room.sweep(NOW + 15_001).broadcasts.map((b) => b.event.type)).toEqual(["leave"]);
+  });
+});
+
+describe("a ghost does not keep a name", () => {
+  /** The same machine (one IP address), another port: a new `chat join` after the old one was killed. */
+  const here = (port: number): Peer => ({ address: "192.0.2.9", port });
+  const hello = (n: number, at: Peer, now: number) => room.hello({ type: "hello", name: "dave", nonce: nonce(n) }, at, now);
+
+  test("same IP, holder silent after its probe: the newcomer is held off, then the old session ends and it is welcomed", () => {
+    enter("alice", 1);
+    const old = room.hello({ type: "hello", name: "dave", nonce: nonce(1) }, here(1000), NOW).replies[0] as { sid: string };
+    const first = hello(2, here(2000), NOW + 100);
+    expect(first.replies).toEqual([]); // no answer: its client asks again in 500 ms
+    expect(first.probes?.map((m) => m.sid)).toEqual([old.sid]);
+    const second = hello(2, here(2000), NOW + 600);
+    expect(second.replies).toEqual([]);
+    expect(second.probes?.map((m) => m.name)).toEqual(["dave"]); // probed again
+    const third = hello(2, here(2000), NOW + 1100);
+    expect(reply(third)).toMatchObject({ type: "welcome", name: "dave", members: ["alice"] });
+    expect((reply(third) as { sid: string }).sid).not.toBe(old.sid);
+    expect(events(third)).toEqual([
+      { type: "leave", seq: 3, ts: NOW + 1100, name: "dave", reason: "timeout" },
+      { type: "join", seq: 4, ts: NOW + 1100, name: "dave" },
+    ]);
+    expect(room.memberNamed("dave")!.peer).toEqual(here(2000));
+  });
+
+  test("same IP, holder answers the probe: it keeps its name and the newcomer is refused name_taken", () => {
+    const old = room.hello({ type: "hello", name: "dave", nonce: nonce(1) }, here(1000), NOW).replies[0] as { sid: string };
+    expect(hello(2, here(2000), NOW + 100).replies).toEqual([]);
+    room.ping({ type: "ping", sid: old.sid }, here(1000), NOW + 105);
+    expect(reply(hello(2, here(2000), NOW + 600))).toEqual({ type: "refused", reason: "name_taken" });
+    expect(reply(hello(2, here(2000), NOW + 1600))).toEqual({ type: "refused", reason: "name_taken" });
+    expect(room.memberNamed("dave")!.sid).toBe(old.sid);
+  });
+
+  test("another IP: name_taken at once, and no probe", () => {
+    room.hello({ type: "hello", name: "dave", nonce: nonce(1) }, here(1000), NOW);
+    const out = room.hello({ type: "hello", name: "dave", nonce: nonce(2) }, { address: "198.51.100.1", port: 1000 }, NOW + 2000);
+    expect(out).toEqual({ ...nothing, replies: [{ type: "refused", reason: "name_taken" }] });
+  });
+
+  test("the holder's own address and port with another client on it: the old session ends at once", () => {
+    room.hello({ type: "hello", name: "dave", nonce: nonce(1) }, here(1000), NOW);
+    const out = hello(2, here(1000), NOW + 10);
+    expect(reply(out)).toMatchObject({ type: "welcome", name: "dave" });
+    expect(events(out).map((e) => e.type)).toEqual(["leave", "join"]);
+  });
+
+  test("each newcomer makes the holder prove itself anew: one refused, then the holder dies, and the next takes the name", () => {
+    const old = room.hello({ type: "hello", name: "dave", nonce: nonce(1) }, here(1000), NOW).replies[0] as { sid: string };
+    hello(2, here(2000), NOW);
+    room.ping({ type: "ping", sid: old.sid }, here(1000), NOW + 100);
+    expect(reply(hello(2, here(2000), NOW + 500))).toMatchObject({ reason: "name_taken" });
+    expect(reply(hello(2, here(2000), NOW + 1000))).toMatchObject({ reason: "name_taken" }); // its late repeats too
+    // the holder is killed now; a new `chat join dave` a moment later probes it again instead of being refused on old news
+    const again = hello(3, here(3000), NOW + 1200);
+    expect(again.replies).toEqual([]);
+    expect(again.probes?.map((m) => m.name)).toEqual(["dave"]);
+    expect(reply(hello(3, here(3000), NOW + 2200))).toMatchObject({ type: "welcome" });
+  });
+
+  test("a contest is forgotten after a while: the same newcomer much later probes again", () => {
+    const old = room.hello({ type: "hello", name: "dave", nonce: nonce(1) }, here(1000), NOW).replies[0] as { sid: string };
+    hello(2, here(2000), NOW);
+    room.ping({ type: "ping", sid: old.sid }, here(1000), NOW + 100);
+    expect(reply(hello(2, here(2000), NOW + 500))).toMatchObject({ reason: "name_taken" });
+    expect(hello(2, here(2000), NOW + 10_000).probes?.map((m) => m.name)).toEqual(["dave"]);
+  });
+
+  test("a room without the rule (a cluster's) refuses as before; a classic login is never held off", () => {
+    room = new Room({
+      store: new MemoryStore(EPOCH),
+      newSessionId: () => (++sids).toString(16).padStart(32, "0"),
+      history: 20,
+      now: NOW,
+      rate: undefined,
+      maxMembers: 1000,
+      ghosts: false,
+    });
+    room.hello({ type: "hello", name: "dave", nonce: nonce(1) }, here(1000), NOW);
+    expect(reply(hello(2, here(2000), NOW))).toEqual({ type: "refused", reason: "name_taken" });
+    expect(reply(room.classicLogin("dave", here(3000), NOW))).toEqual({ type: "refused", reason: "name_taken" });
   });
 });

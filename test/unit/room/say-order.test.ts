@@ -61,7 +61,7 @@ describe("order", () => {
 
 describe("rate", () => {
   test("taken in the member's order: over it, a say is refused and those after it are not held up", () => {
-    const order = new SayOrder(undefined, { count: 2, windowMs: 2000 }, NOW);
+    const order = new SayOrder(undefined, { burst: 2, refillMs: 1000 }, NOW);
     order.receive(say(3), NOW);
     order.receive(say(2), NOW);
     expect(through(order.receive(say(1), NOW))).toEqual([1, 2, "refused 3"]);
@@ -70,7 +70,7 @@ describe("rate", () => {
   });
 
   test("allow() draws on the same allowance (a classic client's messages); no rate: always", () => {
-    const order = new SayOrder(undefined, { count: 1, windowMs: 1000 }, NOW);
+    const order = new SayOrder(undefined, { burst: 1, refillMs: 1000 }, NOW);
     expect(order.allow(NOW)).toBe(true);
     expect(through(order.receive(say(1), NOW))).toEqual(["refused 1"]);
     expect(new SayOrder(undefined, undefined, NOW).allow(NOW)).toBe(true);
