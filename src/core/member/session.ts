@@ -32,6 +32,9 @@ export type Ending = "left" | "refused" | "no_answer" | "undelivered";
  */
 export const UNDELIVERED_AFTER_MS = 30_000;
 
+/** A second goodbye this soon after the first is its repeat (servers send it twice), not news. */
+const GOODBYE_REPEAT_MS = 5000;
+
 /**
  * What the session does to the world, called as it happens: a sink rather than returned effects, so that the
  * benchmark's thousands of members allocate nothing per turn and the shell acts in order (a key before the hello
@@ -99,6 +102,8 @@ export class MemberSession {
   #leavingSince: number | undefined;
   /** The server said it is stopping: the member said so once, and says nothing more of this loss. */
   #stopped = false;
+  /** When the member last said the server stopped: the goodbye comes twice, and is said once. */
+  #stoppedAt = Number.NEGATIVE_INFINITY;
   /** Once set, the bye exchange is under way. */
   #bye: { id: number; startedAt: number; lastSent: number } | undefined;
 
@@ -279,7 +284,7 @@ export class MemberSession {
     const lost = this.#where;
     this.#state = "lost";
     this.#bye = undefined;
-    this.#connection.lost(now);
+    this.#connection.lost(now, this.#stopped);
     if (this.#stopped) return this.sink.log("debug", `lost the server ${lost} (${why}) after its goodbye`);
     this.sink.log("warn", `lost the server ${lost} (${why}); trying to join ${this.#where} as ${this.#name}…`);
   }
@@ -287,7 +292,8 @@ export class MemberSession {
   /** The server's goodbye: one line now, rather than another after the silence. */
   #stopping(now: number): void {
     if (this.#state !== "in" && this.#state !== "leaving") return;
-    this.sink.show({ type: "status", text: "server_stopped", ts: now }, false);
+    if (now - this.#stoppedAt >= GOODBYE_REPEAT_MS) this.sink.show({ type: "status", text: "server_stopped", ts: now }, false);
+    this.#stoppedAt = now;
     this.#stopped = true;
     this.#lose("it is stopping", now);
   }

@@ -301,3 +301,20 @@ describe("the server's goodbye", () => {
     expect(m.sink.take().filter((e) => e.kind === "log" && e.level === "warn").length).toBe(1);
   });
 });
+
+describe("the goodbye, repeated", () => {
+  test("the first knock after a goodbye waits a rejoin period; a second goodbye soon after is not said again", () => {
+    const m = member();
+    m.login();
+    m.receive({ type: "stopping" });
+    m.advance(25);
+    expect(m.sink.sentTypes()).toEqual([]); // the stopping server might still answer a knock at once
+    m.advance(TIMERS.rejoinMs);
+    expect(m.sink.sentTypes()).toEqual(["knock"]);
+    m.receive(challenge()); // it answered anyway (it was slow to close)
+    m.receive(welcome({ sid: SID2 }));
+    m.receive({ type: "stopping" });
+    expect(m.sink.take().filter((e) => e.kind === "show")).toEqual([]);
+    expect(m.session.state).toBe("lost");
+  });
+});
