@@ -213,7 +213,14 @@ export class MemberSession {
         this.#says.abandon();
         return this.#end("left");
       case "lost":
-        if (!again && this.#says.size > 0) return; // logging in again goes on, to deliver them
+        if (!again && this.#says.size > 0) {
+          // Logging in again goes on, to deliver them; a person may not want to wait.
+          const n = this.#says.size;
+          return this.sink.log(
+            "info",
+            `the server is away: waiting up to ${UNDELIVERED_AFTER_MS / 1000} s to deliver ${n} line${n === 1 ? "" : "s"}`,
+          );
+        }
         this.#says.abandon();
         return this.#end("left");
       case "in":
