@@ -8,4 +8,6 @@ export const EXIT = {
   refused: 2,
   /** The server did not answer in time. */
   noAnswer: 3,
+  /** `chat join` left, but some line it was given was not delivered (refused for good, or the server stayed away). */
+  undelivered: 4,
 } as const;

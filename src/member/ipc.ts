@@ -1,6 +1,7 @@
 // The second protocol: messages between `chat` and its own subprocesses over Bun's IPC channel, typed and checked here.
 
 import type { HostPort } from "../core/address.ts";
+import type { PendingHow } from "../core/member/says.ts";
 import type { LogLevel } from "../core/member/session.ts";
 import type { Lang, Shown } from "../core/screen/render.ts";
 import {
@@ -60,6 +61,8 @@ export type FromReceiver =
   | { kind: "log"; level: LogLevel; text: string }
   /** What became of the say with this `ref`: relayed, or not (`problem` says why, in a line). */
   | { kind: "settled"; ref: number; problem?: string }
+  /** With output "parent": how the say `ref` is pending now (queued for the room's allowance, sending, waiting for the server). */
+  | { kind: "pending"; ref: number; how: PendingHow }
   /** The answer to "who": every member's name. */
   | { kind: "members"; names: string[] }
   /** With output "parent": what the connection is doing (joining, lost), for a status line; no text once in the room. */
@@ -95,6 +98,7 @@ const FROM_RECEIVER = variant<FromReceiver, "kind">("kind", {
   show: { item: SHOWN, history: bool },
   log: { level: oneOf<LogLevel>(LOG_LEVELS), text: anyString },
   settled: { ref: finiteNumber, problem: optional(anyString) },
+  pending: { ref: finiteNumber, how: oneOf<PendingHow>(["queued", "sending", "waiting"]) },
   members: { names: listOf(anyString, "names") },
   status: { text: optional(anyString) },
 });

@@ -9,8 +9,12 @@ import { RoomScreen } from "../terminal/room-screen.ts";
 import type { FromReceiver } from "./ipc.ts";
 import type { ReceiverProcess } from "./receiver-process.ts";
 
-/** The receiver gets this long to leave politely (messages confirmed or given up on, then bye) before it is killed. */
-const LEAVE_DEADLINE_MS = TIMERS.giveUpMs + TIMERS.byeTimeoutMs + 2000;
+/**
+ * Told to stop waiting (a second Ctrl-C), the receiver gets this long to say bye before it is killed. A first leave
+ * has no deadline here: the receiver bounds it itself (each line acknowledged, refused or given up on, the server
+ * unreachable for UNDELIVERED_AFTER_MS), and a bot with many lines takes as long as the room's pace needs.
+ */
+const STOP_DEADLINE_MS = TIMERS.byeTimeoutMs + 2000;
 
 export interface JoinSessionOptions {
   name: string;
@@ -84,6 +88,8 @@ export class JoinSession {
         return void this.opts.log[msg.level](msg.text);
       case "settled":
         return screen?.settled(msg.ref, msg.problem);
+      case "pending":
+        return screen?.pending(msg.ref, msg.how);
       case "members":
         return screen?.members(msg.names);
       case "status":
@@ -103,16 +109,16 @@ export class JoinSession {
     if (this.#interrupted) return;
     this.#interrupted = true;
     this.#receiver?.tell({ kind: "leave" });
+    this.#killTimer = setTimeout(() => {
+      this.opts.log.warn("the receiver did not stop in time; killing it");
+      this.#receiver?.kill();
+    }, STOP_DEADLINE_MS);
   }
 
   leave(): void {
     if (this.#leaving) return;
     this.#leaving = true;
     this.#receiver?.tell({ kind: "leave" });
-    this.#killTimer = setTimeout(() => {
-      this.opts.log.warn("the receiver did not stop in time; killing it");
-      this.#receiver?.kill();
-    }, LEAVE_DEADLINE_MS);
   }
 
   /** Ctrl-D or the end of a pipe: whatever was read before it is still sent. */
@@ -130,7 +136,7 @@ export class JoinSession {
       case "say": {
         const ref = this.#nextRef++;
         screen?.sending(ref, action.said);
-        return this.#receiver?.tell({ kind: "say", ...action.said, ...(screen ? { ref } : {}) });
+        return this.#receiver?.tell({ kind: "say", ...action.said, ref });
       }
       case "who":
         return this.#receiver?.tell({ kind: "who" });

@@ -2,6 +2,7 @@
 
 import { formatWithOptions } from "node:util";
 import { openFrom } from "../core/member/from-server.ts";
+import type { PendingHow } from "../core/member/says.ts";
 import { type Ending, type LogLevel, MemberSession, type MemberSink } from "../core/member/session.ts";
 import type { Peer } from "../core/room/room.ts";
 import { membersJson, membersLine, render, type Shown, type View } from "../core/screen/render.ts";
@@ -17,7 +18,7 @@ type Start = Extract<ToReceiver, { kind: "start" }>;
 /** The receiver's loop runs this often: retransmissions, repairs, heartbeats and timeouts are all checked on it. */
 const PUMP_MS = 25;
 
-const EXIT_FOR: Record<Ending, number> = { left: EXIT.ok, refused: EXIT.refused, no_answer: EXIT.noAnswer };
+const EXIT_FOR: Record<Ending, number> = { left: EXIT.ok, refused: EXIT.refused, no_answer: EXIT.noAnswer, undelivered: EXIT.undelivered };
 
 /** Runs until the member has left; resolves to the process's exit code. */
 export async function runReceiver(log: Log): Promise<number> {
@@ -162,6 +163,10 @@ class Receiver implements MemberSink {
 
   settled(ref: number, problem?: string): void {
     tell({ kind: "settled", ref, ...(problem ? { problem } : {}) });
+  }
+
+  pending(ref: number, how: PendingHow): void {
+    if (!this.#view) tell({ kind: "pending", ref, how });
   }
 
   members(names: string[]): void {

@@ -3,6 +3,7 @@
 import { formatWithOptions } from "node:util";
 import type { ConsolaReporter } from "consola";
 import type { Utterance } from "../core/member/outbox.ts";
+import type { PendingHow } from "../core/member/says.ts";
 import { helpLines } from "../core/screen/commands.ts";
 import type { Styled } from "../core/screen/input-layout.ts";
 import { type Lang, membersLine, nameColor, ownLine, render, rings, type Shown, type View } from "../core/screen/render.ts";
@@ -37,7 +38,7 @@ export class RoomScreen {
   readonly #log: Log;
   #name: string;
   /** Own messages sent and not yet confirmed by the server, by their ref, in the order they were typed. */
-  readonly #pending = new Map<number, { said: Utterance; ts: number }>();
+  readonly #pending = new Map<number, { said: Utterance; ts: number; how: PendingHow }>();
   /** What the connection is doing, shown above the prompt while there is something to say. */
   #status: string | undefined;
   /** The logger's own reporters, given back by stop(). */
@@ -77,7 +78,15 @@ export class RoomScreen {
   }
 
   sending(ref: number, said: Utterance): void {
-    this.#pending.set(ref, { said, ts: Date.now() });
+    this.#pending.set(ref, { said, ts: Date.now(), how: "sending" });
+    this.#showPending();
+  }
+
+  /** The say `ref` waits for the room's allowance, is on its way, or waits for the server to be back. */
+  pending(ref: number, how: PendingHow): void {
+    const entry = this.#pending.get(ref);
+    if (!entry || entry.how === how) return;
+    entry.how = how;
     this.#showPending();
   }
 
@@ -110,9 +119,9 @@ export class RoomScreen {
   }
 
   #showPending(): void {
-    const lines: Styled[] = [...this.#pending.values()].map(({ said, ts }) => ({
-      plain: ownLine(said, this.#name, { ...this.#view, color: false }, ts, true),
-      painted: ownLine(said, this.#name, this.#view, ts, true),
+    const lines: Styled[] = [...this.#pending.values()].map(({ said, ts, how }) => ({
+      plain: ownLine(said, this.#name, { ...this.#view, color: false }, ts, how),
+      painted: ownLine(said, this.#name, this.#view, ts, how),
     }));
     if (this.#status !== undefined) {
       lines.unshift({ plain: this.#status, painted: this.#view.color ? `\x1b[2m${this.#status}\x1b[22m` : this.#status });

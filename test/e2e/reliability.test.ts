@@ -237,11 +237,5 @@ test("an admin broadcast through a lossy, duplicating network is repeated until 
   ).toEqual(["through the storm", "after the storm"]);
 }, 15_000);
 
-test("a message the server never confirms is reported, naming it", async () => {
-  const server = await spawnServe();
-  const ann = await joinRoom("ann", server.address);
-  server.proc.kill("SIGKILL");
-  await server.proc.exited;
-  ann.write("into the void\n");
-  await ann.err.waitFor('not delivered (the server did not confirm it): "into the void"', 13_000);
-}, 20_000);
+// A message typed while the server is down is no longer given up on after 10 s (issue 13): test/e2e/outage.test.ts
+// has what became of this test, a bot that exits 4 naming the line once the server stayed away for 30 s.

@@ -2,7 +2,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { displayWidth } from "../../src/core/screen/width.ts";
-import { chatBinary, joinRoom, killAll, spawnServe } from "../helpers/processes.ts";
+import { chatBinary, joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
 import { hasTmux, TmuxPane } from "../helpers/tmux.ts";
 
 const panes: TmuxPane[] = [];
@@ -117,6 +117,19 @@ describe.skipIf(!hasTmux)("in tmux", () => {
     expect(await plain.screenWithAttributes()).not.toContain("\x1b[");
     expect(await coloured.screenWithAttributes()).toContain("\x1b[");
   });
+
+  test("a paste of 10 lines arrives whole on another member's screen, in order, with the server's default limits", async () => {
+    const server = startChat(["serve", "--host", "127.0.0.1", "--port", "0", "--data", ":memory:"]); // spawnServe turns the rate off
+    const port = /listening on 127\.0\.0\.1:(\d+)/.exec(await server.err.waitFor(/listening on 127\.0\.0\.1:\d+/))![1];
+    const address = `127.0.0.1:${port}`;
+    const carol = await joinInTmux("carol", address, { columns: 60, rows: 16 });
+    const alice = await joinInTmux("alice", address, { columns: 60, rows: 16 });
+    const lines = Array.from({ length: 10 }, (_, i) => `pasted line ${i + 1}`);
+    await alice.type(`${lines.join("\r")}\r`); // one send-keys: the terminal gets the ten lines at once, as a paste
+    const said = lines.map((l) => `alice: ${l}`);
+    const rows = untimed(await carol.waitForScreen((rows) => untimed(rows).includes(said.at(-1)!), "the tenth line", 20_000));
+    expect(rows.filter((r) => r.startsWith("alice: "))).toEqual(said);
+  }, 30_000);
 
   test("Ctrl-C at the prompt leaves the room: exit 0, the others told", async () => {
     const server = await spawnServe();

@@ -96,13 +96,24 @@ describe("retransmission", () => {
 });
 
 describe("giving up", () => {
-  test("a message unconfirmed for the give-up time is removed and returned, and base moves past it", () => {
+  test("a message unconfirmed for the give-up time after its first send is removed and returned, and base moves past it", () => {
     const box = new Outbox();
     box.add("lost", 0);
-    box.add("later", 5000);
-    expect(box.expire(TIMERS.giveUpMs - 1)).toEqual([]);
-    expect(box.expire(TIMERS.giveUpMs).map((i) => i.text)).toEqual(["lost"]);
-    expect(box.base).toBe(2);
+    box.add("later", 0);
+    box.add("unsent", 0);
+    expect(box.due(1000).map((i) => i.text)).toEqual(["lost", "later", "unsent"].slice(0, 3));
+    box.resendAll(); // logged in again at 5000: the clock of all three starts again from their next send
+    expect(box.due(5000).length).toBe(3);
+    expect(box.expire(5000 + TIMERS.giveUpMs - 1)).toEqual([]);
+    expect(box.expire(5000 + TIMERS.giveUpMs).map((i) => i.text)).toEqual(["lost", "later", "unsent"]);
+    expect(box.base).toBe(4);
+  });
+
+  test("a message never sent does not age, however long it waits", () => {
+    const box = new Outbox();
+    box.add("waits", 0);
+    expect(box.expire(10 * TIMERS.giveUpMs)).toEqual([]);
+    expect(box.size).toBe(1);
   });
 
   test("abandon empties the box", () => {

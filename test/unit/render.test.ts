@@ -115,6 +115,22 @@ describe("the member's own lines and /who", () => {
     expect(ownLine({ text: "你好" }, "alice", ZH, TS, false)).toBe("alice 说：你好");
     expect(ownLine({ text: "psst", to: "bob" }, "alice", ZH, TS, true)).toBe("你悄悄对 bob 说：psst（发送中…）");
   });
+  test("a line waiting for the room's allowance, or for the server to be back, has a mark of its own", () => {
+    expect(ownLine({ text: "hi" }, "alice", EN, TS, "sending")).toBe("alice: hi (sending…)");
+    expect(ownLine({ text: "hi" }, "alice", EN, TS, "queued")).toBe("alice: hi (queued)");
+    expect(ownLine({ text: "hi" }, "alice", EN, TS, "waiting")).toBe("alice: hi (waiting for the server)");
+    expect(ownLine({ text: "你好" }, "alice", ZH, TS, "queued")).toBe("alice 说：你好（排队中）");
+    expect(ownLine({ text: "你好" }, "alice", ZH, TS, "waiting")).toBe("alice 说：你好（等待服务器）");
+    expect(ownLine({ text: "hi" }, "alice", COLOR, TS, "queued")).toBe(
+      `\x1b[2malice: hi (queued)\x1b[22m`.replace("alice", `\x1b[1;${nameColor("alice")}malice\x1b[22;39m`),
+    );
+  });
+  test("the server's goodbye: one line, in each language, and its own JSON object", () => {
+    const stopped: Shown = { type: "status", text: "server_stopped", ts: TS };
+    expect(humanLine(stopped, EN)).toBe("the server stopped; waiting for it to come back…");
+    expect(humanLine(stopped, ZH)).toBe("服务器已停止，正在等待它恢复…");
+    expect(jsonLine(stopped, false, "lobby")).toBe(`{"type":"status","text":"server_stopped","ts":${TS},"room":"lobby"}`);
+  });
   test("the members, for a person and for a program", () => {
     expect(membersLine(["alice", "bob"], EN)).toBe("here (2): alice, bob");
     expect(membersLine(["alice", "bob"], ZH)).toBe("在线（2 人）：alice、bob");

@@ -70,9 +70,14 @@ export class Connection {
     return this.#login.due(now, this.#servers.rejoinEveryMs);
   }
 
-  /** The server is gone: knock again (at the next server, with several). */
-  lost(now: number): void {
-    this.#login.restart(); // a restarted server has a new secret (and, with a passphrase, a new salt)
+  /**
+   * The server is gone: knock again (at the next server, with several). `stopping`: it said so itself, and may
+   * answer a knock in the moment before it closes, so with nowhere else to go the first knock waits a rejoin period.
+   */
+  lost(now: number, stopping = false): void {
+    // a restarted server has a new secret (and, with a passphrase, a new salt)
+    if (stopping && !this.#servers.several) this.#login.restartLater(now);
+    else this.#login.restart();
     if (this.#servers.several) this.#servers.next(now);
   }
 

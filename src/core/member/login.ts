@@ -44,6 +44,12 @@ export class Login {
     this.#lastSent = -Infinity;
   }
 
+  /** Knock again, but not before `every` ms from now (a server that said it is stopping is still closing). */
+  restartLater(now: number): void {
+    this.#cookie = undefined;
+    this.#lastSent = now;
+  }
+
   /** The cookie no longer works (our key is stale): knock again at the next turn. */
   forgetCookie(): void {
     this.#cookie = undefined;

@@ -16,6 +16,8 @@ export interface Outgoing extends Utterance {
   readonly queuedAt: number;
   /** When it was last sent; undefined until it first goes out. */
   sentAt: number | undefined;
+  /** When it first went out to the current session: the give-up is counted from then, never while it waits. */
+  firstSentAt: number | undefined;
   /** Its current timeout: the measured one when first sent, doubled at every retry. */
   rto: number;
   tries: number;
@@ -55,7 +57,7 @@ export class Outbox {
 
   add(what: string | (Utterance & { ref?: number }), now: number): Outgoing {
     const said = typeof what === "string" ? { text: what } : what;
-    const item: Outgoing = { ...said, id: this.#nextId++, queuedAt: now, sentAt: undefined, rto: 0, tries: 0 };
+    const item: Outgoing = { ...said, id: this.#nextId++, queuedAt: now, sentAt: undefined, firstSentAt: undefined, rto: 0, tries: 0 };
     this.#items.set(item.id, item);
     return item;
   }
@@ -78,6 +80,7 @@ export class Outbox {
         continue;
       }
       item.sentAt = now;
+      item.firstSentAt ??= now;
       item.tries++;
       out.push(item);
     }
@@ -97,9 +100,20 @@ export class Outbox {
     this.#lastRetryAt = now;
   }
 
-  /** Everything in flight goes out again at the next `due` (after logging in again under a new session). */
+  /**
+   * Everything in flight goes out again at the next `due` (after logging in again under a new session), and the
+   * give-up starts again from then: the time spent away from the room does not count against a message.
+   */
   resendAll(): void {
-    for (const item of this.#items.values()) if (item.sentAt !== undefined) item.sentAt = -Infinity;
+    for (const item of this.#items.values()) {
+      if (item.sentAt !== undefined) item.sentAt = -Infinity;
+      item.firstSentAt = undefined;
+    }
+  }
+
+  /** Every message waiting, in id order. */
+  values(): IterableIterator<Outgoing> {
+    return this.#items.values();
   }
 
   /**
@@ -129,10 +143,15 @@ export class Outbox {
     return item;
   }
 
-  /** Messages queued for longer than TIMERS.giveUpMs without an ack: removed and returned, to be reported. */
+  /**
+   * Messages sent to a server that has not acknowledged them TIMERS.giveUpMs after their first send: removed and
+   * returned, to be reported. One that waits for the window, or for the member to be back in, does not age.
+   */
   expire(now: number): Outgoing[] {
     const out: Outgoing[] = [];
-    for (const item of this.#items.values()) if (now - item.queuedAt >= TIMERS.giveUpMs) out.push(item);
+    for (const item of this.#items.values()) {
+      if (item.firstSentAt !== undefined && now - item.firstSentAt >= TIMERS.giveUpMs) out.push(item);
+    }
     for (const item of out) this.#items.delete(item.id);
     return out;
   }

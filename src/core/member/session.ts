@@ -16,14 +16,24 @@ import {
 import { memberRefusal } from "../wire/refusals.ts";
 import { Connection } from "./connection.ts";
 import type { Utterance } from "./outbox.ts";
-import { Says } from "./says.ts";
+import { type PendingHow, Says } from "./says.ts";
 import { Transcript } from "./transcript.ts";
 import { WhoPages } from "./who.ts";
 
 export type MemberState = "joining" | "in" | "lost" | "leaving" | "done";
 export type LogLevel = "debug" | "info" | "success" | "warn" | "error";
-/** How the membership ended: the shell makes an exit code of it. */
-export type Ending = "left" | "refused" | "no_answer";
+/** How the membership ended: the shell makes an exit code of it ("undelivered": left, but some line was not delivered). */
+export type Ending = "left" | "refused" | "no_answer" | "undelivered";
+
+/**
+ * A member leaving with lines still to deliver (a bot at the end of its input) waits for a server that is
+ * unreachable this long, counted from the end of input or from the last datagram heard, whichever is later; then
+ * it lists what was not delivered and leaves. Long enough for a server's restart, short enough for a CI job.
+ */
+export const UNDELIVERED_AFTER_MS = 30_000;
+
+/** A second goodbye this soon after the first is its repeat (servers send it twice), not news. */
+const GOODBYE_REPEAT_MS = 5000;
 
 /**
  * What the session does to the world, called as it happens: a sink rather than returned effects, so that the
@@ -41,6 +51,8 @@ export interface MemberSink {
   joined(name: string): void;
   /** What became of the say `ref` (a problem is also logged). */
   settled(ref: number, problem?: string): void;
+  /** How the say `ref` is pending now: queued for the room's allowance, sending, or waiting for the server. */
+  pending(ref: number, how: PendingHow): void;
   members(names: string[]): void;
   log(level: LogLevel, text: string): void;
   end(how: Ending): void;
@@ -84,6 +96,14 @@ export class MemberSession {
   readonly #who = new WhoPages();
   #lastHeard = 0;
   #lastSent = 0;
+  /** Heartbeats go out this often: often enough for the server's peer timeout, if its welcome named one. */
+  #pingEveryMs: number = TIMERS.heartbeatMs;
+  /** When the member was asked to leave with says still to deliver; it then leaves once they are settled. */
+  #leavingSince: number | undefined;
+  /** The server said it is stopping: the member said so once, and says nothing more of this loss. */
+  #stopped = false;
+  /** When the member last said the server stopped: the goodbye comes twice, and is said once. */
+  #stoppedAt = Number.NEGATIVE_INFINITY;
   /** Once set, the bye exchange is under way. */
   #bye: { id: number; startedAt: number; lastSent: number } | undefined;
 
@@ -125,6 +145,11 @@ export class MemberSession {
 
   /** Everything time-driven: login pacing, silence, bye, retransmissions, repairs, /who, heartbeat. */
   tick(now: number): void {
+    this.#tick(now);
+    this.#says.report(this.#state === "lost");
+  }
+
+  #tick(now: number): void {
     switch (this.#state) {
       case "joining": {
         const hello = this.#connection.joining(now);
@@ -132,7 +157,12 @@ export class MemberSession {
         return hello && this.#send(hello, now);
       }
       case "lost": {
-        this.#says.expire(now);
+        // Nothing ages while the member is away: only a leaving member gives up, on a server gone for good.
+        if (this.#leavingSince !== undefined && now - Math.max(this.#leavingSince, this.#lastHeard) >= UNDELIVERED_AFTER_MS) {
+          this.sink.log("error", `no answer from ${this.#where} for ${UNDELIVERED_AFTER_MS / 1000} s: leaving`);
+          this.#says.abandon();
+          return this.#end("left");
+        }
         const hello = this.#connection.rejoining(now);
         return hello && this.#send(hello, now);
       }
@@ -149,12 +179,18 @@ export class MemberSession {
     if (messages.length === 0) return;
     this.#lastHeard = now;
     for (const msg of messages) this.#handle(msg, now);
+    this.#says.report(this.#state === "lost");
   }
 
   /** Something to say, from the parent; `ref` is its name for it there. */
   say(said: Utterance & { ref?: number }, now: number): void {
     if (this.#state === "joining" || this.#state === "done") return this.#says.settled(said.ref, "not in the room: message not sent");
     if (this.#says.add(said, now)) this.tick(now); // send now, not at the next turn of the loop
+  }
+
+  /** Says queued or on their way. */
+  get pendingSays(): number {
+    return this.#says.size;
   }
 
   /** /who: asks for the members, page by page. */
@@ -165,13 +201,26 @@ export class MemberSession {
   }
 
   /**
-   * Leaves politely: waits until every message is acknowledged (or given up on), then says bye until that is
-   * acknowledged. Asked a second time, it stops waiting for messages.
+   * Leaves politely: waits until every message is sent at the room's pace and acknowledged (or refused, or given
+   * up on: the server unreachable for UNDELIVERED_AFTER_MS), then says bye until that is acknowledged. Asked a
+   * second time, it stops waiting for messages.
    */
   leave(now: number): void {
+    const again = this.#leavingSince !== undefined;
+    this.#leavingSince ??= now;
     switch (this.#state) {
       case "joining":
+        this.#says.abandon();
+        return this.#end("left");
       case "lost":
+        if (!again && this.#says.size > 0) {
+          // Logging in again goes on, to deliver them; a person may not want to wait.
+          const n = this.#says.size;
+          return this.sink.log(
+            "info",
+            `the server is away: waiting up to ${UNDELIVERED_AFTER_MS / 1000} s to deliver ${n} line${n === 1 ? "" : "s"}`,
+          );
+        }
         this.#says.abandon();
         return this.#end("left");
       case "in":
@@ -213,8 +262,8 @@ export class MemberSession {
       this.#send({ type: "nack", sid: this.#sid, from: gap.from, to: gap.to }, now);
     }
     if (this.#who.id !== undefined) this.#askWho(now);
-    if (this.#state === "leaving" && this.#says.outbox.size === 0) return this.#sayBye(now);
-    if (now - this.#lastSent >= TIMERS.heartbeatMs) this.#send({ type: "ping", sid: this.#sid }, now);
+    if (this.#state === "leaving" && this.#says.size === 0) return this.#sayBye(now);
+    if (now - this.#lastSent >= this.#pingEveryMs) this.#send({ type: "ping", sid: this.#sid }, now);
   }
 
   #askWho(now: number): void {
@@ -233,17 +282,27 @@ export class MemberSession {
     this.#send({ type: "bye", sid: this.#sid, id: this.#bye.id }, now);
   }
 
-  /** The server is gone or has forgotten us: say so and log in again, as often as it takes. */
+  /**
+   * The server is gone or has forgotten us: say so, in one line, and log in again, as often as it takes (a leaving
+   * member too, while it has says to deliver). After the server's goodbye, the silence that follows is not news.
+   */
   #lose(why: string, now: number): void {
-    if (this.#state === "leaving") {
-      this.#says.abandon(); // leaving anyway: no point waiting for a server that is not there
-      return this.#end("left");
-    }
+    if (this.#state === "leaving" && this.#says.size === 0) return this.#end("left"); // nothing left to deliver
     const lost = this.#where;
     this.#state = "lost";
-    this.#connection.lost(now);
+    this.#bye = undefined;
+    this.#connection.lost(now, this.#stopped);
+    if (this.#stopped) return this.sink.log("debug", `lost the server ${lost} (${why}) after its goodbye`);
     this.sink.log("warn", `lost the server ${lost} (${why}); trying to join ${this.#where} as ${this.#name}…`);
-    this.sink.status(`lost the server: trying to join ${this.#where}…`);
+  }
+
+  /** The server's goodbye: one line now, rather than another after the silence. */
+  #stopping(now: number): void {
+    if (this.#state !== "in" && this.#state !== "leaving") return;
+    if (now - this.#stoppedAt >= GOODBYE_REPEAT_MS) this.sink.show({ type: "status", text: "server_stopped", ts: now }, false);
+    this.#stoppedAt = now;
+    this.#stopped = true;
+    this.#lose("it is stopping", now);
   }
 
   // ---- What the server says ----
@@ -269,6 +328,12 @@ export class MemberSession {
         return this.tick(now);
       case "tick":
         return this.#transcript.tick(msg.seq, msg.epoch);
+      case "probe":
+        // The server asks whether this member is still there before it ends the session: answer at once.
+        if (this.#state === "in" || this.#state === "leaving") this.#send({ type: "ping", sid: this.#sid }, now);
+        return;
+      case "stopping":
+        return this.#stopping(now);
       case "lost":
         this.sink.log("warn", `events ${msg.from}-${msg.to} are no longer kept by the server and cannot be shown`);
         return this.#transcript.lost(msg.from, msg.to);
@@ -290,9 +355,13 @@ export class MemberSession {
     const loggingIn = this.#state === "joining" || this.#state === "lost";
     const rtt = loggingIn ? this.#connection.rtt(now) : undefined;
     if (rtt !== undefined) this.#says.outbox.measured(rtt);
+    if (!loggingIn) return; // a repeated welcome for a repeated hello
+    this.#says.welcomed(welcome, now);
+    // A heartbeat every quarter of the server's timeout: three may be lost on the way without losing the member.
+    if (welcome.timeoutMs !== undefined) this.#pingEveryMs = Math.min(TIMERS.heartbeatMs, Math.max(250, welcome.timeoutMs / 4));
     if (this.#state === "joining") return this.#firstWelcome(welcome);
-    if (this.#state !== "lost") return; // a repeated welcome for a repeated hello
-    this.#state = "in";
+    this.#state = this.#leavingSince === undefined ? "in" : "leaving";
+    this.#stopped = false;
     this.#sid = welcome.sid;
     if (!this.#transcript.back(welcome)) {
       this.sink.log("warn", "the server started a new room history: what was said while it was away cannot be shown");
@@ -325,7 +394,7 @@ export class MemberSession {
           this.#who.cancel();
           return this.sink.log("error", `could not list the members: ${memberRefusal(reason, this.#name)}`);
         }
-        if (id !== undefined) this.#says.refused(id, reason, this.#name);
+        if (id !== undefined) this.#says.refused(id, reason, this.#name, now);
         return;
     }
   }
@@ -351,6 +420,6 @@ export class MemberSession {
   #end(how: Ending): void {
     if (this.#state === "done") return;
     this.#state = "done";
-    this.sink.end(how);
+    this.sink.end(how === "left" && this.#says.undelivered > 0 ? "undelivered" : how);
   }
 }

@@ -3,8 +3,19 @@
 import type { Utterance } from "../member/outbox.ts";
 import { DEFAULT_ROOM, type HiddenEvent, nameKey, type RoomEvent, type Welcome } from "../wire/protocol.ts";
 
-/** Everything the transcript shows: the room's events (a hidden one is never shown) and the one welcome. */
-export type Shown = Exclude<RoomEvent, HiddenEvent> | Welcome;
+/** What became of the connection, worth a line in the transcript: the server said it is stopping. */
+export interface StatusItem {
+  type: "status";
+  text: "server_stopped";
+  /** The member's clock (the server said nothing more). */
+  ts: number;
+}
+
+/** Everything the transcript shows: the room's events (a hidden one is never shown), the one welcome, and a status. */
+export type Shown = Exclude<RoomEvent, HiddenEvent> | Welcome | StatusItem;
+
+/** How an own line still pending is marked: on its way, waiting for the room's allowance, or for the server to be back. */
+export type PendingMark = "sending" | "queued" | "waiting";
 
 export type Lang = "en" | "zh";
 
@@ -55,6 +66,9 @@ const WORDS = {
     admin: "[admin] ",
     history: "[history] ",
     sending: " (sending…)",
+    queued: " (queued)",
+    waiting: " (waiting for the server)",
+    serverStopped: "the server stopped; waiting for it to come back…",
     members: (names: string, count: number) => `here (${count}): ${names}`,
   },
   zh: {
@@ -71,6 +85,9 @@ const WORDS = {
     admin: "管理员消息：",
     history: "[历史] ",
     sending: "（发送中…）",
+    queued: "（排队中）",
+    waiting: "（等待服务器）",
+    serverStopped: "服务器已停止，正在等待它恢复…",
     members: (names: string, count: number) => `在线（${count} 人）：${names}`,
   },
 } as const;
@@ -101,11 +118,13 @@ export function humanLine(item: Shown, view: View, history = false): string {
       return time + paint.private(w.privateFrom(name(item.from))) + said(item.text);
     case "admin":
       return time + paint.admin(w.admin + sanitize(item.text));
+    case "status":
+      return time + paint.dim(w.serverStopped);
   }
 }
 
-/** The member's own line as it was sent: `pending` until the server has confirmed it. `ts` is when it was. */
-export function ownLine(said: Utterance, me: string, view: View, ts: number, pending: boolean): string {
+/** The member's own line as it was sent: `pending` (true: sending) until the server has confirmed it. `ts` is when it was. */
+export function ownLine(said: Utterance, me: string, view: View, ts: number, pending: boolean | PendingMark): string {
   const paint = view.color ? ansi : plain;
   const w = WORDS[view.lang];
   const time = view.clock ? `${paint.dim(view.clock(ts))} ` : "";
@@ -116,7 +135,8 @@ export function ownLine(said: Utterance, me: string, view: View, ts: number, pen
       : said.me
         ? paint.action(`* ${paint.name(sanitize(me))} `) + text
         : w.said(paint.name(sanitize(me))) + text;
-  return pending ? paint.dim(time + line + w.sending) : time + line;
+  if (pending === false) return time + line;
+  return paint.dim(time + line + w[pending === true ? "sending" : pending]);
 }
 
 /** The answer to /who, for a person. */

@@ -1,6 +1,7 @@
 // What the member session tests share: a sink that records every effect, a fake clock, and the server's side of an exchange.
 
 import type { HostPort } from "../../../src/core/address.ts";
+import type { PendingHow } from "../../../src/core/member/says.ts";
 import { type Ending, type LogLevel, MemberSession, type MemberSink } from "../../../src/core/member/session.ts";
 import type { Shown } from "../../../src/core/screen/render.ts";
 import type { Challenge, Message, MessageEvent, RefusalReason, Request, Welcome } from "../../../src/core/wire/protocol.ts";
@@ -12,6 +13,7 @@ export type Effect =
   | { kind: "status"; text: string | undefined }
   | { kind: "joined"; name: string }
   | { kind: "settled"; ref: number; problem?: string }
+  | { kind: "pending"; ref: number; how: PendingHow }
   | { kind: "members"; names: string[] }
   | { kind: "log"; level: LogLevel; text: string }
   | { kind: "end"; how: Ending };
@@ -39,6 +41,9 @@ export class Recorder implements MemberSink {
   }
   settled(ref: number, problem?: string): void {
     this.effects.push(problem === undefined ? { kind: "settled", ref } : { kind: "settled", ref, problem });
+  }
+  pending(ref: number, how: PendingHow): void {
+    this.effects.push({ kind: "pending", ref, how });
   }
   members(names: string[]): void {
     this.effects.push({ kind: "members", names });

@@ -104,20 +104,19 @@ describe("refusals reaching the session", () => {
     ]);
   });
 
-  test("a refused say is settled with the reason and its text; a private one names its addressee", () => {
+  test("a refused say is settled with the reason and its text; a private one names its addressee; one refused for rate is queued again", () => {
     const m = member();
     m.login();
     m.session.say({ text: "hi", ref: 1 }, m.clock.now);
     m.session.say({ text: "psst", to: "bob", ref: 2 }, m.clock.now);
     m.sink.take();
     m.receive(refused("rate_limited", 1), refused("no_such_member", 2));
-    const rate = 'message not sent: you are sending faster than the room allows; wait a moment: "hi"';
     const nobody = "not sent to bob: nobody in the room has that name";
     expect(m.sink.take()).toEqual([
-      { kind: "log", level: "error", text: rate },
-      { kind: "settled", ref: 1, problem: rate },
+      { kind: "log", level: "debug", text: "say 1 refused for rate: queued again" },
       { kind: "log", level: "error", text: nobody },
       { kind: "settled", ref: 2, problem: nobody },
+      { kind: "pending", ref: 1, how: "queued" },
     ]);
     m.receive(refused("too_long", 99)); // not ours
     expect(m.sink.take()).toEqual([]);
