@@ -3,8 +3,7 @@
 
 import type { BanLength } from "../duration.ts";
 import { type KeyedLimiter, limiterFor, type Rate } from "../limiter.ts";
-import { ABUSE, checkName, type Hello, type RefusalReason } from "../wire/protocol.ts";
-import { PROBE } from "./liveness.ts";
+import { ABUSE, checkName, type Hello, type RefusalReason, TIMERS } from "../wire/protocol.ts";
 import { type Member, type Peer, type Roster, samePeer } from "./roster.ts";
 
 export interface AdmissionOptions {
@@ -77,21 +76,21 @@ export class Admission {
    * The ghost rule: a newcomer from the holder's own IP address. The holder's own address and port with another
    * client on it: that port is someone else's now, the old client is gone. Otherwise the holder is probed, and the
    * newcomer's repeated hellos wait: the holder heard from since the contest began keeps its name ("name_taken"),
-   * one silent for PROBE.ghostWaitMs loses it. Only the first hello of a contest uses up a login; a contest lasts
-   * PROBE.contestLifeMs, and another newcomer (another nonce) has one of its own.
+   * one silent for TIMERS.ghostWaitMs loses it. Only the first hello of a contest uses up a login; a contest lasts
+   * TIMERS.nameContestMs, and another newcomer (another nonce) has one of its own.
    */
   #contest(holder: Member, nonce: string, from: Peer, now: number): Admitted {
     if (samePeer(holder.peer, from)) return "take_over";
     const key = `${holder.sid} ${nonce}`;
     const began = this.#contests.get(key);
-    if (began === undefined || now - began > PROBE.contestLifeMs) {
+    if (began === undefined || now - began > TIMERS.nameContestMs) {
       if (!this.#mayLogIn(from, now)) return "too_many_logins";
-      for (const [k, at] of this.#contests) if (now - at > PROBE.contestLifeMs) this.#contests.delete(k);
+      for (const [k, at] of this.#contests) if (now - at > TIMERS.nameContestMs) this.#contests.delete(k);
       this.#contests.set(key, now);
       return "probe";
     }
     if (holder.lastSeen > began) return "name_taken";
-    if (now - began < PROBE.ghostWaitMs) return "probe";
+    if (now - began < TIMERS.ghostWaitMs) return "probe";
     this.#contests.delete(key);
     return "take_over";
   }

@@ -93,6 +93,14 @@ export const TIMERS = {
   failoverTryMs: 1500,
   /** Default of `chat serve --peer-timeout`: a member silent this long is removed ("timeout"). */
   peerTimeoutMs: 15_000,
+  /** A member silent for this share of the peer timeout is sent a `probe`... */
+  probeAtShare: 0.6,
+  /** ...and again this often, until it answers or the peer timeout has passed. */
+  probeEveryMs: 500,
+  /** A name's holder, probed for a newcomer from its IP address and not heard from within this long, is a ghost. */
+  ghostWaitMs: 1000,
+  /** A contest for a name is forgotten this long after it began: a later newcomer makes the holder prove itself again. */
+  nameContestMs: 3000,
   /** A nack without its repair is repeated this often. */
   nackRetryMs: 150,
   /** A login cookie is good in the period it was made in and the next one: 30 to 60 seconds. */
