@@ -1,7 +1,7 @@
 // Room rules without sockets: who gets in, who hears what, in which order, and what is refused.
 
 import { beforeEach, describe, expect, test } from "bun:test";
-import { type Outcome, type Peer, Room } from "../../../src/core/room/room.ts";
+import { type Outcome, type Peer, Room, type RoomOptions } from "../../../src/core/room/room.ts";
 import { MemoryStore } from "../../../src/core/room/store.ts";
 import { ABUSE, decode, encode, LIMITS, MAX_PAYLOAD_BYTES, type Message } from "../../../src/core/wire/protocol.ts";
 
@@ -14,16 +14,21 @@ const nonce = (n: number) => n.toString(16).padStart(16, "0");
 let room: Room;
 let sids: number;
 
-beforeEach(() => {
-  sids = 0;
-  room = new Room({
+/** A room with the tests' defaults (no rate, 1000 members, history 20), and `options` over them. */
+const roomWith = (options: Partial<RoomOptions> = {}) =>
+  new Room({
     store: new MemoryStore(EPOCH),
     newSessionId: () => (++sids).toString(16).padStart(32, "0"),
     history: 20,
     now: NOW,
     rate: undefined,
     maxMembers: 1000,
+    ...options,
   });
+
+beforeEach(() => {
+  sids = 0;
+  room = roomWith();
 });
 
 /** Logs `name` in from port `port` and returns its session id. */
@@ -422,14 +427,7 @@ describe("backlog", () => {
 
 describe("abuse", () => {
   const limited = (opts: { rate?: { burst: number; refillMs: number }; maxMembers?: number } = {}) => {
-    room = new Room({
-      store: new MemoryStore(EPOCH),
-      newSessionId: () => (++sids).toString(16).padStart(32, "0"),
-      history: 20,
-      now: NOW,
-      rate: opts.rate,
-      maxMembers: opts.maxMembers ?? 1000,
-    });
+    room = roomWith({ rate: opts.rate, maxMembers: opts.maxMembers ?? 1000 });
     return room;
   };
 
@@ -507,15 +505,7 @@ describe("abuse", () => {
 
 describe("the welcome's limits", () => {
   test("it carries the allowance in force (burst, refillMs rounded up) and the peer timeout", () => {
-    room = new Room({
-      store: new MemoryStore(EPOCH),
-      newSessionId: () => (++sids).toString(16).padStart(32, "0"),
-      history: 20,
-      now: NOW,
-      rate: { burst: 20, refillMs: 1000 / 3 }, // --burst 20 --rate 3/1
-      peerTimeoutMs: 5000,
-      maxMembers: 1000,
-    });
+    room = roomWith({ rate: { burst: 20, refillMs: 1000 / 3 }, peerTimeoutMs: 5000 }); // --burst 20 --rate 3/1
     const out = room.hello({ type: "hello", name: "alice", nonce: nonce(1) }, peer(1), NOW);
     expect(reply(out)).toMatchObject({ type: "welcome", burst: 20, refillMs: 334, timeoutMs: 5000 });
     // a repeated welcome says the same
@@ -526,14 +516,7 @@ describe("the welcome's limits", () => {
   });
 
   test("a member that paces to the welcome's allowance is never refused; one that does not is", () => {
-    room = new Room({
-      store: new MemoryStore(EPOCH),
-      newSessionId: () => (++sids).toString(16).padStart(32, "0"),
-      history: 20,
-      now: NOW,
-      rate: { burst: 20, refillMs: 1000 },
-      maxMembers: 1000,
-    });
+    room = roomWith({ rate: { burst: 20, refillMs: 1000 } });
     const out = room.hello({ type: "hello", name: "alice", nonce: nonce(1) }, peer(1), NOW);
     const { sid, burst, refillMs } = reply(out) as { sid: string; burst: number; refillMs: number };
     const types: string[] = [];
@@ -653,15 +636,7 @@ describe("a ghost does not keep a name", () => {
   });
 
   test("a room without the rule (a cluster's) refuses as before; a classic login is never held off", () => {
-    room = new Room({
-      store: new MemoryStore(EPOCH),
-      newSessionId: () => (++sids).toString(16).padStart(32, "0"),
-      history: 20,
-      now: NOW,
-      rate: undefined,
-      maxMembers: 1000,
-      ghosts: false,
-    });
+    room = roomWith({ ghosts: false });
     room.hello({ type: "hello", name: "dave", nonce: nonce(1) }, here(1000), NOW);
     expect(reply(hello(2, here(2000), NOW))).toEqual({ type: "refused", reason: "name_taken" });
     expect(reply(room.classicLogin("dave", here(3000), NOW))).toEqual({ type: "refused", reason: "name_taken" });
