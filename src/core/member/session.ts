@@ -15,6 +15,7 @@ import {
 } from "../wire/protocol.ts";
 import { memberRefusal } from "../wire/refusals.ts";
 import { Connection } from "./connection.ts";
+import { Departure, UNDELIVERED_AFTER_MS } from "./departure.ts";
 import type { Utterance } from "./outbox.ts";
 import { type PendingHow, Says } from "./says.ts";
 import { Transcript } from "./transcript.ts";
@@ -24,13 +25,6 @@ export type MemberState = "joining" | "in" | "lost" | "leaving" | "done";
 export type LogLevel = "debug" | "info" | "success" | "warn" | "error";
 /** How the membership ended: the shell makes an exit code of it ("undelivered": left, but some line was not delivered). */
 export type Ending = "left" | "refused" | "no_answer" | "undelivered";
-
-/**
- * A member leaving with lines still to deliver (a bot at the end of its input) waits for a server that is
- * unreachable this long, counted from the end of input or from the last datagram heard, whichever is later; then
- * it lists what was not delivered and leaves. Long enough for a server's restart, short enough for a CI job.
- */
-export const UNDELIVERED_AFTER_MS = 30_000;
 
 /** A second goodbye this soon after the first is its repeat (servers send it twice), not news. */
 const GOODBYE_REPEAT_MS = 5000;
@@ -83,9 +77,10 @@ export function refusalMeaning(reason: RefusalReason, state: MemberState): Refus
 }
 
 /**
- * The member-side twin of Room: the five states' rules, over a Connection, Says, a Transcript and WhoPages. It runs
- * to about 280 lines because every state's answer to every input lives here, each a short method; splitting it
- * further would spread one state machine over several classes again.
+ * The member-side twin of Room: the five states' rules, over a Connection, Says, a Transcript, WhoPages and a
+ * Departure. It runs to about 330 lines because every state's answer to every input lives here, each a short
+ * method (pacing, outages and the server's goodbye added theirs); splitting it further would spread one state
+ * machine over several classes again.
  */
 export class MemberSession {
   #state: MemberState = "joining";
@@ -98,14 +93,11 @@ export class MemberSession {
   #lastSent = 0;
   /** Heartbeats go out this often: often enough for the server's peer timeout, if its welcome named one. */
   #pingEveryMs: number = TIMERS.heartbeatMs;
-  /** When the member was asked to leave with says still to deliver; it then leaves once they are settled. */
-  #leavingSince: number | undefined;
+  readonly #departure = new Departure();
   /** The server said it is stopping: the member said so once, and says nothing more of this loss. */
   #stopped = false;
   /** When the member last said the server stopped: the goodbye comes twice, and is said once. */
   #stoppedAt = Number.NEGATIVE_INFINITY;
-  /** Once set, the bye exchange is under way. */
-  #bye: { id: number; startedAt: number; lastSent: number } | undefined;
 
   constructor(
     private readonly opts: SessionOptions,
@@ -158,7 +150,7 @@ export class MemberSession {
       }
       case "lost": {
         // Nothing ages while the member is away: only a leaving member gives up, on a server gone for good.
-        if (this.#leavingSince !== undefined && now - Math.max(this.#leavingSince, this.#lastHeard) >= UNDELIVERED_AFTER_MS) {
+        if (this.#departure.overdue(now, this.#lastHeard)) {
           this.sink.log("error", `no answer from ${this.#where} for ${UNDELIVERED_AFTER_MS / 1000} s: leaving`);
           this.#says.abandon();
           return this.#end("left");
@@ -206,8 +198,7 @@ export class MemberSession {
    * second time, it stops waiting for messages.
    */
   leave(now: number): void {
-    const again = this.#leavingSince !== undefined;
-    this.#leavingSince ??= now;
+    const again = this.#departure.ask(now);
     switch (this.#state) {
       case "joining":
         this.#says.abandon();
@@ -255,7 +246,7 @@ export class MemberSession {
     this.#says.expire(now);
     const silence = this.#connection.silenceMs;
     if (now - this.#lastHeard >= silence) return this.#lose(`nothing heard for ${silence / 1000} s`, now);
-    if (this.#bye) return this.#sayBye(now);
+    if (this.#departure.saying) return this.#sayBye(now);
     for (const say of this.#says.due(this.#sid, now)) this.#send(say, now);
     for (const gap of this.#transcript.repairs(now)) {
       this.sink.log("debug", `asking for events ${gap.from}-${gap.to}`);
@@ -274,12 +265,9 @@ export class MemberSession {
   }
 
   #sayBye(now: number): void {
-    if (!this.#bye) this.#bye = { id: this.#says.outbox.allocate(), startedAt: now, lastSent: -Infinity };
-    // No ack within the time: the bye went out, and the server may simply be gone.
-    if (now - this.#bye.startedAt >= TIMERS.byeTimeoutMs) return this.#end("left");
-    if (now - this.#bye.lastSent < TIMERS.byeRetryMs) return;
-    this.#bye.lastSent = now;
-    this.#send({ type: "bye", sid: this.#sid, id: this.#bye.id }, now);
+    const bye = this.#departure.bye(this.#sid, () => this.#says.outbox.allocate(), now);
+    if (bye === "over") return this.#end("left");
+    if (bye) this.#send(bye, now);
   }
 
   /**
@@ -290,7 +278,7 @@ export class MemberSession {
     if (this.#state === "leaving" && this.#says.size === 0) return this.#end("left"); // nothing left to deliver
     const lost = this.#where;
     this.#state = "lost";
-    this.#bye = undefined;
+    this.#departure.lost();
     this.#connection.lost(now, this.#stopped);
     if (this.#stopped) return this.sink.log("debug", `lost the server ${lost} (${why}) after its goodbye`);
     this.sink.log("warn", `lost the server ${lost} (${why}); trying to join ${this.#where} as ${this.#name}…`);
@@ -316,7 +304,7 @@ export class MemberSession {
       case "welcome":
         return this.#welcomed(msg, now);
       case "ack": {
-        if (this.#bye && msg.id === this.#bye.id) return this.#end("left");
+        if (this.#departure.acked(msg.id)) return this.#end("left");
         this.#says.acked(msg.id, now);
         if (msg.seq !== undefined) this.#transcript.own(msg.seq);
         return;
@@ -360,7 +348,7 @@ export class MemberSession {
     // A heartbeat every quarter of the server's timeout: three may be lost on the way without losing the member.
     if (welcome.timeoutMs !== undefined) this.#pingEveryMs = Math.min(TIMERS.heartbeatMs, Math.max(250, welcome.timeoutMs / 4));
     if (this.#state === "joining") return this.#firstWelcome(welcome);
-    this.#state = this.#leavingSince === undefined ? "in" : "leaving";
+    this.#state = this.#departure.asked ? "leaving" : "in";
     this.#stopped = false;
     this.#sid = welcome.sid;
     if (!this.#transcript.back(welcome)) {

@@ -1,8 +1,8 @@
 // Every line reaches the room, or the user is told: pacing to the allowance, a bot's end of input, an outage, heartbeats, probes, the goodbye.
 
 import { describe, expect, test } from "bun:test";
+import { UNDELIVERED_AFTER_MS } from "../../../src/core/member/departure.ts";
 import { Pacer } from "../../../src/core/member/pacer.ts";
-import { UNDELIVERED_AFTER_MS } from "../../../src/core/member/session.ts";
 import { type Message, type Request, type Say, TIMERS } from "../../../src/core/wire/protocol.ts";
 import { challenge, member, message, refused, SID, SID2, welcome } from "./fixture.ts";
 
