@@ -124,6 +124,17 @@ describe("one door for every room of a server", () => {
     expect(await tryLogin(pestBack, "pest", "5555555555555555")).toBe("welcome"); // the lobby
   });
 
+  test("the console's /ban names no room: the address is kept out of every room", async () => {
+    const server = await spawnServe();
+    const troll = await rawPeer(server.port, "127.0.0.7");
+    expect(await tryLogin(troll, "troll", "9999999999999999", "ops")).toBe("welcome");
+    server.write("/ban troll 10m\n");
+    await troll.waitFor(isType("refused", (r) => r.reason === "banned"));
+    const back = await rawPeer(server.port, "127.0.0.7");
+    expect(await tryLogin(back, "other", "aaaaaaaaaaaaaaaa")).toBe("banned");
+    expect(await tryLogin(back, "other", "aaaaaaaaaaaaaaaa", "ops")).toBe("banned");
+  });
+
   test("a kick without --room: the kicked client cannot slip into another room either", async () => {
     const server = await spawnServe();
     const host = await rawPeer(server.port);

@@ -114,6 +114,13 @@ describe("a ban's reach", () => {
     expect(await hello("ops", "other", { ...peer(3), port: 99 })).toBe("banned");
     expect(await hello("lobby", "other", { ...peer(3), port: 99 })).toBe("welcome");
   });
+
+  test("the console's ban (kickEverywhere) names no room: it holds in every room", async () => {
+    enter(await open("ops"), "troll", peer(4));
+    expect(operator.kickEverywhere("troll", NOW, Infinity)).toBe(true);
+    expect(await hello("lobby", "other", { ...peer(4), port: 99 })).toBe("banned");
+    expect(await hello("ops", "other", { ...peer(4), port: 99 })).toBe("banned");
+  });
 });
 
 describe("who", () => {
