@@ -1,4 +1,4 @@
-// The amplification budget: a stranger is never sent more bytes than its datagram held.
+// The amplification budget: a stranger is sent at most one datagram for each it sends, and never more bytes than it held.
 
 import type { Peer } from "../core/room/room.ts";
 import { encode, type Reply, SEAL_OVERHEAD_BYTES } from "../core/wire/protocol.ts";
@@ -9,7 +9,7 @@ import type { Requester } from "./room-backend.ts";
 export interface BudgetedRequester extends Requester {
   /** The sender has proven it receives at its address (a hello with a good cookie): no limit from now on. */
   trust(): void;
-  /** Bytes of plain text (before sealing) that one more datagram to it may hold. */
+  /** Bytes of plain text (before sealing) that one more datagram to it may hold (0: no more datagrams may go). */
   plainBudget(): number;
 }
 
@@ -21,11 +21,19 @@ export interface AnswerWire {
 }
 
 /**
- * Answers one datagram. A stranger (not a member, nor a hello with a good cookie) is never sent more bytes than
- * its datagram held, so the server cannot be used to amplify a flood towards a forged source address.
+ * Answers one datagram. A stranger (not a member, nor a hello with a good cookie) is sent at most one datagram in
+ * answer, holding no more bytes than its datagram held, so the server cannot be used to amplify a flood towards a
+ * forged source address, in bytes or in packets. One datagram of many frames gets the reply to its first frame
+ * that has one: a sender of this protocol puts one frame in each datagram (PROTOCOL.md §2), so only a made-up
+ * datagram holds more, and what its later frames would draw (more challenges, the same cookie) says nothing new.
  */
 export class Answer implements BudgetedRequester {
+  /** Bytes it may still be sent. */
   #budget: number;
+  /** Datagrams it may still be sent. */
+  #datagrams: number;
+  /** The first reply held back was logged (one debug line per datagram, not one per frame). */
+  #told = false;
 
   constructor(
     readonly from: Peer,
@@ -38,25 +46,34 @@ export class Answer implements BudgetedRequester {
     private readonly wire: AnswerWire,
   ) {
     this.#budget = member ? Infinity : received;
+    this.#datagrams = member ? Infinity : 1;
   }
 
   trust(): void {
     this.#budget = Infinity;
+    this.#datagrams = Infinity;
   }
 
   plainBudget(): number {
-    return this.#budget - (this.sealed ? SEAL_OVERHEAD_BYTES : 0);
+    return this.#datagrams < 1 ? 0 : this.#budget - (this.sealed ? SEAL_OVERHEAD_BYTES : 0);
   }
 
   send(plain: Uint8Array): void {
+    if (this.#datagrams < 1) return this.#held("it was answered once already");
     const bytes = this.sealed ? this.wire.seal(plain) : plain;
-    if (bytes.length > this.#budget)
-      return this.wire.log.debug(`not sent to ${this.from.address}:${this.from.port}: larger than what it sent`);
+    if (bytes.length > this.#budget) return this.#held("larger than what it sent");
     this.#budget -= bytes.length;
+    this.#datagrams -= 1;
     this.wire.send(bytes, this.from);
   }
 
   reply(msg: Reply): void {
     this.send(encode(msg));
+  }
+
+  #held(why: string): void {
+    if (this.#told) return;
+    this.#told = true;
+    this.wire.log.debug(`not sent to ${this.from.address}:${this.from.port}: ${why}`);
   }
 }

@@ -1,6 +1,7 @@
 // Operator requests (`chat admin`, and the console): signed requests checked, each acted on once, announce, kick, ban, who.
 
 import { type BanLength, banFromWire } from "../core/duration.ts";
+import type { Scope } from "../core/room/gate.ts";
 import { namesPage } from "../core/room/replay.ts";
 import type { AdminGate } from "../core/wire/admin-auth.ts";
 import { type AdminRequest, checkRoom, MAX_TEXT_BYTES, type Reply, textBytes } from "../core/wire/protocol.ts";
@@ -52,7 +53,9 @@ export class Operator {
       ];
     }
     const banFor = msg.type === "kick" ? undefined : banFromWire(msg.seconds);
-    const done = targets.filter((h) => this.kick(h, msg.name, now, banFor)).length > 0;
+    // Without a room it holds in every room of this server; with one, in that room only.
+    const scope: Scope = msg.room === undefined ? "server" : "room";
+    const done = targets.filter((h) => this.kick(h, msg.name, now, banFor, scope)).length > 0;
     return [done ? { type: "ack", id: msg.id } : { type: "refused", reason: "no_such_member", id: msg.id }];
   }
 
@@ -82,13 +85,16 @@ export class Operator {
   }
 
   /** Kicks (with `banFor`, bans) `name` from room `h`: here, or through the server of the cluster that has it. */
-  kick(h: HostedRoom, name: string, now: number, banFor?: BanLength): boolean {
-    return this.kickHere(h, name, now, banFor) || h.backend.kickElsewhere(name, banFor);
+  kick(h: HostedRoom, name: string, now: number, banFor?: BanLength, scope?: Scope): boolean {
+    return this.kickHere(h, name, now, banFor, scope) || h.backend.kickElsewhere(name, banFor);
   }
 
-  /** Kicks `name` if it is a member on this server: it is told, and the room sees it go. */
-  kickHere(h: HostedRoom, name: string, now: number, banFor?: BanLength): boolean {
-    const done = h.room.kick(name, now, banFor);
+  /**
+   * Kicks `name` if it is a member on this server: it is told, and the room sees it go. `scope`: Room.kick's (absent:
+   * every room of this server, as for another server's order, which does not say whether a room was named).
+   */
+  kickHere(h: HostedRoom, name: string, now: number, banFor?: BanLength, scope?: Scope): boolean {
+    const done = h.room.kick(name, now, banFor, scope);
     if (!done) return false;
     // Tell the member itself, so its client stops instead of logging straight back in.
     h.links.removed(done.kicked, banFor === undefined ? "kicked" : "banned");

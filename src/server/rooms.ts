@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { Cluster } from "../cluster/cluster.ts";
 import type { ClusterBackend } from "../cluster/cluster-backend.ts";
+import { DEFAULT_LOGINS, Gate } from "../core/room/gate.ts";
 import type { Allowance, Broadcast, Peer, Rate } from "../core/room/room.ts";
 import { Room } from "../core/room/room.ts";
 import { MemoryStore, type RoomStore } from "../core/room/store.ts";
@@ -34,7 +35,7 @@ export interface RoomsOptions {
   rate: Allowance | undefined;
   /** The server's peer timeout, which each room's welcome tells (absent: TIMERS'). */
   peerTimeoutMs?: number;
-  /** Absent: the Room's default. */
+  /** New logins per IP address, counted once for the server (every room's); undefined: unlimited; absent: ABUSE's. */
   logins?: Rate | undefined;
   maxMembers: number;
   cluster?: Cluster | undefined;
@@ -53,8 +54,12 @@ export class Rooms {
   /** Cluster rooms being opened (the stream checked, the log followed): a second hello waits for the same. */
   readonly #opening = new Map<string, Promise<HostedRoom>>();
   #lobby: HostedRoom | undefined;
+  /** The door all the rooms share: a ban without a room, a kick's memory and the logins per address hold in each. */
+  readonly #gate: Gate;
 
-  constructor(private readonly opts: RoomsOptions) {}
+  constructor(private readonly opts: RoomsOptions) {
+    this.#gate = new Gate("logins" in opts ? opts.logins : DEFAULT_LOGINS);
+  }
 
   /** The default room; undefined until start() has opened it (datagrams are dropped until then: senders repeat them). */
   get lobby(): HostedRoom | undefined {
@@ -144,7 +149,7 @@ export class Rooms {
       history: opts.history,
       now: opts.now(),
       rate: opts.rate,
-      ...("logins" in opts ? { logins: opts.logins } : {}),
+      gate: this.#gate,
       maxMembers: opts.maxMembers,
       ...(opts.peerTimeoutMs !== undefined ? { peerTimeoutMs: opts.peerTimeoutMs } : {}),
       ...(elsewhere ? { elsewhere, ghosts: false } : {}),

@@ -16,7 +16,8 @@ export class RawPeer {
     private readonly serverPort: number,
   ) {}
 
-  static async open(serverPort: number): Promise<RawPeer> {
+  /** `hostname`: the address it sends from (another 127.0.0.x is another IP address to the server). */
+  static async open(serverPort: number, hostname = "127.0.0.1"): Promise<RawPeer> {
     // The socket exists before the peer does, so its handler reaches the peer through this variable.
     let peer: RawPeer | undefined;
     const socket = await openTestSocket((data) => {
@@ -27,7 +28,7 @@ export class RawPeer {
       } catch {
         peer.undecodable.push(data);
       }
-    });
+    }, hostname);
     peer = new RawPeer(socket, serverPort);
     return peer;
   }

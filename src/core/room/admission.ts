@@ -1,14 +1,16 @@
-// Who may log in: the name rule, bans, clients just kicked, logins per address, a full room, and when a newcomer
-// from the same IP address may take a name from a ghost of its own (liveness.ts).
+// Who may log in: the name rule, the server's door (bans, clients just kicked, logins per address: gate.ts), a full
+// room, and when a newcomer from the same IP address may take a name from a ghost of its own (liveness.ts).
 
 import type { BanLength } from "../duration.ts";
-import { type KeyedLimiter, limiterFor, type Rate } from "../limiter.ts";
-import { ABUSE, checkName, type Hello, type RefusalReason, TIMERS } from "../wire/protocol.ts";
+import { checkName, type Hello, type RefusalReason, TIMERS } from "../wire/protocol.ts";
+import type { Gate, Scope } from "./gate.ts";
 import { type Member, type Peer, type Roster, samePeer } from "./roster.ts";
 
 export interface AdmissionOptions {
-  /** New logins per IP address; undefined: unlimited. */
-  logins: Rate | undefined;
+  /** The room's name (checkRoom's form): what a ban or kick for this room only is kept under. */
+  room: string;
+  /** The server's door, shared by all its rooms: bans, recent kicks, logins per IP address. */
+  gate: Gate;
   /** A hello that would make the room larger than this is refused ("room_full"). */
   maxMembers: number;
   /**
@@ -26,12 +28,6 @@ export interface AdmissionOptions {
 export type Admitted = "ok" | "probe" | "take_over" | RefusalReason;
 
 export class Admission {
-  /** New logins per IP address. */
-  readonly #logins: KeyedLimiter | undefined;
-  /** Banned IP addresses, until when (BAN_WHILE_RUNNING: while this server runs). */
-  readonly #bans = new Map<string, number>();
-  /** Clients (by nonce) just kicked, until when: their automatic rejoin is refused. */
-  readonly #kicked = new Map<string, number>();
   /**
    * Names contested by a newcomer from their holder's IP address, by the holder's session id and the newcomer's
    * nonce (each newcomer makes the holder prove itself anew): when the contest began.
@@ -41,16 +37,14 @@ export class Admission {
   constructor(
     private readonly roster: Pick<Roster, "named" | "at" | "size">,
     private readonly opts: AdmissionOptions,
-  ) {
-    this.#logins = limiterFor(opts.logins, ABUSE.trackedAddresses);
-  }
+  ) {}
 
   /** `contest`: the newcomer can wait for a probe of a name's holder (a classic client cannot). */
   admit(hello: Pick<Hello, "name" | "nonce">, from: Peer, now: number, contest = true): Admitted {
     const checked = checkName(hello.name);
     if ("problem" in checked) return "bad_name";
-    if (until(this.#bans, from.address, now)) return "banned";
-    if (until(this.#kicked, hello.nonce, now)) return "kicked";
+    const door = this.opts.gate.refusal(this.opts.room, from.address, hello.nonce, now);
+    if (door) return door;
     const holder = this.roster.named(checked.name);
     if (holder) {
       // The same client asking again (its welcome was lost, or it lost the server and came back): no new login.
@@ -65,11 +59,12 @@ export class Admission {
     return "ok";
   }
 
-  /** `member` was kicked: its client may not log straight back in, and with `banFor` its address is refused that long. */
-  kicked(member: Pick<Member, "peer" | "nonce">, now: number, banFor?: BanLength): void {
-    for (const map of [this.#bans, this.#kicked]) for (const [key, end] of map) if (end <= now) map.delete(key);
-    if (banFor !== undefined) this.#bans.set(member.peer.address, now + banFor);
-    this.#kicked.set(member.nonce, now + ABUSE.kickMemoryMs);
+  /**
+   * `member` was kicked: its client may not log straight back in, and with `banFor` its address is refused that
+   * long; `scope` "server" (the default): in every room of the server, "room": in this one only.
+   */
+  kicked(member: Pick<Member, "peer" | "nonce">, now: number, banFor?: BanLength, scope: Scope = "server"): void {
+    this.opts.gate.kicked(this.opts.room, { address: member.peer.address, nonce: member.nonce }, now, banFor, scope);
   }
 
   /**
@@ -95,11 +90,8 @@ export class Admission {
     return "take_over";
   }
 
-  /** Takes one login from `from`'s address allowance; true when there was one (or logins are not limited). */
+  /** Takes one login from `from`'s address allowance, the server's (gate.ts); true when there was one (or no limit). */
   #mayLogIn(from: Peer, now: number): boolean {
-    return this.#logins?.take(from.address, now) ?? true;
+    return this.opts.gate.mayLogIn(from.address, now);
   }
 }
-
-/** True while `key` has an entry in `ends` that has not passed. */
-const until = (ends: ReadonlyMap<string, number>, key: string, now: number) => (ends.get(key) ?? -Infinity) > now;

@@ -1,11 +1,11 @@
 // The room's state and rules, with no sockets and no clock: each request goes in with `now` and comes out as what to send to whom.
-// It composes its parts: who is in (roster.ts), who may come in (admission.ts), each member's says in order
-// (say-order.ts), the numbered events and their commit (event-log.ts), and what is sent again (replay.ts).
+// It composes its parts: who is in (roster.ts), who may come in (admission.ts, at the server's door: gate.ts), each
+// member's says in order (say-order.ts), the numbered events and their commit (event-log.ts), and what is sent again
+// (replay.ts).
 
 import type { BanLength } from "../duration.ts";
 import type { Rate } from "../limiter.ts";
 import {
-  ABUSE,
   type Announce,
   type Bye,
   DEFAULT_ROOM,
@@ -23,6 +23,7 @@ import {
 } from "../wire/protocol.ts";
 import { Admission } from "./admission.ts";
 import { type Broadcast, EventLog } from "./event-log.ts";
+import { DEFAULT_LOGINS, Gate, type Scope } from "./gate.ts";
 import { livenessOf } from "./liveness.ts";
 import { ownJoin, repair, repairSpan, welcomePage } from "./replay.ts";
 import { type Member, type Peer, Roster, samePeer } from "./roster.ts";
@@ -66,7 +67,15 @@ export interface RoomOptions {
   peerTimeoutMs?: number;
   /** The ghost rule (admission.ts); absent: on. A cluster's room turns it off: its names are the cluster's. */
   ghosts?: boolean;
-  /** New logins per IP address; undefined: unlimited. Absent: ABUSE's default (20 at once, then one a second). */
+  /**
+   * The server's door (gate.ts), the same for all its rooms: its bans, recent kicks and logins per IP address hold
+   * in every room. Absent: the room has a door of its own, with `logins`.
+   */
+  gate?: Gate;
+  /**
+   * Without a `gate`: new logins per IP address; undefined: unlimited; absent: ABUSE's default (20 at once, then one
+   * a second). With one, the gate's allowance counts and this is not read.
+   */
   logins?: Rate | undefined;
   /** A hello that would make the room larger than this is refused ("room_full"). */
   maxMembers: number;
@@ -95,9 +104,9 @@ export class Room {
   constructor(opts: RoomOptions) {
     this.name = opts.name ?? DEFAULT_ROOM;
     this.#opts = opts;
-    const logins = "logins" in opts ? opts.logins : { count: ABUSE.loginBurst, windowMs: ABUSE.loginBurst * ABUSE.loginEveryMs };
+    const gate = opts.gate ?? new Gate("logins" in opts ? opts.logins : DEFAULT_LOGINS);
     const ghosts = opts.ghosts ?? true;
-    this.#admission = new Admission(this.#roster, { logins, maxMembers: opts.maxMembers, ghosts });
+    this.#admission = new Admission(this.#roster, { room: this.name, gate, maxMembers: opts.maxMembers, ghosts });
     this.#log = new EventLog(opts.store);
     for (const m of opts.store.members()) this.#roster.add(this.#member(m, opts.now));
   }
@@ -343,12 +352,14 @@ export class Room {
 
   /**
    * The operator removes `name` ("kicked"), and with `banFor` also refuses its IP address that long (BAN_WHILE_RUNNING: while
-   * the server runs). Its client may not log straight back in by itself. Undefined when nobody has that name.
+   * the server runs). Its client may not log straight back in by itself. `scope` "server" (the default: the operator
+   * named no room): the ban and the kick hold in every room sharing this room's gate, later ones too; "room": in this
+   * one only. Undefined when nobody has that name.
    */
-  kick(name: string, now: number, banFor?: BanLength): { kicked: Member; broadcasts: Broadcast[] } | undefined {
+  kick(name: string, now: number, banFor?: BanLength, scope: Scope = "server"): { kicked: Member; broadcasts: Broadcast[] } | undefined {
     const member = this.#roster.named(name);
     if (!member) return undefined;
-    this.#admission.kicked(member, now, banFor);
+    this.#admission.kicked(member, now, banFor, scope);
     this.#remove(member, banFor === undefined ? "kicked" : "banned", now);
     return { kicked: member, broadcasts: this.#log.save() };
   }

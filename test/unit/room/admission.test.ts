@@ -2,6 +2,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { Admission } from "../../../src/core/room/admission.ts";
+import { Gate } from "../../../src/core/room/gate.ts";
 import { type Member, type Peer, Roster } from "../../../src/core/room/roster.ts";
 import { SayOrder } from "../../../src/core/room/say-order.ts";
 import { ABUSE } from "../../../src/core/wire/protocol.ts";
@@ -21,10 +22,11 @@ function member(name: string, p: Peer): Member {
     says: new SayOrder(undefined, undefined, NOW),
   };
 }
-function setUp(opts: { logins?: { count: number; windowMs: number }; maxMembers?: number } = {}) {
+function setUp(opts: { logins?: { count: number; windowMs: number }; maxMembers?: number; gate?: Gate; room?: string } = {}) {
   const roster = new Roster();
-  const admission = new Admission(roster, { logins: opts.logins, maxMembers: opts.maxMembers ?? 1000 });
-  return { roster, admission };
+  const gate = opts.gate ?? new Gate(opts.logins);
+  const admission = new Admission(roster, { room: opts.room ?? "lobby", gate, maxMembers: opts.maxMembers ?? 1000 });
+  return { roster, admission, gate };
 }
 
 describe("admit", () => {
@@ -100,10 +102,53 @@ describe("the ghost rule", () => {
 
   test("off (a cluster's room), or for a newcomer that cannot wait (classic): name_taken as before", () => {
     const roster = new Roster();
-    const off = new Admission(roster, { logins: undefined, maxMembers: 1000, ghosts: false });
+    const off = new Admission(roster, { room: "lobby", gate: new Gate(undefined), maxMembers: 1000, ghosts: false });
     roster.add(member("dave", peer(1, "192.0.2.9")));
     expect(off.admit(hello("dave", "f".repeat(16)), peer(2, "192.0.2.9"), NOW)).toBe("name_taken");
-    const on = new Admission(roster, { logins: undefined, maxMembers: 1000 });
+    const on = new Admission(roster, { room: "lobby", gate: new Gate(undefined), maxMembers: 1000 });
     expect(on.admit(hello("dave", "f".repeat(16)), peer(2, "192.0.2.9"), NOW, false)).toBe("name_taken");
+  });
+});
+
+describe("one door for every room of a server (gate.ts)", () => {
+  /** Two rooms' admissions sharing one gate, as a server's rooms do. */
+  function twoRooms(logins?: { count: number; windowMs: number }) {
+    const gate = new Gate(logins);
+    return { gate, lobby: setUp({ gate, room: "lobby" }), ops: setUp({ gate, room: "ops" }) };
+  }
+
+  test("a ban made in one room (scope server, the default) refuses the address in the other, and in a room made later", () => {
+    const { gate, lobby, ops } = twoRooms();
+    lobby.admission.kicked(member("troll", peer(1)), NOW, 60_000);
+    expect(ops.admission.admit(hello("other", "f".repeat(16)), peer(2, "10.0.0.1"), NOW)).toBe("banned");
+    const later = setUp({ gate, room: "later" });
+    expect(later.admission.admit(hello("other", "f".repeat(16)), peer(3, "10.0.0.1"), NOW + 59_999)).toBe("banned");
+    expect(later.admission.admit(hello("other", "f".repeat(16)), peer(3, "10.0.0.1"), NOW + 60_000)).toBe("ok");
+  });
+
+  test("a ban for one room (scope room) refuses the address there only", () => {
+    const { lobby, ops } = twoRooms();
+    ops.admission.kicked(member("troll", peer(1)), NOW, 60_000, "room");
+    expect(ops.admission.admit(hello("other", "f".repeat(16)), peer(2, "10.0.0.1"), NOW)).toBe("banned");
+    expect(lobby.admission.admit(hello("other", "f".repeat(16)), peer(2, "10.0.0.1"), NOW)).toBe("ok");
+  });
+
+  test("a kick's memory of the client (its nonce) holds in every room, or with scope room in its own only", () => {
+    const { lobby, ops } = twoRooms();
+    lobby.admission.kicked(member("alice", peer(1)), NOW);
+    expect(ops.admission.admit(hello("alice", "alice".padStart(16, "0")), peer(1), NOW)).toBe("kicked");
+    ops.admission.kicked(member("bob", peer(2)), NOW, undefined, "room");
+    expect(ops.admission.admit(hello("bob", "bob".padStart(16, "0")), peer(2), NOW)).toBe("kicked");
+    expect(lobby.admission.admit(hello("bob", "bob".padStart(16, "0")), peer(2), NOW)).toBe("ok");
+    expect(ops.admission.admit(hello("alice", "alice".padStart(16, "0")), peer(1), NOW + ABUSE.kickMemoryMs)).toBe("ok");
+  });
+
+  test("logins per address are counted once for the server: four rooms do not give four allowances", () => {
+    const gate = new Gate({ count: 20, windowMs: 20_000 });
+    const rooms = ["lobby", "a", "b", "c"].map((room) => setUp({ gate, room }));
+    const verdicts = Array.from({ length: 25 }, (_, i) => rooms[i % 4]!.admission.admit(hello(`u${i}`), peer(7), NOW));
+    expect(verdicts.filter((v) => v === "ok").length).toBe(20);
+    expect(verdicts.slice(20)).toEqual(Array(5).fill("too_many_logins"));
+    expect(rooms[0]!.admission.admit(hello("x"), peer(8), NOW)).toBe("ok"); // another address has its own
   });
 });

@@ -1,6 +1,7 @@
 // Room rules without sockets: who gets in, who hears what, in which order, and what is refused.
 
 import { beforeEach, describe, expect, test } from "bun:test";
+import { Gate } from "../../../src/core/room/gate.ts";
 import { type Outcome, type Peer, Room, type RoomOptions } from "../../../src/core/room/room.ts";
 import { MemoryStore } from "../../../src/core/room/store.ts";
 import { ABUSE, decode, encode, LIMITS, MAX_PAYLOAD_BYTES, type Message } from "../../../src/core/wire/protocol.ts";
@@ -500,6 +501,49 @@ describe("abuse", () => {
       reason: "banned",
     });
     expect(reply(room.hello({ type: "hello", name: "other", nonce: nonce(9) }, sameAddress, NOW + 60_001))?.type).toBe("welcome");
+  });
+});
+
+describe("rooms sharing the server's door (RoomOptions.gate)", () => {
+  const helloIn = (r: Room, name: string, at: Peer, now = NOW) => reply(r.hello({ type: "hello", name, nonce: nonce(at.port) }, at, now));
+
+  test("a ban in one room keeps the address out of every room with the same gate, a later one too; --room's ban only its own", () => {
+    const gate = new Gate(undefined);
+    const lobby = roomWith({ gate });
+    const ops = roomWith({ name: "ops", gate });
+    expect(helloIn(lobby, "troll", peer(2))?.type).toBe("welcome");
+    lobby.kick("troll", NOW, 60_000);
+    const elsewhere = { ...peer(2), port: 9 };
+    expect(helloIn(ops, "other", elsewhere)).toEqual({ type: "refused", reason: "banned" });
+    expect(helloIn(roomWith({ name: "later", gate }), "other", elsewhere)).toEqual({ type: "refused", reason: "banned" });
+
+    expect(helloIn(ops, "pest", peer(3))?.type).toBe("welcome");
+    ops.kick("pest", NOW, 60_000, "room");
+    expect(helloIn(ops, "other", { ...peer(3), port: 9 })).toEqual({ type: "refused", reason: "banned" });
+    expect(helloIn(lobby, "other", { ...peer(3), port: 9 })?.type).toBe("welcome");
+  });
+
+  test("a room without a gate has a door of its own: a ban there is not another room's", () => {
+    const lobby = roomWith();
+    const ops = roomWith({ name: "ops" });
+    expect(helloIn(lobby, "troll", peer(2))?.type).toBe("welcome");
+    lobby.kick("troll", NOW, 60_000);
+    expect(helloIn(ops, "troll", peer(2))?.type).toBe("welcome");
+  });
+
+  test("the gate's login allowance is the rooms' together, and their own `logins` is not read", () => {
+    const gate = new Gate({ count: 3, windowMs: 60_000 });
+    const rooms = [roomWith({ gate, logins: undefined }), roomWith({ name: "ops", gate, logins: undefined })];
+    const nat = (port: number): Peer => ({ address: "192.0.2.1", port });
+    const replies = Array.from({ length: 6 }, (_, i) => helloIn(rooms[i % 2]!, `u${i}`, nat(100 + i)));
+    expect(replies.map((r) => (r?.type === "refused" ? r.reason : r?.type))).toEqual([
+      "welcome",
+      "welcome",
+      "welcome",
+      "too_many_logins",
+      "too_many_logins",
+      "too_many_logins",
+    ]);
   });
 });
 

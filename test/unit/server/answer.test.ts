@@ -1,4 +1,5 @@
-// The amplification budget: a stranger is never sent more bytes than it sent; trust lifts it; sealing counts.
+// The amplification budget: a stranger is sent one datagram at most, never more bytes than it sent; trust lifts both;
+// sealing counts.
 
 import { describe, expect, test } from "bun:test";
 import { encode, SEAL_OVERHEAD_BYTES } from "../../../src/core/wire/protocol.ts";
@@ -36,6 +37,27 @@ describe("a stranger's budget", () => {
     expect(udp.sent.length).toBe(1);
   });
 
+  test("one datagram in answer, however many bytes are left: the rest are held back, with one debug line", () => {
+    const { udp, lines, answer: a } = answer(size * 54);
+    for (let i = 0; i < 54; i++) a.reply(refused);
+    expect(udp.sent.length).toBe(1);
+    expect(a.plainBudget()).toBe(0);
+    expect(lines).toEqual(["debug not sent to 10.0.0.7:7: it was answered once already"]);
+  });
+
+  test("a member, or a stranger once trusted, gets every reply: several acks for several says in one datagram", () => {
+    const member = answer(size, { member: true });
+    for (let id = 1; id <= 5; id++) member.answer.reply({ type: "ack", id });
+    expect(member.udp.sent.map((d) => JSON.parse(d.text).id)).toEqual([1, 2, 3, 4, 5]);
+
+    const proven = answer(size * 3);
+    proven.answer.reply(refused); // spends the one datagram
+    proven.answer.trust(); // then its hello's cookie was good: welcome and backlog follow
+    proven.answer.reply(refused);
+    proven.answer.send(new Uint8Array(5000));
+    expect(proven.udp.sent.length).toBe(3);
+  });
+
   test("trust() lifts it (a hello with a good cookie), and a member has none", () => {
     const trusted = answer(1);
     trusted.answer.trust();
@@ -60,10 +82,11 @@ describe("a stranger's budget", () => {
     expect(short.udp.sent).toEqual([]);
   });
 
-  test("not sealed: the bytes go as they are", () => {
+  test("not sealed: the bytes go as they are, and the whole budget is plain text", () => {
     const { udp, answer: a } = answer(100);
+    expect(a.plainBudget()).toBe(100);
     a.reply(refused);
     expect(udp.sent[0]!.text).toBe(new TextDecoder().decode(encode(refused)));
-    expect(a.plainBudget()).toBe(100 - size);
+    expect(a.plainBudget()).toBe(0); // its one datagram is spent (it was 100 - size while bytes alone counted)
   });
 });

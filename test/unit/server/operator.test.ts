@@ -90,6 +90,39 @@ describe("acted on once", () => {
   });
 });
 
+describe("a ban's reach", () => {
+  const open = async (name: string) => {
+    const h = await rooms.enter(name);
+    if (h === "too_many_rooms") throw new Error("too many rooms");
+    return h.room;
+  };
+  const hello = async (room: string, name: string, at: ReturnType<typeof peer>) => {
+    const reply = (await open(room)).hello({ type: "hello", name, nonce: "f".repeat(16) }, at, NOW).replies[0];
+    return reply?.type === "refused" ? reply.reason : reply?.type;
+  };
+
+  test("without a room: every room of the server, one opened later too; with a room: that room only", async () => {
+    await open("ops");
+    enter(rooms.lobby!.room, "troll", peer(2));
+    expect(request({ type: "ban", id: 1, name: "troll", seconds: 0 })).toEqual([{ type: "ack", id: 1 }]);
+    const again = { ...peer(2), port: 99 };
+    expect(await hello("ops", "other", again)).toBe("banned");
+    expect(await hello("later", "other", again)).toBe("banned");
+
+    enter(await open("ops"), "pest", peer(3));
+    expect(request({ type: "ban", id: 2, name: "pest", seconds: 0, room: "ops" })).toEqual([{ type: "ack", id: 2 }]);
+    expect(await hello("ops", "other", { ...peer(3), port: 99 })).toBe("banned");
+    expect(await hello("lobby", "other", { ...peer(3), port: 99 })).toBe("welcome");
+  });
+
+  test("the console's ban (kickEverywhere) names no room: it holds in every room", async () => {
+    enter(await open("ops"), "troll", peer(4));
+    expect(operator.kickEverywhere("troll", NOW, Infinity)).toBe(true);
+    expect(await hello("lobby", "other", { ...peer(4), port: 99 })).toBe("banned");
+    expect(await hello("ops", "other", { ...peer(4), port: 99 })).toBe("banned");
+  });
+});
+
 describe("who", () => {
   test("pages fit the answer's budget, and together list everyone once", () => {
     const room = rooms.lobby!.room;

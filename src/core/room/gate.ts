@@ -1,0 +1,61 @@
+// The door every room of one server shares: bans and recent kicks (for the whole server, or for one room), and the
+// login allowance per IP address, counted once for the server however many rooms an address tries.
+
+import type { BanLength } from "../duration.ts";
+import { type KeyedLimiter, limiterFor, type Rate } from "../limiter.ts";
+import { ABUSE } from "../wire/protocol.ts";
+
+/** How far a kick or a ban reaches: every room of the server (the operator named no room), or its own room only. */
+export type Scope = "server" | "room";
+
+/** The default login allowance per IP address: ABUSE's burst, then one every loginEveryMs. */
+export const DEFAULT_LOGINS: Rate = { count: ABUSE.loginBurst, windowMs: ABUSE.loginBurst * ABUSE.loginEveryMs };
+
+/**
+ * What a server's rooms hold in common at their door. A Room is given one (RoomOptions.gate) by the server, the
+ * same for all its rooms; a Room made without one has a door of its own. In a cluster each server has its own:
+ * bans and logins are per server, not per cluster.
+ */
+export class Gate {
+  /** New logins per IP address; undefined: unlimited. */
+  readonly #logins: KeyedLimiter | undefined;
+  /** Banned IP addresses, until when (BAN_WHILE_RUNNING: while the server runs), keyed by scopedKey. */
+  readonly #bans = new Map<string, number>();
+  /** Clients (by nonce) just kicked, until when: their automatic rejoin is refused. Keyed by scopedKey. */
+  readonly #kicked = new Map<string, number>();
+
+  /** `logins`: new logins per IP address (undefined: unlimited). No default here: undefined means unlimited. */
+  constructor(logins: Rate | undefined) {
+    this.#logins = limiterFor(logins, ABUSE.trackedAddresses);
+  }
+
+  /** Why a hello into `room` from IP `address` with `nonce` is refused at the door; undefined: it is not. */
+  refusal(room: string, address: string, nonce: string, now: number): "banned" | "kicked" | undefined {
+    if (until(this.#bans, address, now) || until(this.#bans, scopedKey(address, room), now)) return "banned";
+    if (until(this.#kicked, nonce, now) || until(this.#kicked, scopedKey(nonce, room), now)) return "kicked";
+    return undefined;
+  }
+
+  /**
+   * A member of `room` (its IP address and nonce) was kicked: its client may not log straight back in (for
+   * ABUSE.kickMemoryMs), and with `banFor` its address is refused that long. `scope` "server": in every room,
+   * those made later included; "room": in `room` only.
+   */
+  kicked(room: string, member: { address: string; nonce: string }, now: number, banFor?: BanLength, scope: Scope = "server"): void {
+    for (const map of [this.#bans, this.#kicked]) for (const [key, end] of map) if (end <= now) map.delete(key);
+    const key = (k: string) => (scope === "server" ? k : scopedKey(k, room));
+    if (banFor !== undefined) this.#bans.set(key(member.address), now + banFor);
+    this.#kicked.set(key(member.nonce), now + ABUSE.kickMemoryMs);
+  }
+
+  /** Takes one login from IP `address`'s allowance; true when there was one (or logins are not limited). */
+  mayLogIn(address: string, now: number): boolean {
+    return this.#logins?.take(address, now) ?? true;
+  }
+}
+
+/** The key of an entry for one room only. Room names (checkRoom's form), addresses and nonces hold no space. */
+const scopedKey = (key: string, room: string) => `${room} ${key}`;
+
+/** True while `key` has an entry in `ends` that has not passed. */
+const until = (ends: ReadonlyMap<string, number>, key: string, now: number) => (ends.get(key) ?? -Infinity) > now;
