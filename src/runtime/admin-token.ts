@@ -52,15 +52,17 @@ function writePrivate(file: string, text: string): void {
   const temp = `${file}.${randomBytes(8).toString("hex")}.tmp`;
   const fd = openSync(temp, NEW_FILE, 0o600);
   try {
-    fchmodSync(fd, 0o600); // the umask may have taken bits away, never added them; this states the intent
-    writeSync(fd, text);
+    try {
+      fchmodSync(fd, 0o600); // the umask may have taken bits away, never added them; this states the intent
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
   } catch (err) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
+    rmSync(temp, { force: true }); // ours (created exclusively): no half-written token is left behind
     throw err;
   }
-  closeSync(fd);
-  renameSync(temp, file);
 }
 
 /** The token in `file`, or undefined when there is none, or when others could read it (it is then not trusted). */
