@@ -5,7 +5,7 @@ import { type AdminAction, runAdmin } from "../admin/admin.ts";
 import { parseHostPort } from "../core/address.ts";
 import { BAN_WHILE_RUNNING, parseBanLength } from "../core/duration.ts";
 import { checkRoom, MAX_TEXT_BYTES, textBytes } from "../core/wire/protocol.ts";
-import { readPrivateToken, tokenFile } from "../runtime/admin-token.ts";
+import { readPrivateToken, tokenFile, tokenProblem } from "../runtime/admin-token.ts";
 import { serverAddress, serverArg, verboseArg } from "./_args.ts";
 import { commandLog, runBody } from "./_finish.ts";
 import { REST_OF_WORDS } from "./_strict.ts";
@@ -52,8 +52,11 @@ export const admin = defineCommand({
       const action = actionOf(args);
       const room = args.room === undefined ? undefined : checkRoom(args.room);
       if (room && "problem" in room) throw new Error(room.problem);
+      const offered = args.token || process.env.CHAT_ADMIN_TOKEN;
+      const short = offered && tokenProblem(offered, args.token ? "--token" : "CHAT_ADMIN_TOKEN");
+      if (short) throw new Error(`${short}: no server takes one that short; give the server's`);
       // Without a token runAdmin first finds out whether anyone is there: "nobody answers" is the news then, not the token.
-      const token = args.token || process.env.CHAT_ADMIN_TOKEN || readPrivateToken(tokenFile(server.port)) || undefined;
+      const token = offered || readPrivateToken(tokenFile(server.port)) || undefined;
       const noToken = `no admin token: give --token or CHAT_ADMIN_TOKEN (a server on this machine keeps its own in ${tokenFile(server.port)})`;
       const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
       const given = { ...(room ? { room: room.name } : {}), ...(passphrase ? { passphrase } : {}) };

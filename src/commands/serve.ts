@@ -4,6 +4,7 @@ import { type ArgsDef, defineCommand, type ParsedArgs } from "citty";
 import { parsePort } from "../core/address.ts";
 import type { Allowance, Rate } from "../core/room/room.ts";
 import { ABUSE, DEFAULT_PORT, LIMITS, TIMERS } from "../core/wire/protocol.ts";
+import { tokenProblem } from "../runtime/admin-token.ts";
 import type { Log } from "../runtime/log.ts";
 import { type ServeOptions, serveUntilStopped } from "../server/serve.ts";
 import { defaultDataDir } from "../server/sqlite-store.ts";
@@ -86,6 +87,8 @@ export const serve = defineCommand({
 /** The flags, checked, as serveUntilStopped() takes them. Throws a one-line Error naming a bad flag. */
 function serveOptions(args: ParsedArgs<typeof SERVE_ARGS>, log: Log): ServeOptions {
   const token = args["admin-token"] || process.env.CHAT_ADMIN_TOKEN;
+  const short = token && tokenProblem(token, args["admin-token"] ? "--admin-token" : "CHAT_ADMIN_TOKEN");
+  if (short) throw new Error(`${short}: choose a longer one, or give none and chat makes one`);
   const passphrase = args.passphrase || process.env.CHAT_PASSPHRASE;
   if (passphrase && args.classic)
     throw new Error("--classic cannot be combined with a passphrase: classic clients send and read only plain text");

@@ -1,10 +1,13 @@
-// Operator requests (`chat admin`, and the console): signed requests checked, each acted on once, announce, kick, ban, who.
+// Operator requests (`chat admin`, and the console): signed requests checked, refusals answered within an allowance per
+// address, each request acted on once: announce, kick, ban, who.
 
 import { type BanLength, banFromWire } from "../core/duration.ts";
 import type { Scope } from "../core/room/gate.ts";
 import { namesPage } from "../core/room/replay.ts";
 import type { AdminGate } from "../core/wire/admin-auth.ts";
 import { type AdminRequest, checkRoom, MAX_TEXT_BYTES, type Reply, textBytes } from "../core/wire/protocol.ts";
+import type { Log } from "../runtime/log.ts";
+import { AdminRefusals } from "./admin-refusals.ts";
 import type { BudgetedRequester } from "./answer.ts";
 import type { Warnings } from "./report.ts";
 import type { HostedRoom, Rooms } from "./rooms.ts";
@@ -20,6 +23,10 @@ export class Operator {
     private readonly gate: AdminGate,
     private readonly rooms: Rooms,
     private readonly warnings: Warnings,
+    /** Where a refusal left unanswered is said (a debug line); none: nowhere. */
+    private readonly log?: Log,
+    /** How many refusals each IP address is answered. */
+    private readonly refusals = new AdminRefusals(),
   ) {}
 
   /** A signed operator request: checked, then carried out once however often it is repeated. */
@@ -27,6 +34,10 @@ export class Operator {
     const verdict = this.gate.check(msg, now);
     if (verdict !== "ok") {
       this.warnings.refused(`admin ${verdict.replace("_", " ")}`, answer.from, now);
+      if (!this.refusals.mayAnswer(answer.from.address, now))
+        return this.log?.debug(
+          `admin ${verdict} from ${answer.from.address}:${answer.from.port}: not answered (its address had its refusals)`,
+        );
       return answer.reply({ type: "refused", reason: verdict, id: msg.id });
     }
     const key = `${answer.from.address}|${answer.from.port}|${msg.type}|${msg.id}`;

@@ -1,9 +1,11 @@
 // `chat serve` once its flags are read: the server started, what it tells the operator, the console, and the stop.
 
 import { networkInterfaces } from "node:os";
+import { dirname } from "node:path";
 import { formatHostPort } from "../core/address.ts";
 import { EXIT } from "../exit-codes.ts";
 import { loadOrCreateToken, tokenFile } from "../runtime/admin-token.ts";
+import { privacyProblem } from "../runtime/dirs.ts";
 import type { Log } from "../runtime/log.ts";
 import { consoleLine, spawnConsole } from "./console.ts";
 import { type RunningServer, type ServerOptions, startServer } from "./server.ts";
@@ -46,6 +48,8 @@ function startupReport(server: RunningServer, opts: Omit<ServeOptions, "token">,
   log.info(`listening on ${formatHostPort({ host: server.address, port: server.port })}`);
   if (server.clusterId) log.info(`in the cluster at ${opts.cluster} as server ${server.clusterId}: rooms are kept in its JetStream`);
   else log.info(server.dataFile ? `room database: ${server.dataFile}` : "room kept in memory only: nothing survives a restart");
+  const open = server.dataFile && privacyProblem(dirname(server.dataFile)); // a folder the user made: said, not changed
+  if (open) log.warn(`the data directory ${dirname(server.dataFile!)} is not private: ${open}; its databases are 0600 all the same`);
   log.info(tokenNote);
   if (opts.passphrase) log.info("passphrase set: every datagram is encrypted; members join with the same --passphrase");
   log.info(`members join with: chat join NAME --server ${joinHint(server.address, server.port)}`);

@@ -103,7 +103,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const report = (h: HostedRoom, b: Broadcast) => reportEvent(log, h.room.name, h.backend.names().length, b);
   // The room rules (data, history, rate, logins, maxMembers) and the log as given; `logins` absent stays absent.
   const rooms = new Rooms({ ...opts, port: udp.port, cluster, transports, ...(opts.quiet ? {} : { onEvent: report }), now: Date.now });
-  const operator = new Operator(gate, rooms, warnings);
+  const operator = new Operator(gate, rooms, warnings, log);
   if (cluster) obeyKickOrders(cluster, rooms, operator, log);
   try {
     await rooms.start();

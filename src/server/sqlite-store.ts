@@ -2,10 +2,11 @@
 
 import { Database } from "bun:sqlite";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, constants, existsSync, fchmodSync, openSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { BACKLOG_TYPES, type Change, EventRing, type RoomStore, type StoredMember } from "../core/room/store.ts";
 import { checkRoom, DEFAULT_ROOM, LIMITS } from "../core/wire/protocol.ts";
+import { makePrivateDir } from "../runtime/dirs.ts";
 
 /** The SQL list of BACKLOG_TYPES, e.g. ('message', 'admin', 'action'). */
 const BACKLOG_SQL = `(${[...BACKLOG_TYPES].map((t) => `'${t}'`).join(", ")})`;
@@ -23,6 +24,25 @@ const SCHEMA = `
     sid TEXT PRIMARY KEY, name TEXT NOT NULL, nonce TEXT NOT NULL, address TEXT NOT NULL, port INTEGER NOT NULL, joined_at INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS clients (nonce TEXT PRIMARY KEY, last_id INTEGER NOT NULL, seen_at INTEGER NOT NULL);
 `;
+
+/**
+ * SQLite's files beside a database in WAL mode. It makes them with the database file's own mode, so a database made
+ * 0600 has private side files; they are set once more after opening all the same, as they may predate that.
+ */
+const SIDE_FILES = ["-wal", "-shm"];
+
+/**
+ * Creates `file` if needed and sets it to 0600 whatever the umask: a room's database holds private messages, session
+ * ids and nonces, which no other user of the machine may read.
+ */
+function makePrivate(file: string): void {
+  const fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** The per-user data directory now lives in runtime/dirs.ts; re-exported for the importers of this module. */
 export { defaultDataDir } from "../runtime/dirs.ts";
@@ -59,9 +79,11 @@ export class SqliteStore implements RoomStore {
   /** Opens (creating if needed) the database at `file`. Throws a one-line Error when it cannot. */
   constructor(readonly file: string) {
     try {
-      mkdirSync(join(file, ".."), { recursive: true });
+      makePrivateDir(dirname(file)); // an existing folder the user made is left as it is (serve warns when it is open to others)
+      makePrivate(file);
       this.#db = new Database(file, { create: true, strict: true });
       this.#db.run("PRAGMA journal_mode = WAL");
+      for (const side of SIDE_FILES) if (existsSync(file + side)) makePrivate(file + side);
       // WAL with synchronous=NORMAL loses nothing committed when the process dies (only a power cut could).
       this.#db.run("PRAGMA synchronous = NORMAL");
       this.#db.run("PRAGMA busy_timeout = 2000");

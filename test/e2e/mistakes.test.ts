@@ -64,13 +64,13 @@ describe("chat admin with nobody listening: exit 3, and it says so, not that a t
 
   test("with --token", async () => {
     const port = await freeUdpPort();
-    const { code, out, err } = await runChat(["admin", "hi", "--server", `127.0.0.1:${port}`, "--token", "x"]);
+    const { code, out, err } = await runChat(["admin", "hi", "--server", `127.0.0.1:${port}`, "--token", "x".repeat(16)]);
     expect({ code, out }).toEqual({ code: 3, out: [] });
     expect(err).toEqual([`[error] no answer from 127.0.0.1:${port} within 3 s: is \`chat serve\` running there?`]);
   });
 
   test("a missing token is reported once a server has answered: exit 1", async () => {
-    const server = await spawnServe(["--admin-token", "secret"]);
+    const server = await spawnServe(["--admin-token", "a-secret-long-enough"]);
     const state = emptyState();
     try {
       const { code, out, err } = await runChat(["admin", "hi", "--server", server.address], { env: { XDG_STATE_HOME: state } });

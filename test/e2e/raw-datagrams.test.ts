@@ -143,21 +143,25 @@ describe("the admin secret", () => {
   });
 
   test("forged admin datagrams (wrong token, replayed, stale, unsigned) make nobody see anything; the right token works", async () => {
-    const server = await spawnServe([], { env: { CHAT_ADMIN_TOKEN: "s3cret" } });
+    const server = await spawnServe([], { env: { CHAT_ADMIN_TOKEN: "s3cret-long-enough" } });
     const member = await joinRoom("alice", server.address);
     const op = await RawPeer.open(server.port);
     peers.push(op);
 
-    const wrong = await op.request(op.signed({ type: "announce", id: 1, text: "wrong token" }, "guess"), isType("refused"));
+    const wrong = await op.request(op.signed({ type: "announce", id: 1, text: "wrong token" }, "a-guess-long-enough"), isType("refused"));
     expect(wrong).toEqual({ type: "refused", reason: "bad_token", id: 1 });
-    const stale = op.signed({ type: "announce", id: 2, text: "stale" }, "s3cret", Date.now() - ADMIN_WINDOW_MS - 5000);
+    const stale = op.signed({ type: "announce", id: 2, text: "stale" }, "s3cret-long-enough", Date.now() - ADMIN_WINDOW_MS - 5000);
     expect(
       await op.request(
         stale,
         isType("refused", (r) => r.id === 2),
       ),
     ).toEqual({ type: "refused", reason: "stale", id: 2 });
-    const future = op.signed({ type: "announce", id: 3, text: "from the future" }, "s3cret", Date.now() + ADMIN_WINDOW_MS + 5000);
+    const future = op.signed(
+      { type: "announce", id: 3, text: "from the future" },
+      "s3cret-long-enough",
+      Date.now() + ADMIN_WINDOW_MS + 5000,
+    );
     expect(
       await op.request(
         future,
@@ -165,7 +169,7 @@ describe("the admin secret", () => {
       ),
     ).toEqual({ type: "refused", reason: "stale", id: 3 });
     // a genuine datagram, captured and sent again by someone else: refused
-    const genuine = op.signed({ type: "announce", id: 4, text: "genuine" }, "s3cret");
+    const genuine = op.signed({ type: "announce", id: 4, text: "genuine" }, "s3cret-long-enough");
     await op.request(
       genuine,
       isType("ack", (a) => a.id === 4),
@@ -174,7 +178,7 @@ describe("the admin secret", () => {
     peers.push(thief);
     expect(await thief.request(genuine, isType("refused"))).toEqual({ type: "refused", reason: "replayed", id: 4 });
     // the text altered under a good signature: the mac no longer matches
-    const altered = { ...op.signed({ type: "announce", id: 5, text: "harmless" }, "s3cret"), text: "evil" } as const;
+    const altered = { ...op.signed({ type: "announce", id: 5, text: "harmless" }, "s3cret-long-enough"), text: "evil" } as const;
     expect(
       await op.request(
         altered,
@@ -184,12 +188,12 @@ describe("the admin secret", () => {
     // no signature at all does not even decode
     op.sendBytes(`{"v":1,"type":"announce","id":6,"text":"unsigned"}`);
 
-    const tool = startChat(["admin", "by the tool, wrong token", "--server", server.address, "--token", "guess"]);
+    const tool = startChat(["admin", "by the tool, wrong token", "--server", server.address, "--token", "a-guess-long-enough"]);
     expect(await tool.proc.exited).toBe(2);
     await tool.err.closed;
     expect(tool.err.lines).toEqual([expect.stringContaining("refused: wrong admin token")]);
 
-    const right = startChat(["admin", "by the tool", "--server", server.address], { env: { CHAT_ADMIN_TOKEN: "s3cret" } });
+    const right = startChat(["admin", "by the tool", "--server", server.address], { env: { CHAT_ADMIN_TOKEN: "s3cret-long-enough" } });
     expect(await right.proc.exited).toBe(0);
     await member.event({ type: "admin", text: "by the tool" });
     expect(
@@ -215,7 +219,7 @@ describe("the admin secret", () => {
     const probe = await RawPeer.open(1); // a free port: open a socket, note its port, close it
     const port = probe.port;
     probe.close();
-    const admin = startChat(["admin", "anyone?", "--server", `127.0.0.1:${port}`, "--token", "x"]);
+    const admin = startChat(["admin", "anyone?", "--server", `127.0.0.1:${port}`, "--token", "x".repeat(16)]);
     expect(await admin.proc.exited).toBe(3);
     await admin.err.closed;
     expect(admin.err.lines).toEqual([`[error] no answer from 127.0.0.1:${port} within 3 s: is \`chat serve\` running there?`]);

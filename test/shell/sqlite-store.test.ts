@@ -1,11 +1,12 @@
-// The durable store on a real SQLite file: what a restarted server finds, and a room restored from it.
+// The durable store on a real SQLite file: what a restarted server finds, a room restored from it, and files only its user reads.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Room } from "../../src/core/room/room.ts";
 import { decode, encode } from "../../src/core/wire/protocol.ts";
+import { privacyProblem } from "../../src/runtime/dirs.ts";
 import { roomFile, SqliteStore } from "../../src/server/sqlite-store.ts";
 
 const dirs: string[] = [];
@@ -100,4 +101,44 @@ test("a room restored from the store knows its members, its sequence and the ids
   );
   expect(repeat.replies).toEqual([{ type: "ack", id: 1 }]);
   expect(repeat.broadcasts).toEqual([]);
+});
+
+describe.skipIf(process.platform === "win32")("private files, whatever the umask", () => {
+  const modeOf = (path: string) => statSync(path).mode & 0o777;
+  /** Runs `body` under umask 022 (the usual default, which leaves files readable by all). */
+  const underUmask022 = <T>(body: () => T): T => {
+    const old = process.umask(0o022);
+    try {
+      return body();
+    } finally {
+      process.umask(old);
+    }
+  };
+
+  test("a new data folder is 0700 (with the folders it needed), the database and its -wal and -shm files 0600", () => {
+    const root = mkdtempSync(join(tmpdir(), "chat-store-"));
+    dirs.push(root);
+    const dir = join(root, "share", "chat");
+    const { store } = underUmask022(() => open(dir));
+    store.commit({ events: [message(1)], joined: [], left: [], delivered: [] });
+    const file = roomFile(dir, 9999);
+    expect(modeOf(dir)).toBe(0o700);
+    expect(modeOf(join(dir, ".."))).toBe(0o700);
+    expect(readdirSync(dir).sort()).toEqual(["room-9999.db", "room-9999.db-shm", "room-9999.db-wal"]);
+    for (const f of readdirSync(dir)) expect({ f, mode: modeOf(join(dir, f)) }).toEqual({ f, mode: 0o600 });
+    expect(modeOf(file)).toBe(0o600);
+  });
+
+  test("a database left readable by an earlier version is made 0600; a folder the user made is left as it is", () => {
+    const dir = mkdtempSync(join(tmpdir(), "chat-store-"));
+    dirs.push(dir);
+    chmodSync(dir, 0o755);
+    const file = roomFile(dir, 9999);
+    writeFileSync(file, "");
+    chmodSync(file, 0o644);
+    underUmask022(() => open(dir));
+    expect(modeOf(file)).toBe(0o600);
+    expect(modeOf(dir)).toBe(0o755);
+    expect(privacyProblem(dir)).toBe("its group or others may enter it (mode 0755; chmod 700 it)");
+  });
 });
