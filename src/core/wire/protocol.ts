@@ -125,7 +125,8 @@ export const ABUSE = {
   datagramBurst: 2000,
   /** ...and then this many per second; beyond that they are dropped unread. */
   datagramsPerSecond: 1000,
-  adminRefusalBurst: 10, // refused operator requests (bad token, stale, replayed) answered per IP address at once, then one a second
+  /** Refused operator requests (bad token, stale, replayed) answered per IP address at once, then one a second. */
+  adminRefusalBurst: 10,
   /** Addresses whose counters are kept at once; past this the fullest (idle) ones are forgotten. */
   trackedAddresses: 65_536,
   /** A kicked client (by its nonce) cannot log straight back in for this long. */
