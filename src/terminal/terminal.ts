@@ -4,6 +4,7 @@ import { writeSync } from "node:fs";
 import { emitKeypressEvents } from "node:readline";
 import { draw, erase, type Region, type Styled } from "../core/screen/input-layout.ts";
 import { type Key, LineEditor } from "../core/screen/line-editor.ts";
+import { wrapRows, wrapStyled } from "../core/screen/wrap.ts";
 
 export interface TerminalEvents {
   /** Enter: the whole line (the editor is empty again). */
@@ -30,6 +31,8 @@ export class Terminal {
   #pending: Styled[] = [];
   /** Row of the terminal's cursor within the live region as last drawn; undefined while nothing is drawn. */
   #cursorRow: number | undefined;
+  /** The width the live region was last drawn at: its pending lines were cut into rows that wide. */
+  #drawnColumns = 80;
   /**
    * Set once the terminal has gone away (its window closed, its ssh session dropped): nothing more is written to it.
    * Per Terminal, although the terminal is the process's: another Terminal would find out at its own first write.
@@ -41,7 +44,8 @@ export class Terminal {
    * the cursor's row within the region is where the region's layout at the new width puts it.
    */
   readonly #onResize = () => {
-    if (this.#cursorRow !== undefined) this.#cursorRow = draw(this.#region(), this.#columns()).cursorRow;
+    // Pending lines were cut into rows at the old width (hard line ends, which no terminal rejoins): those rows, re-wrapped.
+    if (this.#cursorRow !== undefined) this.#cursorRow = draw(this.#region(this.#drawnColumns), this.#columns()).cursorRow;
     this.#redraw();
   };
   /** However the process ends, even by a bug, the terminal is not left in raw mode (where typing shows nothing). */
@@ -84,10 +88,13 @@ export class Terminal {
 
   /** A line above the live region: the transcript on stdout, a diagnostic on stderr. */
   print(line: string, channel: "stdout" | "stderr" = "stdout", bell = false): void {
-    if (this.#cursorRow === undefined) return void this.#write(channel === "stdout" ? STDOUT : STDERR, `${line}\n`);
+    // Wrapped here, at today's width, with each continuation row marked: see wrap.ts. A terminal does not reflow
+    // what it has printed, so a resize changes only the lines after it.
+    const rows = line.split("\n").flatMap((part) => wrapRows(part, this.#columns()));
+    if (this.#cursorRow === undefined) return void this.#write(channel === "stdout" ? STDOUT : STDERR, `${rows.join("\n")}\n`);
     this.#write(STDOUT, erase(this.#cursorRow));
     // A line ends with CR LF: the terminal is in raw mode, where a bare LF only moves down.
-    this.#write(channel === "stdout" ? STDOUT : STDERR, `${line.replaceAll("\n", "\r\n") + (bell ? BELL : "")}\r\n`);
+    this.#write(channel === "stdout" ? STDOUT : STDERR, `${rows.join("\r\n") + (bell ? BELL : "")}\r\n`);
     this.#cursorRow = 0;
     this.#redraw();
   }
@@ -138,8 +145,10 @@ export class Terminal {
     }
   }
 
-  #region(): Region {
-    return { pending: this.#pending, prompt: this.#prompt, text: this.#editor.text, cursor: this.#editor.cursor };
+  /** The region with its pending lines cut into rows `columns` wide (by default, the terminal's width now). */
+  #region(columns = this.#columns()): Region {
+    const pending = this.#pending.flatMap((line) => wrapStyled(line, columns));
+    return { pending, prompt: this.#prompt, text: this.#editor.text, cursor: this.#editor.cursor };
   }
 
   #columns(): number {
@@ -148,7 +157,9 @@ export class Terminal {
 
   #redraw(): void {
     if (this.#cursorRow === undefined && !process.stdin.isRaw) return;
-    const { output, cursorRow } = draw(this.#region(), this.#columns());
+    const columns = this.#columns();
+    const { output, cursorRow } = draw(this.#region(columns), columns);
+    this.#drawnColumns = columns;
     this.#write(STDOUT, (this.#cursorRow === undefined ? "" : erase(this.#cursorRow)) + output);
     this.#cursorRow = cursorRow;
   }

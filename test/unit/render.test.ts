@@ -221,6 +221,66 @@ describe("terminal safety", () => {
     expect(line).toBe(`{"type":"message","seq":1,"ts":${TS},"from":"eve","text":"a\\nb\\u001b\\u009b\\u202e"}`);
     expect(JSON.parse(line).text).toBe("a\nb\x1b\u009b\u202e");
   });
+  test.each([
+    ["ZWSP", "\u200b"],
+    ["WJ", "\u2060"],
+    ["BOM", "\ufeff"],
+    ["LRM", "\u200e"],
+    ["RLM", "\u200f"],
+    ["ALM", "\u061c"],
+    ["LRE", "\u202a"],
+    ["RLO", "\u202e"],
+    ["PDF", "\u202c"],
+    ["LRI", "\u2066"],
+    ["FSI", "\u2068"],
+    ["PDI", "\u2069"],
+    ["soft hyphen", "\u00ad"],
+    ["Mongolian vowel separator", "\u180e"],
+    ["invisible times", "\u2062"],
+    ["interlinear annotation anchor", "\ufff9"],
+    ["a lone tag", "\u{e0041}"],
+    ["a musical format character", "\u{1d173}"],
+    ["a ZWJ between spaces", "\u200d"],
+    ["a ZWNJ between spaces", "\u200c"],
+  ])("the invisible format character %s is removed from names, messages and admin text", (_, c) => {
+    expect(sanitize(`a ${c}b${c} c`)).toBe("a b c");
+    expect(humanLine({ type: "message", seq: 1, ts: TS, from: `al${c}ice`, text: `hi${c} there` }, EN)).toBe("alice: hi there");
+    expect(humanLine({ type: "admin", seq: 1, ts: TS, text: `${c}restart${c}` }, EN)).toBe("[admin] restart");
+    expect(humanLine({ type: "join", seq: 1, ts: TS, name: `${c}dave` }, EN)).toBe("dave joined");
+  });
+  test("every code point of general category Cf outside the kept joiners and tags is removed", () => {
+    for (let code = 0; code <= 0x10ffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      const c = String.fromCodePoint(code);
+      if (!/\p{Cf}/u.test(c)) continue;
+      expect([code, sanitize(`x ${c} y`)]).toEqual([code, "x  y"]);
+    }
+  });
+  test("U+2028 and U+2029 are shown as ␤: a line break cannot come through, nor vanish unseen", () => {
+    expect(sanitize("one\u2028two\u2029three")).toBe("one␤two␤three");
+  });
+  test("ZWJ inside emoji sequences, ZWJ/ZWNJ between letters and subdivision-flag tags are kept", () => {
+    for (const text of [
+      "👩\u200d💻",
+      "👨\u200d👩\u200d👧\u200d👦",
+      "❤\ufe0f\u200d🔥",
+      "👍🏽\u200d",
+      "🏴\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}",
+      "क्\u200dष",
+      "می\u200cخواهم",
+    ]) {
+      const kept = text === "👍🏽\u200d" ? "👍🏽" : text;
+      expect(sanitize(text)).toBe(kept);
+    }
+  });
+  test("JSON lines carry the text exactly as sent, invisible characters and separators escaped, emoji raw", () => {
+    const text = "a\u200bb\u2028c\u2029d\ufeff\u061c👩\u200d💻\u{1d173}";
+    const line = jsonLine({ type: "message", seq: 1, ts: TS, from: "e\u200bve", text });
+    expect(line).toBe(
+      `{"type":"message","seq":1,"ts":${TS},"from":"e\\u200bve","text":"a\\u200bb\\u2028c\\u2029d\\ufeff\\u061c👩\u200d💻\\ud834\\udd73"}`,
+    );
+    expect(JSON.parse(line)).toMatchObject({ from: "e\u200bve", text });
+  });
   test("the session id never appears in the transcript", () => {
     const welcome: Shown = {
       type: "welcome",

@@ -191,9 +191,14 @@ const same = (s: string) => s;
 const plain: Paint = { name: same, dim: same, admin: same, action: same, private: same, mention: same };
 
 /**
- * Text from the network made harmless for a terminal: C0 controls, ESC and DEL become their visible
- * Control Pictures (so "\x1b[2J" shows as "␛[2J" and a newline cannot fake a second line), C1 controls
- * become U+FFFD, and bidirectional overrides and isolates, which can reorder what is shown, are removed.
+ * Text from the network made harmless for a terminal: C0 controls, ESC and DEL become their visible Control Pictures
+ * (so "\x1b[2J" shows as "␛[2J" and a newline cannot fake a second line), C1 controls become U+FFFD, U+2028 and
+ * U+2029 (a line and a paragraph break by their meaning) become ␤, and invisible format characters (general category
+ * Cf: ZWSP, word joiner, BOM, LRM, RLM, ALM, the bidi embeddings, overrides and isolates, soft hyphen, …) are removed:
+ * they draw nothing, so showing them as escapes would only clutter text that uses them innocently, while leaving them
+ * lets a sender reorder a line or hide something in a word. Kept, because without them the text draws wrongly: a ZWJ
+ * inside an emoji sequence (👩‍💻), a ZWJ or ZWNJ between two letters of a script it shapes (Indic conjuncts, Persian), and the
+ * tag characters of a subdivision flag (🏴 England).
  */
 export function sanitize(text: string): string {
   return text.replace(UNSAFE, (c) => {
@@ -201,10 +206,29 @@ export function sanitize(text: string): string {
     if (code < 0x20) return String.fromCharCode(0x2400 + code);
     if (code === 0x7f) return "\u2421";
     if (code <= 0x9f) return "\ufffd";
+    if (code === 0x2028 || code === 0x2029) return "\u2424";
     return "";
   });
 }
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+/**
+ * After a letter or mark of a script whose shaping a ZWJ or ZWNJ changes (Arabic, Syriac, the Indic scripts, …): not
+ * Latin, Greek, Cyrillic, the CJK scripts or a combining mark of any script (Inherited), where a joiner draws nothing
+ * and changes nothing, so `al\u200Dice` could only be there to look like `alice` while being another string.
+ */
+const JOINS = String.raw`(?:(?<=[\p{L}\p{M}])(?<![\p{sc=Latin}\p{sc=Greek}\p{sc=Cyrillic}\p{sc=Inherited}\p{sc=Han}\p{sc=Hangul}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Bopomofo}]))`;
+const UNSAFE = new RegExp(
+  [
+    String.raw`[\u0000-\u001f\u007f-\u009f\u2028\u2029]`,
+    // ZWJ in an emoji sequence: after a pictograph (perhaps with its skin tone or VS16), before a pictograph.
+    String.raw`(?<![\p{Extended_Pictographic}\p{Emoji_Modifier}\uFE0F]|${JOINS})\u200D`,
+    String.raw`\u200D(?!\p{Extended_Pictographic}|[\p{L}\p{M}])`,
+    String.raw`(?<!${JOINS})\u200C|\u200C(?![\p{L}\p{M}])`,
+    // Tags only in a tag sequence: after the black flag or another tag.
+    String.raw`(?<![\u{1F3F4}\u{E0020}-\u{E007E}])[\u{E0020}-\u{E007F}]`,
+    String.raw`(?![\u200C\u200D\u{E0020}-\u{E007F}])\p{Cf}`,
+  ].join("|"),
+  "gu",
+);
 
 // ---- JSON lines ----
 
@@ -226,7 +250,14 @@ export function jsonLine(item: Shown, history = false, room?: string): string {
 export const membersJson = (names: readonly string[], room?: string) =>
   safeJson(room === undefined ? { type: "members", names, count: names.length } : { type: "members", names, count: names.length, room });
 
-/** JSON.stringify escapes C0 controls itself; C1 controls and bidi overrides it leaves raw, so escape those too. */
+/**
+ * JSON.stringify escapes C0 controls itself; C1 controls, U+2028/U+2029 and invisible format characters it leaves raw,
+ * so escape those too: a program parses back exactly the text that was sent, and a person who looks at the JSON in a
+ * terminal sees `\u200b` where the sender hid something. ZWJ, ZWNJ and tags stay raw, so emoji stay legible.
+ */
 const safeJson = (value: unknown) =>
-  JSON.stringify(value).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-const JSON_UNSAFE = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+  JSON.stringify(value).replace(JSON_UNSAFE, (c) =>
+    // Code unit by code unit: an astral format character (U+1D173) is escaped as its surrogate pair, as JSON does.
+    Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join(""),
+  );
+const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029]|(?!\u200C|\u200D|[\u{E0020}-\u{E007F}])\p{Cf}/gu;
