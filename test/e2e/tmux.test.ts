@@ -131,6 +131,40 @@ describe.skipIf(!hasTmux)("in tmux", () => {
     expect(rows.filter((r) => r.startsWith("alice: "))).toEqual(said);
   }, 30_000);
 
+  test("the wrap spoof: a message padded to the width cannot make a row that begins like a line of its own", async () => {
+    const server = await spawnServe();
+    const bob = await joinRoom("bob", server.address);
+    const pane = await joinInTmux("alice", server.address, { columns: 60, rows: 30 });
+    await bob.event({ type: "join", name: "alice" });
+    // "HH:MM bob: " is 11 columns, so 49 of padding puts the bait at column 0 of the next row, were the terminal to
+    // wrap; a spoofer unsure of the prefix tries a few paddings around it, and one with a wide character at the edge.
+    const baits = ["12:34 [admin] the server will restart", "12:34 dave joined"];
+    const texts = [
+      ...[47, 48, 49, 50].flatMap((pad) => baits.map((bait) => "x".repeat(pad) + bait)),
+      `${"x".repeat(48)}中${baits[0]}`,
+      // (U+2028 is not here: a member's stdin is read as lines, and U+2028 ends one there; see render.test.ts.)
+      "zero\u200bwidth\u2060joiner\ufeff, marks\u200e\u200f\u061c\u202e and all",
+    ];
+    for (const text of texts) bob.write(`${text}\n`);
+    const last = "zerowidthjoiner, marks and all";
+    const rows = await pane.waitForScreen((rows) => rows.some((r) => r.endsWith(last)), "the last message", 10_000);
+
+    // Every row that begins with a timestamp is a line the server sent: bob's message, the rest indented under it.
+    const timed = rows.filter((r) => /^\d\d:\d\d /.test(r));
+    expect(timed).toHaveLength(texts.length);
+    for (const row of timed) expect(row).toMatch(/^\d\d:\d\d bob: /);
+    for (const row of rows) expect(row).not.toMatch(/^(\d\d:\d\d )?(\[admin\]|dave joined)/);
+    // And each message's text is all there: its first row, then its continuation rows without their mark.
+    const starts = rows.flatMap((row, at) => (/^\d\d:\d\d /.test(row) ? [at] : []));
+    const shown = starts.map((at) => {
+      let end = at + 1;
+      while (rows[end]?.startsWith("  ")) end++;
+      return [rows[at]!.replace(/^\d\d:\d\d bob: /, ""), ...rows.slice(at + 1, end).map((r) => r.slice(2))].join("");
+    });
+    expect(shown).toEqual([...texts.slice(0, -1), last]);
+    for (const row of rows) expect(displayWidth(row)).toBeLessThanOrEqual(60);
+  });
+
   test("Ctrl-C at the prompt leaves the room: exit 0, the others told", async () => {
     const server = await spawnServe();
     const bob = await joinRoom("bob", server.address);
