@@ -2,6 +2,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { draw, erase, measure, type Region } from "../../src/core/screen/input-layout.ts";
+import { wrapRows, wrapStyled } from "../../src/core/screen/wrap.ts";
 
 const SEGMENTER = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 const split = (text: string) => Array.from(SEGMENTER.segment(text), (s) => s.segment);
@@ -271,6 +272,21 @@ describe("drawn on a model terminal", () => {
       { plain: "[admin] 服务器将重启", painted: "\x1b[1;33m[admin] 服务器将重启\x1b[22;39m" },
     ];
     play({ pending, prompt: { plain: "我> ", painted: "\x1b[1m我>\x1b[22m " }, text: "回复😀ok", cursor: 2 }, 7, ["above"]);
+  });
+
+  test("transcript lines and pending lines cut into rows by wrap.ts: the region lands below them, exact", () => {
+    const columns = 12;
+    const line = "09:05 bob: xx12:34 dave joined, 你好你好😀";
+    const above = wrapRows(line, columns);
+    expect(above).toEqual(["09:05 bob: x", "  x12:34 dav", "  e joined, ", "  你好你好😀"]);
+    const pending = wrapStyled({ plain: "alice: 一二三四五 (sending…)", painted: "\x1b[2malice: 一二三四五 (sending…)\x1b[22m" }, columns);
+    expect(pending.map((p) => p.plain)).toEqual(["alice: 一二", "  三四五 (se", "  nding…)"]);
+    // The model terminal's screen has no trailing spaces.
+    const shown = above.map((row) => row.trimEnd());
+    const r: Region = { pending, prompt: plain("alice> "), text: "回复😀ok", cursor: 2 };
+    const term = play(r, columns, shown);
+    term.write(erase(draw(r, columns).cursorRow));
+    expect(term.screen()).toEqual(shown);
   });
 
   test("erase leaves the screen as it was before the region, and a redraw lands in the same place", () => {
