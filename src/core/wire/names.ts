@@ -19,8 +19,8 @@ const FILLERS = new Map([
 
 const hex = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
 
-/** What is wrong with the characters of `name` (NFC), beyond the pattern of allowed categories; undefined: nothing. */
-export function characterProblem(name: string): string | undefined {
+/** The invisible character `name` holds, said as what it is (before the pattern, whose line would not say which). */
+export function invisibleProblem(name: string): string | undefined {
   for (const ch of name) {
     const filler = FILLERS.get(ch.codePointAt(0)!);
     if (filler) return `it holds ${hex(ch)} (${filler}), which shows as nothing`;
@@ -28,6 +28,11 @@ export function characterProblem(name: string): string | undefined {
     if (/\p{Cf}/u.test(ch)) return `it holds ${hex(ch)}, an invisible format character`;
     if (/\p{Default_Ignorable_Code_Point}/u.test(ch)) return `it holds ${hex(ch)}, which shows as nothing`;
   }
+  return undefined;
+}
+
+/** What is wrong with the shape of `name` (NFC, of allowed characters only): marks alone, no letter, mixed scripts. */
+export function shapeProblem(name: string): string | undefined {
   if (/^\p{M}/u.test(name)) return "it begins with a combining mark";
   if (!/[\p{L}\p{Nd}]/u.test(name)) return "it has no letter or digit";
   return mixedScripts(name);

@@ -15,7 +15,7 @@ import {
   uint,
   write,
 } from "./fields.ts";
-import { characterProblem, skeleton } from "./names.ts";
+import { invisibleProblem, shapeProblem, skeleton } from "./names.ts";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -720,11 +720,13 @@ export const NAME_RULE = `1 to ${MAX_NAME_CHARS} letters, digits, "_", "." or "-
 export function checkName(raw: string, what: "name" | "room" = "name"): { name: string } | { problem: string } {
   const name = raw.normalize("NFC");
   const chars = [...name].length;
+  const invisible = invisibleProblem(name);
+  if (invisible) return { problem: `invalid ${what} ${JSON.stringify(raw)}: ${invisible}` };
   if (chars === 0 || chars > MAX_NAME_CHARS || !NAME_PATTERN.test(name)) {
     return { problem: `invalid ${what} ${JSON.stringify(raw)}: use ${NAME_RULE}` };
   }
-  // Look-alikes and blanks the pattern lets through: invisible characters, fillers, marks alone, mixed scripts.
-  const wrong = characterProblem(name);
+  // Look-alikes and blanks the pattern lets through: marks alone, no letter or digit, mixed scripts.
+  const wrong = shapeProblem(name);
   if (wrong) return { problem: `invalid ${what} ${JSON.stringify(raw)}: ${wrong}` };
   return { name };
 }
