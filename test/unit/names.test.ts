@@ -6,6 +6,7 @@ import { Admission } from "../../src/core/room/admission.ts";
 import { Gate } from "../../src/core/room/gate.ts";
 import { type Member, Roster } from "../../src/core/room/roster.ts";
 import { SayOrder } from "../../src/core/room/say-order.ts";
+import { SCRIPTS } from "../../src/core/wire/names.ts";
 import { checkName, checkRoom, lookKey } from "../../src/core/wire/protocol.ts";
 
 const refused = (name: string, problem: string, what = "name") => ({ problem: `invalid ${what} ${JSON.stringify(name)}: ${problem}` });
@@ -79,6 +80,17 @@ describe("allowed", () => {
     expect(checkName("한국ㄅ")).toEqual(refused("한국ㄅ", "it mixes scripts (Hang, Bopo): use one"));
     expect(checkName("ひらがな한국")).toEqual(refused("ひらがな한국", "it mixes scripts (Hira, Hang): use one"));
   });
+});
+
+test("the list of scripts covers every letter, mark and digit this engine knows (none falls to 'unknown')", () => {
+  expect(SCRIPTS.length).toBeGreaterThan(150);
+  const known = new RegExp(`[${SCRIPTS.map(([code]) => `\\p{scx=${code}}`).join("")}\\p{scx=Zyyy}\\p{scx=Zinh}]`, "u");
+  const missed: string[] = [];
+  for (let cp = 0; cp <= 0x10ffff; cp++) {
+    const ch = String.fromCodePoint(cp);
+    if (/[\p{L}\p{M}\p{Nd}]/u.test(ch) && !known.test(ch)) missed.push(cp.toString(16));
+  }
+  expect(missed).toEqual([]);
 });
 
 describe("skeletons (confusables.txt)", () => {

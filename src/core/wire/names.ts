@@ -44,16 +44,16 @@ export function shapeProblem(name: string): string | undefined {
  * The scripts of Unicode (ISO 15924 codes, as Script_Extensions names them); those this engine does not know are
  * dropped when the module loads. Which character is in which script is the engine's Unicode data, not this list.
  */
-const SCRIPT_CODES = `Adlm Aghb Ahom Arab Armi Armn Avst Bali Bamu Bass Batk Beng Bhks Bopo Brah Brai Bugi Buhd Cakm Cans
+const SCRIPT_CODES = `Adlm Aghb Ahom Arab Armi Armn Avst Bali Bamu Bass Batk Beng Berf Bhks Bopo Brah Brai Bugi Buhd Cakm Cans
   Cari Cham Cher Chrs Copt Cpmn Cprt Cyrl Deva Diak Dogr Dsrt Dupl Egyp Elba Elym Ethi Gara Geor Glag Gong Gonm Goth
   Gran Grek Gujr Gukh Guru Hang Hani Hano Hatr Hebr Hira Hluw Hmng Hmnp Hung Ital Java Kali Kana Kawi Khar Khmr Khoj
   Kits Knda Krai Kthi Lana Laoo Latn Lepc Limb Lina Linb Lisu Lyci Lydi Mahj Maka Mand Mani Marc Medf Mend Merc Mero
   Mlym Modi Mong Mroo Mtei Mult Mymr Nagm Nand Narb Nbat Newa Nkoo Nshu Ogam Olck Onao Orkh Orya Osge Osma Ougr Palm
-  Pauc Perm Phag Phli Phlp Phnx Plrd Prti Rjng Rohg Runr Samr Sarb Saur Sgnw Shaw Shrd Sidd Sind Sinh Sogd Sogo Sora
+  Pauc Perm Phag Phli Phlp Phnx Plrd Prti Rjng Rohg Runr Samr Sarb Saur Sgnw Shaw Shrd Sidd Sidt Sind Sinh Sogd Sogo Sora
   Soyo Sund Sunu Sylo Syrc Tagb Takr Tale Talu Taml Tang Tavt Tayo Telu Tfng Tglg Thaa Thai Tibt Tirh Tnsa Todr Tols
   Toto Tutg Ugar Vaii Vith Wara Wcho Xpeo Xsux Yezi Yiii Zanb`.split(/\s+/);
 
-const SCRIPTS: readonly (readonly [string, RegExp])[] = SCRIPT_CODES.flatMap((code) => {
+export const SCRIPTS: readonly (readonly [string, RegExp])[] = SCRIPT_CODES.flatMap((code) => {
   try {
     return [[code, new RegExp(`\\p{Script_Extensions=${code}}`, "u")] as const];
   } catch {
@@ -71,6 +71,7 @@ const AUGMENTED: Record<string, readonly string[]> = {
 };
 
 const ANY = "any";
+const SCRIPT_CACHE_MAX = 4096;
 const scriptCache = new Map<string, ReadonlySet<string> | typeof ANY>();
 
 /** A character's augmented Script_Extensions; "any" for Common and Inherited (digits, "_", combining marks, ...). */
@@ -80,7 +81,8 @@ function scriptsOf(ch: string): ReadonlySet<string> | typeof ANY {
     const codes = SCRIPTS.filter(([, re]) => re.test(ch)).map(([code]) => code);
     if (codes.length === 0) found = /[\p{scx=Zyyy}\p{scx=Zinh}]/u.test(ch) ? ANY : new Set([`unknown ${hex(ch)}`]);
     else found = new Set(codes.flatMap((c) => [c, ...(AUGMENTED[c] ?? [])]));
-    scriptCache.set(ch, found);
+    // Bounded: names from strangers could otherwise fill it with every code point there is.
+    if (scriptCache.size < SCRIPT_CACHE_MAX) scriptCache.set(ch, found);
   }
   return found;
 }
