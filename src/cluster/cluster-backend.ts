@@ -7,7 +7,7 @@ import { type BanLength, banToWire } from "../core/duration.ts";
 import { ownJoin, repair, repairSpan, welcomePage } from "../core/room/replay.ts";
 import type { Broadcast, Member, Room } from "../core/room/room.ts";
 import { EventRing } from "../core/room/store.ts";
-import { decodeReplies, encode, isRoomEvent, LIMITS, nameKey, type RoomEvent, type Welcome } from "../core/wire/protocol.ts";
+import { decodeReplies, encode, isRoomEvent, LIMITS, lookKey, nameKey, type RoomEvent, type Welcome } from "../core/wire/protocol.ts";
 import type { Log } from "../runtime/log.ts";
 import type { Fanout, Requester, RoomBackend, Submission } from "../server/room-backend.ts";
 import { AppendQueue } from "./append-queue.ts";
@@ -69,6 +69,10 @@ export class ClusterBackend implements RoomBackend {
     const key = nameKey(msg.name);
     if (this.room.memberNamed(msg.name)) return this.submit(this.room.hello(msg, from, Date.now()), answer); // ours: the room decides
     if (this.#claiming.has(key)) return;
+    // A name that looks like one held on another server (the mirror's names): taken, as in one room (admission.ts).
+    // Two look-alikes claimed at once on two servers both get in: the bucket is keyed by nameKey, not by skeleton.
+    const look = lookKey(msg.name);
+    if (this.names().some((n) => nameKey(n) !== key && lookKey(n) === look)) return answer.reply({ type: "refused", reason: "name_taken" });
     this.#claiming.add(key);
     try {
       const claim = await this.link.claim(this.room.name, msg.name.normalize("NFC"), key, msg.nonce);

@@ -92,7 +92,7 @@ describe.skipIf(!hasNats)("a cluster of servers on one NATS JetStream", () => {
     const again = startChat(["join", "ALICE", "--server", servers[1]!.address]);
     expect(await again.proc.exited).toBe(2);
     await again.err.closed;
-    expect(again.err.lines).toContain(`[error] the name "ALICE" is taken: choose another`);
+    expect(again.err.lines).toContain(`[error] the name "ALICE" is taken, or looks like the name of someone in the room: choose another`);
   });
 
   // SIGKILL: the dead server's port answers "unreachable" at once. SIGSTOP: a machine gone without a word, noticed by silence.

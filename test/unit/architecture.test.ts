@@ -6,8 +6,11 @@ import { dirname, join, relative, resolve } from "node:path";
 
 const root = resolve(import.meta.dir, "..", "..");
 const core = join(root, "src", "core");
-/** What the core may import besides its own files: hashing and ciphers, no I/O. */
-const ALLOWED = new Set(["node:crypto"]);
+/**
+ * What the core may import besides its own files: hashing and ciphers, and Unicode's confusables as data (a JSON file,
+ * no code, no I/O: the name rule's skeletons, src/core/wire/names.ts).
+ */
+const ALLOWED = new Set(["node:crypto", "unhomoglyph/data.json"]);
 
 /** Every module specifier a file names: static imports and re-exports (type-only too), and dynamic imports. */
 function specifiers(source: string): string[] {

@@ -375,8 +375,11 @@ describe("names", () => {
   test.each(["alice", "Bob_2", "a.b-c", "小明", "Ünïcode", "x".repeat(16), "名".repeat(16)])("%p is allowed", (name) => {
     expect(checkName(name)).toEqual({ name });
   });
-  test.each(["", "x".repeat(17), "has space", "semi;colon", "emoji🙂", "tab\t", "esc\u001b[31m", "rtl\u202e"])("%p is refused", (name) => {
+  test.each(["", "x".repeat(17), "has space", "semi;colon", "emoji🙂", "tab\t", "esc\u001b[31m"])("%p is refused", (name) => {
     expect(checkName(name)).toEqual({ problem: `invalid name ${JSON.stringify(name)}: use 1 to 16 letters, digits, "_", "." or "-"` });
+  });
+  test("an invisible character is refused with the problem that says which (test/unit/names.test.ts has the rest)", () => {
+    expect(checkName("rtl\u202e")).toEqual({ problem: `invalid name "rtl\u202e": it holds U+202E, an invisible format character` });
   });
   test("names are compared without regard to case, after NFC", () => {
     expect(nameKey("Alice")).toBe(nameKey("ALICE"));

@@ -35,7 +35,7 @@ export class Admission {
   readonly #contests = new Map<string, number>();
 
   constructor(
-    private readonly roster: Pick<Roster, "named" | "at" | "size">,
+    private readonly roster: Pick<Roster, "named" | "lookAlike" | "at" | "size">,
     private readonly opts: AdmissionOptions,
   ) {}
 
@@ -54,6 +54,8 @@ export class Admission {
       return this.#mayLogIn(from, now) ? "name_taken" : "too_many_logins";
     }
     if (!this.#mayLogIn(from, now)) return "too_many_logins";
+    // A name that looks like a member's (UTS #39 skeleton, as "аlice" with a Cyrillic а and "alice") is taken too.
+    if (this.roster.lookAlike(checked.name)) return "name_taken";
     // A new client on an address that still holds a session takes its place: the room grows by none.
     if (!this.roster.at(from) && this.roster.size >= this.opts.maxMembers) return "room_full";
     return "ok";

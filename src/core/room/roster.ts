@@ -1,6 +1,6 @@
 // Who is in the room: its members by session id, by name and by address, and the address lists the fan-out sends to.
 
-import { nameKey } from "../wire/protocol.ts";
+import { lookKey, nameKey } from "../wire/protocol.ts";
 import type { SayOrder } from "./say-order.ts";
 
 /** Where a member's datagrams come from, and where the server sends its replies and events. */
@@ -35,6 +35,8 @@ const peerKey = (p: Peer) => `${p.address}|${p.port}`;
 export class Roster {
   readonly #bySid = new Map<string, Member>();
   readonly #byName = new Map<string, Member>();
+  /** By lookKey: the check that a newcomer's name does not look like a member's. */
+  readonly #byLook = new Map<string, Member>();
   readonly #byPeer = new Map<string, Member>();
   /** peers() and classicPeers(), until the membership changes: the fan-out reads them for every event. */
   #peers: Peer[] | undefined;
@@ -70,6 +72,11 @@ export class Roster {
     return this.#byName.get(nameKey(name));
   }
 
+  /** A member whose name looks like `name` (the same confusable skeleton, lookKey), whatever its case or script. */
+  lookAlike(name: string): Member | undefined {
+    return this.#byLook.get(lookKey(name));
+  }
+
   /** The member whose datagrams come from `peer`. */
   at(peer: Peer): Member | undefined {
     return this.#byPeer.get(peerKey(peer));
@@ -84,6 +91,7 @@ export class Roster {
     this.#peers = this.#classicPeers = undefined;
     this.#bySid.set(member.sid, member);
     this.#byName.set(nameKey(member.name), member);
+    this.#byLook.set(lookKey(member.name), member);
     this.#byPeer.set(peerKey(member.peer), member);
   }
 
@@ -91,6 +99,13 @@ export class Roster {
     this.#peers = this.#classicPeers = undefined;
     this.#bySid.delete(member.sid);
     this.#byName.delete(nameKey(member.name));
+    // Two members may share a skeleton (names from before the rule, a ghost's newcomer): the key goes to the other.
+    const look = lookKey(member.name);
+    if (this.#byLook.get(look) === member) {
+      this.#byLook.delete(look);
+      const other = [...this.#bySid.values()].find((m) => lookKey(m.name) === look);
+      if (other) this.#byLook.set(look, other);
+    }
     this.#byPeer.delete(peerKey(member.peer));
   }
 }

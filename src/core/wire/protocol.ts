@@ -15,6 +15,7 @@ import {
   uint,
   write,
 } from "./fields.ts";
+import { invisibleProblem, shapeProblem, skeleton } from "./names.ts";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -719,9 +720,14 @@ export const NAME_RULE = `1 to ${MAX_NAME_CHARS} letters, digits, "_", "." or "-
 export function checkName(raw: string, what: "name" | "room" = "name"): { name: string } | { problem: string } {
   const name = raw.normalize("NFC");
   const chars = [...name].length;
+  const invisible = invisibleProblem(name);
+  if (invisible) return { problem: `invalid ${what} ${JSON.stringify(raw)}: ${invisible}` };
   if (chars === 0 || chars > MAX_NAME_CHARS || !NAME_PATTERN.test(name)) {
     return { problem: `invalid ${what} ${JSON.stringify(raw)}: use ${NAME_RULE}` };
   }
+  // Look-alikes and blanks the pattern lets through: marks alone, no letter or digit, mixed scripts.
+  const wrong = shapeProblem(name);
+  if (wrong) return { problem: `invalid ${what} ${JSON.stringify(raw)}: ${wrong}` };
   return { name };
 }
 
@@ -733,6 +739,9 @@ export function checkRoom(raw: string): { name: string } | { problem: string } {
 
 /** Names are unique without regard to case: this is the key they are compared by. */
 export const nameKey = (name: string) => name.normalize("NFC").toLowerCase();
+
+/** Names that look alike share this key (UTS #39's confusable skeleton of the nameKey): one of them may be in a room. */
+export const lookKey = (name: string) => skeleton(nameKey(name));
 
 /** Bytes of `text` in UTF-8 (the unit of MAX_TEXT_BYTES). */
 export const textBytes = byteLength;

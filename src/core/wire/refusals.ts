@@ -13,7 +13,11 @@ interface RefusalLines {
 
 /** One row per reason (protocol.ts documents when the server gives each). */
 export const REFUSAL_LINES: Record<RefusalReason, RefusalLines> = {
-  name_taken: { member: (name) => `the name "${name}" is taken: choose another`, classic: "该用户已存在" },
+  // The wire says only the reason (no new field): the line covers a name that looks like a member's too.
+  name_taken: {
+    member: (name) => `the name "${name}" is taken, or looks like the name of someone in the room: choose another`,
+    classic: "该用户已存在",
+  },
   bad_name: {
     member: (name) => `the server refused the name "${name}": use ${NAME_RULE}`,
     classic: "用户名不合法：只能用 1 到 16 个字母、数字、_、. 或 -",

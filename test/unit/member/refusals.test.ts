@@ -41,7 +41,7 @@ describe("refusals reaching the session", () => {
     m.sink.take();
     m.receive(refused("name_taken"));
     expect(m.sink.take()).toEqual([
-      { kind: "log", level: "error", text: 'the name "ann" is taken: choose another' },
+      { kind: "log", level: "error", text: 'the name "ann" is taken, or looks like the name of someone in the room: choose another' },
       { kind: "end", how: "refused" },
     ]);
   });
