@@ -773,7 +773,7 @@ static int parse_frame(const char *p, const char *e, struct frame *f, char **scr
     }
     if (p != e) return -1;
     /* the rules of section 2 and 4 */
-    if (f->kind[K_V] != KN_NUM || f->num[K_V] != 1) return -1;
+    if (f->kind[K_V] != KN_NUM || f->num[K_V] != 2) return -1;
     if (f->kind[K_TYPE] != KN_STR) return -1;
     f->type = (uint8_t)type_id(f->s[K_TYPE].p, f->s[K_TYPE].n);
     if (f->type == T_NONE) return -1;
@@ -863,7 +863,7 @@ static void out_flush(void)
 static void send_knock(int mi)
 {
     char *b = out_slot(), *p = b;
-    p = PUT(p, "{\"v\":1,\"type\":\"knock\",\"pad\":\"");
+    p = PUT(p, "{\"v\":2,\"type\":\"knock\",\"pad\":\"");
     int pad = KNOCK_BYTES - (int)(p - b) - 2;
     memset(p, ' ', (size_t)pad);
     p += pad;
@@ -875,7 +875,7 @@ static void send_hello(int mi)
 {
     struct member *m = &Mb[mi];
     char *b = out_slot(), *p = b;
-    p = PUT(p, "{\"v\":1,\"type\":\"hello\",\"name\":\"");
+    p = PUT(p, "{\"v\":2,\"type\":\"hello\",\"name\":\"");
     p = put_mem(p, m->name, m->namelen);
     p = PUT(p, "\",\"nonce\":\"");
     p = put_mem(p, m->nonce, 16);
@@ -888,7 +888,7 @@ static void send_hello(int mi)
 static void send_ping(int mi)
 {
     char *b = out_slot(), *p = b;
-    p = PUT(p, "{\"v\":1,\"type\":\"ping\",\"sid\":\"");
+    p = PUT(p, "{\"v\":2,\"type\":\"ping\",\"sid\":\"");
     p = put_mem(p, Mb[mi].sid, 32);
     p = PUT(p, "\"}");
     out_commit(mi, (int)(p - b));
@@ -904,7 +904,7 @@ static void send_nack(int mi, uint64_t from, uint64_t to)
                 Mb[mi].next, Mb[mi].known, phase, (double)now_ns() / 1e9);
     }
     char *b = out_slot(), *p = b;
-    p = PUT(p, "{\"v\":1,\"type\":\"nack\",\"sid\":\"");
+    p = PUT(p, "{\"v\":2,\"type\":\"nack\",\"sid\":\"");
     p = put_mem(p, Mb[mi].sid, 32);
     p = PUT(p, "\",\"from\":");
     p = put_u64(p, from);
@@ -919,7 +919,7 @@ static void send_nack(int mi, uint64_t from, uint64_t to)
 static void send_bye_frame(int mi, uint32_t id)
 {
     char *b = out_slot(), *p = b;
-    p = PUT(p, "{\"v\":1,\"type\":\"bye\",\"sid\":\"");
+    p = PUT(p, "{\"v\":2,\"type\":\"bye\",\"sid\":\"");
     p = put_mem(p, Mb[mi].sid, 32);
     p = PUT(p, "\",\"id\":");
     p = put_u64(p, id);
@@ -930,7 +930,7 @@ static void send_bye_frame(int mi, uint32_t id)
 static void send_say(struct sender *s, struct item *it, uint32_t base)
 {
     char *b = out_slot(), *p = b;
-    p = PUT(p, "{\"v\":1,\"type\":\"say\",\"sid\":\"");
+    p = PUT(p, "{\"v\":2,\"type\":\"say\",\"sid\":\"");
     p = put_mem(p, Mb[s->mi].sid, 32);
     p = PUT(p, "\",\"id\":");
     p = put_u64(p, it->id);
@@ -1551,47 +1551,47 @@ static int parse_datagram_test(const char *b, int len, int *nframes)
 static int self_test(void)
 {
     struct { const char *d; int ok, frames; const char *text; } T[] = {
-        { "{\"v\":1,\"type\":\"message\",\"seq\":6,\"ts\":1795299751002,\"from\":\"alice\",\"text\":\"hi\"}", 1, 1, "hi" },
+        { "{\"v\":2,\"type\":\"message\",\"seq\":6,\"ts\":1795299751002,\"from\":\"alice\",\"text\":\"hi\"}", 1, 1, "hi" },
         /* escapes, a surrogate pair, a BMP escape, raw UTF-8 */
-        { "{\"v\":1,\"type\":\"message\",\"seq\":7,\"ts\":1,\"from\":\"bob\",\"text\":\"a\\\"b\\\\c\\n\\u00e9\\ud83d\\ude00\\/ \xe4\xbd\xa0\"}", 1, 1,
+        { "{\"v\":2,\"type\":\"message\",\"seq\":7,\"ts\":1,\"from\":\"bob\",\"text\":\"a\\\"b\\\\c\\n\\u00e9\\ud83d\\ude00\\/ \xe4\xbd\xa0\"}", 1, 1,
           "a\"b\\c\n\xc3\xa9\xf0\x9f\x98\x80/ \xe4\xbd\xa0" },
         /* packed: three frames, whitespace, fields in another order, unknown fields */
-        { "{\"v\":1,\"type\":\"join\",\"seq\":1,\"ts\":1,\"name\":\"a\"}\n{ \"type\" : \"leave\", \"v\":1.0,\"seq\":2,\"ts\":2,\"name\":\"a\",\"reason\":\"quit\",\"x\":[1,{\"y\":null}]}\n{\"v\":1,\"type\":\"hidden\",\"seq\":3e0}", 1, 3, NULL },
-        { "{\"v\":1,\"type\":\"welcome\",\"sid\":\"0123456789abcdef0123456789abcdef\",\"name\":\"x\",\"members\":[\"b\",\"c\\u0064\"],\"count\":2,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 1, 1, NULL },
+        { "{\"v\":2,\"type\":\"join\",\"seq\":1,\"ts\":1,\"name\":\"a\"}\n{ \"type\" : \"leave\", \"v\":2.0,\"seq\":2,\"ts\":2,\"name\":\"a\",\"reason\":\"quit\",\"x\":[1,{\"y\":null}]}\n{\"v\":2,\"type\":\"hidden\",\"seq\":3e0}", 1, 3, NULL },
+        { "{\"v\":2,\"type\":\"welcome\",\"sid\":\"0123456789abcdef0123456789abcdef\",\"name\":\"x\",\"members\":[\"b\",\"c\\u0064\"],\"count\":2,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 1, 1, NULL },
         /* the welcome's optional allowance and peer timeout; the probe and the server's goodbye */
-        { "{\"v\":1,\"type\":\"welcome\",\"sid\":\"0123456789abcdef0123456789abcdef\",\"name\":\"x\",\"members\":[],\"count\":0,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1,\"burst\":20,\"refillMs\":1000,\"timeoutMs\":15000}", 1, 1, NULL },
-        { "{\"v\":1,\"type\":\"probe\"}", 1, 1, NULL },
-        { "{\"v\":1,\"type\":\"stopping\"}", 1, 1, NULL },
-        { "{\"v\":1,\"type\":\"ack\",\"id\":1,\"seq\":6}", 1, 1, NULL },
-        { "{\"v\":1,\"type\":\"tick\",\"seq\":6,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 1, 1, NULL },
-        { "{\"v\":1,\"type\":\"lost\",\"from\":3,\"to\":9}", 1, 1, NULL },
-        { "{\"v\":1,\"type\":\"refused\",\"reason\":\"rate_limited\",\"id\":4}", 1, 1, NULL },
-        { "{\"v\":1,\"type\":\"say\",\"sid\":\"x\",\"id\":1,\"base\":1,\"text\":\"a request: valid, ignored\"}", 1, 1, NULL },
+        { "{\"v\":2,\"type\":\"welcome\",\"sid\":\"0123456789abcdef0123456789abcdef\",\"name\":\"x\",\"members\":[],\"count\":0,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1,\"burst\":20,\"refillMs\":1000,\"timeoutMs\":15000}", 1, 1, NULL },
+        { "{\"v\":2,\"type\":\"probe\"}", 1, 1, NULL },
+        { "{\"v\":2,\"type\":\"stopping\"}", 1, 1, NULL },
+        { "{\"v\":2,\"type\":\"ack\",\"id\":1,\"seq\":6}", 1, 1, NULL },
+        { "{\"v\":2,\"type\":\"tick\",\"seq\":6,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 1, 1, NULL },
+        { "{\"v\":2,\"type\":\"lost\",\"from\":3,\"to\":9}", 1, 1, NULL },
+        { "{\"v\":2,\"type\":\"refused\",\"reason\":\"rate_limited\",\"id\":4}", 1, 1, NULL },
+        { "{\"v\":2,\"type\":\"say\",\"sid\":\"x\",\"id\":1,\"base\":1,\"text\":\"a request: valid, ignored\"}", 1, 1, NULL },
         /* a key with an escape */
-        { "{\"v\":1,\"\\u0074ype\":\"hidden\",\"seq\":3}", 1, 1, NULL },
+        { "{\"v\":2,\"\\u0074ype\":\"hidden\",\"seq\":3}", 1, 1, NULL },
         /* invalid: each drops the whole datagram */
         { "{\"v\":2,\"type\":\"hidden\",\"seq\":3}", 0, 0, NULL },
         { "{\"type\":\"hidden\",\"seq\":3}", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"nosuch\",\"seq\":3}", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"hidden\",\"seq\":-3}", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"hidden\",\"seq\":3.5}", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"hidden\",\"seq\":\"3\"}", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"hidden\"}", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"hidden\",\"seq\":9007199254740992}", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"ack\",\"id\":4294967296}", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"refused\",\"reason\":\"new_reason\"}", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"\"}", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"tab\there\"}", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"bad \\x escape\"}", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"hidden\",\"seq\":3}\n", 0, 0, NULL },            /* an empty frame */
-        { "{\"v\":1,\"type\":\"hidden\",\"seq\":3}\n{\"v\":1}", 0, 0, NULL },   /* one bad frame spoils all */
-        { "{\"v\":1,\"type\":\"hidden\",\"seq\":3} x", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"hidden\",\"seq\":3,}", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"hidden\",\"seq\":03}", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"\xc0\xaf\"}", 0, 0, NULL }, /* overlong UTF-8 */
-        { "{\"v\":1,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"\xed\xa0\x80\"}", 0, 0, NULL }, /* a surrogate */
-        { "{\"v\":1,\"type\":\"welcome\",\"sid\":\"0123456789ABCDEF0123456789abcdef\",\"name\":\"x\",\"members\":[],\"count\":0,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 0, 0, NULL },
-        { "{\"v\":1,\"type\":\"welcome\",\"sid\":\"0123456789abcdef0123456789abcdef\",\"name\":\"x\",\"members\":[1],\"count\":0,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"nosuch\",\"seq\":3}", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"hidden\",\"seq\":-3}", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"hidden\",\"seq\":3.5}", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"hidden\",\"seq\":\"3\"}", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"hidden\"}", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"hidden\",\"seq\":9007199254740992}", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"ack\",\"id\":4294967296}", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"refused\",\"reason\":\"new_reason\"}", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"\"}", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"tab\there\"}", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"bad \\x escape\"}", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"hidden\",\"seq\":3}\n", 0, 0, NULL },            /* an empty frame */
+        { "{\"v\":2,\"type\":\"hidden\",\"seq\":3}\n{\"v\":2}", 0, 0, NULL },   /* one bad frame spoils all */
+        { "{\"v\":2,\"type\":\"hidden\",\"seq\":3} x", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"hidden\",\"seq\":3,}", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"hidden\",\"seq\":03}", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"\xc0\xaf\"}", 0, 0, NULL }, /* overlong UTF-8 */
+        { "{\"v\":2,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"\xed\xa0\x80\"}", 0, 0, NULL }, /* a surrogate */
+        { "{\"v\":2,\"type\":\"welcome\",\"sid\":\"0123456789ABCDEF0123456789abcdef\",\"name\":\"x\",\"members\":[],\"count\":0,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 0, 0, NULL },
+        { "{\"v\":2,\"type\":\"welcome\",\"sid\":\"0123456789abcdef0123456789abcdef\",\"name\":\"x\",\"members\":[1],\"count\":0,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 0, 0, NULL },
     };
     int bad = 0;
     for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
@@ -1615,7 +1615,7 @@ static int self_test(void)
     char big[MAX_DGRAM + 1], *p = big;
     for (int k = 0; k < 6; k++) {
         if (k) *p++ = '\n';
-        p += sprintf(p, "{\"v\":1,\"type\":\"message\",\"seq\":%d,\"ts\":1795299751002,\"from\":\"abc0\",\"text\":\"T%016xS%08x%.74s\"}",
+        p += sprintf(p, "{\"v\":2,\"type\":\"message\",\"seq\":%d,\"ts\":1795299751002,\"from\":\"abc0\",\"text\":\"T%016xS%08x%.74s\"}",
                      100 + k, 0x1234 + k, k, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
     }
     int nf = 0;

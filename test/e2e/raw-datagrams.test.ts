@@ -35,12 +35,12 @@ describe("bad datagrams", () => {
       "{}",
       "[]",
       `{"v":2,"type":"hello","name":"x","nonce":"0123456789abcdef"}`,
-      `{"v":1,"type":"welcome"}`,
-      `{"v":1,"type":"join","seq":1,"ts":1,"name":"fake"}`, // events come from the server only
-      `{"v":1,"type":"say","sid":"${"a".repeat(32)}","id":1,"base":1,"text":"${"x".repeat(1001)}"}`,
+      `{"v":2,"type":"welcome"}`,
+      `{"v":2,"type":"join","seq":1,"ts":1,"name":"fake"}`, // events come from the server only
+      `{"v":2,"type":"say","sid":"${"a".repeat(32)}","id":1,"base":1,"text":"${"x".repeat(1001)}"}`,
       new Uint8Array(1500).fill(0x7b),
       new Uint8Array([0xff, 0xfe, 0xfd]),
-      `{"v":1,"type":"__proto__"}`,
+      `{"v":2,"type":"__proto__"}`,
     ];
     for (const j of junk) vandal.sendBytes(j);
     await server.err.waitFor(/dropped a datagram .*not valid UTF-8/);
@@ -186,7 +186,7 @@ describe("the admin secret", () => {
       ),
     ).toEqual({ type: "refused", reason: "bad_token", id: 5 });
     // no signature at all does not even decode
-    op.sendBytes(`{"v":1,"type":"announce","id":6,"text":"unsigned"}`);
+    op.sendBytes(`{"v":2,"type":"announce","id":6,"text":"unsigned"}`);
 
     const tool = startChat(["admin", "by the tool, wrong token", "--server", server.address, "--token", "a-guess-long-enough"]);
     expect(await tool.proc.exited).toBe(2);
@@ -318,7 +318,7 @@ describe("no amplification", () => {
 });
 
 test("encode is what goes on the wire (sanity check of the raw helper)", () => {
-  expect(new TextDecoder().decode(encode({ type: "ack", id: 1 }))).toBe(`{"v":1,"type":"ack","id":1}`);
+  expect(new TextDecoder().decode(encode({ type: "ack", id: 1 }))).toBe(`{"v":2,"type":"ack","id":1}`);
 });
 
 describe("fan-out", () => {

@@ -17,7 +17,7 @@ import {
 } from "./fields.ts";
 import { invisibleProblem, shapeProblem, skeleton } from "./names.ts";
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Largest datagram either side sends or accepts: below every common path MTU, so nothing is fragmented. */
 export const MAX_DATAGRAM_BYTES = 1200;
@@ -603,7 +603,7 @@ export class ProtocolError extends Error {
 
 const utf8 = new TextEncoder();
 
-/** One frame as JSON text: `{"v":1,"type":...,<fields in schema order>}`. Throws ProtocolError on a bad field. */
+/** One frame as JSON text: `{"v":2,"type":...,<fields in schema order>}`. Throws ProtocolError on a bad field. */
 export function encodeFrame(msg: Message): string {
   const fields = write(ruleOf(msg.type).fields, msg);
   if ("problem" in fields) throw new ProtocolError(`${msg.type}: ${fields.problem}`);
