@@ -10,6 +10,7 @@ import { Outbox } from "../src/core/member/outbox.ts";
 import { Repairs } from "../src/core/member/repairs.ts";
 import { Sequencer } from "../src/core/member/sequencer.ts";
 import type { Peer } from "../src/core/room/room.ts";
+import { ProofCounter, proofKey, prove } from "../src/core/wire/proof.ts";
 import { encode, isRoomEvent, type Message, type Request, type RoomEvent, TIMERS } from "../src/core/wire/protocol.ts";
 import { openUdp, type UdpEndpoint } from "../src/runtime/udp.ts";
 
@@ -52,6 +53,8 @@ export class Member {
   sid = "";
   isIn = false;
   readonly #login: Login;
+  readonly #proofKey: Uint8Array;
+  readonly #counter = new ProofCounter();
   #lastSent = -Infinity;
   readonly stream = new Sequencer();
   /** The highest seq this member knows the room has (events, ticks, the sender's acks at the drain). */
@@ -68,6 +71,7 @@ export class Member {
   ) {
     this.#server = { address: "127.0.0.1", port: serverPort };
     this.#login = new Login({ name, nonce });
+    this.#proofKey = proofKey(nonce);
   }
 
   /** The socket, with the adapter's guards (the ICMP error handler, the retry after a stale ICMP error). */
@@ -95,8 +99,10 @@ export class Member {
 
   // ---- Sending ----
 
+  /** A request of the session goes proven, as the real client sends it. */
   send(msg: Request, now: number): void {
-    this.#sendBytes(encode(msg), now);
+    const bytes = encode(msg);
+    this.#sendBytes("sid" in msg ? prove(this.#proofKey, "member", this.#counter.next(Date.now()), bytes) : bytes, now);
   }
 
   #sendBytes(bytes: Uint8Array, now: number): void {

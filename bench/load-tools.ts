@@ -1,6 +1,6 @@
 // Small pieces of the load process: decoding each distinct datagram once, timestamped message texts, latency percentiles.
 
-import { decodeReplies, type Message } from "../src/core/wire/protocol.ts";
+import { decodeReplies, type Message, PROOF_BYTES, PROOF_MARK } from "../src/core/wire/protocol.ts";
 
 /** Distinct datagrams remembered at once; the server sends the same bytes to every member soon after one another. */
 const CACHE_ENTRIES = 8192;
@@ -14,7 +14,12 @@ export class FrameCache {
   readonly #utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   readonly #seen = new Map<string, readonly Message[]>();
 
-  frames(data: Uint8Array): readonly Message[] | undefined {
+  /**
+   * Each member's copy comes behind a proof of its own (proof.ts); the load process does not check them (the
+   * server's side of the proof is what is measured), it reads what follows, which is the same for every member.
+   */
+  frames(datagram: Uint8Array): readonly Message[] | undefined {
+    const data = datagram[0] === PROOF_MARK ? datagram.subarray(PROOF_BYTES) : datagram;
     let key: string;
     try {
       key = this.#utf8.decode(data);

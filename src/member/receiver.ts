@@ -7,6 +7,7 @@ import { type Ending, type LogLevel, MemberSession, type MemberSink } from "../c
 import type { Peer } from "../core/room/room.ts";
 import { membersJson, membersLine, render, type Shown, type View } from "../core/screen/render.ts";
 import { Envelope, travelsInClear } from "../core/wire/envelope.ts";
+import { ProofCounter, proofKey, prove, ReplayWindow } from "../core/wire/proof.ts";
 import { encode, type Request } from "../core/wire/protocol.ts";
 import { EXIT } from "../exit-codes.ts";
 import type { Log } from "../runtime/log.ts";
@@ -67,6 +68,10 @@ class Receiver implements MemberSink {
   #envelope: Envelope | undefined;
   /** How this process prints the room itself; undefined when the parent does (a terminal). */
   readonly #view: View | undefined;
+  /** The proof layer (proof.ts): the key of this client run's sessions, its counter, and each server's counters seen. */
+  readonly #proofKey: Uint8Array;
+  readonly #counter = new ProofCounter();
+  readonly #windows = new Map<number, ReplayWindow>();
   #finish: (code: number) => void = () => {};
 
   constructor(
@@ -77,6 +82,7 @@ class Receiver implements MemberSink {
     const out = start.output;
     this.#view = out.to === "stdout" ? { json: out.json, color: out.color, lang: out.lang, self: start.name, room: start.room } : undefined;
     const { name, room, nonce } = start;
+    this.#proofKey = proofKey(nonce);
     this.#session = new MemberSession(
       { name, room, nonce, servers: start.servers, passphrase: start.passphrase !== undefined },
       this,
@@ -96,7 +102,8 @@ class Receiver implements MemberSink {
       port: 0,
       log: this.logger,
       onDatagram: (data, from) => {
-        const opened = openFrom(data, from, this.#server, this.#envelope, this.start.passphrase !== undefined);
+        const proof = { key: this.#proofKey, window: this.#windowOf(this.#session.server) };
+        const opened = openFrom(data, from, this.#server, this.#envelope, this.start.passphrase !== undefined, proof);
         if ("ignored" in opened) return this.logger.debug(opened.ignored);
         session.receive(opened.messages, Date.now());
       },
@@ -126,6 +133,14 @@ class Receiver implements MemberSink {
     return code;
   }
 
+  #windowOf(server: number): ReplayWindow {
+    const known = this.#windows.get(server);
+    if (known) return known;
+    const window = new ReplayWindow();
+    this.#windows.set(server, window);
+    return window;
+  }
+
   #fromParent(msg: unknown): void {
     if (!isToReceiver(msg)) return this.logger.debug("ignored an unknown message from the parent");
     const now = Date.now();
@@ -141,7 +156,10 @@ class Receiver implements MemberSink {
   send(msg: Request): void {
     const plain = encode(msg);
     // Only the knock goes in the clear: it asks for the salt the key is made from.
-    this.#udp?.send(this.#envelope && !travelsInClear(msg) ? this.#envelope.seal(plain) : plain, this.#server);
+    const sealed = this.#envelope && !travelsInClear(msg) ? this.#envelope.seal(plain) : plain;
+    // What the session sends (it names its sid) is proven: the server takes nothing of a session's without its proof.
+    const bytes = "sid" in msg ? prove(this.#proofKey, "member", this.#counter.next(Date.now()), sealed) : sealed;
+    this.#udp?.send(bytes, this.#server);
   }
 
   key(salt: string | undefined): void {

@@ -13,6 +13,8 @@ export interface UdpEndpoint {
   send(datagram: Uint8Array, to: Peer): boolean;
   /** Sends the same datagram to every peer but `except`, in batches; returns how many were handed to the kernel. */
   sendToAll(datagram: Uint8Array, peers: readonly Peer[], except?: Peer): number;
+  /** Sends `datagrams[i]` to `peers[i]` for each i, in batches; returns how many were handed to the kernel. */
+  sendEach(datagrams: readonly Uint8Array[], peers: readonly Peer[]): number;
   close(): void;
 }
 
@@ -41,7 +43,8 @@ export async function openUdp(opts: UdpOptions): Promise<UdpEndpoint> {
     address: socket.address.address,
     port: socket.port,
     send,
-    sendToAll: (datagram, peers, except) => sendInBatches(socket, packet, send, datagram, peers, except),
+    sendToAll: (datagram, peers, except) => sendInBatches(socket, packet, send, () => datagram, peers, except),
+    sendEach: (datagrams, peers) => sendInBatches(socket, packet, send, (i) => datagrams[i]!, peers),
     close: () => socket.close(),
   };
 }
@@ -97,12 +100,12 @@ function sendRetryingOnce(socket: Socket, datagram: Uint8Array, to: Peer, { log,
   }
 }
 
-/** One datagram to many peers, BATCH at a time with sendMany; what a batch could not send goes one by one. */
+/** Datagram `datagramAt(i)` to `peers[i]`, BATCH at a time with sendMany; what a batch could not send goes one by one. */
 function sendInBatches(
   socket: Socket,
   packet: Array<Uint8Array | string | number>,
   send: (datagram: Uint8Array, to: Peer) => boolean,
-  datagram: Uint8Array,
+  datagramAt: (i: number) => Uint8Array,
   peers: readonly Peer[],
   except?: Peer,
 ): number {
@@ -112,7 +115,7 @@ function sendInBatches(
     const first = i;
     for (; i < peers.length && packet.length < BATCH * 3; i++) {
       const p = peers[i]!;
-      if (p !== except) packet.push(datagram, p.port, p.address);
+      if (p !== except) packet.push(datagramAt(i), p.port, p.address);
     }
     const wanted = packet.length / 3;
     let n: number;
@@ -128,7 +131,7 @@ function sendInBatches(
       for (let j = first; j < i; j++) {
         if (peers[j] === except) continue;
         if (k++ < n) continue;
-        if (send(datagram, peers[j]!)) sent++;
+        if (send(datagramAt(j), peers[j]!)) sent++;
       }
     }
   }

@@ -1,7 +1,7 @@
 // The amplification budget: a stranger is sent at most one datagram for each it sends, and never more bytes than it held.
 
 import type { Peer } from "../core/room/room.ts";
-import { encode, type Reply, SEAL_OVERHEAD_BYTES } from "../core/wire/protocol.ts";
+import { encode, PROOF_BYTES, type Reply, SEAL_OVERHEAD_BYTES } from "../core/wire/protocol.ts";
 import type { Log } from "../runtime/log.ts";
 import type { Requester } from "./room-backend.ts";
 
@@ -11,12 +11,16 @@ export interface BudgetedRequester extends Requester {
   trust(): void;
   /** Bytes of plain text (before sealing) that one more datagram to it may hold (0: no more datagrams may go). */
   plainBudget(): number;
+  /** From now on the answers are proven with `key` (proof.ts): the session's, or the hello's that starts one. */
+  proveWith(key: Uint8Array): void;
 }
 
-/** What an Answer sends with: the socket, and the room's seal (identity without a passphrase). */
+/** What an Answer sends with: the socket, the room's seal (identity without a passphrase) and the server's proofs. */
 export interface AnswerWire {
   send(datagram: Uint8Array, to: Peer): unknown;
   seal(plain: Uint8Array): Uint8Array;
+  /** `bytes` proven for the holder of `key` (ServerProofs.prove, at the current time). */
+  prove(key: Uint8Array, bytes: Uint8Array): Uint8Array;
   log: Log;
 }
 
@@ -34,6 +38,8 @@ export class Answer implements BudgetedRequester {
   #datagrams: number;
   /** The first reply held back was logged (one debug line per datagram, not one per frame). */
   #told = false;
+  /** The key the answers are proven with; none for a stranger (a knock's challenge, a refusal before any hello). */
+  #key: Uint8Array | undefined;
 
   constructor(
     readonly from: Peer,
@@ -44,9 +50,16 @@ export class Answer implements BudgetedRequester {
     /** A member is sent more than it sends (events, backlogs): no budget. */
     member: boolean,
     private readonly wire: AnswerWire,
+    /** A member's datagram came proven with this key: so go the answers. */
+    key?: Uint8Array,
   ) {
     this.#budget = member ? Infinity : received;
     this.#datagrams = member ? Infinity : 1;
+    this.#key = key;
+  }
+
+  proveWith(key: Uint8Array): void {
+    this.#key = key;
   }
 
   trust(): void {
@@ -55,12 +68,14 @@ export class Answer implements BudgetedRequester {
   }
 
   plainBudget(): number {
-    return this.#datagrams < 1 ? 0 : this.#budget - (this.sealed ? SEAL_OVERHEAD_BYTES : 0);
+    if (this.#datagrams < 1) return 0;
+    return this.#budget - (this.sealed ? SEAL_OVERHEAD_BYTES : 0) - (this.#key ? PROOF_BYTES : 0);
   }
 
   send(plain: Uint8Array): void {
     if (this.#datagrams < 1) return this.#held("it was answered once already");
-    const bytes = this.sealed ? this.wire.seal(plain) : plain;
+    const sealed = this.sealed ? this.wire.seal(plain) : plain;
+    const bytes = this.#key ? this.wire.prove(this.#key, sealed) : sealed;
     if (bytes.length > this.#budget) return this.#held("larger than what it sent");
     this.#budget -= bytes.length;
     this.#datagrams -= 1;

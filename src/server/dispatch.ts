@@ -3,6 +3,7 @@
 import { namesPage } from "../core/room/replay.ts";
 import type { Peer } from "../core/room/room.ts";
 import type { Cookies } from "../core/wire/cookie.ts";
+import { proofKey } from "../core/wire/proof.ts";
 import {
   type Bye,
   type Challenge,
@@ -47,6 +48,8 @@ export class Dispatch {
       case "hello": {
         if (!cookies.check(msg.cookie, answer.from, now)) return answer.reply(this.#challenge(answer.from, now));
         answer.trust();
+        // What answers a hello (its welcome and backlog, or its refusal) is proven with the key of the session it starts.
+        answer.proveWith(proofKey(msg.nonce));
         const checked = checkRoom(msg.room ?? DEFAULT_ROOM);
         if ("problem" in checked) return answer.reply({ type: "refused", reason: "bad_room" });
         return void this.#enter(checked.name, msg, answer, now);

@@ -1,9 +1,10 @@
-// The datagram protocol's side of a room's fan-out: the events of one turn packed together, privates alone, the tick.
+// The datagram protocol's side of a room's fan-out: the events of one turn packed together, privates alone, the tick; each copy proven for its member.
 
 import { Packer } from "../core/room/packer.ts";
 import type { Broadcast, Member, Peer, Room } from "../core/room/room.ts";
 import { encode, TIMERS } from "../core/wire/protocol.ts";
-import { type DatagramSocket, exceptPeer, type MemberLink } from "./member-link.ts";
+import type { DatagramSocket, MemberLink } from "./member-link.ts";
+import type { ServerProofs } from "./proofs.ts";
 
 /** The two messages without fields, encoded once. */
 const PROBE = encode({ type: "probe" });
@@ -14,7 +15,9 @@ export interface DatagramLinkOptions {
   udp: DatagramSocket;
   /** Sealed with the room's passphrase, if it has one: the bytes that go on the wire. */
   seal: (plain: Uint8Array) => Uint8Array;
-  /** The clock (Date.now), for when the room last sent something. */
+  /** Every datagram to a member is proven with that member's key (proof.ts). */
+  proofs: ServerProofs;
+  /** The clock (Date.now), for when the room last sent something and the proofs' counter. */
   now: () => number;
   /** Runs `flush` once every datagram already read has been handled (setImmediate). */
   later?: (flush: () => void) => void;
@@ -23,6 +26,7 @@ export interface DatagramLinkOptions {
 /**
  * How a room's members that speak this protocol (every member but the classic ones) get its events: packed with the
  * others of the same turn, in as few datagrams as they fit in, sent when the turn ends; a private message alone.
+ * A datagram is encoded and sealed once; what each member gets besides is its proof, a counter and a short tag.
  */
 export class DatagramLink implements MemberLink {
   readonly #packer = new Packer();
@@ -30,6 +34,9 @@ export class DatagramLink implements MemberLink {
   #flushing = false;
   /** When the room last sent its members something: a quiet room ticks after a heartbeat. */
   #lastBroadcastAt = 0;
+  /** One fan-out's datagrams and addresses, reused from call to call. */
+  readonly #datagrams: Uint8Array[] = [];
+  readonly #peers: Peer[] = [];
 
   constructor(private readonly opts: DatagramLinkOptions) {}
 
@@ -46,15 +53,15 @@ export class DatagramLink implements MemberLink {
     // A private message and its stand-in go out alone, after everything queued before them.
     this.flush();
     const addressee = room.memberOf(b.only.to);
-    if (addressee && !addressee.classic) this.opts.udp.send(seal(b.datagram), addressee.peer);
-    this.#toMembers(seal(b.only.hidden), exceptPeer(room, b.except), addressee?.peer);
+    if (addressee && !addressee.classic) this.#toOne(addressee, seal(b.datagram));
+    this.#toMembers(seal(b.only.hidden), b.except, b.only.to);
   }
 
   /** Sends what the packer holds: every event of this turn, in as few datagrams as they fit in. */
   flush(): void {
     this.#flushing = false;
     if (this.#packer.pending === 0) return;
-    for (const packet of this.#packer.take()) this.#toMembers(this.opts.seal(packet.bytes), exceptPeer(this.opts.room, packet.except));
+    for (const packet of this.#packer.take()) this.#toMembers(this.opts.seal(packet.bytes), packet.except);
   }
 
   /** The heartbeat of a room quiet for TIMERS.heartbeatMs, so that a member who lost the last event asks for it. */
@@ -66,7 +73,7 @@ export class DatagramLink implements MemberLink {
 
   probe(member: Member): boolean {
     if (member.classic) return false;
-    this.opts.udp.send(this.opts.seal(PROBE), member.peer);
+    this.#toOne(member, this.opts.seal(PROBE));
     return true;
   }
 
@@ -77,13 +84,28 @@ export class DatagramLink implements MemberLink {
 
   removed(member: Member, reason: "kicked" | "banned"): boolean {
     if (member.classic) return false;
-    this.opts.udp.send(this.opts.seal(encode({ type: "refused", reason })), member.peer);
+    this.#toOne(member, this.opts.seal(encode({ type: "refused", reason })));
     return true;
   }
 
-  #toMembers(datagram: Uint8Array, except?: Peer, alsoExcept?: Peer): void {
-    const all = this.opts.room.peers();
-    this.opts.udp.sendToAll(datagram, alsoExcept ? all.filter((p) => p !== alsoExcept) : all, except);
-    this.#lastBroadcastAt = this.opts.now();
+  #toOne(member: Member, sealed: Uint8Array): void {
+    const { proofs, udp } = this.opts;
+    udp.send(proofs.prove(proofs.keyOf(member), sealed, this.opts.now()), member.peer);
+  }
+
+  /** `sealed` to every member of this protocol but the sessions `except` and `alsoExcept`, each copy proven for its member. */
+  #toMembers(sealed: Uint8Array, except?: string, alsoExcept?: string): void {
+    const { proofs, room, udp } = this.opts;
+    const now = this.opts.now();
+    const datagrams = this.#datagrams;
+    const peers = this.#peers;
+    datagrams.length = peers.length = 0;
+    for (const m of room.speakers()) {
+      if (m.sid === except || m.sid === alsoExcept) continue;
+      datagrams.push(proofs.prove(proofs.keyOf(m), sealed, now));
+      peers.push(m.peer);
+    }
+    if (peers.length > 0) udp.sendEach(datagrams, peers);
+    this.#lastBroadcastAt = now;
   }
 }

@@ -33,6 +33,8 @@ export type MemberTransport = (room: Room) => MemberLink;
 export interface DatagramSocket {
   send(datagram: Uint8Array, to: Peer): unknown;
   sendToAll(datagram: Uint8Array, peers: readonly Peer[], except?: Peer): unknown;
+  /** `datagrams[i]` to `peers[i]`, for each i. */
+  sendEach(datagrams: readonly Uint8Array[], peers: readonly Peer[]): unknown;
 }
 
 /** Every protocol's link of one room, as one: each event goes to each link in turn. */

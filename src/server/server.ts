@@ -18,6 +18,7 @@ import { Housekeeping } from "./housekeeping.ts";
 import { DEFAULT_ALLOWANCE, Ingress } from "./ingress.ts";
 import type { MemberTransport } from "./member-link.ts";
 import { Operator } from "./operator.ts";
+import { ServerProofs } from "./proofs.ts";
 import { reportEvent, Warnings } from "./report.ts";
 import { type HostedRoom, Rooms } from "./rooms.ts";
 import { SqliteStore } from "./sqlite-store.ts";
@@ -98,7 +99,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     udp.close();
     throw err;
   }
-  const transports: MemberTransport[] = [(room) => new DatagramLink({ room, udp, seal, now: Date.now })];
+  const proofs = new ServerProofs();
+  const transports: MemberTransport[] = [(room) => new DatagramLink({ room, udp, seal, proofs, now: Date.now })];
   if (opts.classic) transports.unshift((room) => new ClassicLink(room, udp)); // first, as the classic lines always went
   const report = (h: HostedRoom, b: Broadcast) => reportEvent(log, h.room.name, h.backend.names().length, b);
   // The room rules (data, history, rate, logins, maxMembers) and the log as given; `logins` absent stays absent.
@@ -121,6 +123,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // The original exercise has one room: its clients are in the default one.
     classic: opts.classic ? (data, from, now) => classicRequest(rooms.lobby!.backend, data, from, now, udp, log) : undefined,
     isMember: (peer) => rooms.isMember(peer),
+    memberOf: (sid) => rooms.roomOf(sid)?.room.memberOf(sid),
+    proofs,
     handle: (msg, answer, now) => dispatch.handle(msg, answer, now),
     send: (datagram, to) => udp.send(datagram, to),
     warnings,

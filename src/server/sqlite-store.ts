@@ -22,6 +22,7 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, type TEXT NOT NULL, datagram BLOB NOT NULL);
   CREATE TABLE IF NOT EXISTS members (
     sid TEXT PRIMARY KEY, name TEXT NOT NULL, nonce TEXT NOT NULL, address TEXT NOT NULL, port INTEGER NOT NULL, joined_at INTEGER NOT NULL);
+  -- "nonce" holds a client key (roster.ts clientKey: the nonce, the name and the IP address), the column name kept for old files
   CREATE TABLE IF NOT EXISTS clients (nonce TEXT PRIMARY KEY, last_id INTEGER NOT NULL, seen_at INTEGER NOT NULL);
 `;
 
@@ -117,7 +118,7 @@ export class SqliteStore implements RoomStore {
       for (const e of change.events) insertEvent.run(e.seq, e.type, e.datagram);
       for (const m of change.joined) insertMember.run(m.sid, m.name, m.nonce, m.address, m.port, m.joinedAt);
       for (const sid of change.left) deleteMember.run(sid);
-      for (const [nonce, id] of change.delivered) upsertClient.run(nonce, id, Date.now());
+      for (const [client, id] of change.delivered) upsertClient.run(client, id, Date.now());
     });
   }
 
@@ -130,8 +131,8 @@ export class SqliteStore implements RoomStore {
       .map((r) => ({ sid: r.sid, name: r.name, nonce: r.nonce, address: r.address, port: r.port, joinedAt: r.joined_at }));
   }
 
-  lastId(nonce: string): number | undefined {
-    return this.#lastIdQuery.get(nonce)?.last_id;
+  lastId(client: string): number | undefined {
+    return this.#lastIdQuery.get(client)?.last_id;
   }
 
   commit(change: Change): void {

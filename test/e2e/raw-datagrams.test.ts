@@ -18,8 +18,10 @@ afterEach(async () => {
 async function rawMember(serverPort: number, name: string) {
   const peer = await RawPeer.open(serverPort);
   peers.push(peer);
-  const welcome = await peer.login(name);
-  return { peer, sid: welcome.sid, welcome };
+  // a nonce of its own, as every client run has: the proof key is made from it
+  const nonce = Buffer.from(name).toString("hex").padEnd(16, "0").slice(0, 32);
+  const welcome = await peer.login(name, nonce);
+  return { peer, sid: welcome.sid, welcome, nonce };
 }
 
 describe("bad datagrams", () => {
@@ -57,15 +59,24 @@ describe("members cannot be forged", () => {
     const watcher = await joinRoom("watcher", server.address);
     const alice = await rawMember(server.port, "alice");
     await watcher.event({ type: "join", name: "alice" });
-    const mallory = await RawPeer.open(server.port);
-    peers.push(mallory);
-
-    const refused = await mallory.request({ type: "say", sid: alice.sid, id: 1, base: 1, text: "forged" }, isType("refused"));
-    expect(refused).toEqual({ type: "refused", reason: "unknown_session", id: 1 });
-    await mallory.request({ type: "bye", sid: alice.sid, id: 2 }, isType("ack"));
-    // from alice's own socket, a session id that is not hers
-    const wrongSid = await alice.peer.request({ type: "say", sid: "f".repeat(32), id: 1, base: 1, text: "forged" }, isType("refused"));
-    expect(wrongSid).toEqual({ type: "refused", reason: "unknown_session", id: 1 });
+    // a stranger with alice's session id, and a member of the room proving its datagrams with its own key
+    const stranger = await RawPeer.open(server.port);
+    peers.push(stranger);
+    const mallory = await rawMember(server.port, "mallory");
+    for (const peer of [stranger, mallory.peer]) {
+      peer.send({ type: "say", sid: alice.sid, id: 1, base: 1, text: "forged" });
+      peer.send({ type: "bye", sid: alice.sid, id: 2 });
+    }
+    // from alice's own socket, proven with her key, a session id that is not hers
+    alice.peer.send({ type: "say", sid: "f".repeat(32), id: 1, base: 1, text: "forged" });
+    // a request each that is answered: what each sent before it was handled by then (one socket, in order)
+    await stranger.request(padded({ type: "knock" }, KNOCK_BYTES), isType("challenge"));
+    await mallory.peer.request({ type: "names", sid: mallory.sid, id: 9, from: 0 }, isType("members"));
+    await alice.peer.request({ type: "names", sid: alice.sid, id: 9, from: 0 }, isType("members"));
+    // none of the forgeries drew an answer: a session's requests without its proof change nothing, and say nothing
+    for (const peer of [stranger, mallory.peer, alice.peer]) {
+      expect(peer.received.filter((m) => m.type === "refused" || m.type === "ack")).toEqual([]);
+    }
 
     // alice herself is still in, and her words still go through
     await alice.peer.request({ type: "say", sid: alice.sid, id: 1, base: 1, text: "genuine" }, isType("ack"));
@@ -104,7 +115,7 @@ describe("repeats", () => {
     const server = await spawnServe();
     const watcher = await joinRoom("watcher", server.address);
     const alice = await rawMember(server.port, "alice");
-    const hello = { type: "hello", name: "alice", nonce: "0123456789abcdef", cookie: alice.peer.cookie } as const;
+    const hello = { type: "hello", name: "alice", nonce: alice.nonce, cookie: alice.peer.cookie } as const;
     const again = await alice.peer.request(
       hello,
       isType("welcome", (w) => w !== alice.welcome),

@@ -2,6 +2,7 @@
 // every reply; and the server's door: a ban or kick without --room holds in every room, logins are counted per server.
 
 import { afterEach, describe, expect, test } from "bun:test";
+import { sign } from "../../src/core/wire/admin-auth.ts";
 import { ABUSE, encodeFrame, FRAME_SEPARATOR, KNOCK_BYTES, type Message, padded } from "../../src/core/wire/protocol.ts";
 import { killAll, runChat, spawnServe } from "../helpers/processes.ts";
 import { isType, RawPeer } from "../helpers/raw-peer.ts";
@@ -26,8 +27,8 @@ const admin = (address: string, ...args: string[]) => runChat(["admin", "--serve
 /** One datagram holding `frames`, LF-separated, as a made-up sender would pack them. */
 const datagram = (frames: readonly Message[]) => frames.map(encodeFrame).join(FRAME_SEPARATOR);
 
-/** A stranger's say with a session id nobody has: answered `refused {unknown_session}`, another reply than a challenge. */
-const sentinel = { type: "say", sid: "f".repeat(32), id: 7, base: 7, text: "are you there?" } as const;
+/** An operator's request signed with a token the server does not have: answered with a refusal, another reply than a challenge. */
+const sentinel = () => sign({ type: "who", id: 7, from: 0 }, "not the server's token at all", Date.now());
 
 /**
  * Sends `bytes` as one datagram, then the sentinel as a second; once the sentinel's answer is in, everything the first
@@ -36,13 +37,12 @@ const sentinel = { type: "say", sid: "f".repeat(32), id: 7, base: 7, text: "are 
 async function answersTo(p: RawPeer, bytes: string): Promise<{ datagrams: number; messages: Message[] }> {
   p.sendBytes(bytes);
   const refused = await p.request(
-    sentinel,
-    isType("refused", (r) => r.reason === "unknown_session"),
+    sentinel(),
+    isType("refused", (r) => r.id === 7),
   );
-  expect(refused.id).toBe(7);
   const at = p.received.indexOf(refused);
   // The sentinel itself drew one datagram (maybe more, if it was sent again before its answer came).
-  const sentinels = p.received.filter((m) => m.type === "refused" && m.reason === "unknown_session").length;
+  const sentinels = p.received.filter((m) => m.type === "refused" && m.id === 7).length;
   return { datagrams: p.datagrams - sentinels, messages: p.received.slice(0, at) };
 }
 
@@ -69,13 +69,14 @@ describe("a stranger gets one datagram at most for each it sends", () => {
     expect((await answersTo(other, knocks(54))).datagrams).toBe(0); // dropped whole, unread (PROTOCOL.md §2)
   });
 
-  test("with a passphrase: a clear datagram of 15 pings gets one passphrase_required back, not 15", async () => {
+  test("with a passphrase: a clear datagram of 9 hellos gets one passphrase_required back, not 9", async () => {
     const server = await spawnServe(["--passphrase", "open sesame"]);
     const stranger = await rawPeer(server.port);
-    const pings = datagram(Array.from({ length: 15 }, () => ({ type: "ping", sid: "a".repeat(32) }) as const));
-    stranger.sendBytes(pings);
-    // 15 pings of 63 bytes fit in a datagram. Here the sentinel is a padded knock: in the clear, a say would get
-    // passphrase_required, as the pings do.
+    const hello = { type: "hello", name: "mallory", nonce: "a".repeat(16), cookie: "c".repeat(32) } as const;
+    const hellos = datagram(Array.from({ length: 9 }, () => hello));
+    expect(new TextEncoder().encode(hellos).length).toBeLessThanOrEqual(1200);
+    stranger.sendBytes(hellos);
+    // Here the sentinel is a padded knock: in the clear, anything else would get passphrase_required, as the hellos do.
     const challenge = await stranger.request(padded({ type: "knock" }, KNOCK_BYTES), isType("challenge"));
     expect(challenge.salt).toMatch(/^[0-9a-f]{32}$/);
     const before = stranger.received.indexOf(challenge);
@@ -88,7 +89,7 @@ describe("a stranger gets one datagram at most for each it sends", () => {
     const { sid } = await member.login("alice");
     const says = datagram(Array.from({ length: 5 }, (_, i) => ({ type: "say", sid, id: i + 1, base: 1, text: `line ${i + 1}` }) as const));
     const from = member.received.length;
-    member.sendBytes(says);
+    member.sendProven(says);
     const acks = () =>
       member.received
         .slice(from)

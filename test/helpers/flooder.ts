@@ -1,7 +1,8 @@
 // A separate process that floods a server from one address and port at full speed, until killed (flood.test.ts).
 // Usage: bun test/helpers/flooder.ts PORT garbage|member
 
-import { decodeReplies, encode, KNOCK_BYTES, type Message, padded } from "../../src/core/wire/protocol.ts";
+import { ProofCounter, proofKey, prove } from "../../src/core/wire/proof.ts";
+import { decodeReplies, encode, KNOCK_BYTES, type Message, PROOF_BYTES, PROOF_MARK, padded } from "../../src/core/wire/protocol.ts";
 import { mulberry32 } from "./lossy-relay.ts";
 import { local, openTestSocket } from "./socket.ts";
 
@@ -10,12 +11,14 @@ const port = Number(portArg);
 const random = mulberry32(7);
 let sid = "";
 let cookie = "";
+const NONCE = "f100d3f100d3f100";
 
 const server = local(port);
 const socket = await openTestSocket((data) => {
   let messages: Message[] = [];
   try {
-    messages = decodeReplies(data);
+    // the proof (proof.ts) is not checked: a flooder only needs its cookie and its session id
+    messages = decodeReplies(data[0] === PROOF_MARK ? data.subarray(PROOF_BYTES) : data);
   } catch {
     return; // a datagram we cannot read: only a challenge or a welcome matters here
   }
@@ -35,9 +38,7 @@ function garbage(): Uint8Array {
 if (mode === "member") {
   while (!sid) {
     socket.send(
-      cookie
-        ? encode({ type: "hello", name: "flooder", nonce: "f100d3f100d3f100", cookie })
-        : encode(padded({ type: "knock" }, KNOCK_BYTES)),
+      cookie ? encode({ type: "hello", name: "flooder", nonce: NONCE, cookie }) : encode(padded({ type: "knock" }, KNOCK_BYTES)),
       server,
     );
     await Bun.sleep(50);
@@ -46,9 +47,12 @@ if (mode === "member") {
 process.stdout.write("flooding\n");
 
 let id = 1;
+const key = proofKey(NONCE);
+const counter = new ProofCounter();
+const say = (n: number) => prove(key, "member", counter.next(Date.now()), encode({ type: "say", sid, id: n, base: n, text: `spam ${n}` }));
 for (;;) {
   for (let i = 0; i < 64; i++) {
-    socket.send(mode === "member" ? encode({ type: "say", sid, id, base: id, text: `spam ${id}` }) : garbage(), server);
+    socket.send(mode === "member" ? say(id) : garbage(), server);
     id++;
   }
   await Promise.resolve(); // let the socket's callbacks run; never sleep: this is a flood

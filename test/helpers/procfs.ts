@@ -1,6 +1,6 @@
 // Readings of /proc (Linux only), for the tests and the bench: the process table, zombies, CPU time, memory, UDP drops.
 
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 export interface ProcInfo {
   pid: number;
@@ -135,4 +135,44 @@ export function udpDrops(): Map<number, number> {
     // not Linux: no figures
   }
   return drops;
+}
+
+/**
+ * The local ports of the UDP sockets `pid` holds (IPv4 and IPv6): its fds' socket inodes looked up in
+ * /proc/net/udp{,6}. What a spoofer on the machine finds by sweeping, found here at once.
+ */
+export function udpPortsOf(pid: number): number[] {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const target = readlinkOr(`/proc/${pid}/fd/${fd}`);
+      const m = target && /^socket:\[(\d+)\]$/.exec(target);
+      if (m) inodes.add(m[1]!);
+    }
+  } catch {
+    return []; // gone
+  }
+  const ports: number[] = [];
+  for (const table of ["/proc/net/udp", "/proc/net/udp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(table, "utf8");
+    } catch {
+      continue; // no IPv6 on this machine
+    }
+    for (const row of text.split("\n").slice(1)) {
+      const cols = row.trim().split(/\s+/);
+      // local_address is "HEXADDR:HEXPORT"; the inode is the tenth column
+      if (cols.length > 9 && inodes.has(cols[9]!)) ports.push(Number.parseInt(cols[1]!.split(":")[1]!, 16));
+    }
+  }
+  return ports;
+}
+
+function readlinkOr(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined; // closed between listing and reading
+  }
 }

@@ -1,35 +1,68 @@
 // A bare UDP socket that speaks the protocol by hand, for poking the server with exactly the datagrams a test wants.
 
 import { sign, type UnsignedAdmin } from "../../src/core/wire/admin-auth.ts";
-import { decodeReplies, encode, KNOCK_BYTES, type Message, padded, type Request, type Welcome } from "../../src/core/wire/protocol.ts";
+import { Envelope, isSealed } from "../../src/core/wire/envelope.ts";
+import { checkProof, ProofCounter, proofKey, prove, ReplayWindow, readProof } from "../../src/core/wire/proof.ts";
+import {
+  decodeReplies,
+  encode,
+  KNOCK_BYTES,
+  type Message,
+  PROOF_BYTES,
+  PROOF_MARK,
+  padded,
+  type Request,
+  type Welcome,
+} from "../../src/core/wire/protocol.ts";
 import { local, openTestSocket, type UdpEndpoint } from "./socket.ts";
 import { waitUntil } from "./wait.ts";
 
 export class RawPeer {
   readonly received: Message[] = [];
   readonly undecodable: Uint8Array[] = [];
+  /** Every datagram received, as it came (a capture, for tests that replay or alter the server's datagrams). */
+  readonly captured: Uint8Array[] = [];
   /** Datagrams received (one may hold several messages). */
   datagrams = 0;
+  /** The proof layer, once a login gave the session: the key from the hello's nonce, our counter, the server's seen. */
+  #key: Uint8Array | undefined;
+  readonly #counter = new ProofCounter();
+  readonly #window = new ReplayWindow();
+  /** With a passphrase: the room's key, once a challenge gave the salt. */
+  #envelope: Envelope | undefined;
+  /** The sealed datagrams that opened, as they came: what a kicked member (say) could replay elsewhere. */
+  readonly sealedCaptured: Array<{ datagram: Uint8Array; messages: Message[] }> = [];
 
   private constructor(
     private readonly socket: UdpEndpoint,
     private readonly serverPort: number,
+    private readonly passphrase: string | undefined,
   ) {}
 
-  /** `hostname`: the address it sends from (another 127.0.0.x is another IP address to the server). */
-  static async open(serverPort: number, hostname = "127.0.0.1"): Promise<RawPeer> {
+  /**
+   * `hostname`: the address it sends from (another 127.0.0.x is another IP address to the server). `passphrase`:
+   * the room's; everything but the knock then goes sealed, as chat join sends it.
+   */
+  static async open(serverPort: number, hostname = "127.0.0.1", passphrase?: string): Promise<RawPeer> {
     // The socket exists before the peer does, so its handler reaches the peer through this variable.
     let peer: RawPeer | undefined;
     const socket = await openTestSocket((data) => {
       if (!peer) return;
       peer.datagrams++;
+      peer.captured.push(data);
+      const body = peer.#opened(data);
+      if (!body) return void peer.undecodable.push(data);
       try {
-        peer.received.push(...decodeReplies(data));
+        const messages = decodeReplies(body);
+        peer.received.push(...messages);
+        if (body !== data && isSealed(data.subarray(PROOF_BYTES))) peer.sealedCaptured.push({ datagram: data, messages });
+        for (const m of messages)
+          if (m.type === "challenge" && m.salt && peer.passphrase) peer.#envelope ??= Envelope.fromPassphrase(peer.passphrase, m.salt);
       } catch {
         peer.undecodable.push(data);
       }
     }, hostname);
-    peer = new RawPeer(socket, serverPort);
+    peer = new RawPeer(socket, serverPort, passphrase);
     return peer;
   }
 
@@ -37,8 +70,31 @@ export class RawPeer {
     return this.socket.port;
   }
 
+  /** What a member's session sends (it names its sid) goes proven, once a hello has given the key. */
   send(msg: Request): void {
-    this.sendBytes(encode(msg));
+    // A hello's answers, and the session it starts, are proven with the key made from its nonce.
+    if (msg.type === "hello") this.#key = proofKey(msg.nonce);
+    const plain = encode(msg);
+    const bytes = this.#envelope && msg.type !== "knock" ? this.#envelope.seal(plain) : plain;
+    this.sendBytes("sid" in msg && this.#key ? prove(this.#key, "member", this.#counter.next(Date.now()), bytes) : bytes);
+  }
+
+  /** The frames of a datagram: behind a proof, only when the proof is this session's and new. */
+  #opened(data: Uint8Array): Uint8Array | undefined {
+    let body = data;
+    if (data[0] === PROOF_MARK) {
+      const proof = readProof(data);
+      if (!proof || !this.#key || !checkProof(this.#key, "server", proof) || !this.#window.accept(proof.counter)) return undefined;
+      body = proof.body;
+    }
+    return isSealed(body) ? this.#envelope?.open(body) : body;
+  }
+
+  /** `data` as one datagram of this session's, proven with its key (as a client batching its requests would). */
+  sendProven(data: Uint8Array | string): void {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    if (!this.#key) throw new Error("sendProven before a hello: no key yet");
+    this.sendBytes(prove(this.#key, "member", this.#counter.next(Date.now()), bytes));
   }
 
   sendBytes(data: Uint8Array | string): void {

@@ -363,7 +363,7 @@ describe("framing", () => {
   test("encode refuses a message that would not fit in a datagram", () => {
     const text = '"'.repeat(1000); // 1000 bytes of text, 2000 once escaped
     expect(() => encode({ type: "say", sid: SID, id: 1, base: 1, text })).toThrow(
-      new ProtocolError("datagram too large: 2087 bytes (max 1171)"),
+      new ProtocolError("datagram too large: 2087 bytes (max 1146)"),
     );
   });
   test("encode refuses a field that breaks its rule", () => {

@@ -1,7 +1,8 @@
-// What a member or an operator takes from a datagram: from its server? → opened with the room's key → decoded → the clear-text rule.
+// What a member or an operator takes from a datagram: from its server? → proven? → opened with the room's key → decoded → what may come unproven.
 
 import { type Envelope, isSealed, travelsInClear } from "../wire/envelope.ts";
-import { decodeReplies, type Message } from "../wire/protocol.ts";
+import { checkProof, type ReplayWindow, readProof } from "../wire/proof.ts";
+import { decodeReplies, type Message, PROOF_MARK } from "../wire/protocol.ts";
 
 interface Address {
   readonly address: string;
@@ -11,16 +12,48 @@ interface Address {
 /** The datagram's messages, or why it was ignored (a line for the debug log). */
 export type Opened = { messages: Message[] } | { ignored: string };
 
+/** A member's side of the proof layer: its session's key, and the counters accepted from this server. */
+export interface ProofCheck {
+  readonly key: Uint8Array;
+  readonly window: ReplayWindow;
+}
+
+/**
+ * What a member takes from its server without a proof: what comes before the server knows who it is (the challenge,
+ * which answers a bare knock) and the refusals the server gives when it cannot read the datagram (a wrong
+ * passphrase, a missing one, another protocol version). They can stop a login, never touch a session.
+ */
+const takenUnproven = (m: Message) =>
+  m.type === "challenge" ||
+  (m.type === "refused" && (m.reason === "bad_passphrase" || m.reason === "passphrase_required" || m.reason === "version"));
+
 /**
  * `envelope` is the room's key once the challenge gave its salt; `passphrase` says whether the room has one, in
- * which case only what travelsInClear is taken from a datagram that was not sealed.
+ * which case only what travelsInClear is taken from a datagram that was not sealed. With `proof` (a member), a
+ * proven datagram is taken only when its tag is right and its counter new, and an unproven one only for what
+ * takenUnproven allows; without it (an operator, whose requests are signed instead), proven datagrams are ignored.
  */
-export function openFrom(data: Uint8Array, from: Address, server: Address, envelope: Envelope | undefined, passphrase: boolean): Opened {
+export function openFrom(
+  data: Uint8Array,
+  from: Address,
+  server: Address,
+  envelope: Envelope | undefined,
+  passphrase: boolean,
+  proof?: ProofCheck,
+): Opened {
   if (from.port !== server.port || from.address !== server.address) {
     return { ignored: `ignored a datagram from ${from.address}:${from.port}, which is not the server` };
   }
-  const sealed = isSealed(data);
-  const plain = sealed ? envelope?.open(data) : data;
+  const proven = data[0] === PROOF_MARK;
+  let body = data;
+  if (proven) {
+    const p = readProof(data);
+    if (!p || !proof || !checkProof(proof.key, "server", p)) return { ignored: "ignored a datagram whose proof is not this session's" };
+    if (!proof.window.accept(p.counter)) return { ignored: "ignored a datagram seen before (replayed)" };
+    body = p.body;
+  }
+  const sealed = isSealed(body);
+  const plain = sealed ? envelope?.open(body) : body;
   if (!plain) return { ignored: "ignored a datagram that does not open with the room's key" };
   let messages: Message[];
   try {
@@ -28,5 +61,7 @@ export function openFrom(data: Uint8Array, from: Address, server: Address, envel
   } catch (err) {
     return { ignored: `ignored a bad datagram from the server: ${String(err)}` };
   }
-  return { messages: passphrase && !sealed ? messages.filter(travelsInClear) : messages };
+  if (passphrase && !sealed) messages = messages.filter(travelsInClear);
+  if (proof && !proven) messages = messages.filter(takenUnproven);
+  return { messages };
 }

@@ -4,8 +4,8 @@ import { LIMITS, TIMERS } from "../wire/protocol.ts";
 import type { Gap, Sequencer } from "./sequencer.ts";
 
 export class Repairs {
-  /** When each missing run (by its first number) was last asked for. */
-  readonly #asked = new Map<number, number>();
+  /** Each missing run asked for (by its first number): its last number, and when it was last asked for. */
+  readonly #asked = new Map<number, { to: number; at: number }>();
 
   /** The runs to ask for now (at most LIMITS.nacksAtOnce are looked at), marked as asked. */
   due(stream: Sequencer, now: number): Gap[] {
@@ -15,12 +15,18 @@ export class Repairs {
     let kept = 0;
     for (const gap of gaps) {
       const asked = this.#asked.get(gap.from);
-      if (asked !== undefined && now - asked < TIMERS.nackRetryMs) continue;
-      this.#asked.set(gap.from, now);
+      if (asked !== undefined && now - asked.at < TIMERS.nackRetryMs) continue;
+      this.#asked.set(gap.from, { to: gap.to, at: now });
       gaps[kept++] = gap;
     }
     gaps.length = kept;
     return gaps;
+  }
+
+  /** Whether `from`..`to` lies inside a run this member asked for: the only `lost` it believes. */
+  asked(from: number, to: number): boolean {
+    for (const [first, run] of this.#asked) if (first <= from && to <= run.to) return true;
+    return false;
   }
 
   /** Nothing is missing any more (or the stream restarted): forget what was asked. */

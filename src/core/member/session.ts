@@ -323,6 +323,8 @@ export class MemberSession {
       case "stopping":
         return this.#stopping(now);
       case "lost":
+        if (!this.#transcript.askedFor(msg.from, msg.to))
+          return this.sink.log("debug", `ignored a lost ${msg.from}-${msg.to} not asked for`);
         this.sink.log("warn", `events ${msg.from}-${msg.to} are no longer kept by the server and cannot be shown`);
         return this.#transcript.lost(msg.from, msg.to);
       case "refused":

@@ -68,7 +68,12 @@ export class Transcript {
     this.#handOver(this.#stream.own(seq));
   }
 
-  /** The server no longer keeps `from`..`to`. */
+  /** Whether a `lost` for `from`..`to` answers a nack of this member's: no other is believed. */
+  askedFor(from: number, to: number): boolean {
+    return from <= to && this.#repairs.asked(from, to);
+  }
+
+  /** The server no longer keeps `from`..`to` (a run askedFor). */
   lost(from: number, to: number): void {
     this.#handOver(this.#stream.skip(from, to));
   }

@@ -65,9 +65,9 @@ export class EventLog {
     this.#change.left.push(sid);
   }
 
-  /** The last say id accepted from client `nonce`. */
-  delivered(nonce: string, id: number): void {
-    this.#change.delivered.push([nonce, id]);
+  /** The last say id accepted from `client` (clientKey in roster.ts). */
+  delivered(client: string, id: number): void {
+    this.#change.delivered.push([client, id]);
   }
 
   /** Writes the current request's changes to the store in one commit; returns its broadcasts. */

@@ -21,7 +21,7 @@ export class Gate {
   readonly #logins: KeyedLimiter | undefined;
   /** Banned IP addresses, until when (BAN_WHILE_RUNNING: while the server runs), keyed by scopedKey. */
   readonly #bans = new Map<string, number>();
-  /** Clients (by nonce) just kicked, until when: their automatic rejoin is refused. Keyed by scopedKey. */
+  /** Clients (by kickedKey: the nonce from its address) just kicked, until when: their automatic rejoin is refused. Keyed by scopedKey. */
   readonly #kicked = new Map<string, number>();
 
   /** `logins`: new logins per IP address (undefined: unlimited). No default here: undefined means unlimited. */
@@ -32,7 +32,8 @@ export class Gate {
   /** Why a hello into `room` from IP `address` with `nonce` is refused at the door; undefined: it is not. */
   refusal(room: string, address: string, nonce: string, now: number): "banned" | "kicked" | undefined {
     if (until(this.#bans, address, now) || until(this.#bans, scopedKey(address, room), now)) return "banned";
-    if (until(this.#kicked, nonce, now) || until(this.#kicked, scopedKey(nonce, room), now)) return "kicked";
+    const client = kickedKey(address, nonce);
+    if (until(this.#kicked, client, now) || until(this.#kicked, scopedKey(client, room), now)) return "kicked";
     return undefined;
   }
 
@@ -45,7 +46,7 @@ export class Gate {
     for (const map of [this.#bans, this.#kicked]) for (const [key, end] of map) if (end <= now) map.delete(key);
     const key = (k: string) => (scope === "server" ? k : scopedKey(k, room));
     if (banFor !== undefined) this.#bans.set(key(member.address), now + banFor);
-    this.#kicked.set(key(member.nonce), now + ABUSE.kickMemoryMs);
+    this.#kicked.set(key(kickedKey(member.address, member.nonce)), now + ABUSE.kickMemoryMs);
   }
 
   /** Takes one login from IP `address`'s allowance; true when there was one (or logins are not limited). */
@@ -53,6 +54,12 @@ export class Gate {
     return this.#logins?.take(address, now) ?? true;
   }
 }
+
+/**
+ * A kicked client: its nonce, from its IP address. Not the nonce alone, which a login from elsewhere may have
+ * learned (a hello in the clear): getting such a login kicked must not keep the real client out.
+ */
+const kickedKey = (address: string, nonce: string) => `${address}/${nonce}`;
 
 /** The key of an entry for one room only. Room names (checkRoom's form), addresses and nonces hold no space. */
 const scopedKey = (key: string, room: string) => `${room} ${key}`;

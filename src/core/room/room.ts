@@ -26,7 +26,7 @@ import { type Broadcast, EventLog } from "./event-log.ts";
 import { DEFAULT_LOGINS, Gate, type Scope } from "./gate.ts";
 import { livenessOf } from "./liveness.ts";
 import { ownJoin, repair, repairSpan, welcomePage } from "./replay.ts";
-import { type Member, type Peer, Roster, samePeer } from "./roster.ts";
+import { clientKey, type Member, type Peer, Roster, samePeer } from "./roster.ts";
 import { type Allowance, SayOrder } from "./say-order.ts";
 import type { RoomStore, StoredMember } from "./store.ts";
 
@@ -131,6 +131,10 @@ export class Room {
   /** The addresses of the classic members (`--classic`), likewise kept. */
   classicPeers(): readonly Peer[] {
     return this.#roster.classicPeers();
+  }
+  /** The members that speak this protocol, in one array kept between membership changes. */
+  speakers(): readonly Member[] {
+    return this.#roster.speakers();
   }
   /** Where the member with session id `sid` is, if it is in the room. */
   peerOf(sid: string): Peer | undefined {
@@ -244,7 +248,7 @@ export class Room {
     const replies = turn.says.map(
       ({ say, allowed }): Reply => (allowed ? this.#relay(member, say, now) : { type: "refused", reason: "rate_limited", id: say.id }),
     );
-    this.#log.delivered(member.nonce, member.says.lastId!);
+    this.#log.delivered(clientKey({ ...member, address: member.peer.address }), member.says.lastId!);
     return { replies, resend: [], broadcasts: this.#log.save() };
   }
 
@@ -372,7 +376,7 @@ export class Room {
   /** A member as the store has it, heard from `now`: its says go on after the last one the store has from its client. */
   #member(m: StoredMember, now: number, classic = false): Member {
     const { address, port, ...rest } = m;
-    const says = new SayOrder(this.#opts.store.lastId(m.nonce), this.#opts.rate, now);
+    const says = new SayOrder(this.#opts.store.lastId(clientKey(m)), this.#opts.rate, now);
     return { ...rest, peer: { address, port }, lastSeen: now, says, ...(classic ? { classic } : {}) };
   }
 

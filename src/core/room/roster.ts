@@ -29,6 +29,13 @@ export interface Member {
 }
 
 export const samePeer = (a: Peer, b: Peer) => a.port === b.port && a.address === b.address;
+
+/**
+ * Whose say numbering a member continues: its client run (the nonce) under its name from its IP address. The
+ * three together, so that a login that learned the nonce (sniffed from a hello in the clear) but comes from
+ * elsewhere, or under another name, numbers its says apart and cannot make the member's next ones look like repeats.
+ */
+export const clientKey = (m: { nonce: string; name: string; address: string }) => `${m.nonce} ${nameKey(m.name)} ${m.address}`;
 const peerKey = (p: Peer) => `${p.address}|${p.port}`;
 
 /** The members, in the order they joined, with an index for each way a request finds its member. */
@@ -41,6 +48,7 @@ export class Roster {
   /** peers() and classicPeers(), until the membership changes: the fan-out reads them for every event. */
   #peers: Peer[] | undefined;
   #classicPeers: Peer[] | undefined;
+  #speakers: Member[] | undefined;
 
   get size(): number {
     return this.#bySid.size;
@@ -54,6 +62,12 @@ export class Roster {
   peers(): readonly Peer[] {
     this.#peers ??= [...this.#bySid.values()].filter((m) => !m.classic).map((m) => m.peer);
     return this.#peers;
+  }
+
+  /** The members that speak this protocol (not classic), likewise kept: each gets datagrams proven for it. */
+  speakers(): readonly Member[] {
+    this.#speakers ??= [...this.#bySid.values()].filter((m) => !m.classic);
+    return this.#speakers;
   }
 
   /** The addresses of the classic members (`--classic`), likewise kept. */
@@ -88,7 +102,7 @@ export class Roster {
   }
 
   add(member: Member): void {
-    this.#peers = this.#classicPeers = undefined;
+    this.#peers = this.#classicPeers = this.#speakers = undefined;
     this.#bySid.set(member.sid, member);
     this.#byName.set(nameKey(member.name), member);
     this.#byLook.set(lookKey(member.name), member);
@@ -96,7 +110,7 @@ export class Roster {
   }
 
   drop(member: Member): void {
-    this.#peers = this.#classicPeers = undefined;
+    this.#peers = this.#classicPeers = this.#speakers = undefined;
     this.#bySid.delete(member.sid);
     this.#byName.delete(nameKey(member.name));
     // Two members may share a skeleton (names from before the rule, a ghost's newcomer): the key goes to the other.

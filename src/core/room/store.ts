@@ -24,8 +24,8 @@ export interface Change {
   readonly joined: readonly StoredMember[];
   /** Session ids of members who left. */
   readonly left: readonly string[];
-  /** The last say id accepted from a client (by its nonce), so that a repeat is recognized even after a restart. */
-  readonly delivered: ReadonlyArray<readonly [nonce: string, id: number]>;
+  /** The last say id accepted from a client (by its clientKey: nonce, name and address), so that a repeat is recognized even after a restart. */
+  readonly delivered: ReadonlyArray<readonly [client: string, id: number]>;
 }
 
 export interface RoomStore {
@@ -35,7 +35,7 @@ export interface RoomStore {
   readonly lastSeq: number;
   /** The members present when the store was last written. */
   members(): StoredMember[];
-  lastId(nonce: string): number | undefined;
+  lastId(client: string): number | undefined;
   /** Applies a change atomically: once it returns, a crash of the process loses none of it. */
   commit(change: Change): void;
   /** The datagram of event `seq`, while it is kept. */
@@ -94,8 +94,8 @@ export class MemoryStore implements RoomStore {
     return [];
   }
 
-  lastId(nonce: string): number | undefined {
-    return this.#lastIds.get(nonce);
+  lastId(client: string): number | undefined {
+    return this.#lastIds.get(client);
   }
 
   commit(change: Change): void {
@@ -103,9 +103,9 @@ export class MemoryStore implements RoomStore {
       this.#ring.add(event);
       this.#seq = event.seq;
     }
-    for (const [nonce, id] of change.delivered) {
-      this.#lastIds.delete(nonce); // re-insert: the map's order is least recently used first
-      this.#lastIds.set(nonce, id);
+    for (const [client, id] of change.delivered) {
+      this.#lastIds.delete(client); // re-insert: the map's order is least recently used first
+      this.#lastIds.set(client, id);
       if (this.#lastIds.size > MAX_CLIENTS) this.#lastIds.delete(this.#lastIds.keys().next().value!);
     }
   }

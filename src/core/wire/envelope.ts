@@ -15,13 +15,14 @@ export const isSealed = (datagram: Uint8Array) => datagram.length > 0 && datagra
 
 /**
  * What travels in the clear even in a room with a passphrase: what comes before the key can work (the knock and
- * its challenge, which carries the salt) and the refusals that say the key is missing or wrong. Everything else
+ * its challenge, which carries the salt) and the refusals that say the key is missing or wrong, or that the server
+ * speaks another version (it could not read the datagram at all). Everything else
  * that arrives in the clear there is ignored.
  */
 export const travelsInClear = (m: Message) =>
   m.type === "knock" ||
   m.type === "challenge" ||
-  (m.type === "refused" && (m.reason === "bad_passphrase" || m.reason === "passphrase_required"));
+  (m.type === "refused" && (m.reason === "bad_passphrase" || m.reason === "passphrase_required" || m.reason === "version"));
 
 /** A fresh per-room salt, as it travels in a challenge: SALT_HEX_DIGITS hex digits. */
 export const newSalt = () => randomBytes(SALT_HEX_DIGITS / 2).toString("hex");

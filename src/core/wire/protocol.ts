@@ -26,8 +26,16 @@ export const SEAL_IV_BYTES = 12;
 export const SEAL_TAG_BYTES = 16;
 /** Bytes a sealed datagram adds to its frames: the mark, the IV and the tag. */
 export const SEAL_OVERHEAD_BYTES = 1 + SEAL_IV_BYTES + SEAL_TAG_BYTES;
-/** Largest run of frames in one datagram: what is left once a room with a passphrase has sealed it. */
-export const MAX_PAYLOAD_BYTES = MAX_DATAGRAM_BYTES - SEAL_OVERHEAD_BYTES;
+/** First byte of a proven datagram (proof.ts): neither "{" nor SEALED_MARK, so the three kinds are told apart by it. */
+export const PROOF_MARK = 0xc6;
+/** A proof's tag: the first 16 bytes of an HMAC-SHA256. */
+export const PROOF_TAG_BYTES = 16;
+/** Bytes a proof adds in front of a datagram: the mark, an 8-byte counter and the tag. */
+export const PROOF_BYTES = 1 + 8 + PROOF_TAG_BYTES;
+/** Counters a receiver remembers below the highest it accepted: a datagram later than this many others is dropped as stale. */
+export const PROOF_WINDOW = 128;
+/** Largest run of frames in one datagram: what is left once it is sealed (with a passphrase) and proven (in a session). */
+export const MAX_PAYLOAD_BYTES = MAX_DATAGRAM_BYTES - SEAL_OVERHEAD_BYTES - PROOF_BYTES;
 /** Largest message or announcement text, in bytes of UTF-8. */
 export const MAX_TEXT_BYTES = 1000;
 /** Longest name, in characters (code points). */
@@ -198,6 +206,7 @@ export const REFUSAL_REASONS = [
   "bad_room", // the room name breaks the naming rule
   "no_such_room", // an operator request for a room the server does not have
   "too_many_rooms", // a hello for a new room when the server has LIMITS.maxRooms
+  "version", // the frame's `v` is not this server's version (`version` says which it speaks): sent in the sender's version
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
@@ -403,13 +412,20 @@ export interface Members {
 }
 const membersRule: Rule<Members> = { from: "server", fields: { id: ID, names: NAMES, total: COUNT, next: COUNT } };
 
-/** Server → sender: the request was not carried out, and why. `id` echoes the request's id where it had one. */
+/**
+ * Server → sender: the request was not carried out, and why. `id` echoes the request's id where it had one;
+ * `version`, with reason "version", is the protocol version the server speaks.
+ */
 export interface Refused {
   type: "refused";
   reason: RefusalReason;
   id?: number;
+  version?: number;
 }
-const refusedRule: Rule<Refused> = { from: "server", fields: { reason: oneOf(REFUSAL_REASONS), id: optional(ID) } };
+const refusedRule: Rule<Refused> = {
+  from: "server",
+  fields: { reason: oneOf(REFUSAL_REASONS), id: optional(ID), version: optional(uint(MAX_ID)) },
+};
 
 /**
  * Server → sender: the request with this id was carried out. For a say, `seq` is the event it became (absent when
@@ -599,6 +615,27 @@ export class ProtocolError extends Error {
   override name = "ProtocolError";
 }
 
+/** A frame of another protocol version. `version`: that version, when it is one a refusal can be written in. */
+export class VersionError extends ProtocolError {
+  override name = "VersionError";
+  constructor(
+    message: string,
+    readonly version: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The one answer to a frame of another version `v`: a refusal written in that version's framing, the one shape
+ * every version keeps, so that an older or newer client can say which version this server speaks.
+ */
+export const versionRefusal = (v: number): Uint8Array =>
+  utf8.encode(`{"v":${v},"type":"refused","reason":"version","version":${PROTOCOL_VERSION}}`);
+
+/** A version a refusal can name: a whole number from 1 up (JSON's 1.0 is 1). */
+const versionOf = (v: unknown): number | undefined => (Number.isSafeInteger(v) && (v as number) >= 1 ? (v as number) : undefined);
+
 // ---- Encode ----
 
 const utf8 = new TextEncoder();
@@ -693,7 +730,13 @@ export function decodeFrame(frame: string, reader?: Reader): Message {
   const obj = parsed.value;
   if (!("v" in obj)) throw new ProtocolError('missing "v" (protocol version)');
   if (obj.v !== PROTOCOL_VERSION) {
-    throw new ProtocolError(`unsupported protocol version ${JSON.stringify(obj.v)} (this is version ${PROTOCOL_VERSION})`);
+    // Another version's server refusing us in our framing (versionRefusal) is the one frame of it we can read.
+    const theirs = versionOf(obj.version);
+    if (reader === "client" && obj.type === "refused" && obj.reason === "version" && theirs !== undefined) {
+      return { type: "refused", reason: "version", version: theirs };
+    }
+    const message = `unsupported protocol version ${JSON.stringify(obj.v)} (this is version ${PROTOCOL_VERSION})`;
+    throw new VersionError(message, versionOf(obj.v));
   }
   const type = obj.type;
   if (typeof type !== "string" || !Object.hasOwn(SCHEMA, type)) {

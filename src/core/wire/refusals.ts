@@ -1,6 +1,6 @@
 // What each refusal reason means to whom: the line a member sees, the line an operator sees, and what a classic client is answered.
 
-import { NAME_RULE, type RefusalReason } from "./protocol.ts";
+import { NAME_RULE, PROTOCOL_VERSION, type RefusalReason } from "./protocol.ts";
 
 interface RefusalLines {
   /** To a member (`chat join`), whose name it was. */
@@ -50,6 +50,11 @@ export const REFUSAL_LINES: Record<RefusalReason, RefusalLines> = {
   bad_room: { member: () => `the server refused the room name: use ${NAME_RULE}` },
   no_such_room: { member: () => "the server has no such room", operator: "refused: the server has no such room" },
   too_many_rooms: { member: () => "the server has as many rooms as it allows: join an existing room, or try later" },
+  version: {
+    member: () =>
+      `the server speaks another version of the chat protocol (this chat speaks ${PROTOCOL_VERSION}): use the same release of chat on both sides`,
+    operator: `refused: the server speaks another version of the chat protocol (this chat speaks ${PROTOCOL_VERSION}): use the same release of chat on both sides`,
+  },
 };
 
 /** A classic client's refused login for any other reason. */

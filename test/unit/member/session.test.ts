@@ -224,11 +224,19 @@ describe("losing the server and coming back", () => {
     expect(sink.sent()).toEqual([{ type: "nack", sid: SID, from: 1, to: 2 }]);
   });
 
-  test("lost events are skipped and said so", () => {
-    const { sink, receive, login } = member();
+  test("lost events are skipped and said so, once asked for; a lost not asked for changes nothing", () => {
+    const { sink, receive, login, advance } = member();
     login();
-    receive(message(3), { type: "lost", from: 1, to: 2 });
+    receive(message(3));
+    receive({ type: "lost", from: 1, to: 2 }); // before the nack: not believed
+    expect(sink.take()).toEqual([{ kind: "log", level: "debug", text: "ignored a lost 1-2 not asked for" }]);
+    advance(25);
+    expect(sink.sent()).toEqual([{ type: "nack", sid: SID, from: 1, to: 2 }]);
+    sink.take();
+    receive({ type: "lost", from: 1, to: 9 }); // past what was asked for
+    receive({ type: "lost", from: 1, to: 2 });
     expect(sink.take()).toEqual([
+      { kind: "log", level: "debug", text: "ignored a lost 1-9 not asked for" },
       { kind: "log", level: "warn", text: "events 1-2 are no longer kept by the server and cannot be shown" },
       { kind: "show", item: message(3), history: false },
     ]);

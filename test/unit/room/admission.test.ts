@@ -46,10 +46,13 @@ describe("admit", () => {
     expect(admission.admit(hello("other", "f".repeat(16)), peer(2, "10.0.0.1"), NOW + 10_000)).toBe("ok");
   });
 
-  test("a kicked client is refused by its nonce, from any address, for a while", () => {
+  test("a kicked client is refused by its nonce from its IP address, whatever the port, for a while; not from elsewhere", () => {
     const { admission } = setUp();
     admission.kicked(member("alice", peer(1)), NOW);
-    expect(admission.admit(hello("alice2", "alice".padStart(16, "0")), peer(9), NOW)).toBe("kicked");
+    const samePlace = { address: peer(1).address, port: 4242 };
+    expect(admission.admit(hello("alice2", "alice".padStart(16, "0")), samePlace, NOW)).toBe("kicked");
+    // a login elsewhere that learned the nonce, kicked, does not keep the real client out
+    expect(admission.admit(hello("alice2", "alice".padStart(16, "0")), peer(9), NOW)).toBe("ok");
     expect(admission.admit(hello("alice"), peer(1), NOW + ABUSE.kickMemoryMs)).toBe("ok");
   });
 

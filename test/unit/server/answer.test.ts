@@ -13,7 +13,7 @@ const size = encode(refused).length;
 function answer(received: number, opts: { sealed?: boolean; member?: boolean } = {}) {
   const udp = new RecordingUdp();
   const { log, lines } = recordingLog();
-  const wire = { send: (b: Uint8Array, to: typeof from) => udp.send(b, to), seal, log };
+  const wire = { send: (b: Uint8Array, to: typeof from) => udp.send(b, to), seal, prove: (_key: Uint8Array, b: Uint8Array) => b, log };
   const from = peer(7);
   return { udp, lines, answer: new Answer(from, received, opts.sealed ?? false, opts.member ?? false, wire) };
 }

@@ -3,10 +3,11 @@
 import { createConsola, LogLevels } from "consola";
 import { type Peer, Room } from "../../../src/core/room/room.ts";
 import { MemoryStore } from "../../../src/core/room/store.ts";
-import type { Reply } from "../../../src/core/wire/protocol.ts";
+import { PROOF_BYTES, PROOF_MARK, type Reply } from "../../../src/core/wire/protocol.ts";
 import type { Log } from "../../../src/runtime/log.ts";
 import type { UdpEndpoint } from "../../../src/runtime/udp.ts";
 import { DatagramLink } from "../../../src/server/fanout.ts";
+import { ServerProofs } from "../../../src/server/proofs.ts";
 import { Rooms } from "../../../src/server/rooms.ts";
 
 export const NOW = 1_795_000_000_000;
@@ -18,9 +19,12 @@ const text = new TextDecoder();
 export interface Sent {
   readonly to: Peer;
   readonly bytes: Uint8Array;
-  /** The bytes as text (what the JSON protocol and the classic lines are). */
+  /** The bytes as text (what the JSON protocol and the classic lines are), after the proof if there is one. */
   readonly text: string;
 }
+
+/** A datagram's bytes after its proof (proof.ts), if it has one: what the tests read. */
+export const unproven = (bytes: Uint8Array) => (bytes[0] === PROOF_MARK ? bytes.subarray(PROOF_BYTES) : bytes);
 
 /** A UdpEndpoint that sends nothing and records every datagram, one entry per addressee. */
 export class RecordingUdp implements UdpEndpoint {
@@ -31,7 +35,7 @@ export class RecordingUdp implements UdpEndpoint {
   fanouts = 0;
 
   send(bytes: Uint8Array, to: Peer): boolean {
-    this.sent.push({ to, bytes, text: text.decode(bytes) });
+    this.sent.push({ to, bytes, text: text.decode(unproven(bytes)) });
     return true;
   }
 
@@ -39,6 +43,15 @@ export class RecordingUdp implements UdpEndpoint {
     this.fanouts++;
     let n = 0;
     for (const p of peers) if (p !== except && this.send(bytes, p)) n++;
+    return n;
+  }
+
+  sendEach(datagrams: readonly Uint8Array[], peers: readonly Peer[]): number {
+    this.fanouts++;
+    let n = 0;
+    peers.forEach((p, i) => {
+      if (this.send(datagrams[i]!, p)) n++;
+    });
     return n;
   }
 
@@ -104,6 +117,7 @@ export function recordingRequester(from: Peer, budget = Infinity) {
       trusted = true;
     },
     plainBudget: () => budget,
+    proveWith: (_key: Uint8Array) => {},
   };
 }
 
@@ -115,7 +129,7 @@ export async function memoryRooms(udp: RecordingUdp, log: Log, clock: () => numb
     history: 20,
     rate: undefined,
     maxMembers: 1000,
-    transports: [(room) => new DatagramLink({ room, udp, seal: (b) => b, now: clock, later: (f) => f() })],
+    transports: [(room) => new DatagramLink({ room, udp, seal: (b) => b, proofs: new ServerProofs(), now: clock, later: (f) => f() })],
     now: clock,
     log,
   });

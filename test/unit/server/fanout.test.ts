@@ -3,11 +3,13 @@
 
 import { beforeEach, describe, expect, test } from "bun:test";
 import type { Broadcast, Room } from "../../../src/core/room/room.ts";
+import { checkProof, proofKey, readProof } from "../../../src/core/wire/proof.ts";
 import { MAX_PAYLOAD_BYTES, TIMERS } from "../../../src/core/wire/protocol.ts";
 import { ClassicLink } from "../../../src/server/classic.ts";
 import { DatagramLink } from "../../../src/server/fanout.ts";
 import { RoomLinks } from "../../../src/server/member-link.ts";
-import { enter, NOW, newRoom, peer, RecordingUdp } from "./fakes.ts";
+import { ServerProofs } from "../../../src/server/proofs.ts";
+import { enter, NOW, newRoom, nonce, peer, RecordingUdp, unproven } from "./fakes.ts";
 
 let room: Room;
 let udp: RecordingUdp;
@@ -28,7 +30,7 @@ beforeEach(() => {
   udp = new RecordingUdp();
   scheduled = [];
   clock = NOW;
-  link = new DatagramLink({ room, udp, seal: (b) => b, now: () => clock, later: (f) => scheduled.push(f) });
+  link = new DatagramLink({ room, udp, seal: (b) => b, proofs: new ServerProofs(), now: () => clock, later: (f) => scheduled.push(f) });
   sids.length = 0;
   for (let i = 0; i < 3; i++) sids.push(enter(room, `m${i}`, peer(i + 1)));
 });
@@ -40,7 +42,13 @@ describe("the datagram link", () => {
     expect(udp.sent).toEqual([]); // held until the turn ends
     turnEnds();
     expect(udp.sent.map((s) => s.to.port)).toEqual([2, 3]);
-    expect(udp.sent[0]!.bytes).toBe(b.datagram); // the very bytes the room encoded, once
+    // the very bytes the room encoded, once, behind a proof made for each addressee alone
+    for (const s of udp.sent) expect(unproven(s.bytes)).toEqual(b.datagram);
+    const proof = readProof(udp.sent[0]!.bytes)!;
+    expect(checkProof(proofKey(nonce(2)), "server", proof)).toBe(true);
+    expect(checkProof(proofKey(nonce(3)), "server", proof)).toBe(false);
+    expect(checkProof(proofKey(nonce(2)), "member", proof)).toBe(false);
+    expect(readProof(udp.sent[1]!.bytes)!.counter).toBeGreaterThan(proof.counter);
   });
 
   test("a burst of one turn is packed: several events per datagram, and everyone gets all of them, their own included", () => {
@@ -67,10 +75,10 @@ describe("the datagram link", () => {
       [3, true],
     ]);
     const after = udp.sent.slice(2);
-    expect(after.find((s) => s.to.port === 3)!.bytes).toBe(priv.datagram); // the addressee
+    expect(unproven(after.find((s) => s.to.port === 3)!.bytes)).toEqual(priv.datagram); // the addressee
     expect(after.filter((s) => s.to.port === 3).length).toBe(1);
     expect(after.filter((s) => s.to.port === 1)).toEqual([]); // the sender sees its own on its screen
-    expect(after.find((s) => s.to.port === 2)!.bytes).toBe(priv.only!.hidden);
+    expect(unproven(after.find((s) => s.to.port === 2)!.bytes)).toEqual(priv.only!.hidden);
     turnEnds();
     expect(udp.sent.length).toBe(2 + after.length); // nothing left to flush
   });

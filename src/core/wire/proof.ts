@@ -1,0 +1,106 @@
+// The outermost layer of a datagram inside a session: a counter and a keyed tag proving which side sent it, to whom, and that it is new.
+
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { PROOF_BYTES, PROOF_MARK, PROOF_TAG_BYTES, PROOF_WINDOW } from "./protocol.ts";
+
+/**
+ * Who sent a proven datagram. The byte is part of what the tag covers, so a datagram proven by one side cannot be
+ * sent back to it as if the other side had sent it.
+ */
+export type ProofSender = "server" | "member";
+const SENDER_BYTE: Readonly<Record<ProofSender, number>> = { server: 0x73, member: 0x6d }; // "s", "m"
+
+/** Largest counter: what a JSON number, and a double, hold exactly. */
+const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
+const LABEL = new TextEncoder().encode("chat/2 proof");
+
+/**
+ * The key both ends of a session prove their datagrams with: HMAC-SHA256 keyed with the hello's nonce (its ASCII
+ * hex digits) of the label "chat/2 proof". The nonce is the one secret the member and the server already share and
+ * nobody else has seen (it travels once, in the hello, sealed in a room with a passphrase); a key made from it
+ * is the same for every session of one client run, and the counter keeps those sessions' datagrams apart.
+ */
+export const proofKey = (nonce: string): Uint8Array => new Uint8Array(createHmac("sha256", nonce).update(LABEL).digest());
+
+/** PROOF_MARK ‖ counter (8 bytes, big-endian) ‖ tag ‖ body: the datagram that goes on the wire. */
+export function prove(key: Uint8Array, sender: ProofSender, counter: number, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(PROOF_BYTES + body.length);
+  out[0] = PROOF_MARK;
+  new DataView(out.buffer).setBigUint64(1, BigInt(counter));
+  out.set(tagOf(key, sender, out.subarray(1, 9), body), 9);
+  out.set(body, PROOF_BYTES);
+  return out;
+}
+
+/** A datagram's proof, taken apart (not yet checked). */
+export interface Proof {
+  readonly counter: number;
+  /** The bytes after the proof: frames, or a sealed datagram. */
+  readonly body: Uint8Array;
+  readonly counterBytes: Uint8Array;
+  readonly tag: Uint8Array;
+}
+
+export const isProven = (datagram: Uint8Array) => datagram.length > 0 && datagram[0] === PROOF_MARK;
+
+/** The proof of a datagram that starts with PROOF_MARK; undefined when there is none or it is malformed (a counter out of range). */
+export function readProof(datagram: Uint8Array): Proof | undefined {
+  if (!isProven(datagram) || datagram.length <= PROOF_BYTES) return undefined;
+  const counter = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength).getBigUint64(1);
+  if (counter < 1n || counter > BigInt(MAX_COUNTER)) return undefined;
+  return {
+    counter: Number(counter),
+    counterBytes: datagram.subarray(1, 9),
+    tag: datagram.subarray(9, PROOF_BYTES),
+    body: datagram.subarray(PROOF_BYTES),
+  };
+}
+
+/** Whether `proof` was made with `key` by `sender` (in constant time). Freshness is the ReplayWindow's. */
+export function checkProof(key: Uint8Array, sender: ProofSender, proof: Proof): boolean {
+  return timingSafeEqual(tagOf(key, sender, proof.counterBytes, proof.body), proof.tag);
+}
+
+function tagOf(key: Uint8Array, sender: ProofSender, counterBytes: Uint8Array, body: Uint8Array): Uint8Array {
+  const mac = createHmac("sha256", key)
+    .update(new Uint8Array([SENDER_BYTE[sender]]))
+    .update(counterBytes)
+    .update(body)
+    .digest();
+  return new Uint8Array(mac.buffer, mac.byteOffset, PROOF_TAG_BYTES);
+}
+
+/**
+ * A sender's counter: every datagram one key proves gets a larger number than the last. It follows the clock
+ * (milliseconds × 1000), so that a server restarted with the same members, which remembers no counter, still
+ * starts above every number it used before; it runs ahead of the clock only past 1000 datagrams a millisecond.
+ */
+export class ProofCounter {
+  #last = 0;
+
+  next(now: number): number {
+    this.#last = Math.min(MAX_COUNTER, Math.max(this.#last + 1, Math.floor(now) * 1000));
+    return this.#last;
+  }
+}
+
+/**
+ * What a receiver remembers of the counters it accepted, as IPsec and DTLS do: the highest, and which of the
+ * PROOF_WINDOW below it were seen. A counter seen before, or below the window, is a replay (or too late to matter:
+ * the reliability layer asks again for what it misses).
+ */
+export class ReplayWindow {
+  #highest = 0;
+  /** Slot counter % PROOF_WINDOW holds the last counter accepted there. */
+  readonly #seen = new Float64Array(PROOF_WINDOW);
+
+  /** True, and remembered, when `counter` was not accepted before and is within the window. */
+  accept(counter: number): boolean {
+    if (counter <= this.#highest - PROOF_WINDOW) return false;
+    const slot = counter % PROOF_WINDOW;
+    if (this.#seen[slot] === counter) return false;
+    this.#seen[slot] = counter;
+    if (counter > this.#highest) this.#highest = counter;
+    return true;
+  }
+}

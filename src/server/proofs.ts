@@ -1,0 +1,36 @@
+// The server's side of the proof layer: one counter for everything it proves, and each member's key and replay window.
+
+import type { Member } from "../core/room/room.ts";
+import { checkProof, type Proof, ProofCounter, proofKey, prove, ReplayWindow } from "../core/wire/proof.ts";
+
+/**
+ * Held by the server for all its rooms. A member's key is made from its hello's nonce (proof.ts), so a member
+ * restored from the data directory after a restart proves itself with the key it had; its window starts empty.
+ */
+export class ServerProofs {
+  readonly #counter = new ProofCounter();
+  readonly #keys = new WeakMap<Member, Uint8Array>();
+  readonly #windows = new WeakMap<Member, ReplayWindow>();
+
+  /** The key of `member`'s session. */
+  keyOf(member: Member): Uint8Array {
+    const known = this.#keys.get(member);
+    if (known) return known;
+    const key = proofKey(member.nonce);
+    this.#keys.set(member, key);
+    return key;
+  }
+
+  /** `bytes` (frames, or sealed frames) proven for the holder of `key`, with the next counter. */
+  prove(key: Uint8Array, bytes: Uint8Array, now: number): Uint8Array {
+    return prove(key, "server", this.#counter.next(now), bytes);
+  }
+
+  /** Whether `proof` is `member`'s, and new: a replayed or redirected datagram is not. */
+  admits(member: Member, proof: Proof): boolean {
+    if (!checkProof(this.keyOf(member), "member", proof)) return false;
+    const window = this.#windows.get(member) ?? new ReplayWindow();
+    this.#windows.set(member, window);
+    return window.accept(proof.counter);
+  }
+}
