@@ -521,7 +521,7 @@ describe("docs/PROTOCOL.md §5.8's worked example of a mac is what the code comp
   test("it has its five lines", () => {
     expect([...fields.keys()]).toEqual(["token", "frame", "bytes", "mac", "sent"]);
   });
-  test("the bytes are the frame's UTF-8, and the frame is what sign() writes (its mac's digits as zeros)", () => {
+  test("the bytes are the frame's UTF-8, and the frame is what encodeFrame (so sign(), so chat admin) writes, its mac's digits as zeros", () => {
     expect(bytes!.replaceAll(" ", "")).toBe(Buffer.from(frame!, "utf8").toString("hex"));
     const [msg] = decodeRequests(utf8(sent!));
     expect(encodeFrame({ ...msg!, mac: "0".repeat(64) } as Message)).toBe(frame!);
