@@ -1,9 +1,12 @@
 // A signed operator request is good at one server run only: captured at one server, it is refused by another sharing the
-// admin token, and by the same server restarted; chat admin still does all it did, with and without a passphrase.
+// admin token, and by the same server restarted; its mac covers the bytes as sent; chat admin still does all it did,
+// with and without a passphrase.
 
 import { afterEach, describe, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
 import type { Peer } from "../../src/core/room/room.ts";
-import { decodeRequests, isEncoded, type Message } from "../../src/core/wire/protocol.ts";
+import { macOf } from "../../src/core/wire/admin-auth.ts";
+import { decodeRequests, isEncoded, type Message, PROTOCOL_VERSION } from "../../src/core/wire/protocol.ts";
 import { type Chat, joinRoom, killAll, startChat } from "../helpers/processes.ts";
 import { isType, RawPeer } from "../helpers/raw-peer.ts";
 import { local, openTestSocket, type UdpEndpoint } from "../helpers/socket.ts";
@@ -116,6 +119,25 @@ describe("a request signed for one server is refused by another with the same to
     });
     expect(admins(member)).toEqual([]);
   });
+});
+
+test("the mac covers the frame as sent: another client's spacing, field order and unknown field are taken; one byte changed is bad_token", async () => {
+  const server = await serve();
+  const member = await joinRoom("alice", server.address);
+  const client = await RawPeer.open(server.port);
+  closing.push(client);
+  const { server: id } = await client.knock();
+  const zeros = "0".repeat(64);
+  const frame = (n: number, text: string) =>
+    `{ "mac": "${zeros}", "type" : "announce", "text":"${text}", "v":${PROTOCOL_VERSION}, "id": ${n}, "by":{"tool":"mine"},` +
+    ` "ts": ${Date.now()}, "nonce": "${randomBytes(16).toString("hex")}", "server": "${id}" }`;
+  const signed = (unsigned: string) => unsigned.replace(zeros, macOf(unsigned, TOKEN));
+  client.sendBytes(signed(frame(1, "in my own spacing")));
+  expect(await client.waitFor(isType("ack"))).toEqual({ type: "ack", id: 1, count: 1 });
+  await member.event({ type: "admin", text: "in my own spacing" });
+  client.sendBytes(signed(frame(2, "one byte changed")).replace(`"id": 2`, `"id":2`));
+  expect(await client.waitFor(isType("refused"))).toEqual({ type: "refused", reason: "bad_token", id: 2 });
+  expect(admins(member).map((e) => e.text)).toEqual(["in my own spacing"]);
 });
 
 describe("chat admin against one server: announce, who, kick and ban", () => {
