@@ -65,7 +65,8 @@ export async function runAdmin(opts: AdminOptions): Promise<number> {
     }),
   );
   try {
-    if (opts.passphrase !== undefined || typeof opts.token !== "string") await link.knock();
+    // Always first: the challenge says which server run answers here, and every request is signed for that one alone.
+    await link.knock();
     if (typeof opts.token !== "string") throw new Failure(EXIT.error, opts.token.missing);
     await act(link, opts);
     return EXIT.ok;
@@ -121,6 +122,8 @@ type Answer = Extract<Message, { type: "ack" | "members" }>;
 /** The admin's socket and what it is waiting for. */
 class Link {
   #envelope: Envelope | undefined;
+  /** The id of the server run that answered the knock: every signed request names it. */
+  #server = "";
   #waiting: ((msg: Message) => void) | undefined;
 
   constructor(
@@ -129,23 +132,31 @@ class Link {
     private readonly udp: UdpEndpoint,
   ) {}
 
+  /** `msg` for the server that answered the knock, signed now. */
   signed(msg: UnsignedAdmin): Uint8Array {
     const { token } = this.opts;
-    if (typeof token !== "string") throw new Error("signing without a token: runAdmin stops before"); // a bug, not a user's mistake
-    let signedMsg = sign(msg, token, Date.now());
-    // A who is padded to a full datagram: the server never answers a stranger with more bytes than it sent.
-    if (signedMsg.type === "who") signedMsg = padded(signedMsg, MAX_PAYLOAD_BYTES);
-    const plain = encode(signedMsg);
+    if (typeof token !== "string" || this.#server === "") throw new Error("signing before the knock or without a token"); // a bug
+    // A who is padded to a full datagram (the server never answers a stranger with more bytes than it sent); the mac covers the pad.
+    const padTo = msg.type === "who" ? MAX_PAYLOAD_BYTES : undefined;
+    const plain = encode(sign(msg, { token, server: this.#server }, Date.now(), padTo));
     return this.#envelope ? this.#envelope.seal(plain) : plain;
   }
 
-  /** Makes sure a server answers there; with a passphrase, asks for the room's salt and derives the key. */
+  /** Makes sure a server answers there and learns its id; with a passphrase, takes the room's salt and derives the key. */
   async knock(): Promise<void> {
     const knock = encode(padded({ type: "knock" }, KNOCK_BYTES));
     const challenge = await this.#exchange(
       () => knock,
       (m) => (m.type === "challenge" ? m : undefined),
     );
+    if (challenge.server === undefined) {
+      const where = formatHostPort(this.opts.server);
+      throw new Failure(
+        EXIT.refused,
+        `the server at ${where} does not say its id: it is older than this chat admin, which cannot sign for it`,
+      );
+    }
+    this.#server = challenge.server;
     if (this.opts.passphrase === undefined) return;
     if (challenge.salt === undefined) {
       throw new Failure(EXIT.refused, "the server has no passphrase: not sending it anything sealed (drop --passphrase)");

@@ -7,7 +7,7 @@ import { ABUSE } from "../core/wire/protocol.ts";
 export const REFUSAL_ALLOWANCE: Rate = { count: ABUSE.adminRefusalBurst, windowMs: ABUSE.adminRefusalBurst * 1000 };
 
 /**
- * Refusals of operator requests (bad token, stale, replayed) answered per IP address. Ingress's allowance counts each
+ * Refusals of operator requests (bad token, wrong server, stale, replayed) answered per IP address. Ingress's allowance counts each
  * address and port apart, so a host guessing the token from 64 ports had 64 allowances and tens of thousands of
  * answers a second; here the ports of one address share one bucket. Only refusals are counted: a request with the
  * right token never meets this, so a guesser cannot slow the operator down. Memory is bounded (ABUSE.trackedAddresses).

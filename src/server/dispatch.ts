@@ -68,10 +68,11 @@ export class Dispatch {
     }
   }
 
+  /** A fresh cookie, the salt (with a passphrase), and this server run's id, which an operator's requests must name. */
   #challenge(from: Peer, now: number): Challenge {
-    const { cookies, salt } = this.opts;
+    const { cookies, salt, operator } = this.opts;
     const cookie = cookies.issue(from, now);
-    return salt ? { type: "challenge", cookie, salt } : { type: "challenge", cookie };
+    return { type: "challenge", cookie, ...(salt ? { salt } : {}), server: operator.serverId };
   }
 
   /** A hello whose cookie was good, into room `name`, which is opened if it is new (in a cluster: its stream first). */

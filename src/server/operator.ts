@@ -5,7 +5,7 @@ import { type BanLength, banFromWire } from "../core/duration.ts";
 import type { Scope } from "../core/room/gate.ts";
 import { namesPage } from "../core/room/replay.ts";
 import type { AdminGate } from "../core/wire/admin-auth.ts";
-import { type AdminRequest, checkRoom, MAX_TEXT_BYTES, type Reply, textBytes } from "../core/wire/protocol.ts";
+import { type AdminRequest, checkRoom, MAX_TEXT_BYTES, type Reply, receivedFrame, textBytes } from "../core/wire/protocol.ts";
 import type { Log } from "../runtime/log.ts";
 import { AdminRefusals } from "./admin-refusals.ts";
 import type { BudgetedRequester } from "./answer.ts";
@@ -29,9 +29,14 @@ export class Operator {
     private readonly refusals = new AdminRefusals(),
   ) {}
 
-  /** A signed operator request: checked, then carried out once however often it is repeated. */
+  /** This server run's id, which the challenge tells and every signed request must name. */
+  get serverId(): string {
+    return this.gate.server;
+  }
+
+  /** A signed operator request: checked (over the bytes it came in), then carried out once however often it is repeated. */
   handle(msg: AdminRequest, answer: BudgetedRequester, now: number): void {
-    const verdict = this.gate.check(msg, now);
+    const verdict = this.gate.check(msg, now, receivedFrame(msg));
     if (verdict !== "ok") {
       this.warnings.refused(`admin ${verdict.replace("_", " ")}`, answer.from, now);
       if (!this.refusals.mayAnswer(answer.from.address, now))

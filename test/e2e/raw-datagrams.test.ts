@@ -126,6 +126,7 @@ describe("repeats", () => {
     const op = await RawPeer.open(server.port);
     peers.push(op);
     const token = adminToken(server.port);
+    await op.knock(); // for the server's id, which every signed request names
     for (let i = 0; i < 3; i++) op.send(op.signed({ type: "announce", id: 77, text: "once" }, token));
     await op.waitFor((m: Message): m is Message => op.received.filter((r) => r.type === "ack").length === 3);
     watcher.write("marker\n"); // relayed after the announces: when alice has it, she has everything before it
@@ -158,6 +159,7 @@ describe("the admin secret", () => {
     const member = await joinRoom("alice", server.address);
     const op = await RawPeer.open(server.port);
     peers.push(op);
+    await op.knock();
 
     const wrong = await op.request(op.signed({ type: "announce", id: 1, text: "wrong token" }, "a-guess-long-enough"), isType("refused"));
     expect(wrong).toEqual({ type: "refused", reason: "bad_token", id: 1 });
@@ -220,6 +222,7 @@ describe("the admin secret", () => {
     const member = await joinRoom("alice", server.address);
     const op = await RawPeer.open(server.port);
     peers.push(op);
+    await op.knock();
     const datagram = encode(op.signed({ type: "announce", id: 9, text: "hi" }, "t0k-with-a-long-secret"));
     expect(new TextDecoder().decode(datagram)).not.toContain("t0k-with-a-long-secret");
     op.sendBytes(datagram);
@@ -315,7 +318,7 @@ describe("no amplification", () => {
     send(encode({ type: "knock" }));
     // a padded knock gets its challenge
     send(encode(padded({ type: "knock" }, KNOCK_BYTES)));
-    await stranger.waitFor(isType("challenge"));
+    stranger.server = (await stranger.waitFor(isType("challenge"))).server ?? "";
     // a hello with a made-up cookie gets a fresh challenge, not a welcome and a backlog
     send(encode({ type: "hello", name: "spoofed", nonce: "0123456789abcdef", cookie: "0".repeat(32) }));
     // a signed who without padding: its answer is cut to fit

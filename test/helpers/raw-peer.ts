@@ -4,6 +4,7 @@ import { sign, type UnsignedAdmin } from "../../src/core/wire/admin-auth.ts";
 import { Envelope, isSealed } from "../../src/core/wire/envelope.ts";
 import { checkProof, ProofCounter, proofKey, prove, ReplayWindow, readProof } from "../../src/core/wire/proof.ts";
 import {
+  type Challenge,
   decodeReplies,
   encode,
   KNOCK_BYTES,
@@ -113,22 +114,32 @@ export class RawPeer {
     }
   }
 
-  /** Knocks for a cookie, then logs in as `name` (into `room`, if given); resolves to the welcome. */
-  async login(name: string, nonce = "0123456789abcdef", room?: string): Promise<Welcome> {
+  /** Knocks (padded, as a client must) until the challenge comes; keeps its cookie and the server run's id. */
+  async knock(): Promise<Challenge> {
     const challenge = await this.request(padded({ type: "knock" }, KNOCK_BYTES), isType("challenge"));
     this.cookie = challenge.cookie;
+    this.server = challenge.server ?? "";
+    return challenge;
+  }
+
+  /** Knocks for a cookie, then logs in as `name` (into `room`, if given); resolves to the welcome. */
+  async login(name: string, nonce = "0123456789abcdef", room?: string): Promise<Welcome> {
+    const challenge = await this.knock();
     return this.request(
       { type: "hello", name, nonce, cookie: challenge.cookie, ...(room === undefined ? {} : { room }) },
       isType("welcome"),
     );
   }
 
-  /** The cookie of the last login. */
+  /** The cookie of the last knock or login. */
   cookie = "";
+  /** The id of the server run that answered the last knock ("" before one): the server signed() signs for. */
+  server = "";
 
-  /** An operator request signed with `token` now (each call makes a new nonce). */
-  signed(msg: UnsignedAdmin, token: string, now = Date.now()): Request {
-    return sign(msg, token, now);
+  /** An operator request for `server` (by default the one knocked at), signed with `token` now (each call makes a new nonce). */
+  signed(msg: UnsignedAdmin, token: string, now = Date.now(), server = this.server): Request {
+    if (server === "") throw new Error("knock first: a signed request names the server it is for");
+    return sign(msg, { token, server }, now);
   }
 
   waitFor<T extends Message>(match: (m: Message) => m is T, ms = 3000): Promise<T> {

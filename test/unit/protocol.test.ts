@@ -1,8 +1,10 @@
 // The wire format by fixtures: each message encodes to its golden bytes, decodes back, and each malformed input fails with its exact error.
 
 import { describe, expect, test } from "bun:test";
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { AdminGate, macOf } from "../../src/core/wire/admin-auth.ts";
 import {
   ABUSE,
   ADMIN_WINDOW_MS,
@@ -12,7 +14,9 @@ import {
   decodeRequests,
   EVENT_TYPES,
   encode,
+  encodeFrame,
   fieldsOf,
+  isAdminRequest,
   isEncoded,
   LIMITS,
   MAX_DATAGRAM_BYTES,
@@ -24,6 +28,7 @@ import {
   REFUSAL_REASONS,
   REPLY_TYPES,
   REQUEST_TYPES,
+  receivedFrame,
   senderOf,
   TIMERS,
 } from "../../src/core/wire/protocol.ts";
@@ -34,7 +39,8 @@ const EPOCH = "0a1b2c3d4e5f6789";
 const COOKIE = "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0";
 const NONCE = "4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e";
 const MAC = "ab".repeat(32);
-const SIGNED = `"ts":${TS},"nonce":"${NONCE}","mac":"${MAC}"`;
+const SERVER = "5e4e5e4e5e4e5e4e";
+const SIGNED = `"server":"${SERVER}","ts":${TS},"nonce":"${NONCE}","mac":"${MAC}"`;
 
 const FIXTURES: Array<[string, Message, string]> = [
   ["knock", { type: "knock" }, `{"v":2,"type":"knock"}`],
@@ -81,23 +87,27 @@ const FIXTURES: Array<[string, Message, string]> = [
   ["bye", { type: "bye", sid: SID, id: 10 }, `{"v":2,"type":"bye","sid":"${SID}","id":10}`],
   [
     "announce",
-    { type: "announce", id: 4294967295, text: "hello all", ts: TS, nonce: NONCE, mac: MAC },
+    { type: "announce", id: 4294967295, text: "hello all", server: SERVER, ts: TS, nonce: NONCE, mac: MAC },
     `{"v":2,"type":"announce","id":4294967295,"text":"hello all",${SIGNED}}`,
   ],
   [
     "announce to one room",
-    { type: "announce", id: 7, text: "ops only", room: "ops", ts: TS, nonce: NONCE, mac: MAC },
+    { type: "announce", id: 7, text: "ops only", room: "ops", server: SERVER, ts: TS, nonce: NONCE, mac: MAC },
     `{"v":2,"type":"announce","id":7,"text":"ops only","room":"ops",${SIGNED}}`,
   ],
-  ["kick", { type: "kick", id: 2, name: "bob", ts: TS, nonce: NONCE, mac: MAC }, `{"v":2,"type":"kick","id":2,"name":"bob",${SIGNED}}`],
+  [
+    "kick",
+    { type: "kick", id: 2, name: "bob", server: SERVER, ts: TS, nonce: NONCE, mac: MAC },
+    `{"v":2,"type":"kick","id":2,"name":"bob",${SIGNED}}`,
+  ],
   [
     "ban",
-    { type: "ban", id: 3, name: "bob", seconds: 600, ts: TS, nonce: NONCE, mac: MAC },
+    { type: "ban", id: 3, name: "bob", seconds: 600, server: SERVER, ts: TS, nonce: NONCE, mac: MAC },
     `{"v":2,"type":"ban","id":3,"name":"bob","seconds":600,${SIGNED}}`,
   ],
   [
     "who",
-    { type: "who", id: 4, from: 0, ts: TS, nonce: NONCE, mac: MAC, pad: " " },
+    { type: "who", id: 4, from: 0, server: SERVER, ts: TS, nonce: NONCE, mac: MAC, pad: " " },
     `{"v":2,"type":"who","id":4,"from":0,${SIGNED},"pad":" "}`,
   ],
   ["challenge", { type: "challenge", cookie: COOKIE }, `{"v":2,"type":"challenge","cookie":"${COOKIE}"}`],
@@ -105,6 +115,11 @@ const FIXTURES: Array<[string, Message, string]> = [
     "challenge with salt",
     { type: "challenge", cookie: COOKIE, salt: NONCE },
     `{"v":2,"type":"challenge","cookie":"${COOKIE}","salt":"${NONCE}"}`,
+  ],
+  [
+    "challenge with the server's id",
+    { type: "challenge", cookie: COOKIE, salt: NONCE, server: SERVER },
+    `{"v":2,"type":"challenge","cookie":"${COOKIE}","salt":"${NONCE}","server":"${SERVER}"}`,
   ],
   [
     "members",
@@ -259,10 +274,20 @@ const MALFORMED: Array<[string, Uint8Array | string, string]> = [
     'hello: field "room": must not be empty',
   ],
   ["hello without a cookie", `{"v":2,"type":"hello","name":"a","nonce":"0123456789abcdef"}`, 'hello: missing field "cookie"'],
-  ["unsigned announce", `{"v":2,"type":"announce","id":1,"text":"x"}`, 'announce: missing field "ts"'],
+  ["unsigned announce", `{"v":2,"type":"announce","id":1,"text":"x"}`, 'announce: missing field "server"'],
+  [
+    "announce that names no server",
+    `{"v":2,"type":"announce","id":1,"text":"x","ts":1,"nonce":"${NONCE}","mac":"${MAC}"}`,
+    'announce: missing field "server"',
+  ],
+  [
+    "announce for a server id of the wrong length",
+    `{"v":2,"type":"announce","id":1,"text":"x","server":"abcd",${SIGNED.slice(SIGNED.indexOf('"ts"'))}}`,
+    'announce: field "server": expected 16 lowercase hex digits',
+  ],
   [
     "announce with a short mac",
-    `{"v":2,"type":"announce","id":1,"text":"x","ts":1,"nonce":"${NONCE}","mac":"abcd"}`,
+    `{"v":2,"type":"announce","id":1,"text":"x","server":"${SERVER}","ts":1,"nonce":"${NONCE}","mac":"abcd"}`,
     'announce: field "mac": expected 64 lowercase hex digits',
   ],
   [
@@ -479,4 +504,42 @@ describe("docs/PROTOCOL.md §5.1 names the constant of each figure, and shows it
       }
     });
   }
+});
+
+describe("docs/PROTOCOL.md §5.8's worked example of a mac is what the code computes", () => {
+  // The example's block: `label  value` lines, the bytes' hex continuing on indented lines.
+  const block = /```\n((?: {2}token .*\n)[\s\S]*?) {2}```/.exec(section("### 5.8 Operator requests"))?.[1] ?? "";
+  const fields = new Map<string, string>();
+  let last = "";
+  for (const line of block.split("\n").filter((l) => l.trim() !== "")) {
+    const labelled = /^ {2}(\w+) +(.*)$/.exec(line);
+    if (labelled) last = labelled[1]!;
+    fields.set(last, labelled ? labelled[2]! : `${fields.get(last)} ${line.trim()}`);
+  }
+  const [token, frame, bytes, mac, sent] = ["token", "frame", "bytes", "mac", "sent"].map((k) => fields.get(k) ?? "");
+
+  test("it has its five lines", () => {
+    expect([...fields.keys()]).toEqual(["token", "frame", "bytes", "mac", "sent"]);
+  });
+  test("the bytes are the frame's UTF-8, and the frame is what encodeFrame (so sign(), so chat admin) writes, its mac's digits as zeros", () => {
+    expect(bytes!.replaceAll(" ", "")).toBe(Buffer.from(frame!, "utf8").toString("hex"));
+    const [msg] = decodeRequests(utf8(sent!));
+    expect(encodeFrame({ ...msg!, mac: "0".repeat(64) } as Message)).toBe(frame!);
+  });
+  test("the mac is the HMAC-SHA256 of those bytes keyed with the token, and sent is the frame with it in place of the zeros", () => {
+    expect(macOf(frame!, token!)).toBe(mac!);
+    expect(
+      createHmac("sha256", Buffer.from(token!, "utf8"))
+        .update(Buffer.from(bytes!.replaceAll(" ", ""), "hex"))
+        .digest("hex"),
+    ).toBe(mac!);
+    expect(sent).toBe(frame!.replace("0".repeat(64), mac!));
+  });
+  test("a server run with the example's id takes it at its ts; another server with the same token refuses it wrong_server", () => {
+    const [msg] = decodeRequests(utf8(sent!));
+    if (!msg || !isAdminRequest(msg)) throw new Error("the example is not an operator request");
+    expect(new AdminGate(token!, msg.server).check(msg, msg.ts, receivedFrame(msg))).toBe("ok");
+    expect(new AdminGate(token!).check(msg, msg.ts, receivedFrame(msg))).toBe("wrong_server");
+    expect(new AdminGate("another token, as long").check(msg, msg.ts, receivedFrame(msg))).toBe("bad_token");
+  });
 });

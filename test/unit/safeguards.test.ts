@@ -3,18 +3,30 @@
 import { describe, expect, test } from "bun:test";
 import { BAN_WHILE_RUNNING, banFromWire, banInWords, banToWire, parseBanLength, parseDuration } from "../../src/core/duration.ts";
 import { KeyedLimiter, TokenBucket } from "../../src/core/limiter.ts";
-import { AdminGate, sign } from "../../src/core/wire/admin-auth.ts";
+import { AdminGate, macOf, type Signer, sign, unsignedFrame } from "../../src/core/wire/admin-auth.ts";
 import { Cookies } from "../../src/core/wire/cookie.ts";
 import { Envelope, isSealed } from "../../src/core/wire/envelope.ts";
-import { ADMIN_WINDOW_MS, type Announce, decode, encode, SEAL_OVERHEAD_BYTES } from "../../src/core/wire/protocol.ts";
+import {
+  ADMIN_WINDOW_MS,
+  type Announce,
+  decode,
+  decodeRequests,
+  encode,
+  isAdminRequest,
+  PROTOCOL_VERSION,
+  receivedFrame,
+  SEAL_OVERHEAD_BYTES,
+} from "../../src/core/wire/protocol.ts";
 
 const NOW = 1_795_000_000_000;
 
 describe("signed admin requests", () => {
-  const announce = (token: string, now = NOW) => sign({ type: "announce", id: 1, text: "hi" }, token, now) as Announce;
+  const SERVER = "5e4e5e4e5e4e5e4e";
+  const by = (token: string, server = SERVER): Signer => ({ token, server });
+  const announce = (token: string, now = NOW) => sign({ type: "announce", id: 1, text: "hi" }, by(token), now) as Announce;
 
   test("the right token passes once; a copy is a replay", () => {
-    const gate = new AdminGate("s3cret");
+    const gate = new AdminGate("s3cret", SERVER);
     const msg = announce("s3cret");
     expect(gate.check(msg, NOW)).toBe("ok");
     expect(gate.check(msg, NOW + 10)).toBe("replayed");
@@ -22,14 +34,29 @@ describe("signed admin requests", () => {
   });
 
   test("a wrong token, an altered field or a moved mac is refused", () => {
-    const gate = new AdminGate("s3cret");
+    const gate = new AdminGate("s3cret", SERVER);
     expect(gate.check(announce("guess"), NOW)).toBe("bad_token");
     expect(gate.check({ ...announce("s3cret"), text: "evil" }, NOW)).toBe("bad_token");
     expect(gate.check({ ...announce("s3cret"), ts: NOW + 1 }, NOW)).toBe("bad_token");
+    expect(gate.check({ ...announce("s3cret"), server: "0123456789abcdef" }, NOW)).toBe("bad_token");
+  });
+
+  test("rightly signed for another server run: wrong_server, checked after the mac and before the clock", () => {
+    const gate = new AdminGate("s3cret", SERVER);
+    const elsewhere = sign(
+      { type: "announce", id: 1, text: "hi" },
+      by("s3cret", "0123456789abcdef"),
+      NOW - ADMIN_WINDOW_MS - 1,
+    ) as Announce;
+    expect(gate.check(elsewhere, NOW)).toBe("wrong_server");
+    expect(gate.check({ ...elsewhere, text: "evil" }, NOW)).toBe("bad_token");
+    // every run draws its own id
+    expect(new AdminGate("s3cret").server).toMatch(/^[0-9a-f]{16}$/);
+    expect(new AdminGate("s3cret").server).not.toBe(new AdminGate("s3cret").server);
   });
 
   test("outside the 30 s window either way it is stale; the mac is checked first", () => {
-    const gate = new AdminGate("s3cret");
+    const gate = new AdminGate("s3cret", SERVER);
     expect(gate.check(announce("s3cret", NOW - ADMIN_WINDOW_MS - 1), NOW)).toBe("stale");
     expect(gate.check(announce("s3cret", NOW + ADMIN_WINDOW_MS + 1), NOW)).toBe("stale");
     expect(gate.check(announce("s3cret", NOW - ADMIN_WINDOW_MS + 1), NOW)).toBe("ok");
@@ -37,6 +64,55 @@ describe("signed admin requests", () => {
 
   test("the token is not in the signed datagram", () => {
     expect(new TextDecoder().decode(encode(announce("a-very-secret-token")))).not.toContain("a-very-secret-token");
+  });
+});
+
+describe("the bytes a mac covers: the frame as sent, its mac's digits written as zeros (PROTOCOL.md §5.8)", () => {
+  const SERVER = "5e4e5e4e5e4e5e4e";
+  const TOKEN = "s3cret";
+  const ZEROS = "0".repeat(64);
+  /** Signs `frame` (written with ZEROS for its mac) as any client may: HMAC of its bytes, the digits put in place. */
+  const signFrame = (frame: string, token = TOKEN) => frame.replace(ZEROS, macOf(frame, token));
+  /** The gate's verdict on a datagram holding `frame`, as the server decodes it. */
+  const verdict = (gate: AdminGate, frame: string) => {
+    const [msg] = decodeRequests(new TextEncoder().encode(frame));
+    if (!msg || !isAdminRequest(msg)) throw new Error("not an operator request");
+    return gate.check(msg, NOW, receivedFrame(msg));
+  };
+  // Another spacing (a tab too), another field order, an escaped name, 7.0 for 7, and a field this version does not know.
+  const unusual =
+    `{ "mac" : "${ZEROS}", "type":"kick","v" :${PROTOCOL_VERSION},"name":"b\\u006fb", "id": 7.0,\t"later":{"x":[1,"}"]},` +
+    ` "nonce":"${"4e".repeat(16)}","ts":${NOW},"server":"${SERVER}"   }`;
+
+  test("a client's own spacing, field order, escapes, number forms and unknown fields: taken as signed", () => {
+    const gate = new AdminGate(TOKEN, SERVER);
+    expect(verdict(gate, signFrame(unusual))).toBe("ok");
+    const [msg] = decodeRequests(new TextEncoder().encode(signFrame(unusual)));
+    expect(msg).toMatchObject({ type: "kick", id: 7, name: "bob" });
+    // what sign() makes, decoded and checked over its received bytes, passes too
+    const ours = encode(sign({ type: "who", id: 1, from: 0 }, { token: TOKEN, server: SERVER }, NOW, 600));
+    expect(ours.length).toBe(600);
+    expect(verdict(gate, new TextDecoder().decode(ours))).toBe("ok");
+  });
+
+  test("any byte changed after signing (spacing or the unknown field included), or the mac's digits escaped or written twice: bad_token", () => {
+    const gate = new AdminGate(TOKEN, SERVER);
+    const signed = signFrame(unusual);
+    const mac = macOf(unusual, TOKEN);
+    expect(verdict(gate, signed.replace(`"id": 7.0`, `"id": 7`))).toBe("bad_token");
+    expect(verdict(gate, signed.replace(`"name":"b\\u006fb"`, `"name":"bob"`))).toBe("bad_token");
+    expect(verdict(gate, signed.replace(`[1,"}"]`, `[2,"}"]`))).toBe("bad_token");
+    expect(verdict(gate, signed.replace(`"type":"kick"`, `"type": "kick"`))).toBe("bad_token");
+    expect(verdict(gate, signed.replace(`"${mac}"`, `"\\u00${mac.charCodeAt(0).toString(16)}${mac.slice(1)}"`))).toBe("bad_token");
+    expect(verdict(gate, signed.replace(`"later"`, `"${mac}"`))).toBe("bad_token");
+    expect(verdict(gate, signed)).toBe("ok"); // the untouched one, last: none of the above was remembered
+  });
+
+  test("unsignedFrame writes zeros where the mac's digits are, and finds nothing when they are not there exactly once", () => {
+    const mac = "ab".repeat(32);
+    expect(unsignedFrame(`{"a":1,"mac":"${mac}","b":2}`, mac)).toBe(`{"a":1,"mac":"${ZEROS}","b":2}`);
+    expect(unsignedFrame(`{"mac":"${mac}","x":"${mac}"}`, mac)).toBeUndefined();
+    expect(unsignedFrame(`{"mac":"${mac.toUpperCase()}"}`, mac)).toBeUndefined();
   });
 });
 

@@ -60,6 +60,8 @@ export const HELLO_NONCE_HEX_DIGITS = { min: 16, max: 32 } as const;
 export const ADMIN_NONCE_HEX_DIGITS = 32;
 /** An operator request's mac: HMAC-SHA256 (admin-auth.ts). */
 export const MAC_HEX_DIGITS = 64;
+/** A server run's id (random at every start), sent in every challenge and named by every signed operator request: 64 bits. */
+export const SERVER_ID_HEX_DIGITS = 16;
 /** A knock is padded to this size, so the server's challenge is never larger than the knock (no amplification). */
 export const KNOCK_BYTES = 256;
 /** Admin requests older (or newer) than this, by the server's clock, are refused as stale. */
@@ -181,6 +183,7 @@ const NAMES = listOf(NAME, "names");
 const TEXT = string(1, MAX_TEXT_BYTES);
 const EPOCH = hex(EPOCH_HEX_DIGITS);
 const COOKIE = hex(COOKIE_HEX_DIGITS);
+const SERVER_ID = hex(SERVER_ID_HEX_DIGITS);
 const PAD = optional(string(0, MAX_DATAGRAM_BYTES));
 const ROOM = optional(string(1, MAX_NAME_BYTES));
 
@@ -207,6 +210,7 @@ export const REFUSAL_REASONS = [
   "no_such_room", // an operator request for a room the server does not have
   "too_many_rooms", // a hello for a new room when the server has LIMITS.maxRooms
   "version", // the frame's `v` is not this server's version (`version` says which it speaks): sent in the sender's version
+  "wrong_server", // an admin request, rightly signed, whose `server` is another server's (or this one's before a restart)
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
@@ -302,15 +306,18 @@ export interface Names {
 const namesRule: Rule<Names> = { from: "member", fields: { sid: SID, id: ID, from: COUNT } };
 
 /**
- * Every operator request is signed: `mac` is HMAC-SHA256, keyed with the admin token, of the frame with `mac` set
- * to MAC_HEX_DIGITS zeros (admin-auth.ts). `ts` (ms since 1970) and the random `nonce` make a replayed or stale copy useless.
+ * Every operator request is signed: `mac` is HMAC-SHA256, keyed with the admin token, of the frame's bytes as sent,
+ * with the mac's digits written as MAC_HEX_DIGITS zeros (admin-auth.ts, PROTOCOL.md §5.8). `server` is the id of the
+ * server run it is meant for (from its challenge), so that a copy is refused by any other server sharing the token;
+ * `ts` (ms since 1970) and the random `nonce` make a replayed or stale copy useless at this one.
  */
 interface Signed {
+  server: string;
   ts: number;
   nonce: string;
   mac: string;
 }
-const SIGNED: RulesOf<Signed> = { ts: TS, nonce: hex(ADMIN_NONCE_HEX_DIGITS), mac: hex(MAC_HEX_DIGITS) };
+const SIGNED: RulesOf<Signed> = { server: SERVER_ID, ts: TS, nonce: hex(ADMIN_NONCE_HEX_DIGITS), mac: hex(MAC_HEX_DIGITS) };
 
 /** Operator → server: broadcast `text` as the administrator to every member of `room`, or of every room without it. */
 export interface Announce extends Signed {
@@ -394,13 +401,20 @@ const welcomeRule: Rule<Welcome> = {
   },
 };
 
-/** Server → knocker (or a hello with an expired cookie): the cookie to log in with; `salt` when the room has a passphrase. */
+/**
+ * Server → knocker (or a hello with an expired cookie): the cookie to log in with; `salt` when the room has a
+ * passphrase; `server`, this server run's id, which an operator's signed requests name.
+ */
 export interface Challenge {
   type: "challenge";
   cookie: string;
   salt?: string;
+  server?: string;
 }
-const challengeRule: Rule<Challenge> = { from: "server", fields: { cookie: COOKIE, salt: optional(hex(SALT_HEX_DIGITS)) } };
+const challengeRule: Rule<Challenge> = {
+  from: "server",
+  fields: { cookie: COOKIE, salt: optional(hex(SALT_HEX_DIGITS)), server: optional(SERVER_ID) },
+};
 
 /** Server → operator or member: names of members `from`.. (as many as fit); `next` is where the next page starts, 0 at the end. */
 export interface Members {
@@ -748,9 +762,20 @@ export function decodeFrame(frame: string, reader?: Reader): Message {
   }
   const msg = read(rule.fields, obj, { type });
   if ("problem" in msg) throw new ProtocolError(`${type}: ${msg.problem}`);
+  if (rule.from === "operator") RECEIVED_FRAMES.set(msg.value as AdminRequest, frame);
   // read put `type` first and checked every other field against the rule of that type: the shapes agree.
   return msg.value as Message;
 }
+
+/**
+ * The frame text each decoded operator request came from. Its mac covers those bytes as sent (PROTOCOL.md §5.8),
+ * not a re-encoding: decoding drops unknown fields and forgets spacing, escapes and number forms a sender may use.
+ * Weak, so a request forgotten by the server takes its text with it.
+ */
+const RECEIVED_FRAMES = new WeakMap<AdminRequest, string>();
+
+/** The frame an operator request was decoded from (decodeFrame's input); undefined for one made in this process. */
+export const receivedFrame = (msg: AdminRequest): string | undefined => RECEIVED_FRAMES.get(msg);
 
 // ---- Names ----
 

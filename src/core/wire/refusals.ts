@@ -29,6 +29,10 @@ export const REFUSAL_LINES: Record<RefusalReason, RefusalLines> = {
   },
   stale: { member: () => "refused: stale request", operator: "refused: this machine's clock is more than 30 s away from the server's" },
   replayed: { member: () => "refused: repeated request", operator: "refused: the server saw this request before" },
+  wrong_server: {
+    member: () => "refused: request meant for another server",
+    operator: "refused: the request was signed for another server (or for this one before it restarted): run chat admin again",
+  },
   no_such_member: { member: () => "nobody in the room has that name" },
   too_long: { member: () => "message not sent: too long", operator: "refused: the message is too long" },
   rate_limited: { member: () => "message not sent: you are sending faster than the room allows; wait a moment" },

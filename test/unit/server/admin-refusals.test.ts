@@ -9,6 +9,7 @@ import { Warnings } from "../../../src/server/report.ts";
 import { memoryRooms, NOW, RecordingUdp, recordingLog, recordingRequester } from "./fakes.ts";
 
 const TOKEN = "the operator's secret";
+const SERVER = "5e4e5e4e5e4e5e4e";
 const BURST = ABUSE.adminRefusalBurst;
 
 describe("AdminRefusals, alone", () => {
@@ -38,13 +39,13 @@ describe("the operator's door", () => {
     const recorded = recordingLog();
     debug = recorded.lines;
     const rooms = await memoryRooms(new RecordingUdp(), recorded.log);
-    operator = new Operator(new AdminGate(TOKEN), rooms, new Warnings(recorded.log), recorded.log);
+    operator = new Operator(new AdminGate(TOKEN, SERVER), rooms, new Warnings(recorded.log), recorded.log);
   });
 
   /** One announce signed with `token` (at `signedAt`) from 127.0.0.1:`port`, at `now`; its replies. */
   const send = (token: string, port: number, now = NOW, signedAt = now) => {
     const answer = recordingRequester({ address: "127.0.0.1", port });
-    operator.handle(sign({ type: "announce", id: port, text: "hi" }, token, signedAt), answer, now);
+    operator.handle(sign({ type: "announce", id: port, text: "hi" }, { token, server: SERVER }, signedAt), answer, now);
     return answer.replies;
   };
 
@@ -59,7 +60,7 @@ describe("the operator's door", () => {
   });
 
   test("stale and replayed requests draw on the same allowance as wrong tokens", () => {
-    const copy = sign({ type: "announce", id: 1, text: "once" }, TOKEN, NOW);
+    const copy = sign({ type: "announce", id: 1, text: "once" }, { token: TOKEN, server: SERVER }, NOW);
     const replay = (port: number) => {
       const answer = recordingRequester({ address: "127.0.0.1", port });
       operator.handle(copy, answer, NOW);

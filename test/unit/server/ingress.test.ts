@@ -95,7 +95,7 @@ describe("with a passphrase", () => {
     gate.receive(encode(knock), peer(1), NOW);
     expect(handled.map((h) => [h.msg.type, h.answer.plainBudget() > 0])).toEqual([["knock", true]]);
     gate.receive(encode(hello), peer(1), NOW);
-    const who = sign({ type: "who", id: 7, from: 0, pad: "x".repeat(100) }, "token", NOW);
+    const who = sign({ type: "who", id: 7, from: 0, pad: "x".repeat(100) }, { token: "token", server: "0123456789abcdef" }, NOW);
     gate.receive(encode(who), peer(1), NOW);
     expect(handled.length).toBe(1);
     expect(replies(peer(1))).toEqual([

@@ -10,6 +10,7 @@ import type { Rooms } from "../../../src/server/rooms.ts";
 import { enter, memoryRooms, NOW, peer, RecordingUdp, recordingLog, recordingRequester } from "./fakes.ts";
 
 const TOKEN = "the operator's secret";
+const SERVER = "5e4e5e4e5e4e5e4e";
 const admin = peer(100);
 let udp: RecordingUdp;
 let rooms: Rooms;
@@ -21,13 +22,13 @@ beforeEach(async () => {
   const recorded = recordingLog();
   lines = recorded.lines;
   rooms = await memoryRooms(udp, recorded.log);
-  operator = new Operator(new AdminGate(TOKEN), rooms, new Warnings(recorded.log));
+  operator = new Operator(new AdminGate(TOKEN, SERVER), rooms, new Warnings(recorded.log));
 });
 
 /** Sends `msg`, signed anew (as every retry is), from the operator's address; returns the replies. */
 function request(msg: UnsignedAdmin, opts: { token?: string; now?: number; budget?: number } = {}) {
   const answer = recordingRequester(admin, opts.budget);
-  operator.handle(sign(msg, opts.token ?? TOKEN, opts.now ?? NOW), answer, NOW);
+  operator.handle(sign(msg, { token: opts.token ?? TOKEN, server: SERVER }, opts.now ?? NOW), answer, NOW);
   return answer.replies;
 }
 
@@ -44,8 +45,19 @@ describe("the gate", () => {
     ]);
   });
 
+  test("a request rightly signed for another server (or this one before a restart) is refused wrong_server, and not acted on", () => {
+    enter(rooms.lobby!.room, "alice", peer(1));
+    const elsewhere = sign({ type: "kick", id: 7, name: "alice" }, { token: TOKEN, server: "0123456789abcdef" }, NOW);
+    const answer = recordingRequester(admin);
+    operator.handle(elsewhere, answer, NOW);
+    expect(answer.replies).toEqual([{ type: "refused", reason: "wrong_server", id: 7 }]);
+    expect(rooms.lobby!.room.size).toBe(1);
+    expect(lines).toEqual(["warn refused a request (admin wrong server), the last from 10.0.0.100:100"]);
+    expect(operator.serverId).toBe(SERVER);
+  });
+
   test("the same signed copy twice is a replay", () => {
-    const signed = sign({ type: "announce", id: 3, text: "hi" }, TOKEN, NOW);
+    const signed = sign({ type: "announce", id: 3, text: "hi" }, { token: TOKEN, server: SERVER }, NOW);
     const first = recordingRequester(admin);
     const again = recordingRequester(admin);
     operator.handle(signed, first, NOW);
@@ -63,7 +75,7 @@ describe("acted on once", () => {
     expect(udp.to(peer(1)).filter((t) => t.includes("maintenance")).length).toBe(1);
     // the same id from another address is another request
     const other = recordingRequester(peer(101));
-    operator.handle(sign({ type: "announce", id: 9, text: "maintenance" }, TOKEN, NOW), other, NOW);
+    operator.handle(sign({ type: "announce", id: 9, text: "maintenance" }, { token: TOKEN, server: SERVER }, NOW), other, NOW);
     expect(udp.to(peer(1)).filter((t) => t.includes("maintenance")).length).toBe(2);
   });
 

@@ -15,12 +15,13 @@ let udp: RecordingUdp;
 let rooms: Rooms;
 let dispatch: Dispatch;
 const cookies = new Cookies(new Uint8Array(32).fill(7));
+const SERVER = "5e4e5e4e5e4e5e4e";
 
 beforeEach(async () => {
   udp = new RecordingUdp();
   const { log } = recordingLog();
   rooms = await memoryRooms(udp, log);
-  const operator = new Operator(new AdminGate("t"), rooms, new Warnings(log));
+  const operator = new Operator(new AdminGate("t", SERVER), rooms, new Warnings(log));
   dispatch = new Dispatch({ rooms, cookies, operator, log });
 });
 
@@ -35,11 +36,11 @@ async function hello(name: string, at: number, room?: string): Promise<Reply | u
 }
 
 describe("rooms", () => {
-  test("the default room is open from the start, and a knock is answered with a challenge within a stranger's budget", () => {
+  test("the default room is open from the start, and a knock is answered with a challenge (cookie, server id) within a stranger's budget", () => {
     expect(rooms.all().map((h) => h.room.name)).toEqual([DEFAULT_ROOM]);
     const answer = recordingRequester(peer(1), 0);
     dispatch.handle({ type: "knock" }, answer, NOW);
-    expect(answer.replies).toEqual([{ type: "challenge", cookie: cookies.issue(peer(1), NOW) }]);
+    expect(answer.replies).toEqual([{ type: "challenge", cookie: cookies.issue(peer(1), NOW), server: SERVER }]);
   });
 
   test("a hello with a bad cookie gets a new challenge, and nobody is let in", () => {
