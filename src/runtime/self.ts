@@ -19,5 +19,7 @@ type Stdio = "inherit" | "ignore";
  * Its messages reach `onMessage` unchecked: each channel's ipc.ts checks their shape.
  */
 export function spawnSelf(subcommand: string, stdio: [Stdio, Stdio, Stdio], onMessage: (msg: unknown) => void) {
-  return Bun.spawn(selfCommand(subcommand), { stdio, serialization: "json", ipc: (msg) => onMessage(msg) });
+  // The environment as it is now, given explicitly: Bun.spawn's default is the one the process started with, so a
+  // --verbose (CHAT_DEBUG=1, set by _finish.ts) would not reach the subprocess.
+  return Bun.spawn(selfCommand(subcommand), { stdio, env: { ...process.env }, serialization: "json", ipc: (msg) => onMessage(msg) });
 }

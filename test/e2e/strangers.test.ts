@@ -28,7 +28,8 @@ const admin = (address: string, ...args: string[]) => runChat(["admin", "--serve
 const datagram = (frames: readonly Message[]) => frames.map(encodeFrame).join(FRAME_SEPARATOR);
 
 /** An operator's request signed with a token the server does not have: answered with a refusal, another reply than a challenge. */
-const sentinel = () => sign({ type: "who", id: 7, from: 0 }, { token: "not the server's token at all", server: "0".repeat(16) }, Date.now());
+const sentinel = () =>
+  sign({ type: "who", id: 7, from: 0 }, { token: "not the server's token at all", server: "0".repeat(16) }, Date.now());
 
 /**
  * Sends `bytes` as one datagram, then the sentinel as a second; once the sentinel's answer is in, everything the first

@@ -98,8 +98,34 @@ export class RawPeer {
     this.sendBytes(prove(this.#key, "member", this.#counter.next(Date.now()), bytes));
   }
 
+  /** Called with every datagram sent, as it went out (a sniffer's capture of this peer's side). */
+  onSend: ((bytes: Uint8Array) => void) | undefined;
+
+  /** What a datagram this peer received holds (checked and opened again, without the replay window). */
+  messagesOf(data: Uint8Array): Message[] | undefined {
+    let body = data;
+    if (data[0] === PROOF_MARK) {
+      const proof = readProof(data);
+      if (!proof || !this.#key || !checkProof(this.#key, "server", proof)) return undefined;
+      body = proof.body;
+    }
+    const plain = isSealed(body) ? this.#envelope?.open(body) : body;
+    try {
+      return plain && decodeReplies(plain);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** True when every message of `data` is of one of `types`. */
+  isOnly(data: Uint8Array, types: readonly Message["type"][]): boolean {
+    return this.messagesOf(data)?.every((m) => types.includes(m.type)) ?? false;
+  }
+
   sendBytes(data: Uint8Array | string): void {
-    this.socket.send(typeof data === "string" ? new TextEncoder().encode(data) : data, local(this.serverPort));
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    this.onSend?.(bytes);
+    this.socket.send(bytes, local(this.serverPort));
   }
 
   /** Sends `msg` every 100 ms until a received message matches (UDP may drop: resend with a bound, never sleep-and-hope). */

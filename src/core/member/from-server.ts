@@ -62,6 +62,10 @@ export function openFrom(
     return { ignored: `ignored a bad datagram from the server: ${String(err)}` };
   }
   if (passphrase && !sealed) messages = messages.filter(travelsInClear);
-  if (proof && !proven) messages = messages.filter(takenUnproven);
+  if (proof && !proven) {
+    const taken = messages.filter(takenUnproven);
+    if (taken.length < messages.length)
+      return { ignored: "ignored a datagram without a proof (only a challenge or a refusal of a login comes without one)" };
+  }
   return { messages };
 }
