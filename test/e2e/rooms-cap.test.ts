@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ABUSE, KNOCK_BYTES, LIMITS, type Message, padded, type Refused, type Welcome } from "../../src/core/wire/protocol.ts";
-import { killAll, spawnServe, startChat } from "../helpers/processes.ts";
+import { killAll, runChat, spawnServe, startChat } from "../helpers/processes.ts";
 import { isType, RawPeer } from "../helpers/raw-peer.ts";
 import { waitUntil } from "../helpers/wait.ts";
 
@@ -68,6 +68,11 @@ test("99 throwaway logins from 127.0.0.1 to new rooms do not stop a newcomer fro
   expect(answers.slice(0, ABUSE.newRoomBurst)).toEqual(Array(ABUSE.newRoomBurst).fill("welcome"));
   expect(answers.slice(ABUSE.newRoomBurst)).toEqual(Array(99 - ABUSE.newRoomBurst).fill("too_many_new_rooms"));
   expect((await hello(thrower, "thrower")).type).toBe("welcome"); // and back to the lobby: every room it made is empty
+  // chat join from the same address is told why, in one line (exit 2, as for any refusal by the server).
+  expect(await runChat(["join", "late", "--server", server.address, "--room", "onemore"])).toMatchObject({
+    code: 2,
+    err: ["[error] too many new rooms from this address lately: join an existing room, or wait a minute and try again"],
+  });
 
   const newcomer = await rawPeer(server.port, "127.0.0.2");
   expect(await hello(newcomer, "newcomer", "mine")).toMatchObject({ type: "welcome", name: "newcomer" });
