@@ -156,8 +156,13 @@ export class Rooms {
     this.#rooms.delete(h.room.name);
     h.links.flush();
     const kept = h.store.hasHistory();
-    if (kept) h.store.close();
-    else h.store.discard();
+    try {
+      if (kept) h.store.close();
+      else h.store.discard();
+    } catch (err) {
+      // The room is closed all the same (a file left behind is deleted when a restart finds it empty): the server goes on.
+      return this.opts.log.warn(`cannot close room ${h.room.name}'s database: ${(err as Error).message}`);
+    }
     this.opts.log.debug(`room ${h.room.name} is empty: ${kept ? "closed, its history kept" : "forgotten, nothing was said in it"}`);
   }
 
