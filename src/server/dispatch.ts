@@ -77,13 +77,13 @@ export class Dispatch {
 
   /** A hello whose cookie was good, into room `name`, which is opened if it is new (in a cluster: its stream first). */
   async #enter(name: string, msg: Hello, answer: BudgetedRequester, now: number): Promise<void> {
-    let h: HostedRoom | "too_many_rooms";
+    let h: HostedRoom | "too_many_rooms" | "too_many_new_rooms";
     try {
-      h = await this.opts.rooms.enter(name);
+      h = await this.opts.rooms.enter(name, answer.from.address, now);
     } catch (err) {
       return this.opts.log.error(`cannot open room ${name}: ${(err as Error).message}`);
     }
-    if (h === "too_many_rooms") return answer.reply({ type: "refused", reason: "too_many_rooms" });
+    if (typeof h === "string") return answer.reply({ type: "refused", reason: h });
     // One address is in one room: a client that moved to another room has left the one it was in.
     for (const other of this.opts.rooms.all()) {
       const stale = other !== h ? other.room.memberAt(answer.from) : undefined;

@@ -1,5 +1,5 @@
-// The server's periodic work: silent members probed, then removed, quiet rooms ticked, and in a cluster, dead servers' members
-// told gone and rooms made elsewhere opened here.
+// The server's periodic work: silent members probed, then removed, quiet rooms ticked, empty rooms with nothing said in
+// them forgotten, and in a cluster, dead servers' members told gone and rooms made elsewhere opened here.
 
 import type { Cluster } from "../cluster/cluster.ts";
 import type { Log } from "../runtime/log.ts";
@@ -37,6 +37,7 @@ export class Housekeeping {
       void backend.submit({ broadcasts });
       links.idle(now, () => backend.tick(now));
     }
+    rooms.vacate(); // after the sweep: a room its last member timed out of goes now
     if (!cluster) return;
     cluster.sweep(
       rooms.all().flatMap((h) => (h.shared ? [h.shared] : [])),

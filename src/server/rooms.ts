@@ -1,9 +1,11 @@
-// The rooms this server holds: opened here or in the cluster, restored after a restart, at most LIMITS.maxRooms.
+// The rooms this server holds: opened here or in the cluster, restored after a restart, at most LIMITS.maxRooms open;
+// an empty room is closed (forgotten when nothing was said in it), and new rooms per IP address are limited.
 
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import type { Cluster } from "../cluster/cluster.ts";
 import type { ClusterBackend } from "../cluster/cluster-backend.ts";
-import { DEFAULT_LOGINS, Gate } from "../core/room/gate.ts";
+import { DEFAULT_LOGINS, DEFAULT_NEW_ROOMS, Gate } from "../core/room/gate.ts";
 import type { Allowance, Broadcast, Peer, Rate } from "../core/room/room.ts";
 import { Room } from "../core/room/room.ts";
 import { MemoryStore, type RoomStore } from "../core/room/store.ts";
@@ -37,6 +39,8 @@ export interface RoomsOptions {
   peerTimeoutMs?: number;
   /** New logins per IP address, counted once for the server (every room's); undefined: unlimited; absent: ABUSE's. */
   logins?: Rate | undefined;
+  /** New rooms one IP address may make; undefined: unlimited; absent: ABUSE's (DEFAULT_NEW_ROOMS). */
+  newRooms?: Rate | undefined;
   maxMembers: number;
   cluster?: Cluster | undefined;
   /** The protocols members speak: each room gets one link of each. */
@@ -58,7 +62,7 @@ export class Rooms {
   readonly #gate: Gate;
 
   constructor(private readonly opts: RoomsOptions) {
-    this.#gate = new Gate("logins" in opts ? opts.logins : DEFAULT_LOGINS);
+    this.#gate = new Gate("logins" in opts ? opts.logins : DEFAULT_LOGINS, "newRooms" in opts ? opts.newRooms : DEFAULT_NEW_ROOMS);
   }
 
   /** The default room; undefined until start() has opened it (datagrams are dropped until then: senders repeat them). */
@@ -87,7 +91,10 @@ export class Rooms {
     return false;
   }
 
-  /** Opens the default room and, without a cluster, the rooms a stopped server had; in a cluster, every room it has. */
+  /**
+   * Opens the default room and, without a cluster, the rooms a stopped server left members in (the others wait,
+   * closed, for someone to enter them: 5.13); in a cluster, every room it has.
+   */
   async start(): Promise<void> {
     const { cluster, data } = this.opts;
     if (cluster) {
@@ -97,16 +104,72 @@ export class Rooms {
       return;
     }
     this.#lobby = this.#openLocal(DEFAULT_ROOM);
-    // The rooms a crashed or stopped server had come back with it, members and all.
-    if (data !== ":memory:") for (const name of roomsIn(data, this.opts.port)) if (!this.#rooms.has(name)) this.#openLocal(name);
+    if (data === ":memory:") return;
+    for (const name of roomsIn(data, this.opts.port)) {
+      // More rooms with members than the server holds (left by an older server): the rest open at their members' hellos.
+      if (this.#rooms.size >= LIMITS.maxRooms) break;
+      if (this.#rooms.has(name)) continue;
+      // The rooms a crashed or stopped server had come back with it, members and all; an empty one is closed again.
+      const h = this.#openLocal(name);
+      if (this.#closable(h)) this.#close(h);
+    }
   }
 
-  /** Room `name` (checkRoom's form), opened if it is new (in a cluster: its stream first); "too_many_rooms" at the limit. */
-  async enter(name: string): Promise<HostedRoom | "too_many_rooms"> {
+  /**
+   * Room `name` (checkRoom's form) for a hello from IP `address`, opened if it is not open: a room closed with its
+   * history is reopened; a new one (in a cluster: its stream first) uses one of the address's new rooms
+   * ("too_many_new_rooms" without one). At LIMITS.maxRooms an empty room gives its place up; with none empty,
+   * "too_many_rooms".
+   */
+  async enter(name: string, address: string, now: number): Promise<HostedRoom | "too_many_rooms" | "too_many_new_rooms"> {
     const h = this.#rooms.get(name);
     if (h) return h;
-    if (this.#rooms.size + this.#opening.size >= LIMITS.maxRooms && !this.#opening.has(name)) return "too_many_rooms";
-    return this.opts.cluster ? this.#openShared(this.opts.cluster, name) : this.#openLocal(name);
+    const { cluster } = this.opts;
+    if (cluster && this.#opening.has(name)) return this.#openShared(cluster, name);
+    const full = this.#rooms.size + this.#opening.size >= LIMITS.maxRooms;
+    const vacant = full ? [...this.#rooms.values()].find((r) => this.#closable(r)) : undefined;
+    if (full && !vacant) return "too_many_rooms";
+    if (!this.#kept(name) && !this.#gate.mayMakeRoom(address, now)) return "too_many_new_rooms";
+    if (vacant) this.#close(vacant);
+    return cluster ? this.#openShared(cluster, name) : this.#openLocal(name);
+  }
+
+  /** Housekeeping's turn: an empty room with nothing worth keeping is forgotten (with --data: its file deleted). */
+  vacate(): void {
+    for (const h of [...this.#rooms.values()]) if (this.#closable(h) && !h.store.hasHistory()) this.#close(h);
+  }
+
+  /**
+   * An empty room may be closed, but never the default one, nor a cluster's: its stream is the cluster's, shared
+   * with servers that may have members in it, and each server holds every room of the cluster for its broadcasts.
+   */
+  #closable(h: HostedRoom): boolean {
+    return h.room.name !== DEFAULT_ROOM && !h.shared && h.room.size === 0;
+  }
+
+  /**
+   * Closes an empty room. With history: its file is kept, and the room reopens (members see its backlog) when
+   * someone enters it; with --data :memory: the history goes with it, as that server keeps nothing. Without history:
+   * forgotten, its file deleted, so that a restart does not bring it back.
+   */
+  #close(h: HostedRoom): void {
+    this.#rooms.delete(h.room.name);
+    h.links.flush();
+    const kept = h.store.hasHistory();
+    try {
+      if (kept) h.store.close();
+      else h.store.discard();
+    } catch (err) {
+      // The room is closed all the same (a file left behind is deleted when a restart finds it empty): the server goes on.
+      return this.opts.log.warn(`cannot close room ${h.room.name}'s database: ${(err as Error).message}`);
+    }
+    this.opts.log.debug(`room ${h.room.name} is empty: ${kept ? "closed, its history kept" : "forgotten, nothing was said in it"}`);
+  }
+
+  /** True when room `name` was closed with its history (its file is there): reopening it makes no new room. */
+  #kept(name: string): boolean {
+    const { cluster, data, port } = this.opts;
+    return !cluster && data !== ":memory:" && existsSync(roomFile(data, port, name));
   }
 
   /** In a cluster: rooms made on other servers are opened here too (all at once), for broadcasts to every room. */

@@ -2,7 +2,7 @@
 
 import { Database } from "bun:sqlite";
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, existsSync, fchmodSync, openSync, readdirSync } from "node:fs";
+import { closeSync, constants, existsSync, fchmodSync, openSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { BACKLOG_TYPES, type Change, EventRing, type RoomStore, type StoredMember } from "../core/room/store.ts";
 import { checkRoom, DEFAULT_ROOM, LIMITS } from "../core/wire/protocol.ts";
@@ -72,6 +72,8 @@ export class SqliteStore implements RoomStore {
   readonly #ring = new EventRing();
   #seq: number;
   #commits = 0;
+  /** Whether it holds an event worth keeping: asked once at opening, then set by commits. */
+  #history: boolean;
   readonly #commit: (change: Change) => void;
   readonly #eventQuery;
   readonly #backlogQuery;
@@ -102,6 +104,7 @@ export class SqliteStore implements RoomStore {
     this.epoch = epoch;
     this.lastSeq = db.query<{ seq: number | null }, []>("SELECT max(seq) AS seq FROM events").get()?.seq ?? 0;
     this.#seq = this.lastSeq;
+    this.#history = db.query(`SELECT 1 AS one FROM events WHERE type IN ${BACKLOG_SQL} LIMIT 1`).get() !== null;
 
     this.#eventQuery = db.query<{ datagram: Uint8Array }, [number]>("SELECT datagram FROM events WHERE seq = ?");
     this.#backlogQuery = db.query<{ seq: number }, [number, number]>(
@@ -140,6 +143,7 @@ export class SqliteStore implements RoomStore {
     for (const e of change.events) {
       this.#ring.add(e);
       this.#seq = e.seq;
+      if (BACKLOG_TYPES.has(e.type)) this.#history = true;
     }
     if (++this.#commits % PRUNE_EVERY === 0) this.#prune();
   }
@@ -160,8 +164,18 @@ export class SqliteStore implements RoomStore {
     return first?.seq ?? 0;
   }
 
+  hasHistory(): boolean {
+    return this.#history; // pruning may have taken every message since: the room is then kept until it is next opened
+  }
+
   close(): void {
     this.#db.close();
+  }
+
+  discard(): void {
+    this.#db.close();
+    // Gone for good: a restart finds no file, so it does not reopen the room.
+    for (const f of [this.file, ...SIDE_FILES.map((side) => this.file + side)]) rmSync(f, { force: true });
   }
 
   #prune(): void {

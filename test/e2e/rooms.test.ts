@@ -168,10 +168,10 @@ describe("rooms on one server", () => {
     const server = await spawnServe();
     const peers: RawPeer[] = [];
     try {
-      // The lobby is one of them. Logins per IP address are counted for the server (all rooms together): the
-      // members come from ten addresses, as from a LAN, so no one address uses up its allowance.
+      // The lobby is one of them. Logins and new rooms per IP address are counted for the server (all rooms
+      // together): the members come from twenty addresses, as from a LAN, so no one address uses up its allowance.
       for (let i = 1; i < LIMITS.maxRooms; i++) {
-        const peer = await RawPeer.open(server.port, `127.0.1.${i % 10}`);
+        const peer = await RawPeer.open(server.port, `127.0.1.${i % 20}`);
         peers.push(peer);
         await peer.login(`m${i}`, "0123456789abcdef", `room${i}`);
       }

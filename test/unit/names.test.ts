@@ -124,7 +124,7 @@ describe("in a room", () => {
   function room(...names: string[]) {
     const roster = new Roster();
     for (const [i, n] of names.entries()) roster.add(member(n, i + 1));
-    return { roster, admission: new Admission(roster, { room: "lobby", gate: new Gate(undefined), maxMembers: 1000 }) };
+    return { roster, admission: new Admission(roster, { room: "lobby", gate: new Gate(undefined, undefined), maxMembers: 1000 }) };
   }
   const from = { address: "10.0.0.99", port: 99 };
 

@@ -1,5 +1,6 @@
-// The door every room of one server shares: bans and recent kicks (for the whole server, or for one room), and the
-// login allowance per IP address, counted once for the server however many rooms an address tries.
+// The door every room of one server shares: bans and recent kicks (for the whole server, or for one room), the
+// login allowance per IP address, counted once for the server however many rooms an address tries, and the
+// allowance of new rooms per IP address, so that one address cannot fill the server's rooms.
 
 import type { BanLength } from "../duration.ts";
 import { type KeyedLimiter, limiterFor, type Rate } from "../limiter.ts";
@@ -11,6 +12,9 @@ export type Scope = "server" | "room";
 /** The default login allowance per IP address: ABUSE's burst, then one every loginEveryMs. */
 export const DEFAULT_LOGINS: Rate = { count: ABUSE.loginBurst, windowMs: ABUSE.loginBurst * ABUSE.loginEveryMs };
 
+/** The default allowance of new rooms per IP address: ABUSE's burst, then one every newRoomEveryMs. */
+export const DEFAULT_NEW_ROOMS: Rate = { count: ABUSE.newRoomBurst, windowMs: ABUSE.newRoomBurst * ABUSE.newRoomEveryMs };
+
 /**
  * What a server's rooms hold in common at their door. A Room is given one (RoomOptions.gate) by the server, the
  * same for all its rooms; a Room made without one has a door of its own. In a cluster each server has its own:
@@ -19,14 +23,20 @@ export const DEFAULT_LOGINS: Rate = { count: ABUSE.loginBurst, windowMs: ABUSE.l
 export class Gate {
   /** New logins per IP address; undefined: unlimited. */
   readonly #logins: KeyedLimiter | undefined;
+  /** New rooms per IP address; undefined: unlimited. */
+  readonly #newRooms: KeyedLimiter | undefined;
   /** Banned IP addresses, until when (BAN_WHILE_RUNNING: while the server runs), keyed by scopedKey. */
   readonly #bans = new Map<string, number>();
   /** Clients (by kickedKey: the nonce from its address) just kicked, until when: their automatic rejoin is refused. Keyed by scopedKey. */
   readonly #kicked = new Map<string, number>();
 
-  /** `logins`: new logins per IP address (undefined: unlimited). No default here: undefined means unlimited. */
-  constructor(logins: Rate | undefined) {
+  /**
+   * `logins`: new logins per IP address; `newRooms`: new rooms per IP address. No defaults here (DEFAULT_LOGINS,
+   * DEFAULT_NEW_ROOMS): undefined means unlimited.
+   */
+  constructor(logins: Rate | undefined, newRooms: Rate | undefined) {
     this.#logins = limiterFor(logins, ABUSE.trackedAddresses);
+    this.#newRooms = limiterFor(newRooms, ABUSE.trackedAddresses);
   }
 
   /** Why a hello into `room` from IP `address` with `nonce` is refused at the door; undefined: it is not. */
@@ -52,6 +62,11 @@ export class Gate {
   /** Takes one login from IP `address`'s allowance; true when there was one (or logins are not limited). */
   mayLogIn(address: string, now: number): boolean {
     return this.#logins?.take(address, now) ?? true;
+  }
+
+  /** Takes one new room from IP `address`'s allowance; true when there was one (or new rooms are not limited). */
+  mayMakeRoom(address: string, now: number): boolean {
+    return this.#newRooms?.take(address, now) ?? true;
   }
 }
 

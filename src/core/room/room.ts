@@ -104,7 +104,8 @@ export class Room {
   constructor(opts: RoomOptions) {
     this.name = opts.name ?? DEFAULT_ROOM;
     this.#opts = opts;
-    const gate = opts.gate ?? new Gate("logins" in opts ? opts.logins : DEFAULT_LOGINS);
+    // A door of its own makes no rooms: only the server's rooms (rooms.ts) ask it for new ones.
+    const gate = opts.gate ?? new Gate("logins" in opts ? opts.logins : DEFAULT_LOGINS, undefined);
     const ghosts = opts.ghosts ?? true;
     this.#admission = new Admission(this.#roster, { room: this.name, gate, maxMembers: opts.maxMembers, ghosts });
     this.#log = new EventLog(opts.store);

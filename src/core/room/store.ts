@@ -42,7 +42,11 @@ export interface RoomStore {
   event(seq: number): Uint8Array | undefined;
   /** Where a backlog of the last `count` messages starts (looking at most `span` events back); 0 when there are none. */
   backlogStart(count: number, span: number): number;
+  /** True when it keeps an event worth keeping (one of BACKLOG_TYPES): a room without one is forgotten once empty. */
+  hasHistory(): boolean;
   close(): void;
+  /** Closes the store and deletes what it kept (the room is forgotten): nothing of it comes back after a restart. */
+  discard(): void;
 }
 
 /** The events a backlog counts and shows: what was said (privates are never part of a backlog). */
@@ -87,6 +91,7 @@ export class MemoryStore implements RoomStore {
   readonly #ring = new EventRing();
   readonly #lastIds = new Map<string, number>();
   #seq = 0;
+  #history = false;
 
   constructor(readonly epoch: string) {}
 
@@ -102,6 +107,7 @@ export class MemoryStore implements RoomStore {
     for (const event of change.events) {
       this.#ring.add(event);
       this.#seq = event.seq;
+      if (isMessage(event.type)) this.#history = true;
     }
     for (const [client, id] of change.delivered) {
       this.#lastIds.delete(client); // re-insert: the map's order is least recently used first
@@ -118,7 +124,13 @@ export class MemoryStore implements RoomStore {
     return this.#ring.backlogStart(this.#seq, count, span).start;
   }
 
+  hasHistory(): boolean {
+    return this.#history;
+  }
+
   close(): void {}
+
+  discard(): void {}
 }
 
 /** Clients whose last id is remembered, at most. */

@@ -132,6 +132,14 @@ export const ABUSE = {
   loginBurst: 20,
   /** ...and then one per this many milliseconds (a classroom behind one NAT still gets in). */
   loginEveryMs: 1000,
+  /**
+   * New rooms one IP address may make in a burst (a team opening its channels at once)... Empty rooms are closed
+   * (5.13), so only rooms their members keep open count towards LIMITS.maxRooms: one address needs an hour and a half
+   * of live sessions to fill it.
+   */
+  newRoomBurst: 10,
+  /** ...and then one per this many milliseconds. */
+  newRoomEveryMs: 60_000,
   /** Datagrams one address and port may send in a burst, before any decoding... */
   datagramBurst: 2000,
   /** ...and then this many per second; beyond that they are dropped unread. */
@@ -160,7 +168,10 @@ export const LIMITS = {
   history: 20,
   /** The backlog never reaches further back than this many events. */
   backlogSpan: 500,
-  /** Rooms one server holds at once: each has its own members, sequence and history (and file, with --data). */
+  /**
+   * Rooms one server holds open at once, the default one included: each has its own members, sequence and history
+   * (and file, with --data). An empty room gives its place up (5.13: forgotten, or closed and reopened later).
+   */
   maxRooms: 100,
   /** Missing runs asked for at once. */
   nacksAtOnce: 16,
@@ -208,7 +219,8 @@ export const REFUSAL_REASONS = [
   "bad_passphrase", // a sealed datagram that does not open with the room's key: a wrong passphrase
   "bad_room", // the room name breaks the naming rule
   "no_such_room", // an operator request for a room the server does not have
-  "too_many_rooms", // a hello for a new room when the server has LIMITS.maxRooms
+  "too_many_rooms", // a hello for a new room when the server has LIMITS.maxRooms open, none of them empty
+  "too_many_new_rooms", // a hello for a new room from an IP address that made too many lately (ABUSE.newRoomBurst)
   "version", // the frame's `v` is not this server's version (`version` says which it speaks): sent in the sender's version
   "wrong_server", // an admin request, rightly signed, whose `server` is another server's (or this one's before a restart)
 ] as const;

@@ -54,6 +54,9 @@ export const REFUSAL_LINES: Record<RefusalReason, RefusalLines> = {
   bad_room: { member: () => `the server refused the room name: use ${NAME_RULE}` },
   no_such_room: { member: () => "the server has no such room", operator: "refused: the server has no such room" },
   too_many_rooms: { member: () => "the server has as many rooms as it allows: join an existing room, or try later" },
+  too_many_new_rooms: {
+    member: () => "too many new rooms from this address lately: join an existing room, or wait a minute and try again",
+  },
   version: {
     member: () =>
       `the server speaks another version of the chat protocol (this chat speaks ${PROTOCOL_VERSION}): use the same release of chat on both sides`,

@@ -18,6 +18,8 @@ describe("the decision table", () => {
     ["bad_passphrase", "lost", "rekey"],
     ["room_full", "lost", "about_a_request"],
     ["too_many_logins", "lost", "about_a_request"],
+    ["too_many_new_rooms", "joining", "end"],
+    ["too_many_new_rooms", "lost", "about_a_request"],
     ["unknown_session", "lost", "lost"],
     ["kicked", "in", "end"],
     ["banned", "leaving", "end"],

@@ -1,8 +1,8 @@
-// Who may log in, without a room: the order of the checks, and what uses up a login.
+// Who may log in, without a room: the order of the checks, and what uses up a login; the gate's new rooms per address.
 
 import { describe, expect, test } from "bun:test";
 import { Admission } from "../../../src/core/room/admission.ts";
-import { Gate } from "../../../src/core/room/gate.ts";
+import { DEFAULT_NEW_ROOMS, Gate } from "../../../src/core/room/gate.ts";
 import { type Member, type Peer, Roster } from "../../../src/core/room/roster.ts";
 import { SayOrder } from "../../../src/core/room/say-order.ts";
 import { ABUSE } from "../../../src/core/wire/protocol.ts";
@@ -24,7 +24,7 @@ function member(name: string, p: Peer): Member {
 }
 function setUp(opts: { logins?: { count: number; windowMs: number }; maxMembers?: number; gate?: Gate; room?: string } = {}) {
   const roster = new Roster();
-  const gate = opts.gate ?? new Gate(opts.logins);
+  const gate = opts.gate ?? new Gate(opts.logins, undefined);
   const admission = new Admission(roster, { room: opts.room ?? "lobby", gate, maxMembers: opts.maxMembers ?? 1000 });
   return { roster, admission, gate };
 }
@@ -105,10 +105,10 @@ describe("the ghost rule", () => {
 
   test("off (a cluster's room), or for a newcomer that cannot wait (classic): name_taken as before", () => {
     const roster = new Roster();
-    const off = new Admission(roster, { room: "lobby", gate: new Gate(undefined), maxMembers: 1000, ghosts: false });
+    const off = new Admission(roster, { room: "lobby", gate: new Gate(undefined, undefined), maxMembers: 1000, ghosts: false });
     roster.add(member("dave", peer(1, "192.0.2.9")));
     expect(off.admit(hello("dave", "f".repeat(16)), peer(2, "192.0.2.9"), NOW)).toBe("name_taken");
-    const on = new Admission(roster, { room: "lobby", gate: new Gate(undefined), maxMembers: 1000 });
+    const on = new Admission(roster, { room: "lobby", gate: new Gate(undefined, undefined), maxMembers: 1000 });
     expect(on.admit(hello("dave", "f".repeat(16)), peer(2, "192.0.2.9"), NOW, false)).toBe("name_taken");
   });
 });
@@ -116,7 +116,7 @@ describe("the ghost rule", () => {
 describe("one door for every room of a server (gate.ts)", () => {
   /** Two rooms' admissions sharing one gate, as a server's rooms do. */
   function twoRooms(logins?: { count: number; windowMs: number }) {
-    const gate = new Gate(logins);
+    const gate = new Gate(logins, undefined);
     return { gate, lobby: setUp({ gate, room: "lobby" }), ops: setUp({ gate, room: "ops" }) };
   }
 
@@ -147,11 +147,22 @@ describe("one door for every room of a server (gate.ts)", () => {
   });
 
   test("logins per address are counted once for the server: four rooms do not give four allowances", () => {
-    const gate = new Gate({ count: 20, windowMs: 20_000 });
+    const gate = new Gate({ count: 20, windowMs: 20_000 }, undefined);
     const rooms = ["lobby", "a", "b", "c"].map((room) => setUp({ gate, room }));
     const verdicts = Array.from({ length: 25 }, (_, i) => rooms[i % 4]!.admission.admit(hello(`u${i}`), peer(7), NOW));
     expect(verdicts.filter((v) => v === "ok").length).toBe(20);
     expect(verdicts.slice(20)).toEqual(Array(5).fill("too_many_logins"));
     expect(rooms[0]!.admission.admit(hello("x"), peer(8), NOW)).toBe("ok"); // another address has its own
+  });
+
+  test("new rooms per address: ABUSE's burst at once, then one every newRoomEveryMs; each address its own; undefined unlimited", () => {
+    const gate = new Gate(undefined, DEFAULT_NEW_ROOMS);
+    const made = Array.from({ length: ABUSE.newRoomBurst + 1 }, () => gate.mayMakeRoom("10.0.0.7", NOW));
+    expect(made).toEqual([...Array(ABUSE.newRoomBurst).fill(true), false]);
+    expect(gate.mayMakeRoom("10.0.0.8", NOW)).toBe(true);
+    expect(gate.mayMakeRoom("10.0.0.7", NOW + ABUSE.newRoomEveryMs - 1)).toBe(false);
+    expect(gate.mayMakeRoom("10.0.0.7", NOW + 2 * ABUSE.newRoomEveryMs)).toBe(true);
+    const open = new Gate(undefined, undefined);
+    expect(Array.from({ length: 1000 }, () => open.mayMakeRoom("10.0.0.7", NOW)).every(Boolean)).toBe(true);
   });
 });

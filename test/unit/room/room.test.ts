@@ -508,7 +508,7 @@ describe("rooms sharing the server's door (RoomOptions.gate)", () => {
   const helloIn = (r: Room, name: string, at: Peer, now = NOW) => reply(r.hello({ type: "hello", name, nonce: nonce(at.port) }, at, now));
 
   test("a ban in one room keeps the address out of every room with the same gate, a later one too; --room's ban only its own", () => {
-    const gate = new Gate(undefined);
+    const gate = new Gate(undefined, undefined);
     const lobby = roomWith({ gate });
     const ops = roomWith({ name: "ops", gate });
     expect(helloIn(lobby, "troll", peer(2))?.type).toBe("welcome");
@@ -532,7 +532,7 @@ describe("rooms sharing the server's door (RoomOptions.gate)", () => {
   });
 
   test("the gate's login allowance is the rooms' together, and their own `logins` is not read", () => {
-    const gate = new Gate({ count: 3, windowMs: 60_000 });
+    const gate = new Gate({ count: 3, windowMs: 60_000 }, undefined);
     const rooms = [roomWith({ gate, logins: undefined }), roomWith({ name: "ops", gate, logins: undefined })];
     const nat = (port: number): Peer => ({ address: "192.0.2.1", port });
     const replies = Array.from({ length: 6 }, (_, i) => helloIn(rooms[i % 2]!, `u${i}`, nat(100 + i)));

@@ -1,4 +1,4 @@
-// Housekeeping's turn: silent members removed, a quiet room ticked, an empty room left alone.
+// Housekeeping's turn: silent members removed, a quiet room ticked, an empty lobby left alone, an emptied room forgotten.
 
 import { expect, test } from "bun:test";
 import { TIMERS } from "../../../src/core/wire/protocol.ts";
@@ -29,4 +29,20 @@ test("a turn removes the members silent past the timeout, tells the others, and 
   expect(udp.take()).toEqual([]);
   housekeeping.turn(now + TIMERS.heartbeatMs);
   expect(udp.take().map((s) => [s.to.port, JSON.parse(s.text).type])).toEqual([[2, "tick"]]);
+});
+
+test("a room its last member timed out of is forgotten in the same turn, if nothing was said in it; the lobby stays", async () => {
+  const udp = new RecordingUdp();
+  const { log } = recordingLog();
+  const rooms = await memoryRooms(udp, log);
+  const housekeeping = new Housekeeping({ rooms, peerTimeoutMs: 10_000, log }, NOW);
+  const ops = await rooms.enter("ops", peer(1).address, NOW);
+  if (typeof ops === "string") throw new Error(`no room: ${ops}`);
+  enter(ops.room, "silent", peer(1), NOW);
+  enter(rooms.lobby!.room, "also", peer(2), NOW);
+  housekeeping.turn(NOW + 1000);
+  expect(rooms.all().map((h) => h.room.name)).toEqual(["lobby", "ops"]);
+  housekeeping.turn(NOW + 10_001);
+  expect(rooms.all().map((h) => h.room.name)).toEqual(["lobby"]);
+  expect(rooms.lobby!.room.size).toBe(0);
 });

@@ -78,8 +78,8 @@ test("stopping: every member of every room is told, after what was held back", a
   const { log } = recordingLog();
   const rooms = await memoryRooms(udp, log);
   enter(rooms.lobby!.room, "alice", { address: "10.0.0.1", port: 1 }, NOW);
-  const ops = await rooms.enter("ops");
-  if (ops === "too_many_rooms") throw new Error("no room");
+  const ops = await rooms.enter("ops", "10.0.0.2", NOW);
+  if (typeof ops === "string") throw new Error(`no room: ${ops}`);
   enter(ops.room, "bob", { address: "10.0.0.2", port: 2 }, NOW);
   enter(ops.room, "carol", { address: "10.0.0.3", port: 3 }, NOW);
   udp.take();

@@ -104,8 +104,8 @@ describe("acted on once", () => {
 
 describe("a ban's reach", () => {
   const open = async (name: string) => {
-    const h = await rooms.enter(name);
-    if (h === "too_many_rooms") throw new Error("too many rooms");
+    const h = await rooms.enter(name, "10.0.0.9", NOW);
+    if (typeof h === "string") throw new Error(`no room: ${h}`);
     return h.room;
   };
   const hello = async (room: string, name: string, at: ReturnType<typeof peer>) => {
