@@ -1,5 +1,5 @@
 /*
- * chatload.c -- load generator for `chat serve`, speaking the real `chat` protocol v1
+ * chatload.c -- load generator for `chat serve`, speaking the real `chat` protocol v2
  * (docs/PROTOCOL.md of the project), so that the server's fan-out ceiling can be measured
  * without a JavaScript load process eating the CPU.  One process, one epoll loop.
  * Copied from ../shared/bench and kept in step with the protocol here: a `probe` is answered
@@ -36,7 +36,17 @@
  *      datagrams of several LF-separated frames (the server packs events) are read frame by
  *      frame, in order; a datagram that is over 1200 bytes, not UTF-8, or has any frame
  *      that breaks the rules of sections 2-4 is dropped whole (`undecodable`);
- *   6. after the last ack, receivers catch up from what the server still sends (it acks a say
+ *   6. the proof layer (src/core/wire/proof.ts): every request with a sid (say, ping, nack,
+ *      bye) goes out proven, 0xC6 || counter (8 bytes, big-endian) || tag (16) || frames, the
+ *      tag the first 16 bytes of HMAC-SHA256(K, "m" || counter || frames), K = HMAC-SHA256(the
+ *      nonce's 16 hex digits, "chat/2 proof") made once per member at startup, the counter
+ *      max(last + 1, wall-clock ms * 1000) as the reference client's; knock and hello go
+ *      unproven.  The server's proofs are taken off but NOT checked: what is measured is the
+ *      server's side, and a generator that checked a tag per datagram received would cost as
+ *      much per datagram as the server (one HMAC per datagram SENT is what it pays).  As the
+ *      reference client, it takes only challenges and login refusals from an unproven
+ *      datagram; anything else there is ignored and counted (`unproven_ignored`);
+ *   7. after the last ack, receivers catch up from what the server still sends (it acks a say
  *      before it fans the event out: under load most of the fan-out comes after the acks);
  *      once the room is quiet for 300 ms those still behind are told the last seq (again what
  *      a tick would say) and repair, for at most -D seconds; then ONE JSON line on stdout.
@@ -87,7 +97,10 @@
 
 /* ------------------------------------------------------------ protocol constants (PROTOCOL.md 5.1) */
 #define MAX_DGRAM 1200          /* largest datagram either side sends or accepts */
-#define MAX_PAYLOAD 1171        /* frames of one datagram */
+#define MAX_PAYLOAD 1146        /* frames of one datagram: 1200 - seal (29) - proof (25) */
+#define PROOF_MARK 0xC6         /* first byte of a proven datagram */
+#define PROOF_BYTES 25          /* mark, counter (8), tag (16) */
+#define PROOF_TAG_BYTES 16
 #define KNOCK_BYTES 256
 #define SEND_WINDOW 32
 #define RECV_WINDOW 4096
@@ -112,6 +125,14 @@
 #define MAX_SAFE 9007199254740991ull
 #define MAX_U32 4294967295ull
 #define TSLEN 26                /* "T" + 16 hex + "S" + 8 hex */
+
+/* SHA-256's running state; an HMAC key as the states after its inner and outer pad blocks (see below) */
+struct sha256 { uint32_t h[8]; uint64_t len; uint8_t buf[64]; };
+struct hmac_key { uint32_t in[8], out[8]; };
+
+/* the largest say: {"v":2,"type":"say","sid":"<32>","id":<10 digits>,"base":<10>,"text":"<B>"} */
+#define SAY_BYTES(b) (105 + (b))
+_Static_assert(SAY_BYTES(1000) <= MAX_PAYLOAD, "a say of the largest text fits one datagram");
 
 /* ------------------------------------------------------------ generator constants */
 #define RB 32                   /* recvmmsg batch */
@@ -157,11 +178,11 @@ static uint64_t c_datagrams, c_frames, c_undecodable, c_truncated, c_nacks, c_na
     c_too_far, c_table_miss, c_retrans, c_waiting, c_hurried, c_gave_up, c_acked, c_acked_noseq,
     c_repeat_acks, c_refused_says, c_says_sent, c_dg_sent, c_send_err, c_send_eagain, c_recv_err,
     c_ticks, c_relogins, c_epoch_changes, c_login_failed, c_login_retries, c_challenges_again,
-    c_leaves, c_delivered, c_bad_payload;
+    c_leaves, c_delivered, c_bad_payload, c_unproven_ignored;
 static uint64_t refused_by[32];
 static const char *REASONS[] = { "name_taken", "bad_name", "unknown_session", "bad_token", "stale", "replayed",
     "no_such_member", "too_long", "rate_limited", "room_full", "too_many_logins", "banned", "kicked",
-    "passphrase_required", "bad_passphrase", "bad_room", "no_such_room", "too_many_rooms" };
+    "passphrase_required", "bad_passphrase", "bad_room", "no_such_room", "too_many_rooms", "version" };
 #define NREASONS (int)(sizeof REASONS / sizeof REASONS[0])
 enum { RS_NAME_TAKEN, RS_BAD_NAME, RS_UNKNOWN_SESSION, RS_BAD_TOKEN, RS_STALE, RS_REPLAYED, RS_NO_SUCH_MEMBER,
     RS_TOO_LONG, RS_RATE_LIMITED, RS_ROOM_FULL, RS_TOO_MANY_LOGINS, RS_BANNED, RS_KICKED };
@@ -244,6 +265,8 @@ struct member {
     char cookie[33];
     char sid[33];
     char epoch[17];
+    struct hmac_key key;          /* the proof key of its sessions (from its nonce) */
+    uint64_t counter;             /* the last proof counter it used */
     uint64_t last_hello, last_sent, last_heard, login_started;
     uint64_t next;                /* next seq to hand over; 0: stream not started */
     uint64_t known;               /* highest seq known to exist */
@@ -339,6 +362,123 @@ static int is_lower_hex(const char *s, int n, int want)
     for (int i = 0; i < n; i++)
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
     return 1;
+}
+
+/* ------------------------------------------------------------ SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104)
+ * Here rather than from a library: CI builds this file with cc alone.  An HMAC key is kept as the two
+ * SHA-256 states after its inner and outer pad blocks, so a tag costs the blocks of its message + 2. */
+static const uint32_t SHA_IV[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+static const uint32_t SHA_K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
+    0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
+    0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+    0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08,
+    0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+    0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2 };
+#define ROR32(x, n) ((x) >> (n) | (x) << (32 - (n)))
+
+static void sha256_block(uint32_t h[8], const uint8_t *p)
+{
+    uint32_t w[64], v[8];
+    for (int i = 0; i < 16; i++) w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ROR32(w[i - 15], 7) ^ ROR32(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ROR32(w[i - 2], 17) ^ ROR32(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    memcpy(v, h, sizeof v);
+    for (int i = 0; i < 64; i++) { /* v: a b c d e f g h */
+        uint32_t t1 = v[7] + (ROR32(v[4], 6) ^ ROR32(v[4], 11) ^ ROR32(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) + SHA_K[i] + w[i];
+        uint32_t t2 = (ROR32(v[0], 2) ^ ROR32(v[0], 13) ^ ROR32(v[0], 22)) + ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+        memmove(v + 1, v, 7 * sizeof v[0]);
+        v[4] += t1;
+        v[0] = t1 + t2;
+    }
+    for (int i = 0; i < 8; i++) h[i] += v[i];
+}
+
+static void sha256_init(struct sha256 *s, const uint32_t h[8], uint64_t len)
+{
+    memcpy(s->h, h, sizeof s->h);
+    s->len = len;
+}
+
+static void sha256_update(struct sha256 *s, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    size_t have = (size_t)(s->len % 64);
+    s->len += n;
+    if (have) {
+        size_t take = 64 - have < n ? 64 - have : n;
+        memcpy(s->buf + have, p, take);
+        p += take;
+        n -= take;
+        if (have + take < 64) return;
+        sha256_block(s->h, s->buf);
+    }
+    for (; n >= 64; p += 64, n -= 64) sha256_block(s->h, p);
+    memcpy(s->buf, p, n);
+}
+
+static void sha256_final(struct sha256 *s, uint8_t out[32])
+{
+    static const uint8_t pad[64] = { 0x80 };
+    uint64_t bits = s->len * 8;
+    uint8_t lb[8];
+    for (int i = 0; i < 8; i++) lb[i] = (uint8_t)(bits >> (56 - 8 * i));
+    sha256_update(s, pad, (size_t)((s->len % 64 < 56 ? 56 : 120) - s->len % 64));
+    sha256_update(s, lb, 8);
+    for (int i = 0; i < 8; i++) { out[4 * i] = (uint8_t)(s->h[i] >> 24); out[4 * i + 1] = (uint8_t)(s->h[i] >> 16); out[4 * i + 2] = (uint8_t)(s->h[i] >> 8); out[4 * i + 3] = (uint8_t)s->h[i]; }
+}
+
+static void hmac_key_init(struct hmac_key *k, const void *key, size_t n)
+{
+    uint8_t kb[64] = { 0 }, blk[64];
+    if (n > 64) { struct sha256 s; sha256_init(&s, SHA_IV, 0); sha256_update(&s, key, n); sha256_final(&s, kb); }
+    else memcpy(kb, key, n);
+    for (int i = 0; i < 64; i++) blk[i] = kb[i] ^ 0x36;
+    memcpy(k->in, SHA_IV, sizeof k->in);
+    sha256_block(k->in, blk);
+    for (int i = 0; i < 64; i++) blk[i] = kb[i] ^ 0x5c;
+    memcpy(k->out, SHA_IV, sizeof k->out);
+    sha256_block(k->out, blk);
+}
+
+/* HMAC-SHA256 of a || b (b may be empty) */
+static void hmac256(const struct hmac_key *k, const void *a, size_t an, const void *b, size_t bn, uint8_t out[32])
+{
+    struct sha256 s;
+    uint8_t inner[32];
+    sha256_init(&s, k->in, 64);
+    sha256_update(&s, a, an);
+    if (bn) sha256_update(&s, b, bn);
+    sha256_final(&s, inner);
+    sha256_init(&s, k->out, 64);
+    sha256_update(&s, inner, 32);
+    sha256_final(&s, out);
+}
+
+/* ------------------------------------------------------------ the proof layer (src/core/wire/proof.ts) */
+static void proof_key(struct hmac_key *k, const char *nonce, size_t n)
+{
+    static const char LABEL[] = "chat/2 proof";
+    struct hmac_key nk;
+    uint8_t key[32];
+    hmac_key_init(&nk, nonce, n);              /* keyed with the nonce's ASCII hex digits */
+    hmac256(&nk, LABEL, sizeof LABEL - 1, NULL, 0, key);
+    hmac_key_init(k, key, sizeof key);
+}
+
+/* b[0, PROOF_BYTES) := mark || counter || tag, for the body_len bytes of frames that follow; sender 's' or 'm' */
+static void prove_at(const struct hmac_key *k, uint8_t sender, uint64_t counter, uint8_t *b, size_t body_len)
+{
+    uint8_t mac[32];
+    b[0] = sender; /* the tag covers sender || counter || body: the sender byte stands in the mark's place meanwhile */
+    for (int i = 0; i < 8; i++) b[1 + i] = (uint8_t)(counter >> (56 - 8 * i));
+    hmac256(k, b, 9, b + PROOF_BYTES, body_len, mac);
+    b[0] = PROOF_MARK;
+    memcpy(b + 9, mac, PROOF_TAG_BYTES);
 }
 
 /* ------------------------------------------------------------ UTF-8 validation (as TextDecoder fatal) */
@@ -828,6 +968,26 @@ static inline void out_commit(int mi, int len)
     noq++;
 }
 
+/* the next proof counter of member mi: larger than its last, and following the wall clock (ms * 1000) as the
+ * reference's ProofCounter, so that a server restarted with its members still finds every counter new */
+static uint64_t next_counter(struct member *m)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    uint64_t c = ((uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000) * 1000;
+    if (c <= m->counter) c = m->counter + 1;
+    if (c > MAX_SAFE) c = MAX_SAFE;
+    return m->counter = c;
+}
+
+/* a session request built at b + PROOF_BYTES up to e: proven, then queued */
+static inline void out_commit_proven(int mi, char *b, char *e)
+{
+    size_t body = (size_t)(e - b) - PROOF_BYTES;
+    prove_at(&Mb[mi].key, 'm', next_counter(&Mb[mi]), (uint8_t *)b, body);
+    out_commit(mi, (int)(e - b));
+}
+
 static void out_flush(void)
 {
     static struct mmsghdr v[SMB];
@@ -887,11 +1047,11 @@ static void send_hello(int mi)
 
 static void send_ping(int mi)
 {
-    char *b = out_slot(), *p = b;
+    char *b = out_slot(), *p = b + PROOF_BYTES;
     p = PUT(p, "{\"v\":2,\"type\":\"ping\",\"sid\":\"");
     p = put_mem(p, Mb[mi].sid, 32);
     p = PUT(p, "\"}");
-    out_commit(mi, (int)(p - b));
+    out_commit_proven(mi, b, p);
     c_pings++;
 }
 
@@ -903,7 +1063,7 @@ static void send_nack(int mi, uint64_t from, uint64_t to)
         fprintf(stderr, "nack m%d %" PRIu64 "-%" PRIu64 " next %" PRIu64 " known %" PRIu64 " phase %d t %.6f\n", mi, from, to,
                 Mb[mi].next, Mb[mi].known, phase, (double)now_ns() / 1e9);
     }
-    char *b = out_slot(), *p = b;
+    char *b = out_slot(), *p = b + PROOF_BYTES;
     p = PUT(p, "{\"v\":2,\"type\":\"nack\",\"sid\":\"");
     p = put_mem(p, Mb[mi].sid, 32);
     p = PUT(p, "\",\"from\":");
@@ -911,25 +1071,25 @@ static void send_nack(int mi, uint64_t from, uint64_t to)
     p = PUT(p, ",\"to\":");
     p = put_u64(p, to);
     *p++ = '}';
-    out_commit(mi, (int)(p - b));
+    out_commit_proven(mi, b, p);
     c_nacks++;
     c_nacked_events += to - from + 1;
 }
 
 static void send_bye_frame(int mi, uint32_t id)
 {
-    char *b = out_slot(), *p = b;
+    char *b = out_slot(), *p = b + PROOF_BYTES;
     p = PUT(p, "{\"v\":2,\"type\":\"bye\",\"sid\":\"");
     p = put_mem(p, Mb[mi].sid, 32);
     p = PUT(p, "\",\"id\":");
     p = put_u64(p, id);
     *p++ = '}';
-    out_commit(mi, (int)(p - b));
+    out_commit_proven(mi, b, p);
 }
 
 static void send_say(struct sender *s, struct item *it, uint32_t base)
 {
-    char *b = out_slot(), *p = b;
+    char *b = out_slot(), *p = b + PROOF_BYTES;
     p = PUT(p, "{\"v\":2,\"type\":\"say\",\"sid\":\"");
     p = put_mem(p, Mb[s->mi].sid, 32);
     p = PUT(p, "\",\"id\":");
@@ -942,7 +1102,7 @@ static void send_say(struct sender *s, struct item *it, uint32_t base)
     p = put_hex(p, it->msgno, 8);
     p = put_mem(p, msgbody, (size_t)(B - TSLEN));
     p = PUT(p, "\"}");
-    out_commit(s->mi, (int)(p - b));
+    out_commit_proven(s->mi, b, p);
     c_says_sent++;
 }
 
@@ -1508,31 +1668,22 @@ static void on_frame(int mi, const struct frame *f, uint64_t now)
 static struct frame frames[MAXF];
 static char scratch[2 * RXBUF];
 
-static void on_datagram(int mi, const char *b, int len, uint64_t now)
+/* A datagram from the server, its frames parsed into frames[]: -1 when it is to be dropped whole. A proven one
+ * (*proven = 1) has its proof taken off, the counter range-checked as readProof does, the tag NOT checked (see 6.
+ * at the top: the server's side is what is measured). */
+static int parse_datagram(const char *b, int len, int *nframes, int *proven)
 {
-    c_datagrams++;
-    last_rx = now;
-    if (len <= 0 || len > MAX_DGRAM || !utf8_valid((const unsigned char *)b, (size_t)len)) { c_undecodable++; return; }
-    const char *p = b, *e = b + len;
-    char *scr = scratch;
-    int nf = 0;
-    for (;;) {
-        const char *lf = memchr(p, '\n', (size_t)(e - p));
-        const char *fe = lf ? lf : e;
-        if (nf == MAXF || parse_frame(p, fe, &frames[nf], &scr) < 0) { c_undecodable++; return; }
-        nf++;
-        if (!lf) break;
-        p = lf + 1;
+    if (len <= 0 || len > MAX_DGRAM) return -1;
+    *proven = (unsigned char)b[0] == PROOF_MARK;
+    if (*proven) {
+        if (len <= PROOF_BYTES) return -1;
+        uint64_t counter = 0;
+        for (int i = 1; i <= 8; i++) counter = counter << 8 | (unsigned char)b[i];
+        if (counter < 1 || counter > MAX_SAFE) return -1;
+        b += PROOF_BYTES;
+        len -= PROOF_BYTES;
     }
-    Mb[mi].last_heard = now;
-    c_frames += (uint64_t)nf;
-    for (int i = 0; i < nf; i++) on_frame(mi, &frames[i], now);
-}
-
-/* ------------------------------------------------------------ self test of the scanner (-t) */
-static int parse_datagram_test(const char *b, int len, int *nframes)
-{
-    if (len <= 0 || len > MAX_DGRAM || !utf8_valid((const unsigned char *)b, (size_t)len)) return -1;
+    if (!utf8_valid((const unsigned char *)b, (size_t)len)) return -1;
     const char *p = b, *e = b + len;
     char *scr = scratch;
     int nf = 0;
@@ -1546,6 +1697,114 @@ static int parse_datagram_test(const char *b, int len, int *nframes)
     }
     *nframes = nf;
     return 0;
+}
+
+/* what a member takes from an unproven datagram (from-server.ts takenUnproven): what comes before the server
+ * knows who it is, the challenge, and refusals while logging in; never anything that touches a session */
+static int taken_unproven(int mi, const struct frame *f)
+{
+    return f->type == T_CHALLENGE || (f->type == T_REFUSED && (Mb[mi].state == M_JOINING || Mb[mi].state == M_LOST));
+}
+
+static void on_datagram(int mi, const char *b, int len, uint64_t now)
+{
+    c_datagrams++;
+    last_rx = now;
+    int nf = 0, proven = 0;
+    if (parse_datagram(b, len, &nf, &proven) < 0) { c_undecodable++; return; }
+    if (proven) Mb[mi].last_heard = now; /* a session hears only from its server's proven datagrams */
+    c_frames += (uint64_t)nf;
+    for (int i = 0; i < nf; i++) {
+        if (!proven && !taken_unproven(mi, &frames[i])) { c_unproven_ignored++; continue; }
+        on_frame(mi, &frames[i], now);
+    }
+}
+
+/* ------------------------------------------------------------ self test (-t): the scanner, SHA-256, HMAC, proofs */
+static int parse_datagram_test(const char *b, int len, int *nframes)
+{
+    int proven;
+    return parse_datagram(b, len, nframes, &proven);
+}
+
+static int hex_is(const uint8_t *b, size_t n, const char *want, const char *what)
+{
+    char got[2 * 64 + 1];
+    for (size_t i = 0; i < n; i++) { got[2 * i] = HEX[b[i] >> 4]; got[2 * i + 1] = HEX[b[i] & 15]; }
+    got[2 * n] = 0;
+    if (!strcmp(got, want)) return 0;
+    fprintf(stderr, "self test %s: got %s, want %s\n", what, got, want);
+    return 1;
+}
+
+/* SHA-256 (FIPS 180-4 examples), HMAC-SHA256 (RFC 4231 cases 1 and 2), and the proofs of src/core/wire/proof.ts.
+ * The proof fixtures were made with bun from the TypeScript code, at the repo's root:
+ *   bun -e 'import { proofKey, prove } from "./src/core/wire/proof.ts"; const k = proofKey("0123456789abcdef"),
+ *     hex = (b) => Buffer.from(b).toString("hex"), u = (s) => new TextEncoder().encode(s); console.log(hex(k));
+ *     console.log(hex(prove(k, "member", 1795299751002000, u(process.argv[1])).subarray(0, 25)));
+ *     console.log(hex(prove(k, "server", 42, u(process.argv[2])).subarray(0, 25)))' "$PING" "$TICK"
+ * with PING and TICK the two frames below. Returns the number of cases; *bad counts the failures. */
+static int crypto_self_test(int *bad)
+{
+    static const char PING[] = "{\"v\":2,\"type\":\"ping\",\"sid\":\"00112233445566778899aabbccddeeff\"}";
+    static const char TICK[] = "{\"v\":2,\"type\":\"tick\",\"seq\":6,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}";
+    struct sha256 sh;
+    struct hmac_key k;
+    uint8_t out[32], dg[MAX_DGRAM];
+    int cases = 0;
+
+    sha256_init(&sh, SHA_IV, 0);
+    sha256_update(&sh, "abc", 3);
+    sha256_final(&sh, out);
+    *bad += hex_is(out, 32, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "sha256(abc)"), cases++;
+    sha256_init(&sh, SHA_IV, 0);
+    sha256_final(&sh, out);
+    *bad += hex_is(out, 32, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "sha256()"), cases++;
+    sha256_init(&sh, SHA_IV, 0); /* 1000 x "a", fed 7 bytes at a time: the partial-block paths */
+    for (int i = 0; i < 1000; i += 7) sha256_update(&sh, "aaaaaaa", i + 7 <= 1000 ? 7 : (size_t)(1000 - i));
+    sha256_final(&sh, out);
+    *bad += hex_is(out, 32, "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3", "sha256(a x 1000)"), cases++;
+
+    uint8_t k1[20];
+    memset(k1, 0x0b, sizeof k1);
+    hmac_key_init(&k, k1, sizeof k1);
+    hmac256(&k, "Hi There", 8, NULL, 0, out);
+    *bad += hex_is(out, 32, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7", "RFC 4231 case 1"), cases++;
+    hmac_key_init(&k, "Jefe", 4);
+    hmac256(&k, "what do ya ", 11, "want for nothing?", 17, out); /* in two parts, as a proof's tag is made */
+    *bad += hex_is(out, 32, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", "RFC 4231 case 2"), cases++;
+
+    /* the proof key: K itself is HMAC(nonce, label); compare it, then prove with it */
+    struct hmac_key nk;
+    hmac_key_init(&nk, "0123456789abcdef", 16);
+    hmac256(&nk, "chat/2 proof", 12, NULL, 0, out);
+    *bad += hex_is(out, 32, "ccb0a804bf0d9eb1f45e69fdac5635d1c6bdd880df68bc47d6862d786bd21b8e", "proofKey"), cases++;
+    proof_key(&k, "0123456789abcdef", 16);
+    memcpy(dg + PROOF_BYTES, PING, sizeof PING - 1);
+    prove_at(&k, 'm', 1795299751002000ull, dg, sizeof PING - 1);
+    *bad += hex_is(dg, PROOF_BYTES, "c6000660d0cbec7f90fccef42374ddd1e14cbd25df6aeb7489", "a member's proven ping"), cases++;
+    memcpy(dg + PROOF_BYTES, TICK, sizeof TICK - 1);
+    prove_at(&k, 's', 42, dg, sizeof TICK - 1);
+    *bad += hex_is(dg, PROOF_BYTES, "c6000000000000002ac2023ffb3555e6cece8a72f0e84f2487", "the server's proven tick"), cases++;
+
+    /* a proven datagram is read past its proof; a malformed proof drops it; an unproven one is read as it is */
+    int nf = 0, proven = 0, len = PROOF_BYTES + (int)sizeof TICK - 1;
+    if (parse_datagram((const char *)dg, len, &nf, &proven) || nf != 1 || !proven || frames[0].type != T_TICK) {
+        fprintf(stderr, "self test: the proven tick was not read\n");
+        (*bad)++;
+    }
+    if (parse_datagram(TICK, (int)sizeof TICK - 1, &nf, &proven) || nf != 1 || proven) {
+        fprintf(stderr, "self test: the unproven tick was not read\n");
+        (*bad)++;
+    }
+    cases += 2;
+    uint8_t zero[8] = { 0 }, big[8] = { 0, 0x20, 0, 0, 0, 0, 0, 0 }; /* counters 0 and 2^53 */
+    memcpy(dg + 1, zero, 8);
+    *bad += !parse_datagram((const char *)dg, len, &nf, &proven), cases++;
+    memcpy(dg + 1, big, 8);
+    *bad += !parse_datagram((const char *)dg, len, &nf, &proven), cases++;
+    *bad += !parse_datagram((const char *)dg, PROOF_BYTES, &nf, &proven), cases++; /* a proof and no body */
+    return cases;
 }
 
 static int self_test(void)
@@ -1566,11 +1825,13 @@ static int self_test(void)
         { "{\"v\":2,\"type\":\"tick\",\"seq\":6,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 1, 1, NULL },
         { "{\"v\":2,\"type\":\"lost\",\"from\":3,\"to\":9}", 1, 1, NULL },
         { "{\"v\":2,\"type\":\"refused\",\"reason\":\"rate_limited\",\"id\":4}", 1, 1, NULL },
+        { "{\"v\":2,\"type\":\"refused\",\"reason\":\"version\",\"version\":2}", 1, 1, NULL },
         { "{\"v\":2,\"type\":\"say\",\"sid\":\"x\",\"id\":1,\"base\":1,\"text\":\"a request: valid, ignored\"}", 1, 1, NULL },
         /* a key with an escape */
         { "{\"v\":2,\"\\u0074ype\":\"hidden\",\"seq\":3}", 1, 1, NULL },
         /* invalid: each drops the whole datagram */
-        { "{\"v\":2,\"type\":\"hidden\",\"seq\":3}", 0, 0, NULL },
+        { "{\"v\":1,\"type\":\"hidden\",\"seq\":3}", 0, 0, NULL },            /* another version: v1 */
+        { "{\"v\":3,\"type\":\"hidden\",\"seq\":3}", 0, 0, NULL },
         { "{\"type\":\"hidden\",\"seq\":3}", 0, 0, NULL },
         { "{\"v\":2,\"type\":\"nosuch\",\"seq\":3}", 0, 0, NULL },
         { "{\"v\":2,\"type\":\"hidden\",\"seq\":-3}", 0, 0, NULL },
@@ -1620,7 +1881,8 @@ static int self_test(void)
     }
     int nf = 0;
     if (parse_datagram_test(big, (int)(p - big), &nf) || nf != 6 || frames[5].num[K_SEQ] != 105) { fprintf(stderr, "self test: packed datagram\n"); bad++; }
-    fprintf(stderr, "chatload self test: %zu cases, %d failed\n", sizeof T / sizeof T[0] + 1, bad);
+    int crypto = crypto_self_test(&bad);
+    fprintf(stderr, "chatload self test: %zu cases, %d failed\n", sizeof T / sizeof T[0] + 1 + (size_t)crypto, bad);
     return bad ? 1 : 0;
 }
 
@@ -1919,6 +2181,7 @@ static void open_members(void)
         put_hex(m->nonce, 0, 16);
         for (int k = 0; k < 8; k++) { m->nonce[2 * k] = HEX[rnd[(i % 4096) * 8 + k] >> 4]; m->nonce[2 * k + 1] = HEX[rnd[(i % 4096) * 8 + k] & 15]; }
         m->nonce[16] = 0;
+        proof_key(&m->key, m->nonce, 16);
         struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u32 = (uint32_t)i };
         if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) die("epoll_ctl");
     }
@@ -2208,7 +2471,7 @@ int main(int argc, char **argv)
            ",\"window_s\":%.4f,\"acks_s\":%.4f,\"deliveries_per_s\":%.0f,%s,%s,\"send_lag_max_us\":%.1f,\"coalesce_us\":%d,\"pace_granularity_us\":%d"
            ",\"retransmissions\":%" PRIu64 ",\"waiting\":%" PRIu64 ",\"nacks\":%" PRIu64 ",\"nacked_events\":%" PRIu64
            ",\"pings\":%" PRIu64 ",\"ticks\":%" PRIu64 ",\"datagrams\":%" PRIu64 ",\"datagrams_in_window\":%" PRIu64
-           ",\"frames\":%" PRIu64 ",\"undecodable\":%" PRIu64 ",\"foreign\":%" PRIu64 ",\"bad_payloads\":%" PRIu64
+           ",\"frames\":%" PRIu64 ",\"undecodable\":%" PRIu64 ",\"unproven_ignored\":%" PRIu64 ",\"foreign\":%" PRIu64 ",\"bad_payloads\":%" PRIu64
            ",\"too_far_ahead\":%" PRIu64 ",\"leaves_seen\":%" PRIu64 ",\"datagrams_sent\":%" PRIu64 ",\"says_sent\":%" PRIu64
            ",\"send_errors\":%" PRIu64 ",\"send_eagain\":%" PRIu64 ",\"recv_errors\":%" PRIu64
            ",\"drops_at_members\":%" PRIu64 ",\"drops_at_server\":%" PRIu64 ",\"rcvbuf_effective\":%d"
@@ -2224,7 +2487,7 @@ int main(int argc, char **argv)
            win, last_ack > first_send && first_send ? (double)(last_ack - first_send) / 1e9 : 0.0,
            win > 0 ? (double)c_delivered / win : 0.0, lat, lat2, (double)send_lag_max / 1000.0, coalesce_us, pace_gran_us,
            c_retrans, c_waiting, c_nacks, c_nacked_events, c_pings, c_ticks, c_datagrams, c_datagrams - dg0,
-           c_frames, c_undecodable, c_foreign, c_bad_payload, c_too_far, c_leaves, c_dg_sent, c_says_sent,
+           c_frames, c_undecodable, c_unproven_ignored, c_foreign, c_bad_payload, c_too_far, c_leaves, c_dg_sent, c_says_sent,
            c_send_err, c_send_eagain, c_recv_err, do1 - do0, ds1 - ds0, rcvbuf_eff,
            last_welcome > first_knock ? (double)(last_welcome - first_knock) / 1e9 : 0.0, (double)settle_s_ns / 1e9,
            settled_events, c_login_retries, c_relogins, c_epoch_changes, c_quiet_reveals, c_login_failed,

@@ -1,5 +1,6 @@
 // The benchmark's compiled load generator (bench/chatload.c) speaks the protocol as it is now: it builds, its
-// parser's fixtures pass (the welcome's new fields, probe, stopping among them), and it runs a cell against dist/chat.
+// self test passes (the parser's fixtures; SHA-256, HMAC and the proofs proof.ts makes), and it runs a cell against
+// dist/chat, which takes its proven requests and proves everything it sends the members in session.
 
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -19,7 +20,7 @@ beforeAll(async () => {
 afterEach(killAll);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-test("its parser's self test passes", async () => {
+test("its self test passes (parser, SHA-256, HMAC, proofs)", async () => {
   const run = Bun.spawn([bin, "-t"], { stdout: "pipe", stderr: "pipe" });
   const [err, code] = await Promise.all([run.stderr.text(), run.exited]);
   expect(code).toBe(0);
@@ -38,7 +39,13 @@ test("20 members, 200 msgs/s for 1 s against dist/chat: everything delivered, no
     const result = JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, unknown>;
     expect(result.joined).toBe(20);
     expect(result.delivered).toBe(result.expected);
-    expect({ undecodable: result.undecodable, bad: result.bad_payloads }).toEqual({ undecodable: 0, bad: 0 });
+    expect(result.acked).toBe(result.sent);
+    // Nothing in session came unproven (chatload, as the reference client, takes only a challenge without a proof).
+    expect({ undecodable: result.undecodable, bad: result.bad_payloads, unproven: result.unproven_ignored }).toEqual({
+      undecodable: 0,
+      bad: 0,
+      unproven: 0,
+    });
   } finally {
     run.kill();
     await run.exited;
