@@ -2,7 +2,7 @@
 
 import { Packer } from "../core/room/packer.ts";
 import type { Broadcast, Member, Peer, Room } from "../core/room/room.ts";
-import { encode, TIMERS } from "../core/wire/protocol.ts";
+import { encode, PROOF_BYTES, TIMERS } from "../core/wire/protocol.ts";
 import type { DatagramSocket, MemberLink } from "./member-link.ts";
 import type { ServerProofs } from "./proofs.ts";
 
@@ -37,6 +37,8 @@ export class DatagramLink implements MemberLink {
   /** One fan-out's datagrams and addresses, reused from call to call. */
   readonly #datagrams: Uint8Array[] = [];
   readonly #peers: Peer[] = [];
+  /** Where each fan-out's copies are proven, grown as needed: sendEach hands them to the kernel before it returns. */
+  #arena = new Uint8Array(64 * 1024);
 
   constructor(private readonly opts: DatagramLinkOptions) {}
 
@@ -100,9 +102,13 @@ export class DatagramLink implements MemberLink {
     const datagrams = this.#datagrams;
     const peers = this.#peers;
     datagrams.length = peers.length = 0;
-    for (const m of room.speakers()) {
+    const members = room.speakers();
+    const size = PROOF_BYTES + sealed.length;
+    if (this.#arena.length < size * members.length) this.#arena = new Uint8Array(size * members.length * 2);
+    for (const m of members) {
       if (m.sid === except || m.sid === alsoExcept) continue;
-      datagrams.push(proofs.prove(proofs.keyOf(m), sealed, now));
+      const at = size * datagrams.length;
+      datagrams.push(proofs.proveInto(this.#arena.subarray(at, at + size), proofs.keyOf(m), sealed, now));
       peers.push(m.peer);
     }
     if (peers.length > 0) udp.sendEach(datagrams, peers);

@@ -1,7 +1,7 @@
 // The server's side of the proof layer: one counter for everything it proves, and each member's key and replay window.
 
 import type { Member } from "../core/room/room.ts";
-import { checkProof, type Proof, ProofCounter, proofKey, prove, ReplayWindow } from "../core/wire/proof.ts";
+import { checkProof, type Proof, ProofCounter, proofKey, prove, proveInto, ReplayWindow } from "../core/wire/proof.ts";
 
 /**
  * Held by the server for all its rooms. A member's key is made from its hello's nonce (proof.ts), so a member
@@ -24,6 +24,11 @@ export class ServerProofs {
   /** `bytes` (frames, or sealed frames) proven for the holder of `key`, with the next counter. */
   prove(key: Uint8Array, bytes: Uint8Array, now: number): Uint8Array {
     return prove(key, "server", this.#counter.next(now), bytes);
+  }
+
+  /** prove() into `out`, reused by the caller (the fan-out): a view of it. */
+  proveInto(out: Uint8Array, key: Uint8Array, bytes: Uint8Array, now: number): Uint8Array {
+    return proveInto(out, key, "server", this.#counter.next(now), bytes);
   }
 
   /** Whether `proof` is `member`'s, and new: a replayed or redirected datagram is not. */

@@ -8,7 +8,7 @@ import { PROOF_BYTES, PROOF_MARK, PROOF_TAG_BYTES, PROOF_WINDOW } from "./protoc
  * sent back to it as if the other side had sent it.
  */
 export type ProofSender = "server" | "member";
-const SENDER_BYTE: Readonly<Record<ProofSender, number>> = { server: 0x73, member: 0x6d }; // "s", "m"
+const SENDER_BYTE: Readonly<Record<ProofSender, Uint8Array>> = { server: new Uint8Array([0x73]), member: new Uint8Array([0x6d]) }; // "s", "m"
 
 /** Largest counter: what a JSON number, and a double, hold exactly. */
 const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
@@ -24,12 +24,26 @@ export const proofKey = (nonce: string): Uint8Array => new Uint8Array(createHmac
 
 /** PROOF_MARK ‖ counter (8 bytes, big-endian) ‖ tag ‖ body: the datagram that goes on the wire. */
 export function prove(key: Uint8Array, sender: ProofSender, counter: number, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(PROOF_BYTES + body.length);
-  out[0] = PROOF_MARK;
-  new DataView(out.buffer).setBigUint64(1, BigInt(counter));
-  out.set(tagOf(key, sender, out.subarray(1, 9), body), 9);
-  out.set(body, PROOF_BYTES);
-  return out;
+  return proveInto(new Uint8Array(PROOF_BYTES + body.length), key, sender, counter, body);
+}
+
+/**
+ * prove() written into `out` (at least PROOF_BYTES + body.length long), returned as the datagram's view of it: the
+ * fan-out proves one copy per member into one buffer it reuses, so that a member costs a tag and no allocation.
+ */
+export function proveInto(out: Uint8Array, key: Uint8Array, sender: ProofSender, counter: number, body: Uint8Array): Uint8Array {
+  const datagram = out.subarray(0, PROOF_BYTES + body.length);
+  datagram[0] = PROOF_MARK;
+  // Big-endian, without BigInt: the counter is below 2^53, so its high half is a whole number below 2^21.
+  const high = Math.floor(counter / 0x1_0000_0000);
+  const low = counter >>> 0;
+  for (let i = 0; i < 4; i++) {
+    datagram[1 + i] = (high >>> (24 - 8 * i)) & 0xff;
+    datagram[5 + i] = (low >>> (24 - 8 * i)) & 0xff;
+  }
+  datagram.set(body, PROOF_BYTES);
+  datagram.set(tagOf(key, sender, datagram.subarray(1, 9), body), 9);
+  return datagram;
 }
 
 /** A datagram's proof, taken apart (not yet checked). */
@@ -62,12 +76,8 @@ export function checkProof(key: Uint8Array, sender: ProofSender, proof: Proof): 
 }
 
 function tagOf(key: Uint8Array, sender: ProofSender, counterBytes: Uint8Array, body: Uint8Array): Uint8Array {
-  const mac = createHmac("sha256", key)
-    .update(new Uint8Array([SENDER_BYTE[sender]]))
-    .update(counterBytes)
-    .update(body)
-    .digest();
-  return new Uint8Array(mac.buffer, mac.byteOffset, PROOF_TAG_BYTES);
+  const mac = createHmac("sha256", key).update(SENDER_BYTE[sender]).update(counterBytes).update(body).digest();
+  return mac.subarray(0, PROOF_TAG_BYTES);
 }
 
 /**
