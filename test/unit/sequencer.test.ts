@@ -80,4 +80,24 @@ describe("gaps", () => {
     expect(seqs(s.skip(1, 4))).toEqual([5]);
     expect(s.skip(1, 4)).toEqual([]);
   });
+
+  test("events it holds inside a lost run are handed over all the same, in order, then what follows the run", () => {
+    const s = new Sequencer();
+    s.start(1, 0);
+    s.offer(ev(4));
+    s.offer(ev(2));
+    s.offer(ev(9));
+    s.own(3);
+    expect(seqs(s.skip(1, 8))).toEqual([2, 4, 9]);
+    expect(s.next).toBe(10);
+    expect(s.gaps(8)).toEqual([]);
+  });
+
+  test("a lost run that starts past the next number, or ends before it, changes nothing (yet)", () => {
+    const s = new Sequencer();
+    s.start(5, 10);
+    expect(s.skip(7, 8)).toEqual([]);
+    expect(s.skip(1, 4)).toEqual([]);
+    expect(s.next).toBe(5);
+  });
 });

@@ -89,10 +89,12 @@ export class Outbox {
 
   /**
    * The server says it is waiting for `id` (a later one overtook it): make it due now, unless it went out so
-   * recently that this copy may still be on its way (less than a round trip ago).
+   * recently that this copy may still be on its way (less than a round trip ago, or 100 ms before any round trip
+   * was measured). An id that is no say waiting here (settled, or spent on a `names` or `bye`): the first say
+   * waiting goes instead, since its `base` tells the server to stop waiting for that id.
    */
   hurry(id: number, now: number): void {
-    const item = this.#items.get(id);
+    const item = this.#items.get(id) ?? (id < this.base ? this.#items.values().next().value : undefined);
     if (!item || item.sentAt === undefined) return;
     if (now - item.sentAt < (this.#srtt ?? TIMERS.minRtoMs)) return;
     item.sentAt = -Infinity;

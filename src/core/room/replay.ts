@@ -85,9 +85,14 @@ export function welcomePage(facts: WelcomeFacts): { welcome: Welcome; resend: Ui
   return { welcome, resend };
 }
 
-/** The events a nack may have again: from its `from` (at least 1) to its `to`, cut to one repair and to the last event. */
+/**
+ * The events a nack may have again: from its `from` (at least 1) to its `to`, cut to the first LIMITS.maxRepair of
+ * them and to the last event. Empty (`last` below `first`) when `from` is past `to` or past the last event: such a
+ * nack is answered with nothing (PROTOCOL.md §5.4).
+ */
 export function repairSpan(from: number, to: number, lastSeq: number): { readonly first: number; readonly last: number } {
-  return { first: Math.max(1, from), last: Math.min(to, from + LIMITS.maxRepair - 1, lastSeq) };
+  const first = Math.max(1, from);
+  return { first, last: Math.min(to, first + LIMITS.maxRepair - 1, lastSeq) };
 }
 
 /** The events of `span` as `member` may see them; each run of those no longer kept is one `lost` range. */

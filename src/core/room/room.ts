@@ -241,7 +241,22 @@ export class Room {
     if (turn.kind === "repeat") return { ...NOTHING, replies: [{ type: "ack", id: msg.id }] }; // relay nothing again
     if (turn.kind === "too_far") return NOTHING;
     if (turn.kind === "waiting") return { ...NOTHING, replies: [{ type: "waiting", id: turn.id }] };
-    const replies = turn.says.map(
+    return this.#letThrough(member, turn.says, now);
+  }
+
+  /**
+   * `member` spent request id `id` on something that is not a say (a `names`: its ids come from the says' counter),
+   * so its later says are not held for it. The caller has authenticated the member. The outcome relays the says
+   * that were held behind that id, if any.
+   */
+  notSay(member: Member, id: number, now: number): Outcome {
+    const says = member.says.notSay(id, now);
+    return says.length === 0 ? NOTHING : this.#letThrough(member, says, now);
+  }
+
+  /** Says let through in their member's order: each relayed (or refused for the rate), and acknowledged once stored. */
+  #letThrough(member: Member, says: ReadonlyArray<{ readonly say: Say; readonly allowed: boolean }>, now: number): Outcome {
+    const replies = says.map(
       ({ say, allowed }): Reply => (allowed ? this.#relay(member, say, now) : { type: "refused", reason: "rate_limited", id: say.id }),
     );
     this.#log.delivered(member.nonce, member.says.lastId!);

@@ -324,6 +324,19 @@ describe("reliable, ordered relay of each member's messages", () => {
     expect(room.say(say(alice, 2, "late two", 2), peer(1), NOW).broadcasts).toEqual([]); // too late: settled
   });
 
+  test("an id spent on a names request is no say: a later say held for it is relayed when the names comes", () => {
+    const alice = enter("alice", 1);
+    room.say(say(alice, 1, "one"), peer(1), NOW);
+    // say 3 went out before the ack of 1 came back, so its base is still 1; 2 was the /who between them
+    expect(room.say(say(alice, 3, "three", 1), peer(1), NOW).replies).toEqual([{ type: "waiting", id: 2 }]);
+    const member = room.memberOf(alice)!;
+    const out = room.notSay(member, 2, NOW);
+    expect(out.replies).toEqual([{ type: "ack", id: 3, seq: 3 }]);
+    expect(events(out).map((e) => (e.type === "message" ? e.text : e.type))).toEqual(["three"]);
+    expect(room.notSay(member, 2, NOW)).toEqual(nothing); // a repeated names changes nothing
+    expect(room.say(say(alice, 5, "five", 3), peer(1), NOW).replies).toEqual([{ type: "waiting", id: 4 }]);
+  });
+
   test("a message too far ahead of the window is dropped (the member sends it again later)", () => {
     const alice = enter("alice", 1);
     expect(room.say(say(alice, 1 + LIMITS.reorderWindow, "far", 1), peer(1), NOW)).toEqual(nothing);
@@ -395,6 +408,20 @@ describe("backlog", () => {
     expect(reply(out)).toMatchObject({ type: "welcome", seq: 27, backlog: 7 });
     const replayed = out.resend.flatMap((d) => decode(d)).map((m) => (m.type === "message" ? m.text : m.type));
     expect(replayed).toEqual(Array.from({ length: 20 }, (_, i) => `m${i + 6}`));
+  });
+
+  test("a repeated welcome (same nonce and address: a lost welcome, or back after losing the server) names the room's last event, and its backlog runs up to it", () => {
+    const alice = enter("alice", 1);
+    room.say(say(alice, 1, "before"), peer(1), NOW); // 2
+    const first = room.hello({ type: "hello", name: "bob", nonce: nonce(2) }, peer(2), NOW); // join 3
+    expect(reply(first)).toMatchObject({ seq: 3, backlog: 2 });
+    expect(first.resend.flatMap((d) => decode(d)).map((m) => m.type)).toEqual(["message"]); // before its own join
+    room.say(say(alice, 2, "while bob was away"), peer(1), NOW); // 4
+    const again = room.hello({ type: "hello", name: "bob", nonce: nonce(2) }, peer(2), NOW);
+    expect(again.broadcasts).toEqual([]); // no second join
+    expect(reply(again)).toMatchObject({ sid: (reply(first) as { sid: string }).sid, seq: 4, backlog: 2 });
+    const replayed = again.resend.flatMap((d) => decode(d)).map((m) => ("seq" in m ? `${m.type} ${m.seq}` : m.type));
+    expect(replayed).toEqual(["message 2", "join 3", "message 4"]); // its own join and the last event included
   });
 
   test("joins and leaves in between are sent too (the member shows only messages as history)", () => {
