@@ -47,10 +47,13 @@ export class Sequencer {
     return this.#drain();
   }
 
-  /** `seq` is this member's own message: skip it. Returns what that releases. */
+  /**
+   * `seq` is this member's own message (from the ack of its say): skip it. Returns what that releases. It tells of no
+   * gap: the ack goes out at once, while the events numbered before it may still be on their way, packed at the end
+   * of the server's turn (PROTOCOL.md §5.4); only events and ticks say that numbers are missing.
+   */
   own(seq: number): RoomEvent[] {
     if (this.#next === undefined || seq < this.#next) return [];
-    this.known(seq);
     this.#own.add(seq);
     return this.#drain();
   }
