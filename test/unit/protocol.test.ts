@@ -14,6 +14,7 @@ import {
   encode,
   fieldsOf,
   isEncoded,
+  KNOCK_BYTES,
   LIMITS,
   MAX_DATAGRAM_BYTES,
   MESSAGE_TYPES,
@@ -22,6 +23,7 @@ import {
   PROTOCOL_VERSION,
   ProtocolError,
   packFrames,
+  padded,
   REFUSAL_REASONS,
   REPLY_TYPES,
   REQUEST_TYPES,
@@ -405,6 +407,10 @@ describe("framing", () => {
       { text: '"'.repeat(520) },
     ]);
   });
+  test("a knock is padded so that its whole datagram is KNOCK_BYTES, more than any challenge the server sends", () => {
+    expect(encode(padded({ type: "knock" }, KNOCK_BYTES)).length).toBe(KNOCK_BYTES);
+    expect(encode({ type: "challenge", cookie: COOKIE, salt: NONCE }).length).toBeLessThan(KNOCK_BYTES);
+  });
   test("unknown fields are ignored (room to grow)", () => {
     expect(decode(utf8(`{"v":2,"type":"ack","id":1,"future":true}`))).toEqual([{ type: "ack", id: 1 }]);
   });
@@ -500,6 +506,28 @@ describe("docs/PROTOCOL.md §4 lists exactly the messages of the schema, each wi
   test("the reasons' table lists every refusal reason", () => {
     const reasons = tables(section("### Sent by the server to one member (replies)"))[1]!.map(([reason]) => reason!.replaceAll("`", ""));
     expect(reasons.sort()).toEqual([...REFUSAL_REASONS].sort());
+  });
+});
+
+describe("docs/PROTOCOL.md §3 has a row for every field of every message", () => {
+  const rows = tables(section("## 3. Field types"))[0]!;
+  const named = rows.map(([fields]) => [...fields!.matchAll(/`(\w+)`/g)].map((m) => m[1]!));
+  const fields = new Set(MESSAGE_TYPES.flatMap((t) => fieldsOf(t).map((f) => f.replace("?", ""))));
+  test("every field of section 4 is named in the first column", () => {
+    const listed = new Set(named.flat());
+    expect([...fields].filter((f) => !listed.has(f))).toEqual([]);
+  });
+  test("the first column names only fields, and the message types a row is about", () => {
+    const known = new Set<string>([...fields, ...MESSAGE_TYPES]);
+    expect(named.flat().filter((word) => !known.has(word))).toEqual([]);
+  });
+  test("where a field is a name in some messages and a number in others, §3 says which", () => {
+    // from: a name in message, action and private; a number in nack and lost, and in names and who
+    const rowOf = (field: string, type: string) => rows.find(([f]) => f!.includes(`\`${field}\``) && f!.includes(`\`${type}\``));
+    for (const type of ["message", "action", "private"]) expect(rowOf("from", type)?.[1]).toBe("string");
+    for (const type of ["nack", "lost", "names", "who"]) expect(rowOf("from", type)?.[1]).toBe("number");
+    for (const type of ["private", "say"]) expect(rowOf("to", type)?.[1]).toBe("string");
+    for (const type of ["nack", "lost"]) expect(rowOf("to", type)?.[1]).toBe("number");
   });
 });
 

@@ -370,6 +370,19 @@ describe("repairs", () => {
     expect(out.resend.map((d) => (decode(d)[0] as Message & { seq: number }).seq)).toEqual([12, 13, 14, 15, 16, 17, 18, 19, 20]);
   });
 
+  test("a nack whose from is past its to, or past the last event, is answered with nothing at all", () => {
+    const alice = enter("alice", 1);
+    room.say(say(alice, 1, "hello"), peer(1), NOW); // 2
+    expect(room.nack({ type: "nack", sid: alice, from: 2, to: 1 }, peer(1), NOW)).toEqual(nothing);
+    expect(room.nack({ type: "nack", sid: alice, from: 3, to: 9 }, peer(1), NOW)).toEqual(nothing);
+    expect(room.nack({ type: "nack", sid: alice, from: 0, to: Number.MAX_SAFE_INTEGER }, peer(1), NOW).resend).toHaveLength(2);
+  });
+
+  test("a ping from a member gets no answer", () => {
+    const alice = enter("alice", 1);
+    expect(room.ping({ type: "ping", sid: alice }, peer(1), NOW)).toEqual(nothing);
+  });
+
   test("a nack from a stranger gets nothing but a refusal", () => {
     enter("alice", 1);
     expect(room.nack({ type: "nack", sid: "e".repeat(32), from: 1, to: 1 }, peer(9), NOW).replies).toEqual([
