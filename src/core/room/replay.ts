@@ -35,7 +35,7 @@ export function asSeenBy(member: Viewer, datagram: Uint8Array): Uint8Array {
   return party && member.joinedAt < event.ts ? datagram : encode({ type: "hidden", seq: event.seq });
 }
 
-/** The join of member `sid` among a request's broadcasts: a welcome's backlog ends just before it. */
+/** The join of member `sid` among a request's broadcasts: a new session's welcome names it as its `seq`. */
 export const ownJoin = (broadcasts: readonly Broadcast[], sid: string): Broadcast | undefined =>
   broadcasts.find((b) => b.event.type === "join" && b.except === sid);
 
@@ -59,7 +59,7 @@ export interface WelcomeFacts {
   readonly ts: number;
   /** The room's allowance of says and the server's peer timeout, as the welcome tells them (Room.limits). */
   readonly limits?: Pick<Welcome, "burst" | "refillMs" | "timeoutMs">;
-  /** The backlog's first event (0: none) and its last, the one before the member's own join. */
+  /** The backlog's first event (0: none) and its last: the welcome's `seq`, the member's own join in a new session. */
   readonly backlog: { readonly start: number; readonly end: number };
   readonly eventAt: EventAt;
 }

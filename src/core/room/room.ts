@@ -25,7 +25,7 @@ import { Admission } from "./admission.ts";
 import { type Broadcast, EventLog } from "./event-log.ts";
 import { DEFAULT_LOGINS, Gate, type Scope } from "./gate.ts";
 import { livenessOf } from "./liveness.ts";
-import { ownJoin, repair, repairSpan, welcomePage } from "./replay.ts";
+import { repair, repairSpan, welcomePage } from "./replay.ts";
 import { type Member, type Peer, Roster, samePeer } from "./roster.ts";
 import { type Allowance, SayOrder } from "./say-order.ts";
 import type { RoomStore, StoredMember } from "./store.ts";
@@ -404,7 +404,6 @@ export class Room {
   /** The welcome for `member`, listing as many others as fit, and the backlog that follows it. Commits what changed. */
   #welcome(member: Member, now: number): Outcome {
     const broadcasts = this.#log.save();
-    const join = ownJoin(broadcasts, member.sid)?.event.seq;
     const { welcome, resend } = welcomePage({
       member,
       others: [...this.#roster.members()].filter((m) => m !== member).map((m) => m.name),
@@ -414,7 +413,9 @@ export class Room {
       limits: this.limits(),
       backlog: {
         start: this.#opts.history > 0 ? this.#opts.store.backlogStart(this.#opts.history, LIMITS.backlogSpan) : 0,
-        end: join === undefined ? this.#log.seq : join - 1, // the backlog ends before the member's own join
+        // Up to the last event, the member's own join included: every welcome's backlog ends at its `seq`, so a
+        // client need not tell a new session's welcome (`seq` its join) from a repeated one (`seq` whatever came last).
+        end: this.#log.seq,
       },
       eventAt: (seq) => this.#opts.store.event(seq),
     });

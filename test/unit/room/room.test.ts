@@ -234,6 +234,7 @@ describe("actions, private messages and /who", () => {
       `{"v":2,"type":"message","seq":3,"ts":${NOW},"from":"alice","text":"public"}`,
       `{"v":2,"type":"hidden","seq":4}`,
       `{"v":2,"type":"action","seq":5,"ts":${NOW},"from":"alice","text":"nods"}`,
+      `{"v":2,"type":"join","seq":6,"ts":${NOW + 1},"name":"dave"}`, // the backlog ends at the welcome's seq, its own join
     ]);
   });
 
@@ -414,13 +415,13 @@ describe("liveness", () => {
 });
 
 describe("backlog", () => {
-  test("a member who joins gets the last messages, from where the backlog starts to just before its own join", () => {
+  test("a member who joins gets the last messages, from where the backlog starts to its own join, the welcome's seq", () => {
     const alice = enter("alice", 1);
     for (let id = 1; id <= 25; id++) room.say(say(alice, id, `m${id}`), peer(1), NOW); // seqs 2..26
     const out = room.hello({ type: "hello", name: "late", nonce: nonce(7) }, peer(7), NOW);
     expect(reply(out)).toMatchObject({ type: "welcome", seq: 27, backlog: 7 });
     const replayed = out.resend.flatMap((d) => decode(d)).map((m) => (m.type === "message" ? m.text : m.type));
-    expect(replayed).toEqual(Array.from({ length: 20 }, (_, i) => `m${i + 6}`));
+    expect(replayed).toEqual([...Array.from({ length: 20 }, (_, i) => `m${i + 6}`), "join"]);
   });
 
   test("a repeated welcome (same nonce and address: a lost welcome, or back after losing the server) names the room's last event, and its backlog runs up to it", () => {
@@ -428,7 +429,7 @@ describe("backlog", () => {
     room.say(say(alice, 1, "before"), peer(1), NOW); // 2
     const first = room.hello({ type: "hello", name: "bob", nonce: nonce(2) }, peer(2), NOW); // join 3
     expect(reply(first)).toMatchObject({ seq: 3, backlog: 2 });
-    expect(first.resend.flatMap((d) => decode(d)).map((m) => m.type)).toEqual(["message"]); // before its own join
+    expect(first.resend.flatMap((d) => decode(d)).map((m) => m.type)).toEqual(["message", "join"]); // up to its own join
     room.say(say(alice, 2, "while bob was away"), peer(1), NOW); // 4
     const again = room.hello({ type: "hello", name: "bob", nonce: nonce(2) }, peer(2), NOW);
     expect(again.broadcasts).toEqual([]); // no second join
@@ -443,7 +444,7 @@ describe("backlog", () => {
     enter("bob", 2); // 3
     const out = room.hello({ type: "hello", name: "late", nonce: nonce(7) }, peer(7), NOW);
     expect(reply(out)).toMatchObject({ backlog: 2, seq: 4 });
-    expect(out.resend.flatMap((d) => decode(d)).map((m) => m.type)).toEqual(["message", "join"]);
+    expect(out.resend.flatMap((d) => decode(d)).map((m) => m.type)).toEqual(["message", "join", "join"]); // bob's, its own
   });
 
   test("no messages yet, or --history 0: no backlog", () => {
