@@ -100,14 +100,16 @@ describe("retransmission", () => {
     expect(box.due(TIMERS.minRtoMs + 2)).toEqual([]);
   });
 
-  test("waiting for an id above the base that is no say here (the base's own say is on its way): nothing goes", () => {
+  test("waiting for an id above the base that is no say here: the say at the base goes, and its repeat's ack moves the base", () => {
     const box = new Outbox();
-    box.add("a", 0); // 1, not acknowledged yet: base 1
+    box.add("a", 0); // 1, relayed by the server, its ack not here: base 1
     const names = box.allocate(); // 2
     box.add("b", 0); // 3
     box.due(0);
     box.hurry(names, TIMERS.minRtoMs + 50);
-    expect(box.due(TIMERS.minRtoMs + 50)).toEqual([]); // and none has timed out yet
+    expect(ids(box.due(TIMERS.minRtoMs + 50))).toEqual([1]); // none has timed out yet: only the hurried one
+    box.ack(1, TIMERS.minRtoMs + 60);
+    expect(box.base).toBe(3);
   });
 
   test("after logging in again everything in flight goes out again", () => {
