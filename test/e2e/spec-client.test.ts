@@ -47,6 +47,22 @@ describe("ids spent on names (§4, §5.3)", () => {
         .map((e) => e.text),
     ).toEqual(["one", "three", "five"]);
   });
+
+  test("chat join: lines typed around a /who all reach the room at once, in order", async () => {
+    const server = await spawnServe();
+    const alice = await joinRoom("alice", server.address);
+    const bob = await joinRoom("bob", server.address);
+    await alice.event({ type: "join", name: "bob" });
+    alice.write("one\n/who\ntwo\n/who\nthree\n");
+    await bob.event({ type: "message", from: "alice", text: "three" }, 1500);
+    expect(
+      bob
+        .events()
+        .filter((e) => e.type === "message")
+        .map((e) => e.text),
+    ).toEqual(["one", "two", "three"]);
+    await alice.event({ type: "members", names: ["alice", "bob"], count: 2 });
+  });
 });
 
 describe("a repeated welcome (§5.2, §5.6)", () => {
