@@ -168,7 +168,7 @@ export class ClusterBackend implements RoomBackend {
     const join = ownJoin(broadcasts, member.sid);
     const seq = join ? globals.get(join.event.seq)! : this.#lastSeq;
     await this.#reached(seq);
-    const end = join ? seq - 1 : seq;
+    const end = seq; // up to the last event, the member's own join included (PROTOCOL.md §5.6)
     const { welcome, resend } = welcomePage({
       member,
       others: this.names().filter((n) => nameKey(n) !== nameKey(member.name)),

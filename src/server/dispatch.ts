@@ -100,7 +100,9 @@ export class Dispatch {
       if (!member) return answer.reply({ type: "refused", reason: "unknown_session", ...(msg.type === "names" ? { id: msg.id } : {}) });
       member.lastSeen = now;
       if (msg.type === "nack") return void backend.repair(member, msg.from, msg.to, answer);
-      return answer.reply(namesPage(backend.names(), msg.id, msg.from, MAX_PAYLOAD_BYTES));
+      answer.reply(namesPage(backend.names(), msg.id, msg.from, MAX_PAYLOAD_BYTES));
+      // Its id came from the says' counter and will never be a say's: the says behind it go on (PROTOCOL.md §5.3).
+      return void backend.submit(room.notSay(member, msg.id, now), answer);
     }
     const outcome =
       msg.type === "say" ? room.say(msg, from, now) : msg.type === "ping" ? room.ping(msg, from, now) : room.bye(msg, from, now);

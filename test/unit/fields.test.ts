@@ -106,6 +106,26 @@ describe("readers", () => {
     expect(jsonObject("[]")).toEqual({ problem: "not a JSON object" });
     expect(jsonObject("null")).toEqual({ problem: "not a JSON object" });
   });
+  test("jsonObject refuses a key written twice in one object, however it is spelled, at any depth", () => {
+    const twice = { problem: "a key appears twice in one object" };
+    expect(jsonObject('{"a":1,"a":2}')).toEqual(twice);
+    expect(jsonObject('{"a":1, "\\u0061" :2}')).toEqual(twice); // the same key, escaped
+    expect(jsonObject('{"o":{"k":1,"k":1}}')).toEqual(twice);
+    expect(jsonObject('{"l":[{"k":1,"k":2}]}')).toEqual(twice);
+    expect(jsonObject('{"__proto__":1,"__proto__":2}')).toEqual(twice);
+  });
+  test("jsonObject: the same key in two objects, and keys and colons inside strings, are no repeat", () => {
+    expect(jsonObject('{"o":{"k":1},"p":{"k":2}}')).toEqual({ value: { o: { k: 1 }, p: { k: 2 } } });
+    expect(jsonObject('{"a":"\\"a\\":","b":["a:","a" ]}')).toEqual({ value: { a: '"a":', b: ["a:", "a"] } });
+    expect(jsonObject('{"a":1,"A":2}')).toEqual({ value: { a: 1, A: 2 } }); // keys are case-sensitive
+    expect(jsonObject('{"a":"x\\\\","b":"\\\\\\"","a\\\\":1}')).toEqual({ value: { a: "x\\", b: '\\"', "a\\": 1 } });
+    expect(jsonObject('{"a":"x\\\\","a":1}')).toEqual({ problem: "a key appears twice in one object" });
+  });
+  test("jsonObject takes RFC 8259 whitespace around and inside the object (a CR before a frame's LF is whitespace); no BOM", () => {
+    expect(jsonObject(' {"a" : 1}\r\t')).toEqual({ value: { a: 1 } });
+    expect(jsonObject("\ufeff{}")).toEqual({ problem: "not JSON" });
+    expect(jsonObject("")).toEqual({ problem: "not JSON" });
+  });
 });
 
 // ---- The IPC messages (src/member/ipc.ts), checked with these rules ----

@@ -86,6 +86,32 @@ describe("retransmission", () => {
     expect(ids(box.due(TIMERS.minRtoMs + 1))).toEqual([1]);
   });
 
+  test("waiting for an id that is no say here (a names' or a bye's, or one settled): the first say waiting goes, with its base", () => {
+    const box = new Outbox();
+    box.add("a", 0); // 1
+    const names = box.allocate(); // 2: a /who
+    box.add("b", 0); // 3
+    box.due(0);
+    box.ack(1, 10);
+    expect(box.base).toBe(3); // the names id holds nothing back
+    box.hurry(names, TIMERS.minRtoMs + 1);
+    expect(ids(box.due(TIMERS.minRtoMs + 1))).toEqual([3]);
+    box.hurry(names, TIMERS.minRtoMs + 2); // that copy may still be on its way
+    expect(box.due(TIMERS.minRtoMs + 2)).toEqual([]);
+  });
+
+  test("waiting for an id above the base that is no say here: the say at the base goes, and its repeat's ack moves the base", () => {
+    const box = new Outbox();
+    box.add("a", 0); // 1, relayed by the server, its ack not here: base 1
+    const names = box.allocate(); // 2
+    box.add("b", 0); // 3
+    box.due(0);
+    box.hurry(names, TIMERS.minRtoMs + 50);
+    expect(ids(box.due(TIMERS.minRtoMs + 50))).toEqual([1]); // none has timed out yet: only the hurried one
+    box.ack(1, TIMERS.minRtoMs + 60);
+    expect(box.base).toBe(3);
+  });
+
   test("after logging in again everything in flight goes out again", () => {
     const box = new Outbox();
     box.add("a", 0);

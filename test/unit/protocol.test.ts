@@ -18,13 +18,16 @@ import {
   fieldsOf,
   isAdminRequest,
   isEncoded,
+  KNOCK_BYTES,
   LIMITS,
   MAX_DATAGRAM_BYTES,
   MESSAGE_TYPES,
   type Message,
   nameKey,
+  PROTOCOL_VERSION,
   ProtocolError,
   packFrames,
+  padded,
   REFUSAL_REASONS,
   REPLY_TYPES,
   REQUEST_TYPES,
@@ -308,6 +311,24 @@ const MALFORMED: Array<[string, Uint8Array | string, string]> = [
     'say: field "to": must not be empty',
   ],
   ["second frame broken", `{"v":2,"type":"ack","id":1}\nnope`, "not JSON"],
+  ["a field written twice", `{"v":${PROTOCOL_VERSION},"type":"ack","id":1,"id":2}`, "a key appears twice in one object"],
+  ["a trailing LF (an empty last frame)", `{"v":${PROTOCOL_VERSION},"type":"ack","id":1}\n`, "not JSON"],
+  ["a byte order mark", `\ufeff{"v":${PROTOCOL_VERSION},"type":"ack","id":1}`, "not JSON"],
+  [
+    "a timestamp past 2^53-1",
+    `{"v":${PROTOCOL_VERSION},"type":"tick","seq":1,"epoch":"${EPOCH}","ts":9007199254740992}`,
+    'tick: field "ts": expected an integer 0..9007199254740991',
+  ],
+  [
+    "a message's from is a name, not a number",
+    `{"v":${PROTOCOL_VERSION},"type":"message","seq":1,"ts":1,"from":7,"text":"x"}`,
+    'message: field "from": expected a string',
+  ],
+  [
+    "a nack's from is a number, not a name",
+    `{"v":${PROTOCOL_VERSION},"type":"nack","sid":"${SID}","from":"a","to":1}`,
+    'nack: field "from": expected an integer 0..9007199254740991',
+  ],
 ];
 
 test("isEncoded tells a message's type from its encoded bytes alone", () => {
@@ -381,6 +402,39 @@ describe("framing", () => {
       { type: "ack", id: 1 },
       { type: "join", seq: 1, ts: 1, name: "a" },
     ]);
+  });
+  test("`v` is a JSON number: 2.0 and 2e0 are version 2 as 2 is (as every integer field is read)", () => {
+    for (const v of [`${PROTOCOL_VERSION}.0`, `${PROTOCOL_VERSION}e0`, `${PROTOCOL_VERSION * 10}e-1`])
+      expect(decode(utf8(`{"v":${v},"type":"ack","id":1.0,"seq":1e1}`))).toEqual([{ type: "ack", id: 1, seq: 10 }]);
+  });
+  test("whitespace around a frame is JSON's: frames separated by CR LF are read; a sender writes a bare LF", () => {
+    const frame = `{"v":${PROTOCOL_VERSION},"type":"ack","id":1}`;
+    expect(decode(utf8(`${frame}\r\n ${frame} `))).toEqual([
+      { type: "ack", id: 1 },
+      { type: "ack", id: 1 },
+    ]);
+  });
+  test("the 1171-byte limit is the sender's: a receiver reads frames up to the datagram's 1200 bytes", () => {
+    const frame = `{"v":${PROTOCOL_VERSION},"type":"ack","id":1,"pad":"`;
+    const full = `${frame}${"x".repeat(MAX_DATAGRAM_BYTES - frame.length - 2)}"}`;
+    expect(utf8(full).length).toBe(MAX_DATAGRAM_BYTES);
+    expect(decode(utf8(full))).toEqual([{ type: "ack", id: 1 }]);
+    expect(() => packFrames([full])).toThrow(ProtocolError);
+  });
+  test("a name's and a text's bytes are counted as UTF-8 of the decoded string, before JSON escaping", () => {
+    const name = "\\u00e9".repeat(32); // 32 é: 64 bytes of UTF-8, 192 bytes escaped
+    const hello = (n: string) =>
+      utf8(`{"v":${PROTOCOL_VERSION},"type":"hello","name":"${n}","nonce":"0123456789abcdef","cookie":"${COOKIE}"}`);
+    expect(decode(hello(name))).toMatchObject([{ name: "é".repeat(32) }]);
+    expect(() => decode(hello(`${name}a`))).toThrow(new ProtocolError('hello: field "name": 65 bytes (max 64)'));
+    const quotes = '\\"'.repeat(520); // 520 bytes once decoded, 1040 as written: over 1000 only when escaped
+    expect(decode(utf8(`{"v":${PROTOCOL_VERSION},"type":"admin","seq":1,"ts":1,"text":"${quotes}"}`))).toMatchObject([
+      { text: '"'.repeat(520) },
+    ]);
+  });
+  test("a knock is padded so that its whole datagram is KNOCK_BYTES, more than any challenge the server sends", () => {
+    expect(encode(padded({ type: "knock" }, KNOCK_BYTES)).length).toBe(KNOCK_BYTES);
+    expect(encode({ type: "challenge", cookie: COOKIE, salt: NONCE }).length).toBeLessThan(KNOCK_BYTES);
   });
   test("unknown fields are ignored (room to grow)", () => {
     expect(decode(utf8(`{"v":2,"type":"ack","id":1,"future":true}`))).toEqual([{ type: "ack", id: 1 }]);
@@ -477,6 +531,28 @@ describe("docs/PROTOCOL.md §4 lists exactly the messages of the schema, each wi
   test("the reasons' table lists every refusal reason", () => {
     const reasons = tables(section("### Sent by the server to one member (replies)"))[1]!.map(([reason]) => reason!.replaceAll("`", ""));
     expect(reasons.sort()).toEqual([...REFUSAL_REASONS].sort());
+  });
+});
+
+describe("docs/PROTOCOL.md §3 has a row for every field of every message", () => {
+  const rows = tables(section("## 3. Field types"))[0]!;
+  const named = rows.map(([fields]) => [...fields!.matchAll(/`(\w+)`/g)].map((m) => m[1]!));
+  const fields = new Set(MESSAGE_TYPES.flatMap((t) => fieldsOf(t).map((f) => f.replace("?", ""))));
+  test("every field of section 4 is named in the first column", () => {
+    const listed = new Set(named.flat());
+    expect([...fields].filter((f) => !listed.has(f))).toEqual([]);
+  });
+  test("the first column names only fields, and the message types a row is about", () => {
+    const known = new Set<string>([...fields, ...MESSAGE_TYPES]);
+    expect(named.flat().filter((word) => !known.has(word))).toEqual([]);
+  });
+  test("where a field is a name in some messages and a number in others, §3 says which", () => {
+    // from: a name in message, action and private; a number in nack and lost, and in names and who
+    const rowOf = (field: string, type: string) => rows.find(([f]) => f!.includes(`\`${field}\``) && f!.includes(`\`${type}\``));
+    for (const type of ["message", "action", "private"]) expect(rowOf("from", type)?.[1]).toBe("string");
+    for (const type of ["nack", "lost", "names", "who"]) expect(rowOf("from", type)?.[1]).toBe("number");
+    for (const type of ["private", "say"]) expect(rowOf("to", type)?.[1]).toBe("string");
+    for (const type of ["nack", "lost"]) expect(rowOf("to", type)?.[1]).toBe("number");
   });
 });
 

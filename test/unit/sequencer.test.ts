@@ -68,6 +68,8 @@ describe("gaps", () => {
     expect(seqs(s.offer(ev(2)))).toEqual([]);
     expect(seqs(s.own(1))).toEqual([2]);
     s.own(4);
+    expect(s.gaps(8)).toEqual([]); // an ack tells of no gap: 3 may be on its way, packed behind the ack
+    s.known(4); // a tick does
     expect(s.gaps(8)).toEqual([{ from: 3, to: 3 }]);
     expect(seqs(s.offer(ev(3)))).toEqual([3]);
     expect(s.next).toBe(5);
@@ -79,5 +81,25 @@ describe("gaps", () => {
     s.offer(ev(5));
     expect(seqs(s.skip(1, 4))).toEqual([5]);
     expect(s.skip(1, 4)).toEqual([]);
+  });
+
+  test("events it holds inside a lost run are handed over all the same, in order, then what follows the run", () => {
+    const s = new Sequencer();
+    s.start(1, 0);
+    s.offer(ev(4));
+    s.offer(ev(2));
+    s.offer(ev(9));
+    s.own(3);
+    expect(seqs(s.skip(1, 8))).toEqual([2, 4, 9]);
+    expect(s.next).toBe(10);
+    expect(s.gaps(8)).toEqual([]);
+  });
+
+  test("a lost run that starts past the next number, or ends before it, changes nothing (yet)", () => {
+    const s = new Sequencer();
+    s.start(5, 10);
+    expect(s.skip(7, 8)).toEqual([]);
+    expect(s.skip(1, 4)).toEqual([]);
+    expect(s.next).toBe(5);
   });
 });

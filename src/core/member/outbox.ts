@@ -89,10 +89,13 @@ export class Outbox {
 
   /**
    * The server says it is waiting for `id` (a later one overtook it): make it due now, unless it went out so
-   * recently that this copy may still be on its way (less than a round trip ago).
+   * recently that this copy may still be on its way (less than a round trip ago, or 100 ms before any round trip
+   * was measured). An id that is no say waiting here (settled, or spent on a `names` or `bye`): the first say
+   * waiting goes instead. Its `base` tells the server to stop waiting for that id, or, when it is below that id
+   * (its ack is on its way, or lost), the server's answer to its repeat is the ack that moves the base.
    */
   hurry(id: number, now: number): void {
-    const item = this.#items.get(id);
+    const item = this.#items.get(id) ?? this.#items.values().next().value;
     if (!item || item.sentAt === undefined) return;
     if (now - item.sentAt < (this.#srtt ?? TIMERS.minRtoMs)) return;
     item.sentAt = -Infinity;

@@ -47,20 +47,29 @@ export class Sequencer {
     return this.#drain();
   }
 
-  /** `seq` is this member's own message: skip it. Returns what that releases. */
+  /**
+   * `seq` is this member's own message (from the ack of its say): skip it. Returns what that releases. It tells of no
+   * gap: the ack goes out at once, while the events numbered before it may still be on their way, packed at the end
+   * of the server's turn (PROTOCOL.md §5.4); only events and ticks say that numbers are missing.
+   */
   own(seq: number): RoomEvent[] {
     if (this.#next === undefined || seq < this.#next) return [];
-    this.known(seq);
     this.#own.add(seq);
     return this.#drain();
   }
 
-  /** The server no longer has `from`..`to`: go past them. Returns what that releases. */
+  /**
+   * The server no longer has `from`..`to`: go past them. Events of the range this member holds already (they came
+   * before the server let them go) are handed over all the same, in order. Returns what that releases.
+   */
   skip(from: number, to: number): RoomEvent[] {
     if (this.#next === undefined || to < this.#next || from > this.#next) return [];
+    const kept = [...this.#held.keys()].filter((seq) => seq <= to).sort((a, b) => a - b);
+    const out = kept.map((seq) => this.#held.get(seq)!);
+    for (const seq of kept) this.#held.delete(seq);
+    for (const seq of this.#own) if (seq <= to) this.#own.delete(seq);
     this.#next = to + 1;
-    for (const seq of this.#held.keys()) if (seq <= to) this.#held.delete(seq);
-    return this.#drain();
+    return [...out, ...this.#drain()];
   }
 
   /** The runs of missing numbers, in order, each at most LIMITS.maxRepair long, at most `limit` of them. */

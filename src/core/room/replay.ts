@@ -35,7 +35,7 @@ export function asSeenBy(member: Viewer, datagram: Uint8Array): Uint8Array {
   return party && member.joinedAt < event.ts ? datagram : encode({ type: "hidden", seq: event.seq });
 }
 
-/** The join of member `sid` among a request's broadcasts: a welcome's backlog ends just before it. */
+/** The join of member `sid` among a request's broadcasts: a new session's welcome names it as its `seq`. */
 export const ownJoin = (broadcasts: readonly Broadcast[], sid: string): Broadcast | undefined =>
   broadcasts.find((b) => b.event.type === "join" && b.except === sid);
 
@@ -59,7 +59,7 @@ export interface WelcomeFacts {
   readonly ts: number;
   /** The room's allowance of says and the server's peer timeout, as the welcome tells them (Room.limits). */
   readonly limits?: Pick<Welcome, "burst" | "refillMs" | "timeoutMs">;
-  /** The backlog's first event (0: none) and its last, the one before the member's own join. */
+  /** The backlog's first event (0: none) and its last: the welcome's `seq`, the member's own join in a new session. */
   readonly backlog: { readonly start: number; readonly end: number };
   readonly eventAt: EventAt;
 }
@@ -85,9 +85,14 @@ export function welcomePage(facts: WelcomeFacts): { welcome: Welcome; resend: Ui
   return { welcome, resend };
 }
 
-/** The events a nack may have again: from its `from` (at least 1) to its `to`, cut to one repair and to the last event. */
+/**
+ * The events a nack may have again: from its `from` (at least 1) to its `to`, cut to the first LIMITS.maxRepair of
+ * them and to the last event. Empty (`last` below `first`) when `from` is past `to` or past the last event: such a
+ * nack is answered with nothing (PROTOCOL.md §5.4).
+ */
 export function repairSpan(from: number, to: number, lastSeq: number): { readonly first: number; readonly last: number } {
-  return { first: Math.max(1, from), last: Math.min(to, from + LIMITS.maxRepair - 1, lastSeq) };
+  const first = Math.max(1, from);
+  return { first, last: Math.min(to, first + LIMITS.maxRepair - 1, lastSeq) };
 }
 
 /** The events of `span` as `member` may see them; each run of those no longer kept is one `lost` range. */

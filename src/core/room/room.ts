@@ -25,7 +25,7 @@ import { Admission } from "./admission.ts";
 import { type Broadcast, EventLog } from "./event-log.ts";
 import { DEFAULT_LOGINS, Gate, type Scope } from "./gate.ts";
 import { livenessOf } from "./liveness.ts";
-import { ownJoin, repair, repairSpan, welcomePage } from "./replay.ts";
+import { repair, repairSpan, welcomePage } from "./replay.ts";
 import { clientKey, type Member, type Peer, Roster, samePeer } from "./roster.ts";
 import { type Allowance, SayOrder } from "./say-order.ts";
 import type { RoomStore, StoredMember } from "./store.ts";
@@ -246,7 +246,22 @@ export class Room {
     if (turn.kind === "repeat") return { ...NOTHING, replies: [{ type: "ack", id: msg.id }] }; // relay nothing again
     if (turn.kind === "too_far") return NOTHING;
     if (turn.kind === "waiting") return { ...NOTHING, replies: [{ type: "waiting", id: turn.id }] };
-    const replies = turn.says.map(
+    return this.#letThrough(member, turn.says, now);
+  }
+
+  /**
+   * `member` spent request id `id` on something that is not a say (a `names`: its ids come from the says' counter),
+   * so its later says are not held for it. The caller has authenticated the member. The outcome relays the says
+   * that were held behind that id, if any.
+   */
+  notSay(member: Member, id: number, now: number): Outcome {
+    const says = member.says.notSay(id, now);
+    return says.length === 0 ? NOTHING : this.#letThrough(member, says, now);
+  }
+
+  /** Says let through in their member's order: each relayed (or refused for the rate), and acknowledged once stored. */
+  #letThrough(member: Member, says: ReadonlyArray<{ readonly say: Say; readonly allowed: boolean }>, now: number): Outcome {
+    const replies = says.map(
       ({ say, allowed }): Reply => (allowed ? this.#relay(member, say, now) : { type: "refused", reason: "rate_limited", id: say.id }),
     );
     this.#log.delivered(clientKey({ ...member, address: member.peer.address }), member.says.lastId!);
@@ -394,7 +409,6 @@ export class Room {
   /** The welcome for `member`, listing as many others as fit, and the backlog that follows it. Commits what changed. */
   #welcome(member: Member, now: number): Outcome {
     const broadcasts = this.#log.save();
-    const join = ownJoin(broadcasts, member.sid)?.event.seq;
     const { welcome, resend } = welcomePage({
       member,
       others: [...this.#roster.members()].filter((m) => m !== member).map((m) => m.name),
@@ -404,7 +418,9 @@ export class Room {
       limits: this.limits(),
       backlog: {
         start: this.#opts.history > 0 ? this.#opts.store.backlogStart(this.#opts.history, LIMITS.backlogSpan) : 0,
-        end: join === undefined ? this.#log.seq : join - 1, // the backlog ends before the member's own join
+        // Up to the last event, the member's own join included: every welcome's backlog ends at its `seq`, so a
+        // client need not tell a new session's welcome (`seq` its join) from a repeated one (`seq` whatever came last).
+        end: this.#log.seq,
       },
       eventAt: (seq) => this.#opts.store.event(seq),
     });

@@ -24,8 +24,11 @@ export interface Allowance {
 export class SayOrder {
   /** The say id to relay next; undefined until the store or the first say's `base` tells. */
   #nextId: number | undefined;
-  /** Says that arrived ahead of `#nextId`, held (unacknowledged) until the gap is filled. */
-  readonly #ahead = new Map<number, Say>();
+  /**
+   * Says that arrived ahead of `#nextId`, held (unacknowledged) until the gap is filled; `undefined` for an id the
+   * member spent on something that is not a say (a `names`, a `bye`): never waited for.
+   */
+  readonly #ahead = new Map<number, Say | undefined>();
   /** The member's allowance of messages (`--rate`); undefined when messages are not limited. */
   readonly #allowance: TokenBucket | undefined;
 
@@ -50,14 +53,31 @@ export class SayOrder {
     if (say.id - this.#nextId >= LIMITS.reorderWindow) return { kind: "too_far" }; // the member sends it again later
     this.#ahead.set(say.id, say);
     if (say.id > this.#nextId) return { kind: "waiting", id: this.#nextId };
+    return { kind: "ready", says: this.#release(now) };
+  }
+
+  /**
+   * The member spent `id` on a request that is not a say (`names`; ids come from one counter): no say will ever
+   * have it, so the says behind it are not held for it. Returns the says that lets through (none when it changes
+   * nothing: an id already passed, one too far ahead, or before the first say told where the ids start).
+   */
+  notSay(id: number, now: number): ReadonlyArray<{ readonly say: Say; readonly allowed: boolean }> {
+    if (this.#nextId === undefined || id < this.#nextId || id - this.#nextId >= LIMITS.reorderWindow) return [];
+    if (!this.#ahead.has(id)) this.#ahead.set(id, undefined);
+    return this.#release(now);
+  }
+
+  /** Lets through the says from `#nextId` on that are all there, in order, passing the ids that are not says. */
+  #release(now: number): Array<{ say: Say; allowed: boolean }> {
     const says: Array<{ say: Say; allowed: boolean }> = [];
-    for (let next = this.#ahead.get(this.#nextId); next; next = this.#ahead.get(this.#nextId)) {
-      this.#ahead.delete(next.id);
-      this.#nextId = next.id + 1;
+    for (let id = this.#nextId!; this.#ahead.has(id); id++) {
+      const next = this.#ahead.get(id);
+      this.#ahead.delete(id);
+      this.#nextId = id + 1;
       // Over the rate, the message is settled as refused: the member stays, and its later messages are not held up.
-      says.push({ say: next, allowed: this.allow(now) });
+      if (next) says.push({ say: next, allowed: this.allow(now) });
     }
-    return { kind: "ready", says };
+    return says;
   }
 
   /** Takes one message from the allowance; true when there was one (or messages are not limited). */

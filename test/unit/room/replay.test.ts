@@ -126,6 +126,15 @@ describe("repair", () => {
     expect(repairSpan(1, 1000, 1000)).toEqual({ first: 1, last: LIMITS.maxRepair });
     expect(repairSpan(10, 20, 5).last).toBeLessThan(10); // nothing to send: the member is ahead of the log
   });
+  test("a nack from 0 gets the first 64 events, as one from 1 does; one whose from is past its to gets nothing", () => {
+    expect(repairSpan(0, 1000, 1000)).toEqual({ first: 1, last: LIMITS.maxRepair });
+    const backwards = repairSpan(9, 3, 100);
+    expect(backwards.last).toBeLessThan(backwards.first);
+    expect(repair(backwards, at(ringOf([1, 2, 3, 4, 5, 6, 7, 8, 9])), alice)).toEqual({ resend: [], lost: [] });
+    const huge = repairSpan(5, Number.MAX_SAFE_INTEGER, 10);
+    expect(huge).toEqual({ first: 5, last: 10 });
+    expect(repair(repairSpan(20, 30, 10), () => undefined, alice)).toEqual({ resend: [], lost: [] }); // past the last event: no lost either
+  });
   test("within the ring: the stored bytes again, in order", () => {
     const ring = ringOf([1, 2, 3, 4, 5]);
     const { resend, lost } = repair(repairSpan(2, 4, 5), at(ring), alice);

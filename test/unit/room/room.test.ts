@@ -234,6 +234,7 @@ describe("actions, private messages and /who", () => {
       `{"v":2,"type":"message","seq":3,"ts":${NOW},"from":"alice","text":"public"}`,
       `{"v":2,"type":"hidden","seq":4}`,
       `{"v":2,"type":"action","seq":5,"ts":${NOW},"from":"alice","text":"nods"}`,
+      `{"v":2,"type":"join","seq":6,"ts":${NOW + 1},"name":"dave"}`, // the backlog ends at the welcome's seq, its own join
     ]);
   });
 
@@ -324,6 +325,19 @@ describe("reliable, ordered relay of each member's messages", () => {
     expect(room.say(say(alice, 2, "late two", 2), peer(1), NOW).broadcasts).toEqual([]); // too late: settled
   });
 
+  test("an id spent on a names request is no say: a later say held for it is relayed when the names comes", () => {
+    const alice = enter("alice", 1);
+    room.say(say(alice, 1, "one"), peer(1), NOW);
+    // say 3 went out before the ack of 1 came back, so its base is still 1; 2 was the /who between them
+    expect(room.say(say(alice, 3, "three", 1), peer(1), NOW).replies).toEqual([{ type: "waiting", id: 2 }]);
+    const member = room.memberOf(alice)!;
+    const out = room.notSay(member, 2, NOW);
+    expect(out.replies).toEqual([{ type: "ack", id: 3, seq: 3 }]);
+    expect(events(out).map((e) => (e.type === "message" ? e.text : e.type))).toEqual(["three"]);
+    expect(room.notSay(member, 2, NOW)).toEqual(nothing); // a repeated names changes nothing
+    expect(room.say(say(alice, 5, "five", 3), peer(1), NOW).replies).toEqual([{ type: "waiting", id: 4 }]);
+  });
+
   test("a message too far ahead of the window is dropped (the member sends it again later)", () => {
     const alice = enter("alice", 1);
     expect(room.say(say(alice, 1 + LIMITS.reorderWindow, "far", 1), peer(1), NOW)).toEqual(nothing);
@@ -357,6 +371,19 @@ describe("repairs", () => {
     expect(out.resend.map((d) => (decode(d)[0] as Message & { seq: number }).seq)).toEqual([12, 13, 14, 15, 16, 17, 18, 19, 20]);
   });
 
+  test("a nack whose from is past its to, or past the last event, is answered with nothing at all", () => {
+    const alice = enter("alice", 1);
+    room.say(say(alice, 1, "hello"), peer(1), NOW); // 2
+    expect(room.nack({ type: "nack", sid: alice, from: 2, to: 1 }, peer(1), NOW)).toEqual(nothing);
+    expect(room.nack({ type: "nack", sid: alice, from: 3, to: 9 }, peer(1), NOW)).toEqual(nothing);
+    expect(room.nack({ type: "nack", sid: alice, from: 0, to: Number.MAX_SAFE_INTEGER }, peer(1), NOW).resend).toHaveLength(2);
+  });
+
+  test("a ping from a member gets no answer", () => {
+    const alice = enter("alice", 1);
+    expect(room.ping({ type: "ping", sid: alice }, peer(1), NOW)).toEqual(nothing);
+  });
+
   test("a nack from a stranger gets nothing but a refusal", () => {
     enter("alice", 1);
     expect(room.nack({ type: "nack", sid: "e".repeat(32), from: 1, to: 1 }, peer(9), NOW).replies).toEqual([
@@ -388,13 +415,27 @@ describe("liveness", () => {
 });
 
 describe("backlog", () => {
-  test("a member who joins gets the last messages, from where the backlog starts to just before its own join", () => {
+  test("a member who joins gets the last messages, from where the backlog starts to its own join, the welcome's seq", () => {
     const alice = enter("alice", 1);
     for (let id = 1; id <= 25; id++) room.say(say(alice, id, `m${id}`), peer(1), NOW); // seqs 2..26
     const out = room.hello({ type: "hello", name: "late", nonce: nonce(7) }, peer(7), NOW);
     expect(reply(out)).toMatchObject({ type: "welcome", seq: 27, backlog: 7 });
     const replayed = out.resend.flatMap((d) => decode(d)).map((m) => (m.type === "message" ? m.text : m.type));
-    expect(replayed).toEqual(Array.from({ length: 20 }, (_, i) => `m${i + 6}`));
+    expect(replayed).toEqual([...Array.from({ length: 20 }, (_, i) => `m${i + 6}`), "join"]);
+  });
+
+  test("a repeated welcome (same nonce and address: a lost welcome, or back after losing the server) names the room's last event, and its backlog runs up to it", () => {
+    const alice = enter("alice", 1);
+    room.say(say(alice, 1, "before"), peer(1), NOW); // 2
+    const first = room.hello({ type: "hello", name: "bob", nonce: nonce(2) }, peer(2), NOW); // join 3
+    expect(reply(first)).toMatchObject({ seq: 3, backlog: 2 });
+    expect(first.resend.flatMap((d) => decode(d)).map((m) => m.type)).toEqual(["message", "join"]); // up to its own join
+    room.say(say(alice, 2, "while bob was away"), peer(1), NOW); // 4
+    const again = room.hello({ type: "hello", name: "bob", nonce: nonce(2) }, peer(2), NOW);
+    expect(again.broadcasts).toEqual([]); // no second join
+    expect(reply(again)).toMatchObject({ sid: (reply(first) as { sid: string }).sid, seq: 4, backlog: 2 });
+    const replayed = again.resend.flatMap((d) => decode(d)).map((m) => ("seq" in m ? `${m.type} ${m.seq}` : m.type));
+    expect(replayed).toEqual(["message 2", "join 3", "message 4"]); // its own join and the last event included
   });
 
   test("joins and leaves in between are sent too (the member shows only messages as history)", () => {
@@ -403,7 +444,7 @@ describe("backlog", () => {
     enter("bob", 2); // 3
     const out = room.hello({ type: "hello", name: "late", nonce: nonce(7) }, peer(7), NOW);
     expect(reply(out)).toMatchObject({ backlog: 2, seq: 4 });
-    expect(out.resend.flatMap((d) => decode(d)).map((m) => m.type)).toEqual(["message", "join"]);
+    expect(out.resend.flatMap((d) => decode(d)).map((m) => m.type)).toEqual(["message", "join", "join"]); // bob's, its own
   });
 
   test("no messages yet, or --history 0: no backlog", () => {

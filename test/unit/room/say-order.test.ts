@@ -41,6 +41,39 @@ describe("order", () => {
     expect(order.receive(say(3, 4), NOW)).toEqual({ kind: "repeat" });
   });
 
+  test("an id spent on a names request is not waited for: the says behind it go on, whichever came first", () => {
+    const names = new SayOrder(undefined, undefined, NOW);
+    expect(through(names.receive(say(1), NOW))).toEqual([1]);
+    expect(names.notSay(2, NOW)).toEqual([]); // nothing was held behind it
+    expect(through(names.receive(say(3), NOW))).toEqual([3]); // base 1, as a say sent before the ack of 1 has it
+    const overtaken = new SayOrder(undefined, undefined, NOW);
+    overtaken.receive(say(1), NOW);
+    expect(overtaken.receive(say(3), NOW)).toEqual({ kind: "waiting", id: 2 });
+    expect(overtaken.notSay(2, NOW).map(({ say }) => say.id)).toEqual([3]);
+    expect(overtaken.lastId).toBe(3);
+  });
+
+  test("a names id marked ahead of a missing say is passed once that say comes; two in a row too", () => {
+    const order = new SayOrder(undefined, undefined, NOW);
+    order.receive(say(1), NOW);
+    expect(order.notSay(3, NOW)).toEqual([]); // 2 is missing
+    expect(order.notSay(4, NOW)).toEqual([]);
+    expect(order.receive(say(5), NOW)).toEqual({ kind: "waiting", id: 2 });
+    expect(through(order.receive(say(2), NOW))).toEqual([2, 5]);
+    expect(order.lastId).toBe(5);
+  });
+
+  test("a names id changes nothing before the first say, once passed, or a reorder window ahead", () => {
+    const order = new SayOrder(undefined, undefined, NOW);
+    expect(order.notSay(1, NOW)).toEqual([]);
+    expect(order.lastId).toBeUndefined(); // the first say's base tells where the ids start
+    order.receive(say(2, 2), NOW);
+    expect(order.notSay(1, NOW)).toEqual([]);
+    expect(order.notSay(3 + LIMITS.reorderWindow, NOW)).toEqual([]);
+    expect(order.lastId).toBe(2);
+    expect(through(order.receive(say(3, 2), NOW))).toEqual([3]);
+  });
+
   test("a say a reorder window or more ahead is not held", () => {
     const order = new SayOrder(0, undefined, NOW);
     expect(order.receive(say(1 + LIMITS.reorderWindow), NOW)).toEqual({ kind: "too_far" });
