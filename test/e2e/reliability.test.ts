@@ -218,13 +218,16 @@ describe("backlog", () => {
 test("an admin broadcast through a lossy, duplicating network is repeated until confirmed, and shown once", async () => {
   const server = await spawnServe();
   const member = await joinRoom("ann", server.address);
-  // seed 8: the first two announces are dropped and the third duplicated (the relay decides the same way on every run)
+  // seed 8: of chat admin's knock and announces, two are dropped and two duplicated (the relay decides the same way
+  // on every run; which datagrams they are depends on when the answers come back)
   const relay = await LossyRelay.start({ serverPort: server.port, seed: 8, faults: { loss: 0.5, duplicate: 0.5, reorder: 0 } });
   relays.push(relay);
   // the relay listens on another port than the server's, whose token file it therefore does not name
   const admin = startChat(["admin", "through the storm", "--server", relay.address, "--token", adminToken(server.port)]);
   expect(await admin.proc.exited).toBe(0);
-  expect(relay.stats.toServer).toMatchObject({ received: 3, dropped: 2, duplicated: 1 });
+  const { received, dropped, duplicated } = relay.stats.toServer;
+  expect({ dropped, duplicated }).toEqual({ dropped: 2, duplicated: 2 });
+  expect(received).toBeGreaterThan(3); // the knock and the announce were each sent again until answered
   // a later broadcast, long after the duplicate went in: once it is shown, a second copy would have been too
   const later = startChat(["admin", "after the storm", "--server", server.address]);
   expect(await later.proc.exited).toBe(0);
