@@ -5,8 +5,9 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ADMIN_WINDOW_MS, encode, KNOCK_BYTES, type Message, padded } from "../../src/core/wire/protocol.ts";
-import { adminToken, joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
+import { adminToken, joinRoom, killAll, runChat, spawnServe, startChat } from "../helpers/processes.ts";
 import { isType, RawPeer } from "../helpers/raw-peer.ts";
+import { openTestSocket } from "../helpers/socket.ts";
 import { waitUntil } from "../helpers/wait.ts";
 
 const peers: RawPeer[] = [];
@@ -360,5 +361,31 @@ describe("fan-out", () => {
     await waitUntil(() => listener.peer.received.some((m) => m.type === "message" && m.text === "alone"), 3000, "the message");
     expect(listener.peer.datagrams - before).toBe(1);
     expect(talker.peer.received.some((m) => m.type === "message")).toBe(false);
+  });
+});
+
+describe("another protocol version", () => {
+  test("a version-1 hello gets one refusal, in version 1's framing, that names version 2", async () => {
+    const server = await spawnServe();
+    const old = await RawPeer.open(server.port);
+    peers.push(old);
+    old.sendBytes(`{"v":1,"type":"hello","name":"alice","nonce":"0123456789abcdef","cookie":"${"0".repeat(32)}"}`);
+    expect(await old.waitFor(isType("refused", (r) => r.reason === "version"))).toEqual({ type: "refused", reason: "version", version: 2 });
+    expect(new TextDecoder().decode(old.captured[0])).toBe(`{"v":1,"type":"refused","reason":"version","version":2}`);
+    expect(old.datagrams).toBe(1);
+  });
+
+  test("chat join against a server of another version says so in one line and exits 2", async () => {
+    // a server of a later version, as this one answers an older client: its refusal in our framing
+    const later = await openTestSocket((_data, from) => {
+      later.send(new TextEncoder().encode(`{"v":2,"type":"refused","reason":"version","version":3}`), from);
+    });
+    try {
+      const run = await runChat(["join", "alice", "--server", `127.0.0.1:${later.port}`]);
+      expect(run.code).toBe(2);
+      expect(run.err.join("\n")).toContain("the server speaks another version of the chat protocol (this chat speaks 2)");
+    } finally {
+      later.close();
+    }
   });
 });

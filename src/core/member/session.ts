@@ -71,7 +71,8 @@ export function refusalMeaning(reason: RefusalReason, state: MemberState): Refus
   if (reason === "bad_passphrase" && state === "lost") return "rekey";
   if (reason === "kicked" || reason === "banned" || state === "joining") return "end";
   // Coming back after losing the server: a refusal of who we are ends it; a full room or a busy address is retried.
-  if (state === "lost" && (reason === "name_taken" || reason === "bad_name" || reason === "passphrase_required")) return "end";
+  if (state === "lost" && (reason === "name_taken" || reason === "bad_name" || reason === "passphrase_required" || reason === "version"))
+    return "end";
   if (reason === "unknown_session") return "lost";
   return "about_a_request";
 }

@@ -15,6 +15,8 @@ describe("the decision table", () => {
     ["name_taken", "lost", "end"],
     ["bad_name", "lost", "end"],
     ["passphrase_required", "lost", "end"],
+    ["version", "joining", "end"],
+    ["version", "lost", "end"], // the server came back as another version: trying again cannot help
     ["bad_passphrase", "lost", "rekey"],
     ["room_full", "lost", "about_a_request"],
     ["too_many_logins", "lost", "about_a_request"],
