@@ -72,9 +72,9 @@ export class Answer implements BudgetedRequester {
     return this.#budget - (this.sealed ? SEAL_OVERHEAD_BYTES : 0) - (this.#key ? PROOF_BYTES : 0);
   }
 
-  send(plain: Uint8Array): void {
+  send(plain: Uint8Array, inClear = false): void {
     if (this.#datagrams < 1) return this.#held("it was answered once already");
-    const sealed = this.sealed ? this.wire.seal(plain) : plain;
+    const sealed = this.sealed && !inClear ? this.wire.seal(plain) : plain;
     const bytes = this.#key ? this.wire.prove(this.#key, sealed) : sealed;
     if (bytes.length > this.#budget) return this.#held("larger than what it sent");
     this.#budget -= bytes.length;
@@ -82,8 +82,9 @@ export class Answer implements BudgetedRequester {
     this.wire.send(bytes, this.from);
   }
 
+  /** A challenge goes in the clear even to a sealed knock: it carries the salt the key is made from (PROTOCOL.md §10). */
   reply(msg: Reply): void {
-    this.send(encode(msg));
+    this.send(encode(msg), msg.type === "challenge");
   }
 
   #held(why: string): void {

@@ -2,7 +2,8 @@
 // sealing counts.
 
 import { describe, expect, test } from "bun:test";
-import { encode, SEAL_OVERHEAD_BYTES } from "../../../src/core/wire/protocol.ts";
+import type { Peer } from "../../../src/core/room/room.ts";
+import { encode, PROOF_BYTES, SEAL_OVERHEAD_BYTES } from "../../../src/core/wire/protocol.ts";
 import { Answer } from "../../../src/server/answer.ts";
 import { peer, RecordingUdp, recordingLog } from "./fakes.ts";
 
@@ -80,6 +81,25 @@ describe("a stranger's budget", () => {
     const short = answer(size + SEAL_OVERHEAD_BYTES - 1, { sealed: true });
     short.answer.reply(refused);
     expect(short.udp.sent).toEqual([]);
+  });
+
+  test("sealed, but a challenge: in the clear, since it carries the salt the key is made from", () => {
+    const { udp, answer: a } = answer(300, { sealed: true });
+    const challenge = { type: "challenge", cookie: "c".repeat(32), salt: "5".repeat(32) } as const;
+    a.reply(challenge);
+    expect(udp.sent[0]!.text).toBe(new TextDecoder().decode(encode(challenge)));
+  });
+
+  test("proven: with a key every answer carries its proof, in front of the seal, and the budget leaves room for it", () => {
+    const udp = new RecordingUdp();
+    const { log } = recordingLog();
+    const prove = (_k: Uint8Array, b: Uint8Array) => new Uint8Array([...new Uint8Array(PROOF_BYTES).fill(0xc6), ...b]);
+    const wire = { send: (b: Uint8Array, to: Peer) => udp.send(b, to), seal, prove, log };
+    const a = new Answer(peer(7), 500, true, false, wire, new Uint8Array(32));
+    expect(a.plainBudget()).toBe(500 - SEAL_OVERHEAD_BYTES - PROOF_BYTES);
+    a.reply(refused);
+    const bytes = udp.sent[0]!.bytes;
+    expect([bytes[0], bytes[PROOF_BYTES], bytes.length]).toEqual([0xc6, 0xff, PROOF_BYTES + SEAL_OVERHEAD_BYTES + size]);
   });
 
   test("not sealed: the bytes go as they are, and the whole budget is plain text", () => {
