@@ -8,7 +8,7 @@ const root = resolve(import.meta.dir, "..", "..");
 const core = join(root, "src", "core");
 /**
  * What the core may import besides its own files: hashing and ciphers, and Unicode's confusables as data (a JSON file,
- * no code, no I/O: the name rule's skeletons, src/core/wire/names.ts).
+ * no code, no I/O: the name rule's skeletons, src/core/wire/skeleton.ts).
  */
 const ALLOWED = new Set(["node:crypto", "unhomoglyph/data.json"]);
 

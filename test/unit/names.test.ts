@@ -7,7 +7,8 @@ import { Gate } from "../../src/core/room/gate.ts";
 import { type Member, Roster } from "../../src/core/room/roster.ts";
 import { SayOrder } from "../../src/core/room/say-order.ts";
 import { SCRIPTS } from "../../src/core/wire/names.ts";
-import { checkName, checkRoom, lookKey } from "../../src/core/wire/protocol.ts";
+import { checkName, checkRoom } from "../../src/core/wire/protocol.ts";
+import { lookKey } from "../../src/core/wire/skeleton.ts";
 
 const refused = (name: string, problem: string, what = "name") => ({ problem: `invalid ${what} ${JSON.stringify(name)}: ${problem}` });
 

@@ -1,6 +1,7 @@
 // Who is in the room: its members by session id, by name and by address, and the address lists the fan-out sends to.
 
-import { lookKey, nameKey } from "../wire/protocol.ts";
+import { nameKey } from "../wire/protocol.ts";
+import { lookKey } from "../wire/skeleton.ts";
 import type { SayOrder } from "./say-order.ts";
 
 /** Where a member's datagrams come from, and where the server sends its replies and events. */

@@ -15,7 +15,7 @@ import {
   uint,
   write,
 } from "./fields.ts";
-import { invisibleProblem, shapeProblem, skeleton } from "./names.ts";
+import { invisibleProblem, shapeProblem } from "./names.ts";
 
 export const PROTOCOL_VERSION = 2;
 
@@ -819,9 +819,6 @@ export function checkRoom(raw: string): { name: string } | { problem: string } {
 
 /** Names are unique without regard to case: this is the key they are compared by. */
 export const nameKey = (name: string) => name.normalize("NFC").toLowerCase();
-
-/** Names that look alike share this key (UTS #39's confusable skeleton of the nameKey): one of them may be in a room. */
-export const lookKey = (name: string) => skeleton(nameKey(name));
 
 /** Bytes of `text` in UTF-8 (the unit of MAX_TEXT_BYTES). */
 export const textBytes = byteLength;
