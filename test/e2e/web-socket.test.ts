@@ -2,15 +2,19 @@
 // members beside `chat join` ones, moderated alike, the same member across a reconnect; the socket's guards.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { type Chat, joinRoom, killAll, runChat, spawnServe } from "../helpers/processes.ts";
+import { rmSync } from "node:fs";
+import { hasNats, startNats } from "../helpers/nats.ts";
+import { type Chat, joinRoom, killAll, runChat, spawnServe, startChat } from "../helpers/processes.ts";
 import { isType } from "../helpers/raw-peer.ts";
 import { waitUntil } from "../helpers/wait.ts";
 import { WsPeer } from "../helpers/ws-peer.ts";
 
 const sockets: WsPeer[] = [];
+const stores: string[] = [];
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.close();
   await killAll();
+  for (const dir of stores.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** The web port `chat serve` printed ("or in a browser: http://127.0.0.1:PORT/"). */
@@ -122,4 +126,26 @@ describe("the socket's guards", () => {
     expect(bad.code).toBe(1);
     expect(bad.err.join("\n")).toContain('invalid --web "eighty"');
   });
+});
+
+describe.skipIf(!hasNats)("in a cluster", () => {
+  test("a browser member on one server and a chat join member on another share the room", async () => {
+    const nats = await startNats();
+    stores.push(nats.store);
+    const a = await spawnServe(["--cluster", nats.url]);
+    const b = await spawnServe(["--cluster", nats.url]);
+    const page = await browser(await webPortOf(a), "00000000000000f1");
+    const welcome = await page.login("webby", "f1f1f1f1f1f1f1f1");
+    if (typeof welcome === "string") throw new Error(welcome);
+    const ann = startChat(["join", "ann", "--server", b.address, "--json"]);
+    await ann.event({ type: "welcome", name: "ann" }, 10_000);
+    await page.waitFor(
+      isType("join", (j) => j.name === "ann"),
+      10_000,
+    );
+    await page.request({ type: "say", sid: welcome.sid, id: 1, base: 1, text: "across servers" }, isType("ack"));
+    await ann.event({ type: "message", from: "webby", text: "across servers" }, 10_000);
+    ann.write("and back\n");
+    await page.waitFor(said("and back"), 10_000);
+  }, 30_000);
 });
