@@ -5,7 +5,6 @@ import { EXIT } from "../exit-codes.ts";
 import { runReceiver } from "../member/receiver.ts";
 import type { Log } from "../runtime/log.ts";
 import { startedByChat } from "../runtime/self.ts";
-import { runConsole } from "../server/console.ts";
 import { commandLog, runBody } from "./_finish.ts";
 
 function internal(name: string, startedBy: string, body: (log: Log) => Promise<number>) {
@@ -29,6 +28,7 @@ export const receiver = internal("__receiver", "`chat join`", (log) => runReceiv
 
 /** The operator's input loop, a subprocess of `chat serve`. */
 export const console_ = internal("__console", "`chat serve`", async () => {
+  const { runConsole } = await import("../server/console.ts");
   await runConsole();
   return EXIT.ok;
 });

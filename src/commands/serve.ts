@@ -5,9 +5,9 @@ import { parsePort } from "../core/address.ts";
 import type { Allowance, Rate } from "../core/room/room.ts";
 import { ABUSE, DEFAULT_PORT, LIMITS, TIMERS } from "../core/wire/protocol.ts";
 import { tokenProblem } from "../runtime/admin-token.ts";
+import { defaultDataDir } from "../runtime/dirs.ts";
 import type { Log } from "../runtime/log.ts";
-import { type ServeOptions, serveUntilStopped } from "../server/serve.ts";
-import { defaultDataDir } from "../server/sqlite-store.ts";
+import type { ServeOptions } from "../server/serve.ts";
 import { verboseArg } from "./_args.ts";
 import { commandLog, runBody } from "./_finish.ts";
 
@@ -85,7 +85,12 @@ export const serve = defineCommand({
   args: SERVE_ARGS,
   run({ args, data }) {
     const log = commandLog(data, args.verbose);
-    return runBody(log, () => serveUntilStopped(log, () => serveOptions(args, log)));
+    return runBody(log, async () => {
+      // The server (its rooms, SQLite, the web page, the confusables table) is loaded by `chat serve` alone: a
+      // member's two processes and `chat admin` never hold it in memory (test/unit/architecture.test.ts).
+      const { serveUntilStopped } = await import("../server/serve.ts");
+      return serveUntilStopped(log, () => serveOptions(args, log));
+    });
   },
 });
 

@@ -61,10 +61,13 @@ function staticImports(file: string): string[] {
   const source = readFileSync(file, "utf8");
   const found: string[] = [];
   for (const m of source.matchAll(/(?:^|[\s;])(import|export)(\s+type)?\s[^'"]*?\sfrom\s+["']([^"']+)["']/g)) if (!m[2]) found.push(m[3]!);
+  // and a bare import, loaded for its effects: `import "x";`
+  for (const m of source.matchAll(/(?:^|[\s;])import\s+["']([^"']+)["']/g)) found.push(m[1]!);
   return found;
 }
 
-test("outside a cluster the NATS client is never loaded: nothing reaches it but a dynamic import", () => {
+/** Every file and package loaded, along static imports, when src/cli.ts is: what every chat process holds. */
+function loadedByTheEntry(): { seen: Set<string>; packages: Set<string> } {
   const seen = new Set<string>();
   const packages = new Set<string>();
   const visit = (file: string) => {
@@ -76,6 +79,18 @@ test("outside a cluster the NATS client is never loaded: nothing reaches it but 
     }
   };
   visit(join(root, "src", "cli.ts"));
+  return { seen, packages };
+}
+
+test("a member's and an operator's processes never load the server: its rooms, SQLite, the web page, the confusables", () => {
+  const { seen, packages } = loadedByTheEntry();
+  const files = [...seen].map((f) => relative(root, f));
+  expect(files.filter((f) => f.startsWith("src/server/") || f.startsWith("src/web/") || f === "src/core/wire/skeleton.ts")).toEqual([]);
+  expect([...packages].filter((p) => p === "uqr" || p === "bun:sqlite" || p.startsWith("unhomoglyph"))).toEqual([]);
+});
+
+test("outside a cluster the NATS client is never loaded: nothing reaches it but a dynamic import", () => {
+  const { seen, packages } = loadedByTheEntry();
   expect(seen.size).toBeGreaterThan(30);
   expect([...packages].filter((p) => p.startsWith("@nats-io/"))).toEqual([]);
   expect([...seen].map((f) => relative(root, f)).filter((f) => f.startsWith("src/cluster/") && f !== "src/cluster/wire.ts")).toEqual([]);
