@@ -196,7 +196,8 @@ export class Visit implements MemberSink {
     if (level === "error") this.#lastError = text;
     // Before the room is shown, an error can only be why it will not be: the alert says it.
     if (level === "error" && !this.room.me) this.on.alert(text);
-    else if (level === "error" || level === "warn") this.room.note(text, level);
+    // Losing the server is the status line's to say ("reconnecting…"), not a line of the room.
+    else if (level === "error" || (level === "warn" && this.#session?.state !== "lost")) this.room.note(text, level);
     else console.debug(text);
   }
 
