@@ -71,6 +71,11 @@ const SERVE_ARGS = {
     description: "Share the rooms with the other servers on this NATS server (JetStream on): nats://HOST:PORT",
     valueHint: "url",
   },
+  web: {
+    type: "string",
+    description: "TCP port of the web page, where a browser joins the room (0: any free port), or off (default: the UDP port's number)",
+    valueHint: "port|off",
+  },
   quiet: { type: "boolean", description: "No console line per join, leave and admin broadcast", default: false },
   ...verboseArg,
 } as const satisfies ArgsDef;
@@ -110,6 +115,7 @@ function serveOptions(args: ParsedArgs<typeof SERVE_ARGS>, log: Log): ServeOptio
     quiet: args.quiet,
     classic: args.classic,
     ...(args.cluster !== undefined ? { cluster: args.cluster } : {}),
+    ...(args.web !== undefined ? { web: parseWeb(args.web) } : {}),
     log,
     token,
     ...(passphrase ? { passphrase } : {}),
@@ -146,4 +152,11 @@ function parseSeconds(raw: string, flag: string, min: number): number {
   const n = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
   if (!(n >= min && n <= 86_400)) throw new Error(`invalid ${flag} ${JSON.stringify(raw)}: expected seconds, at least ${min}`);
   return n;
+}
+
+/** `--web`: a TCP port (0: any free one) or off. */
+function parseWeb(raw: string): number | "off" {
+  if (raw === "off") return "off";
+  if (/^\d{1,5}$/.test(raw) && Number(raw) <= 65535) return Number(raw);
+  throw new Error(`invalid --web ${JSON.stringify(raw)}: expected a TCP port 0-65535, or off`);
 }

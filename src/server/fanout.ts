@@ -2,6 +2,7 @@
 
 import { Packer } from "../core/room/packer.ts";
 import type { Broadcast, Member, Peer, Room } from "../core/room/room.ts";
+import { reachOf } from "../core/room/roster.ts";
 import { encode, PROOF_BYTES, TIMERS } from "../core/wire/protocol.ts";
 import type { DatagramSocket, MemberLink } from "./member-link.ts";
 import type { ServerProofs } from "./proofs.ts";
@@ -55,7 +56,7 @@ export class DatagramLink implements MemberLink {
     // A private message and its stand-in go out alone, after everything queued before them.
     this.flush();
     const addressee = room.memberOf(b.only.to);
-    if (addressee && !addressee.classic) this.#toOne(addressee, seal(b.datagram));
+    if (addressee && reachOf(addressee) === "datagram") this.#toOne(addressee, seal(b.datagram));
     this.#toMembers(seal(b.only.hidden), b.except, b.only.to);
   }
 
@@ -74,7 +75,7 @@ export class DatagramLink implements MemberLink {
   }
 
   probe(member: Member): boolean {
-    if (member.classic) return false;
+    if (reachOf(member) !== "datagram") return false;
     this.#toOne(member, this.opts.seal(PROBE));
     return true;
   }
@@ -85,7 +86,7 @@ export class DatagramLink implements MemberLink {
   }
 
   removed(member: Member, reason: "kicked" | "banned"): boolean {
-    if (member.classic) return false;
+    if (reachOf(member) !== "datagram") return false;
     this.#toOne(member, this.opts.seal(encode({ type: "refused", reason })));
     return true;
   }

@@ -2,6 +2,7 @@
 
 import { networkInterfaces } from "node:os";
 import { dirname } from "node:path";
+import { renderUnicodeCompact } from "uqr";
 import { formatHostPort } from "../core/address.ts";
 import { EXIT } from "../exit-codes.ts";
 import { loadOrCreateToken, tokenFile } from "../runtime/admin-token.ts";
@@ -53,7 +54,27 @@ function startupReport(server: RunningServer, opts: Omit<ServeOptions, "token">,
   log.info(tokenNote);
   if (opts.passphrase) log.info("passphrase set: every datagram is encrypted; members join with the same --passphrase");
   log.info(`members join with: chat join NAME --server ${joinHint(server.address, server.port)}`);
+  if (opts.passphrase && opts.web !== "off") log.info("no web page: this room has a passphrase, and a browser would join over plain HTTP");
+  if (server.webPort === undefined) return;
+  const urls = webUrls(server.address, server.webPort);
+  for (const url of urls) log.info(`or in a browser: ${url}`);
+  // A phone in the room scans it instead of typing the address.
+  if (process.stderr.isTTY && urls[0]) log.log(renderUnicodeCompact(urls[0]));
 }
+
+/** The page's addresses: this machine's LAN addresses for a wildcard bind, else the address bound. */
+export function webUrls(address: string, port: number): string[] {
+  const wildcard = address === "0.0.0.0" || address === "::";
+  const hosts = wildcard ? lanAddresses() : [address];
+  if (hosts.length === 0) hosts.push("127.0.0.1");
+  return hosts.map((host) => `http://${formatHostPort({ host, port })}/`);
+}
+
+const lanAddresses = () =>
+  Object.values(networkInterfaces())
+    .flat()
+    .filter((i) => i && i.family === "IPv4" && !i.internal)
+    .map((i) => i!.address);
 
 /** How others reach this server: for a wildcard bind, this machine's LAN addresses. */
 export function joinHint(address: string, port: number): string {

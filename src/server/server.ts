@@ -11,6 +11,9 @@ import { Cookies } from "../core/wire/cookie.ts";
 import { Envelope, newSalt } from "../core/wire/envelope.ts";
 import type { Log } from "../runtime/log.ts";
 import { openUdp } from "../runtime/udp.ts";
+import { WebLink } from "../web/web-link.ts";
+import { type RunningWeb, startWeb, type WebOptions } from "../web/web-server.ts";
+import { WebSockets } from "../web/web-sockets.ts";
 import { ClassicLink, classicRequest } from "./classic.ts";
 import { Dispatch } from "./dispatch.ts";
 import { DatagramLink } from "./fanout.ts";
@@ -49,6 +52,8 @@ export interface ServerOptions {
   classic?: boolean;
   /** A NATS server with JetStream (nats://HOST:PORT): the rooms' logs and names are shared with the other servers there. */
   cluster?: string;
+  /** The TCP port of the web page and its WebSocket (0: any free one), or "off"; absent: the UDP port's number. */
+  web?: number | "off";
   log: Log;
 }
 
@@ -66,6 +71,8 @@ export interface RunningServer {
   rooms(): RoomSummary[];
   /** The default room's database file, or undefined with `--data :memory:` or in a cluster. */
   readonly dataFile: string | undefined;
+  /** The TCP port the web page is served on; undefined when it is not (`--web off`, or a passphrase). */
+  readonly webPort: number | undefined;
   /** In a cluster: this server's id among the others. */
   readonly clusterId: string | undefined;
   /** An administrator broadcast from the console, to every room. Returns a one-line problem, or how many members it reached. */
@@ -100,7 +107,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw err;
   }
   const proofs = new ServerProofs();
-  const transports: MemberTransport[] = [(room) => new DatagramLink({ room, udp, seal, proofs, now: Date.now })];
+  const sockets = new WebSockets();
+  const transports: MemberTransport[] = [
+    (room) => new DatagramLink({ room, udp, seal, proofs, now: Date.now }),
+    (room) => new WebLink(room, sockets, Date.now),
+  ];
   if (opts.classic) transports.unshift((room) => new ClassicLink(room, udp)); // first, as the classic lines always went
   const report = (h: HostedRoom, b: Broadcast) => reportEvent(log, h.room.name, h.backend.names().length, b);
   // The room rules (data, history, rate, logins, maxMembers) and the log as given; `logins` absent stays absent.
@@ -130,8 +141,34 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     warnings,
     log,
   });
+  let web: RunningWeb | undefined;
+  try {
+    web = webFor(opts, udp.port, sockets, (msg, answer, now) => dispatch.handle(msg, answer, now));
+  } catch (err) {
+    rooms.close();
+    await cluster?.close();
+    udp.close();
+    throw err;
+  }
   const housekeeping = new Housekeeping({ rooms, cluster, peerTimeoutMs: opts.peerTimeoutMs, log }, Date.now());
-  return running(udp, rooms, operator, housekeeping, cluster);
+  return running(udp, rooms, operator, housekeeping, cluster, web);
+}
+
+/**
+ * The web page, unless it is off. Not with a passphrase: a browser would join over plain HTTP, and the room's words
+ * would cross the network in the clear (said at start by serve.ts).
+ */
+function webFor(opts: ServerOptions, udpPort: number, sockets: WebSockets, handle: WebOptions["handle"]): RunningWeb | undefined {
+  if (opts.web === "off" || opts.passphrase !== undefined) return undefined;
+  const port = opts.web ?? (opts.port === 0 ? 0 : udpPort);
+  return startWeb({
+    hostname: opts.host,
+    port,
+    sockets,
+    handle,
+    allowance: "datagrams" in opts ? opts.datagrams : DEFAULT_ALLOWANCE,
+    log: opts.log,
+  });
 }
 
 /** Another server's operator kicking or banning a member of this one. */
@@ -159,6 +196,7 @@ function running(
   operator: Operator,
   housekeeping: Housekeeping,
   cluster: Cluster | undefined,
+  web: RunningWeb | undefined,
 ): RunningServer {
   const lobby = rooms.lobby!;
   const stopHousekeeping = housekeeping.start();
@@ -167,6 +205,7 @@ function running(
     port: udp.port,
     rooms: () => rooms.all().map((h) => ({ name: h.room.name, names: h.backend.names() })),
     dataFile: lobby.store instanceof SqliteStore ? lobby.store.file : undefined,
+    webPort: web?.port,
     clusterId: cluster?.serverId,
     announce: (text) => operator.announceEverywhere(text, Date.now()),
     kick: (name, banFor) => operator.kickEverywhere(name, Date.now(), banFor),
@@ -178,6 +217,7 @@ function running(
       rooms.stopping();
       rooms.close();
       udp.close();
+      await web?.stop();
       await cluster?.close();
     },
   };

@@ -93,8 +93,8 @@ describe("strictness (§2)", () => {
   test("a frame with a field written twice is dropped unanswered; the same frame without the repeat is carried out", async () => {
     const server = await spawnServe();
     const { peer, sid } = await rawMember(server.port, "alice");
-    peer.sendBytes(`{"v":${PROTOCOL_VERSION},"type":"say","sid":"${sid}","id":1,"base":1,"text":"a","text":"b"}`);
-    peer.sendBytes(`{"v":${PROTOCOL_VERSION},"type":"say","sid":"${sid}","id":2,"base":2,"text":"c"}`);
+    peer.sendProven(`{"v":${PROTOCOL_VERSION},"type":"say","sid":"${sid}","id":1,"base":1,"text":"a","text":"b"}`);
+    peer.sendProven(`{"v":${PROTOCOL_VERSION},"type":"say","sid":"${sid}","id":2,"base":2,"text":"c"}`);
     await waitUntil(() => acked(peer, 2), 2000, "the ack of the well-formed say");
     expect(acked(peer, 1)).toBe(false);
   });

@@ -100,7 +100,13 @@ describe.skipIf(!hasTmux)("in tmux", () => {
     await pane.waitForScreen((rows) => rows.includes("alice> a long line, 一二三四五六七八九十, that wraps"), "the typed line");
     await pane.resize(30, 8);
     bob.write("after the resize\n");
-    const rows = untimed(await pane.waitForScreen((rows) => untimed(rows).includes("bob: after the resize"), "the message"));
+    // The message, then the line being typed drawn again below it: wait for both (the redraw follows the message).
+    const rows = untimed(
+      await pane.waitForScreen((rows) => {
+        const shown = untimed(rows);
+        return shown.includes("bob: after the resize") && shown.includes("六七八九十, that wraps");
+      }, "the message and the line wrapped below it"),
+    );
     const input = lastUsed(rows);
     // 7 + 13 + 10 columns fill the 30 exactly: "六" starts the second row.
     expect(rows.slice(input - 2, input + 1)).toEqual(["bob: after the resize", "alice> a long line, 一二三四五", "六七八九十, that wraps"]);

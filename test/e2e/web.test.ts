@@ -5,6 +5,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { memberRefusal } from "../../src/core/wire/refusals.ts";
+import { PAGE_WORDS } from "../../src/web/page/logic.ts";
 import { Browsers, hasChromium, login, transcript, typeLine, waitFor, waitForLine, waitForRole } from "../helpers/browser.ts";
 import { joinRoom, killAll, runChat, startChat } from "../helpers/processes.ts";
 
@@ -31,8 +33,9 @@ async function serve(opts: { data?: string; port?: number; web?: number } = {}) 
 /** A page logged in as `name`, once its welcome is shown. */
 async function browserMember(url: string, name: string, opts: Parameters<Browsers["page"]>[1] = {}) {
   const page = await browsers.page(url, opts);
-  await login(page, name);
-  await page.getByLabel("Message").waitFor({ state: "visible" });
+  const words = opts.locale?.startsWith("zh") ? PAGE_WORDS.zh : PAGE_WORDS.en;
+  await login(page, name, words);
+  await page.getByLabel(words.message).waitFor({ state: "visible" });
   return page;
 }
 
@@ -108,6 +111,41 @@ describe.skipIf(!hasChromium)("a browser member among terminal members", () => {
   }, 30_000);
 });
 
+describe.skipIf(!hasChromium)("what people expect from a web chat", () => {
+  test("keyboard only on a 360-px-wide screen: type a name, Enter, type, Enter; nothing wider than the screen", async () => {
+    const server = await serve();
+    const bob = await joinRoom("bob", server.address);
+    const page = await browsers.page(server.url, { viewport: { width: 360, height: 640 } });
+    await page.keyboard.type("alice"); // the name box has the focus when the page opens
+    await page.keyboard.press("Enter");
+    await page.getByLabel("Message").waitFor({ state: "visible" });
+    await page.keyboard.type("typed with the keyboard only"); // and then the message box has it
+    await page.keyboard.press("Enter");
+    await bob.event({ type: "message", from: "alice", text: "typed with the keyboard only" });
+    bob.write(`${"a-long-word-without-spaces-".repeat(8)}\n`);
+    await waitFor(page, (lines) => lines.some((l) => l.startsWith("bob: a-long-word")), "the long line");
+    expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(360);
+  }, 30_000);
+
+  test("while the tab is hidden the title counts the lines not seen; a mention of the member's name is highlighted", async () => {
+    const server = await serve();
+    const bob = await joinRoom("bob", server.address);
+    const page = await browserMember(server.url, "alice");
+    expect(await page.title()).toBe("lobby — chat");
+    const hide = (hidden: boolean) =>
+      page.evaluate(
+        `Object.defineProperty(document, "hidden", { value: ${hidden}, configurable: true }); document.dispatchEvent(new Event("visibilitychange"))`,
+      );
+    await hide(true);
+    bob.write("one\ntwo\nthree, alice\n");
+    await waitForLine(page, "bob: three, alice");
+    expect(await page.title()).toBe("(3) lobby — chat");
+    await hide(false);
+    expect(await page.title()).toBe("lobby — chat");
+    expect(await page.locator("#log > li.mention").allTextContents()).toEqual(["bob: three, alice"]);
+  }, 30_000);
+});
+
 describe.skipIf(!hasChromium)("refused as at the terminal", () => {
   test("a name held by a terminal member, and a look-alike of one, are refused with role alert; the form stays", async () => {
     const server = await serve();
@@ -128,6 +166,18 @@ describe.skipIf(!hasChromium)("refused as at the terminal", () => {
   }, 30_000);
 });
 
+describe.skipIf(!hasChromium)("kicked", () => {
+  test("a kicked browser member is told so in role alert and is back at the login form; the others see it leave", async () => {
+    const server = await serve();
+    const bob = await joinRoom("bob", server.address);
+    const page = await browserMember(server.url, "alice");
+    expect((await runChat(["admin", "--kick", "alice", "--server", server.address])).code).toBe(0);
+    await waitForRole(page, "alert", memberRefusal("kicked", "alice"));
+    await page.getByLabel("Name").waitFor({ state: "visible" });
+    await bob.event({ type: "leave", name: "alice", reason: "kicked" });
+  }, 30_000);
+});
+
 describe.skipIf(!hasChromium)("the server killed and restarted on the same port and data directory", () => {
   test("the page says it is reconnecting, gets the next message, and a line typed meanwhile reaches the terminal once", async () => {
     const data = mkdtempSync(join(tmpdir(), "chat-test-"));
@@ -145,7 +195,6 @@ describe.skipIf(!hasChromium)("the server killed and restarted on the same port 
     const second = await serve({ data, port: first.port, web: first.web });
     await waitForRole(page, "status", "back in lobby as alice", 15_000);
     await bob.event({ type: "message", from: "alice", text: "typed while down" }, 15_000);
-    await bob.err.waitFor("back in the room as bob", 15_000);
     bob.write("after the restart\n");
     await waitForLine(page, "bob: after the restart", 10_000);
     await typeLine(page, "and after");
@@ -213,7 +262,7 @@ describe.skipIf(!hasChromium)("the screenshot in the README", () => {
     const server = await serve();
     const bob = await joinRoom("bob", server.address);
     const mei = await joinRoom("美玲", server.address);
-    const page = await browserMember(server.url, "alice", { viewport: { width: 390, height: 844 } });
+    const page = await browserMember(server.url, "alice", { viewport: { width: 390, height: 844 }, scale: 2 });
     await typeLine(page, "/timestamp"); // the time of each line, as in the terminal
     bob.write("morning all ☀️\n");
     await waitForLine(page, "bob: morning all ☀️");

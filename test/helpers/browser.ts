@@ -1,7 +1,7 @@
 // A real browser for tests: Debian's chromium driven by playwright-core (which never downloads one), every request recorded.
 
 import { existsSync } from "node:fs";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 /** The browser the tests drive: `$CHROMIUM`, else Debian's. */
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -19,12 +19,13 @@ export interface PageOptions {
   /** navigator.language: "zh-CN" shows the room's lines in Chinese. */
   locale?: string;
   viewport?: { width: number; height: number };
+  /** Device pixels per CSS pixel: 2 draws as a phone's screen does. */
+  scale?: number;
 }
 
-/** One chromium for a test file; pages in contexts of their own; `close` (in afterEach) ends them all. */
+/** A chromium launched by a test's first page, each page in a context of its own; `close` (in afterEach) ends it. */
 export class Browsers {
   #browser: Browser | undefined;
-  readonly #contexts: BrowserContext[] = [];
   /** Every URL any page asked for: documents, scripts, styles, images, WebSockets. */
   readonly requests: string[] = [];
   /** Every dialog (alert, confirm, prompt) a page opened: dismissed, and kept here for the tests to see. */
@@ -37,8 +38,8 @@ export class Browsers {
     const context = await this.#browser.newContext({
       locale: opts.locale ?? "en-US",
       viewport: opts.viewport ?? { width: 1000, height: 700 },
+      deviceScaleFactor: opts.scale ?? 1,
     });
-    this.#contexts.push(context);
     context.on("request", (request) => void this.requests.push(request.url()));
     const page = await context.newPage();
     page.on("websocket", (ws) => void this.requests.push(ws.url()));
@@ -51,20 +52,25 @@ export class Browsers {
     return page;
   }
 
+  /** Ends every page and the browser, even one already gone (a timed-out test's processes are killed by bun test). */
   async close(): Promise<void> {
-    for (const context of this.#contexts.splice(0)) await context.close();
-    await this.#browser?.close();
+    const browser = this.#browser;
     this.#browser = undefined;
+    await browser?.close().catch((err: unknown) => console.warn(`the browser had gone already: ${String(err)}`));
     this.requests.length = 0;
     this.dialogs.length = 0;
     this.errors.length = 0;
   }
 }
 
-/** Logs in from the page as `name`: fills the form labelled Name and presses Join. */
-export async function login(page: Page, name: string): Promise<void> {
-  await page.getByLabel("Name").fill(name);
-  await page.getByRole("button", { name: "Join" }).click();
+/** Logs in from the page as `name`: fills the form labelled Name and presses Join (in the page's language: `words`). */
+export async function login(
+  page: Page,
+  name: string,
+  words: { name: string; join: string } = { name: "Name", join: "Join" },
+): Promise<void> {
+  await page.getByLabel(words.name).fill(name);
+  await page.getByRole("button", { name: words.join }).click();
 }
 
 /** Types a line into the message box and presses Enter, as a person does. */

@@ -133,9 +133,13 @@ export class Room {
   classicPeers(): readonly Peer[] {
     return this.#roster.classicPeers();
   }
-  /** The members that speak this protocol, in one array kept between membership changes. */
+  /** The members that speak this protocol by datagram, in one array kept between membership changes. */
   speakers(): readonly Member[] {
-    return this.#roster.speakers();
+    return this.#roster.reached("datagram");
+  }
+  /** The members in a browser (a WebSocket each), likewise kept. */
+  browsers(): readonly Member[] {
+    return this.#roster.reached("web");
   }
   /** Where the member with session id `sid` is, if it is in the room. */
   peerOf(sid: string): Peer | undefined {

@@ -32,6 +32,18 @@ export interface Member {
 export const samePeer = (a: Peer, b: Peer) => a.port === b.port && a.address === b.address;
 
 /**
+ * Members that joined from a browser have a peer of their own kind: their IP address, and past the end of UDP's
+ * port range a number their page chose for its WebSocket (src/web/web-peer.ts), the same on every reconnect. So
+ * every rule by address (bans, logins, ghosts) holds for them, and no datagram is ever sent to one.
+ */
+export const FIRST_WEB_PORT = 0x1_0000;
+export const isWebPeer = (p: Peer) => p.port >= FIRST_WEB_PORT;
+
+/** How a member is reached: this protocol's datagrams, the original exercise's lines, or a browser's WebSocket. */
+export type Reach = "datagram" | "classic" | "web";
+export const reachOf = (m: Member): Reach => (m.classic ? "classic" : isWebPeer(m.peer) ? "web" : "datagram");
+
+/**
  * Whose say numbering a member continues: its client run (the nonce) under its name from its IP address. The
  * three together, so that a login that learned the nonce (sniffed from a hello in the clear) but comes from
  * elsewhere, or under another name, numbers its says apart and cannot make the member's next ones look like repeats.
@@ -46,10 +58,10 @@ export class Roster {
   /** By lookKey: the check that a newcomer's name does not look like a member's. */
   readonly #byLook = new Map<string, Member>();
   readonly #byPeer = new Map<string, Member>();
-  /** peers() and classicPeers(), until the membership changes: the fan-out reads them for every event. */
+  /** peers(), classicPeers() and each reach's members, until the membership changes: the fan-out reads them for every event. */
   #peers: Peer[] | undefined;
   #classicPeers: Peer[] | undefined;
-  #speakers: Member[] | undefined;
+  #reached: Map<Reach, Member[]> | undefined;
 
   get size(): number {
     return this.#bySid.size;
@@ -59,16 +71,21 @@ export class Roster {
     return this.#bySid.values();
   }
 
-  /** The addresses of the members that speak this protocol, in one array kept between membership changes. */
+  /** The addresses of the members that speak this protocol by datagram, in one array kept between membership changes. */
   peers(): readonly Peer[] {
-    this.#peers ??= [...this.#bySid.values()].filter((m) => !m.classic).map((m) => m.peer);
+    this.#peers ??= this.reached("datagram").map((m) => m.peer);
     return this.#peers;
   }
 
-  /** The members that speak this protocol (not classic), likewise kept: each gets datagrams proven for it. */
-  speakers(): readonly Member[] {
-    this.#speakers ??= [...this.#bySid.values()].filter((m) => !m.classic);
-    return this.#speakers;
+  /** The members reached one way (reachOf), likewise kept: each link sends to its own. */
+  reached(reach: Reach): readonly Member[] {
+    this.#reached ??= new Map();
+    let members = this.#reached.get(reach);
+    if (!members) {
+      members = [...this.#bySid.values()].filter((m) => reachOf(m) === reach);
+      this.#reached.set(reach, members);
+    }
+    return members;
   }
 
   /** The addresses of the classic members (`--classic`), likewise kept. */
@@ -103,7 +120,7 @@ export class Roster {
   }
 
   add(member: Member): void {
-    this.#peers = this.#classicPeers = this.#speakers = undefined;
+    this.#peers = this.#classicPeers = this.#reached = undefined;
     this.#bySid.set(member.sid, member);
     this.#byName.set(nameKey(member.name), member);
     this.#byLook.set(lookKey(member.name), member);
@@ -111,7 +128,7 @@ export class Roster {
   }
 
   drop(member: Member): void {
-    this.#peers = this.#classicPeers = this.#speakers = undefined;
+    this.#peers = this.#classicPeers = this.#reached = undefined;
     this.#bySid.delete(member.sid);
     this.#byName.delete(nameKey(member.name));
     // Two members may share a skeleton (names from before the rule, a ghost's newcomer): the key goes to the other.

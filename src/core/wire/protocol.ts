@@ -148,6 +148,8 @@ export const ABUSE = {
   adminRefusalBurst: 10,
   /** Addresses whose counters are kept at once; past this the fullest (idle) ones are forgotten. */
   trackedAddresses: 65_536,
+  /** WebSockets one IP address may hold open at once (a classroom behind one NAT: a tab each). */
+  webConnectionsPerAddress: 1024,
   /** A kicked client (by its nonce) cannot log straight back in for this long. */
   kickMemoryMs: 60_000,
 } as const;

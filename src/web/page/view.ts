@@ -57,7 +57,10 @@ export class RoomView {
     if (item.type === "private") line.classList.add("private");
     else if (item.type === "admin") line.classList.add("admin");
     else if (rings(item, this.me)) line.classList.add("mention");
-    if (item.type === "welcome") this.roster([...item.members, item.name]);
+    if (item.type === "welcome") {
+      this.me = item.name; // before the list is drawn, which marks the member's own name
+      this.roster([...item.members, item.name]);
+    }
     if (!history && item.type === "join") this.#add(item.name);
     if (!history && item.type === "leave") this.#remove(item.name);
     this.#append(line);
