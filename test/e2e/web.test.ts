@@ -86,6 +86,20 @@ describe.skipIf(!hasChromium)("a browser member among terminal members", () => {
     expect(browsers.errors).toEqual([]);
   }, 60_000);
 
+  test("the backlog is marked as history; a closed tab leaves at once (its byes), not by timing out", async () => {
+    const server = await serve();
+    const bob = await joinRoom("bob", server.address);
+    bob.write("said before alice came\n");
+    // In the room once another member has it (live or as history): then alice comes.
+    const watcher = await joinRoom("watcher", server.address);
+    await watcher.event({ type: "message", from: "bob", text: "said before alice came" });
+    const page = await browserMember(server.url, "alice");
+    await waitForLine(page, "[history] bob: said before alice came");
+    await bob.event({ type: "join", name: "alice" });
+    await page.close({ runBeforeUnload: true });
+    await bob.event({ type: "leave", name: "alice", reason: "quit" }, 3000);
+  }, 30_000);
+
   test("in Chinese when the browser's language is Chinese, as the terminal's lines are", async () => {
     const server = await serve();
     const bob = await joinRoom("bob", server.address);
