@@ -5,6 +5,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { NAME_RULE } from "../../src/core/wire/protocol.ts";
 import { memberRefusal } from "../../src/core/wire/refusals.ts";
 import { PAGE_WORDS } from "../../src/web/page/logic.ts";
 import { Browsers, hasChromium, login, transcript, typeLine, waitFor, waitForLine, waitForRole } from "../helpers/browser.ts";
@@ -122,6 +123,10 @@ describe.skipIf(!hasChromium)("a browser member among terminal members", () => {
     await ops.event({ type: "message", from: "alice", text: "in ops" });
     expect(bob.events().some((e) => e.type === "join" && e.name === "alice")).toBe(false);
     expect(await page.title()).toBe("ops — chat");
+    // A room the rules refuse is said so before anything is sent, as chat join --room says it.
+    const bad = await browsers.page(`${server.url}?room=${encodeURIComponent("a room")}`);
+    await waitForRole(bad, "alert", `invalid room "a room": use ${NAME_RULE}`);
+    expect(await bad.getByRole("button", { name: "Join" }).isDisabled()).toBe(true);
   }, 30_000);
 });
 
