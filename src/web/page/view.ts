@@ -93,9 +93,9 @@ export class RoomView {
   }
 
   /** A line of the page's own (a problem, /help), not an event of the room. */
-  note(text: string, kind: "note" | "warn" | "error" = "note"): void {
+  note(text: string, kind: "note" | "warn" | "error" | "help" = "note"): void {
     const line = this.#line(text, undefined, 0, Date.now());
-    line.classList.add(kind);
+    line.classList.add(kind === "help" ? "note" : kind, kind);
     this.#append(line);
   }
 

@@ -77,7 +77,7 @@ export class Visit implements MemberSink {
         session.who(now);
         return true;
       case "help":
-        for (const help of helpLines()) this.room.note(help);
+        for (const help of helpLines()) this.room.note(help, "help");
         return true;
       case "timestamp":
         document.body.classList.toggle("times");
