@@ -236,6 +236,14 @@ export class MemberSession {
     this.#end("left");
   }
 
+  /**
+   * The connection to the server closed (a web page's WebSocket): what a long silence means, said at once, since no
+   * datagram of this server can arrive any more. Logging in again (the same nonce) goes on as after any loss.
+   */
+  disconnected(now: number): void {
+    if (this.#state === "in" || this.#state === "leaving") this.#lose("the connection closed", now);
+  }
+
   /** The server's port turned out closed (ICMP). Moving on is quick only with somewhere to move to. */
   portClosed(now: number): void {
     if (this.#connection.several && this.#state === "in") this.#lose("its port is closed", now);

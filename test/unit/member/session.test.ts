@@ -142,6 +142,34 @@ describe("Karn: only an exchange sent once gives a round-trip sample", () => {
 });
 
 describe("losing the server and coming back", () => {
+  test("a closed connection (a web page's WebSocket) is a loss at once: knocks again, same nonce, back as before", () => {
+    const m = member();
+    m.login({ seq: 3 });
+    m.sink.take();
+    m.session.disconnected(m.clock.now);
+    expect(m.session.state).toBe("lost");
+    expect(m.sink.take()).toEqual([
+      { kind: "log", level: "warn", text: "lost the server 127.0.0.1:8001 (the connection closed); trying to join 127.0.0.1:8001 as ann…" },
+    ]);
+    m.session.disconnected(m.clock.now); // said once
+    expect(m.sink.take()).toEqual([]);
+    m.advance(25);
+    expect(m.sink.sentTypes()).toEqual(["knock"]);
+    m.receive(challenge());
+    expect(m.sink.sent()).toEqual([{ type: "hello", name: "ann", nonce: NONCE, cookie: "c".repeat(32) }]);
+    m.receive(welcome({ seq: 3 }));
+    expect(m.session.state).toBe("in");
+  });
+
+  test("a closed connection before the welcome changes nothing: the login goes on knocking", () => {
+    const { session, sink } = member();
+    session.begin(1000);
+    sink.take();
+    session.disconnected(1000);
+    expect(session.state).toBe("joining");
+    expect(sink.take()).toEqual([]);
+  });
+
   test("silence for serverSilenceMs: lost; knocks every rejoinMs; welcomed back under the same nonce; says in flight resent", () => {
     const { session, sink, advance, receive, login, clock } = member();
     login();
