@@ -90,6 +90,8 @@ export function startWeb(opts: WebOptions): RunningWeb {
 /** "/ws" from the page's own origin, with its client id and within its address's connections: upgraded. */
 function upgrade(req: Request, srv: Server<Connection>, perAddress: Map<string, number>, log: Log): Response | undefined {
   const url = new URL(req.url);
+  // A browser asks for an icon on its own: none, without an error in the page's console.
+  if (url.pathname === "/favicon.ico") return new Response(null, { status: 204 });
   if (url.pathname !== "/ws") return new Response("not found", { status: 404 });
   // Cross-site WebSocket hijacking: a page elsewhere may open a socket here with the visitor's network position.
   const origin = req.headers.get("origin");
