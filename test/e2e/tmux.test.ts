@@ -2,7 +2,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { displayWidth } from "../../src/core/screen/width.ts";
-import { chatBinary, joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
+import { chatBinary, joinRoom, killAll, STATE_HOME, spawnServe, startChat } from "../helpers/processes.ts";
 import { hasTmux, TmuxPane } from "../helpers/tmux.ts";
 
 const panes: TmuxPane[] = [];
@@ -180,5 +180,23 @@ describe.skipIf(!hasTmux)("in tmux", () => {
     await bob.event({ type: "leave", name: "alice", reason: "quit" });
     expect(await pane.exitStatus()).toBe(0);
     expect(bob.out.text()).not.toContain("never sent");
+  });
+});
+
+describe.skipIf(!hasTmux)("chat serve in a terminal", () => {
+  test("prints the web page's address and, in a terminal, its QR code (the compiled binary renders it)", async () => {
+    const pane = await TmuxPane.start([...chatBinary(), "serve", "--host", "127.0.0.1", "--port", "0", "--data", ":memory:"], {
+      columns: 100,
+      rows: 40,
+      env: { XDG_STATE_HOME: STATE_HOME }, // its admin token file where the tests keep theirs
+    });
+    panes.push(pane);
+    const rows = await pane.waitForScreen((r) => r.some((row) => row.includes("or in a browser: http://127.0.0.1:")), "the address line");
+    const at = rows.findIndex((row) => row.includes("or in a browser:"));
+    // a QR code in half blocks: a frame of full and upper-half blocks, at least 21 modules wide (version 1)
+    const qr = (
+      await pane.waitForScreen((r) => r.slice(at + 1).filter((row) => /^[█▀▄ ]{21,}$/.test(row.trimEnd())).length >= 10, "the QR code")
+    ).slice(at + 1);
+    expect(qr.filter((row) => /^[█▀▄ ]{21,}$/.test(row.trimEnd())).length).toBeGreaterThanOrEqual(10);
   });
 });
