@@ -70,9 +70,9 @@ const cluster = (servers: number, l: ClusterScenario["load"]): Unnamed<ClusterSc
 
 /**
  * Every scenario once, with its sizes for --quick (CI, under 30 s in all) and for a full run. The cluster rows have
- * the sizes of throughput and latency, the members split between two servers of a cluster; `web` has latency's, half
- * the members browsers (the sender a UDP member), and `web idle` only browser members, within one address's 1,024
- * WebSockets.
+ * the sizes of throughput and latency, the members split between two servers of a cluster; `web throughput` and `web`
+ * have 100 members (throughput's and latency's sizes), half of them browsers (the sender a UDP member), and
+ * `web idle` only browser members, within one address's 1,024 WebSockets.
  */
 // biome-ignore format: a table, aligned by column
 const SCENARIOS: ReadonlyArray<readonly [name: string, quick: Unnamed<Scenario>, full: Unnamed<Scenario>]> = [
@@ -81,6 +81,7 @@ const SCENARIOS: ReadonlyArray<readonly [name: string, quick: Unnamed<Scenario>,
   ["latency",             load(rate(100, 1000, 1, 3)),       load(rate(100, 1000, 5, 5))],
   ["scale",               load(rate(200, 200, 1, 3)),        load(rate(1000, 200, 5, 5))],
   ["idle",                load(idle(500, 3)),                load(idle(5000, 10))],
+  ["web throughput",      load(browsers(50, count(100, 2000, 3))),    load(browsers(50, count(100, 20_000, 5)))],
   ["web",                 load(browsers(50, rate(100, 1000, 1, 3))),  load(browsers(50, rate(100, 1000, 5, 5)))],
   ["web idle",            load(browsers(200, idle(200, 3))),  load(browsers(1000, idle(1000, 10)))],
   ["admin",               admin(3),                          admin(5)],

@@ -74,15 +74,18 @@ describe("the web scenarios", () => {
 
   test("browser and UDP members in one room with a sender, and idle browser members alone, in both sizes", () => {
     for (const quick of [true, false]) {
-      const [room, idle] = web(quick).map((s) => (s.kind === "load" ? s.load : undefined));
-      expect(room && room.web > 0 && room.web < room.members && room.mode !== "idle").toBe(true);
-      expect(idle && idle.web === idle.members && idle.mode === "idle").toBe(true);
-      for (const l of [room!, idle!]) expect(l.web).toBeLessThanOrEqual(ABUSE.webConnectionsPerAddress);
+      const loads = web(quick).map((s) => (s.kind === "load" ? s.load : undefined));
+      expect(loads.map((l) => l?.mode)).toEqual(["count", "rate", "idle"]);
+      for (const room of loads.slice(0, 2)) expect(room && room.web > 0 && room.web < room.members).toBe(true);
+      const idle = loads[2];
+      expect(idle && idle.web === idle.members).toBe(true);
+      for (const l of loads) expect(l!.web).toBeLessThanOrEqual(ABUSE.webConnectionsPerAddress);
     }
   });
 
   test("CI's quick run stays small; the full run idles 1,000 browser members", () => {
     for (const s of web(true)) if (s.kind === "load") expect(s.load.members * Math.max(1, s.load.seconds)).toBeLessThanOrEqual(1000);
+    for (const s of web(true)) if (s.kind === "load") expect(s.load.messages).toBeLessThanOrEqual(2000);
     const idle = web(false).find((s) => s.name === "web idle");
     expect(idle?.kind === "load" && idle.load.web).toBe(1000);
   });
