@@ -118,49 +118,12 @@ async function runCluster(s: ClusterScenario, bench: Bench): Promise<Row[]> {
 }
 
 /**
- * The load process against `servers` (the members split between them); server CPU % adds up the servers' (and a
- * cluster's nats-server, `broker`), peak RSS is the largest chat server's.
+ * The load process against `servers` (the members split between them): its row, or one per kind of receiver;
+ * server CPU % adds up the servers' (and a cluster's nats-server, `broker`), peak RSS is the largest chat server's.
  */
 async function runLoad(s: LoadScenario, servers: Server[], bench: Bench, broker?: Server): Promise<Row[]> {
-  let cpu: CpuWindow | undefined;
-  const webPorts = s.load.web > 0 ? (await Promise.all(servers.map((v) => v.line(WEB_LISTENING)))).map((m) => Number(m[1])) : [];
-  // The first server's memory before anyone joins and at the window's end: what the members cost it (idle rows).
-  const rss = { empty: memoryMb(servers[0]!.pid, "VmRSS"), end: undefined as number | undefined };
-  const args = loadArgs({ ...s.load, ports: servers.map((v) => v.port), webPorts });
-  const load = bench.reaper.track(
-    Bun.spawn([process.execPath, join(bench.repo, "bench", "load.ts"), ...args], {
-      cwd: bench.repo,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "inherit",
-      serialization: "json",
-      ipc(msg) {
-        if (!isMark(msg) || !cpu) return;
-        if (msg.at === "start") cpu.start();
-        else {
-          cpu.stop();
-          rss.end = memoryMb(servers[0]!.pid, "VmRSS");
-        }
-      },
-    }),
-  );
   const watched = [...servers, ...(broker ? [broker] : [])];
-  cpu = new CpuWindow([...watched.map((v) => v.pid), load.pid]);
-  const stdout = new Response(load.stdout).text();
-  const timeout = new Promise<string>((r) => setTimeout(() => r(`no result within ${LOAD_TIMEOUT_MS / 1000} s`), LOAD_TIMEOUT_MS).unref());
-  const outcome = await Promise.race([load.exited, ...watched.map((v) => v.died), timeout]);
-  if (typeof outcome === "string") {
-    await bench.reaper.stop(load);
-    throw new Error(outcome || "the server exited during the run");
-  }
-  if (outcome !== 0) throw new Error(`the load process exited with code ${outcome}`);
-  const last = (await stdout).trim().split("\n").at(-1) ?? "";
-  let r: LoadResult;
-  try {
-    r = JSON.parse(last) as LoadResult; // our own child's line, written by load.ts from the same LoadResult type
-  } catch {
-    throw new Error(`the load process printed no result line (got ${JSON.stringify(last.slice(0, 200))})`);
-  }
+  const { r, cpu, load, rss } = await loadProcess(s, servers, watched, bench);
   const idle = s.load.mode === "idle";
   const row: Row = {
     ...emptyRow(s.name, "chat"),
@@ -189,6 +152,52 @@ async function runLoad(s: LoadScenario, servers: Server[], bench: Bench, broker?
     raw: r,
   };
   return idle || r.web.members === 0 ? [row] : [kindRow(row, r, r.udp, "UDP"), kindRow(row, r, r.web, "browser")];
+}
+
+/**
+ * The load process against `servers` (their web ports asked of their start lines when it has browser members), the
+ * CPU window of `watched` and itself between its marks; its result line, and the first server's RSS before anyone
+ * joined and at the window's end (what the members cost it).
+ */
+async function loadProcess(s: LoadScenario, servers: Server[], watched: Server[], bench: Bench) {
+  let cpu: CpuWindow | undefined;
+  const webPorts = s.load.web > 0 ? (await Promise.all(servers.map((v) => v.line(WEB_LISTENING)))).map((m) => Number(m[1])) : [];
+  const rss = { empty: memoryMb(servers[0]!.pid, "VmRSS"), end: undefined as number | undefined };
+  const args = loadArgs({ ...s.load, ports: servers.map((v) => v.port), webPorts });
+  const load = bench.reaper.track(
+    Bun.spawn([process.execPath, join(bench.repo, "bench", "load.ts"), ...args], {
+      cwd: bench.repo,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "inherit",
+      serialization: "json",
+      ipc(msg) {
+        if (!isMark(msg) || !cpu) return;
+        if (msg.at === "start") cpu.start();
+        else {
+          cpu.stop();
+          rss.end = memoryMb(servers[0]!.pid, "VmRSS");
+        }
+      },
+    }),
+  );
+  cpu = new CpuWindow([...watched.map((v) => v.pid), load.pid]);
+  const stdout = new Response(load.stdout).text();
+  const timeout = new Promise<string>((r) => setTimeout(() => r(`no result within ${LOAD_TIMEOUT_MS / 1000} s`), LOAD_TIMEOUT_MS).unref());
+  const outcome = await Promise.race([load.exited, ...watched.map((v) => v.died), timeout]);
+  if (typeof outcome === "string") {
+    await bench.reaper.stop(load);
+    throw new Error(outcome || "the server exited during the run");
+  }
+  if (outcome !== 0) throw new Error(`the load process exited with code ${outcome}`);
+  const last = (await stdout).trim().split("\n").at(-1) ?? "";
+  let r: LoadResult;
+  try {
+    r = JSON.parse(last) as LoadResult; // our own child's line, written by load.ts from the same LoadResult type
+  } catch {
+    throw new Error(`the load process printed no result line (got ${JSON.stringify(last.slice(0, 200))})`);
+  }
+  return { r, cpu, load, rss };
 }
 
 /** One kind of receiver's figures in the row of the whole run (server and load CPU, RSS and retransmissions are the run's). */
