@@ -1,9 +1,9 @@
-// Runs one scenario against a fresh `dist/chat serve`: the load process (or the admin command), the CPU window, one Row.
+// Runs one scenario against a fresh `dist/chat serve`: the load process (or the admin command), the CPU window, its Rows.
 
 import { join } from "node:path";
 import { memoryMb } from "../test/helpers/procfs.ts";
 import type { Reaper } from "../test/helpers/reaper.ts";
-import { isMark, type LoadResult, loadArgs } from "./load-protocol.ts";
+import { isMark, type KindResult, type LoadResult, loadArgs } from "./load-protocol.ts";
 import { CpuWindow } from "./proc.ts";
 import { type Server, spawnServe } from "./processes.ts";
 import type { AdminScenario, ClusterScenario, LoadScenario, Scenario } from "./scenarios.ts";
@@ -23,6 +23,8 @@ export interface Bench {
 /** A load process that has not finished after this long is stopped and the scenario fails. */
 const LOAD_TIMEOUT_MS = 300_000;
 export const LISTENING = /listening on \S+:(\d+)/;
+/** The page's address `chat serve` prints (with --port 0 its web port is any free one too). */
+const WEB_LISTENING = /or in a browser: http:\/\/127\.0\.0\.1:(\d+)\//;
 const NATS_LISTENING = /Listening for client connections on 127\.0\.0\.1:(\d+)/;
 
 /**
@@ -68,17 +70,20 @@ function cpuNote(cpu: CpuWindow): string[] {
   return out;
 }
 
-/** Runs a scenario; never throws: a failure is a row with ok false and the reason in its note. */
-export async function runScenario(s: Scenario, bench: Bench): Promise<Row> {
+/**
+ * Runs a scenario; never throws: a failure is a row with ok false and the reason in its note. One row, but for a
+ * room of UDP and browser members with a sender: a row for each kind of receiver.
+ */
+export async function runScenario(s: Scenario, bench: Bench): Promise<Row[]> {
   if (s.kind === "cluster") return runCluster(s, bench);
   const dir = bench.reaper.tempDir("chat-bench-");
   let server: Server | undefined;
   try {
     server = await spawnServe(serveCommand(bench, dir), LISTENING, bench.reaper);
     bench.log(`${s.name}: server pid ${server.pid} on 127.0.0.1:${server.port}`);
-    return s.kind === "load" ? await runLoad(s, [server], bench) : await runAdmin(s, server, bench);
+    return s.kind === "load" ? await runLoad(s, [server], bench) : [await runAdmin(s, server, bench)];
   } catch (err) {
-    return { ...emptyRow(s.name, "chat"), ok: false, note: err instanceof Error ? err.message : String(err) };
+    return [{ ...emptyRow(s.name, "chat"), ok: false, note: err instanceof Error ? err.message : String(err) }];
   } finally {
     await server?.stop();
     bench.reaper.removeDir(dir);
@@ -86,9 +91,9 @@ export async function runScenario(s: Scenario, bench: Bench): Promise<Row> {
 }
 
 /** A nats-server with JetStream, `s.servers` chat servers on it, and the load spread over them. */
-async function runCluster(s: ClusterScenario, bench: Bench): Promise<Row> {
+async function runCluster(s: ClusterScenario, bench: Bench): Promise<Row[]> {
   const nats = natsServer();
-  if (!nats) return { ...emptyRow(s.name, "chat"), note: "not run: nats-server is not installed (apt-get install nats-server)" };
+  if (!nats) return [{ ...emptyRow(s.name, "chat"), note: "not run: nats-server is not installed (apt-get install nats-server)" }];
   const dir = bench.reaper.tempDir("chat-bench-nats-");
   const servers: Server[] = [];
   try {
@@ -101,10 +106,11 @@ async function runCluster(s: ClusterScenario, bench: Bench): Promise<Row> {
     bench.log(
       `${s.name}: nats-server pid ${broker.pid} on ${url}; servers ${chats.map((c) => `${c.pid} on 127.0.0.1:${c.port}`).join(", ")}`,
     );
-    const row = await runLoad({ kind: "load", name: s.name, load: s.load }, chats, bench, broker);
-    return { ...row, note: [`${s.servers} servers on one nats-server, members split evenly`, row.note].filter(Boolean).join("; ") };
+    const rows = await runLoad({ kind: "load", name: s.name, load: s.load }, chats, bench, broker);
+    const split = `${s.servers} servers on one nats-server, members split evenly`;
+    return rows.map((row) => ({ ...row, note: [split, row.note].filter(Boolean).join("; ") }));
   } catch (err) {
-    return { ...emptyRow(s.name, "chat"), ok: false, note: err instanceof Error ? err.message : String(err) };
+    return [{ ...emptyRow(s.name, "chat"), ok: false, note: err instanceof Error ? err.message : String(err) }];
   } finally {
     for (const server of servers.reverse()) await server.stop();
     bench.reaper.removeDir(dir);
@@ -112,46 +118,16 @@ async function runCluster(s: ClusterScenario, bench: Bench): Promise<Row> {
 }
 
 /**
- * The load process against `servers` (the members split between them); server CPU % adds up the servers' (and a
- * cluster's nats-server, `broker`), peak RSS is the largest chat server's.
+ * The load process against `servers` (the members split between them): its row, or one per kind of receiver;
+ * server CPU % adds up the servers' (and a cluster's nats-server, `broker`), peak RSS is the largest chat server's.
  */
-async function runLoad(s: LoadScenario, servers: Server[], bench: Bench, broker?: Server): Promise<Row> {
-  let cpu: CpuWindow | undefined;
-  const load = bench.reaper.track(
-    Bun.spawn([process.execPath, join(bench.repo, "bench", "load.ts"), ...loadArgs({ ...s.load, ports: servers.map((v) => v.port) })], {
-      cwd: bench.repo,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "inherit",
-      serialization: "json",
-      ipc(msg) {
-        if (!isMark(msg) || !cpu) return;
-        if (msg.at === "start") cpu.start();
-        else cpu.stop();
-      },
-    }),
-  );
+async function runLoad(s: LoadScenario, servers: Server[], bench: Bench, broker?: Server): Promise<Row[]> {
   const watched = [...servers, ...(broker ? [broker] : [])];
-  cpu = new CpuWindow([...watched.map((v) => v.pid), load.pid]);
-  const stdout = new Response(load.stdout).text();
-  const timeout = new Promise<string>((r) => setTimeout(() => r(`no result within ${LOAD_TIMEOUT_MS / 1000} s`), LOAD_TIMEOUT_MS).unref());
-  const outcome = await Promise.race([load.exited, ...watched.map((v) => v.died), timeout]);
-  if (typeof outcome === "string") {
-    await bench.reaper.stop(load);
-    throw new Error(outcome || "the server exited during the run");
-  }
-  if (outcome !== 0) throw new Error(`the load process exited with code ${outcome}`);
-  const last = (await stdout).trim().split("\n").at(-1) ?? "";
-  let r: LoadResult;
-  try {
-    r = JSON.parse(last) as LoadResult; // our own child's line, written by load.ts from the same LoadResult type
-  } catch {
-    throw new Error(`the load process printed no result line (got ${JSON.stringify(last.slice(0, 200))})`);
-  }
+  const { r, cpu, load, rss } = await loadProcess(s, servers, watched, bench);
   const idle = s.load.mode === "idle";
-  return {
+  const row: Row = {
     ...emptyRow(s.name, "chat"),
-    ok: r.joined === r.members,
+    ok: r.joined === r.members && r.webClosed === 0,
     members: r.members,
     sent: idle ? null : r.sent,
     expected: idle ? null : r.expected,
@@ -169,16 +145,97 @@ async function runLoad(s: LoadScenario, servers: Server[], bench: Bench, broker?
     windowSeconds: idle ? (cpu.seconds ?? null) : r.windowSeconds,
     note: [
       loadNote(r, idle),
+      ...(idle && servers.length === 1 ? idleNote(r, cpu.percent(servers[0]!.pid), rss.empty, rss.end) : []),
       ...(broker ? [`server CPU includes nats-server's ${(cpu.percent(broker.pid) ?? 0).toFixed(0)}%`] : []),
       ...cpuNote(cpu),
     ].join("; "),
     raw: r,
   };
+  return idle || r.web.members === 0 ? [row] : [kindRow(row, r, r.udp, "UDP"), kindRow(row, r, r.web, "browser")];
+}
+
+/**
+ * The load process against `servers` (their web ports asked of their start lines when it has browser members), the
+ * CPU window of `watched` and itself between its marks; its result line, and the first server's RSS before anyone
+ * joined and at the window's end (what the members cost it).
+ */
+async function loadProcess(s: LoadScenario, servers: Server[], watched: Server[], bench: Bench) {
+  let cpu: CpuWindow | undefined;
+  const webPorts = s.load.web > 0 ? (await Promise.all(servers.map((v) => v.line(WEB_LISTENING)))).map((m) => Number(m[1])) : [];
+  const rss = { empty: memoryMb(servers[0]!.pid, "VmRSS"), end: undefined as number | undefined };
+  const args = loadArgs({ ...s.load, ports: servers.map((v) => v.port), webPorts });
+  const load = bench.reaper.track(
+    Bun.spawn([process.execPath, join(bench.repo, "bench", "load.ts"), ...args], {
+      cwd: bench.repo,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "inherit",
+      serialization: "json",
+      ipc(msg) {
+        if (!isMark(msg) || !cpu) return;
+        if (msg.at === "start") cpu.start();
+        else {
+          cpu.stop();
+          rss.end = memoryMb(servers[0]!.pid, "VmRSS");
+        }
+      },
+    }),
+  );
+  cpu = new CpuWindow([...watched.map((v) => v.pid), load.pid]);
+  const stdout = new Response(load.stdout).text();
+  const timeout = new Promise<string>((r) => setTimeout(() => r(`no result within ${LOAD_TIMEOUT_MS / 1000} s`), LOAD_TIMEOUT_MS).unref());
+  const outcome = await Promise.race([load.exited, ...watched.map((v) => v.died), timeout]);
+  if (typeof outcome === "string") {
+    await bench.reaper.stop(load);
+    throw new Error(outcome || "the server exited during the run");
+  }
+  if (outcome !== 0) throw new Error(`the load process exited with code ${outcome}`);
+  const last = (await stdout).trim().split("\n").at(-1) ?? "";
+  let r: LoadResult;
+  try {
+    r = JSON.parse(last) as LoadResult; // our own child's line, written by load.ts from the same LoadResult type
+  } catch {
+    throw new Error(`the load process printed no result line (got ${JSON.stringify(last.slice(0, 200))})`);
+  }
+  return { r, cpu, load, rss };
+}
+
+/** One kind of receiver's figures in the row of the whole run (server and load CPU, RSS and retransmissions are the run's). */
+function kindRow(row: Row, r: LoadResult, k: KindResult, label: "UDP" | "browser"): Row {
+  const sender = r.udp.members > r.udp.receivers ? "a UDP member" : "a browser member";
+  const what = `deliveries to the ${k.receivers} ${label} members of ${r.members} (sender: ${sender}; CPU, RSS and retrans: the whole run)`;
+  return {
+    ...row,
+    scenario: `${row.scenario}: to ${label} members`,
+    expected: k.expected,
+    delivered: k.delivered,
+    lossPct: k.lossPct,
+    deliveriesPerSec: k.deliveriesPerSecond,
+    p50Ms: k.p50,
+    p99Ms: k.p99,
+    maxMs: k.max,
+    windowSeconds: k.windowSeconds,
+    note: [what, ...(k.incomplete ? [`${k.incomplete} of them still missing messages at the end of the drain`] : []), row.note].join("; "),
+  };
+}
+
+/** What the idle members cost the server, per 1,000: its CPU over the window, and its RSS with them less its RSS empty. */
+function idleNote(r: LoadResult, cpuPct: number | undefined, emptyMb: number | undefined, endMb: number | undefined): string[] {
+  const kind = r.web.members === r.members ? "browser members" : r.web.members === 0 ? "UDP members" : "members";
+  const per = 1000 / r.members;
+  const out: string[] = [];
+  if (cpuPct !== undefined) out.push(`${(cpuPct * per).toFixed(1)}% of a core per 1,000 ${kind}`);
+  if (emptyMb !== undefined && endMb !== undefined)
+    out.push(
+      `RSS ${emptyMb.toFixed(0)} MB empty, ${endMb.toFixed(0)} MB with them: ${((endMb - emptyMb) * per).toFixed(1)} MB per 1,000 ${kind}`,
+    );
+  return out;
 }
 
 function loadNote(r: LoadResult, idle: boolean): string {
   const parts: string[] = [];
   if (r.joined !== r.members) parts.push(`only ${r.joined}/${r.members} members got in`);
+  if (r.webClosed) parts.push(`the server closed ${r.webClosed} WebSockets`);
   if (idle) parts.push(`${r.pings} pings over the run`);
   else {
     parts.push(`${r.retries} retries + ${r.nacks} nacks`);

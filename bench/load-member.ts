@@ -1,18 +1,18 @@
-// One simulated member of the load process: its socket, login, event stream with nack repairs, heartbeats and (for the sender) its outbox.
+// One simulated member of the load process: its wire (UDP or WebSocket), login, event stream with nack repairs, heartbeats and (for the sender) its outbox.
 //
 // It drives the real client's parts (Login, Repairs, Outbox, Sequencer, openUdp) but not the whole MemberSession:
 // the load process starts every stream once the join storm is over (repairing the storm's join events would flood
-// the room), and it paces the sender's outbox itself.
+// the room), and it paces the sender's outbox itself. A browser member is the same member over another wire: the
+// same frames, the same repairs (a page misses what came while it was away), only no proof.
 
+import { randomBytes } from "node:crypto";
 import { createConsola, LogLevels } from "consola";
 import { KNOCK, Login } from "../src/core/member/login.ts";
 import { Outbox } from "../src/core/member/outbox.ts";
 import { Repairs } from "../src/core/member/repairs.ts";
 import { Sequencer } from "../src/core/member/sequencer.ts";
-import type { Peer } from "../src/core/room/room.ts";
-import { ProofCounter, proofKey, prove } from "../src/core/wire/proof.ts";
 import { encode, isRoomEvent, type Message, type Request, type RoomEvent, TIMERS } from "../src/core/wire/protocol.ts";
-import { openUdp, type UdpEndpoint } from "../src/runtime/udp.ts";
+import { udpWire, type Wire, webWire } from "./load-wire.ts";
 
 /** Counts every member adds to; read once at the end. */
 export interface Counters {
@@ -22,6 +22,8 @@ export interface Counters {
   pings: number;
   lostEvents: number;
   sendErrors: number;
+  /** WebSockets the server closed during the run (none expected). */
+  webClosed: number;
   refused: Record<string, number>;
 }
 
@@ -32,6 +34,8 @@ export interface MemberHost {
   readonly lagging: Set<Member>;
   /** The frames of a datagram (decoded once per distinct datagram), or undefined when it does not decode. */
   frames(data: Uint8Array): readonly Message[] | undefined;
+  /** The frames of a WebSocket text message, likewise decoded once per distinct text. */
+  textFrames(text: string): readonly Message[] | undefined;
   welcomed(member: Member, seq: number, now: number): void;
   /** A message event handed over in order, once. */
   delivered(member: Member, event: RoomEvent & { type: "message" }, now: number): void;
@@ -47,14 +51,14 @@ const KNOCK_DATAGRAM = encode(KNOCK);
 export const countingLog = (counters: Counters) =>
   createConsola({ level: LogLevels.warn, reporters: [{ log: () => void counters.sendErrors++ }] });
 
+/** How a member reaches the server: its UDP port, or the web port of its WebSocket (a browser member). */
+export type Reach = { kind: "udp"; port: number } | { kind: "web"; port: number };
+
 export class Member {
-  #udp: UdpEndpoint | undefined;
-  readonly #server: Peer;
+  #wire: Wire | undefined;
   sid = "";
   isIn = false;
   readonly #login: Login;
-  readonly #proofKey: Uint8Array;
-  readonly #counter = new ProofCounter();
   #lastSent = -Infinity;
   readonly stream = new Sequencer();
   /** The highest seq this member knows the room has (events, ticks, the sender's acks at the drain). */
@@ -67,25 +71,41 @@ export class Member {
     readonly name: string,
     readonly nonce: string,
     private readonly host: MemberHost,
-    serverPort: number,
+    readonly reach: Reach,
   ) {
-    this.#server = { address: "127.0.0.1", port: serverPort };
     this.#login = new Login({ name, nonce });
-    this.#proofKey = proofKey(nonce);
   }
 
-  /** The socket, with the adapter's guards (the ICMP error handler, the retry after a stale ICMP error). */
+  get isWeb(): boolean {
+    return this.reach.kind === "web";
+  }
+
+  /**
+   * The UDP socket (with the adapter's guards: the ICMP error handler, the retry after a stale ICMP error), or the
+   * WebSocket with a client id of its own, as a page draws one.
+   */
   async open(log: ReturnType<typeof countingLog>): Promise<void> {
-    this.#udp = await openUdp({ hostname: "127.0.0.1", port: 0, log, onDatagram: (data) => this.#onDatagram(data) });
+    const receive = (frames: readonly Message[] | undefined) => this.#onFrames(frames);
+    const { counters } = this.host;
+    this.#wire =
+      this.reach.kind === "udp"
+        ? await udpWire(this.reach.port, this.nonce, log, (d) => this.host.frames(d), receive)
+        : await webWire(
+            this.reach.port,
+            randomBytes(8).toString("hex"),
+            (t) => this.host.textFrames(t),
+            receive,
+            () => void counters.webClosed++,
+          );
   }
 
-  /** The local port, by which the server (and /proc/net/udp) knows this member. */
-  get port(): number {
-    return this.#udp?.port ?? 0;
+  /** The local UDP port, by which the server (and /proc/net/udp) knows this member; undefined for a browser member. */
+  get udpPort(): number | undefined {
+    return this.#wire?.udpPort;
   }
 
   close(): void {
-    this.#udp?.close();
+    this.#wire?.close();
   }
 
   // ---- Login ----
@@ -94,19 +114,18 @@ export class Member {
   login(now: number): void {
     if (this.isIn) return;
     const msg = this.#login.due(now, TIMERS.retryMs);
-    if (msg) this.#sendBytes(msg.type === "knock" ? KNOCK_DATAGRAM : encode(msg), now);
+    if (msg) this.#sendBytes(msg.type === "knock" ? KNOCK_DATAGRAM : encode(msg), false, now);
   }
 
   // ---- Sending ----
 
-  /** A request of the session goes proven, as the real client sends it. */
+  /** A request of the session goes proven over UDP, as the real client sends it (the wire does it). */
   send(msg: Request, now: number): void {
-    const bytes = encode(msg);
-    this.#sendBytes("sid" in msg ? prove(this.#proofKey, "member", this.#counter.next(Date.now()), bytes) : bytes, now);
+    this.#sendBytes(encode(msg), "sid" in msg, now);
   }
 
-  #sendBytes(bytes: Uint8Array, now: number): void {
-    if (this.#udp && !this.#udp.send(bytes, this.#server)) this.host.counters.sendErrors++;
+  #sendBytes(bytes: Uint8Array, inSession: boolean, now: number): void {
+    if (this.#wire && !this.#wire.send(bytes, inSession)) this.host.counters.sendErrors++;
     this.#lastSent = now;
   }
 
@@ -175,8 +194,7 @@ export class Member {
     }
   }
 
-  #onDatagram(data: Uint8Array): void {
-    const frames = this.host.frames(data);
+  #onFrames(frames: readonly Message[] | undefined): void {
     if (!frames) {
       this.host.counters.undecodable++;
       return;
@@ -205,6 +223,11 @@ export class Member {
       case "tick":
         if (this.stream.started) this.know(msg.seq);
         return;
+      case "probe":
+        // The server asks whether this member is still there: a ping answers, as the real client's does.
+        if (!this.isIn) return;
+        this.host.counters.pings++;
+        return this.send({ type: "ping", sid: this.sid }, now);
       case "lost":
         this.host.counters.lostEvents += msg.to - msg.from + 1;
         return this.#handOver(this.stream.skip(msg.from, msg.to), now);

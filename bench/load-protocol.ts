@@ -1,12 +1,17 @@
 // The boundary between the harness (run.ts) and its load process (load.ts): arguments, IPC marks, and the one result line.
 
 import { parseArgs } from "node:util";
+import { ABUSE } from "../src/core/wire/protocol.ts";
 
 /** What the load process does, given as command-line flags (so it can also be run by hand). */
 export interface LoadOptions {
   /** The servers, on 127.0.0.1: member i talks to ports[i % ports.length] (several: the servers of a cluster). */
   ports: number[];
   members: number;
+  /** How many of the members are browser members (a WebSocket each, the last ones; the sender is a UDP member unless all are). */
+  web: number;
+  /** The servers' web ports (`chat serve --web`): browser member j talks to webPorts[j % webPorts.length]. Empty without any. */
+  webPorts: number[];
   /** "count": `messages` as fast as the protocol allows; "rate": `rate` messages/s for `seconds`; "idle": heartbeats only for `seconds`. */
   mode: "count" | "rate" | "idle";
   messages: number;
@@ -24,6 +29,9 @@ export function loadArgs(o: LoadOptions): string[] {
     o.ports.join(","),
     "--members",
     String(o.members),
+    "--web",
+    String(o.web),
+    ...(o.webPorts.length ? ["--web-port", o.webPorts.join(",")] : []),
     "--mode",
     o.mode,
     "--messages",
@@ -46,6 +54,8 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
     options: {
       port: { type: "string" },
       members: { type: "string", default: "100" },
+      web: { type: "string", default: "0" },
+      "web-port": { type: "string" },
       mode: { type: "string", default: "count" },
       messages: { type: "string", default: "1000" },
       rate: { type: "string", default: "0" },
@@ -63,9 +73,19 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
   const mode = values.mode;
   if (mode !== "count" && mode !== "rate" && mode !== "idle")
     throw new Error(`--mode: expected count, rate or idle, got ${JSON.stringify(mode)}`);
+  const members = num("members", values.members, 2);
+  const web = num("web", values.web, 0);
+  const webPorts = values["web-port"] === undefined ? [] : values["web-port"].split(",").map((p) => num("web-port", p, 1));
+  if (web > members) throw new Error(`--web: ${web} browser members of only ${members}`);
+  if (web > 0 && webPorts.length === 0) throw new Error("--web: browser members need --web-port");
+  // The server lets one address open this many WebSockets, and every browser member here is on 127.0.0.1.
+  if (web > ABUSE.webConnectionsPerAddress * webPorts.length)
+    throw new Error(`--web: at most ${ABUSE.webConnectionsPerAddress} browser members per server (one address's connections)`);
   return {
     ports: (values.port ?? "").split(",").map((p) => num("port", p, 1)),
-    members: num("members", values.members, 2),
+    members,
+    web,
+    webPorts,
     mode,
     messages: num("messages", values.messages, 0),
     rate: num("rate", values.rate, 0),
@@ -82,6 +102,23 @@ export interface Mark {
 }
 export const isMark = (m: unknown): m is Mark =>
   typeof m === "object" && m !== null && (m as Mark).kind === "mark" && ((m as Mark).at === "start" || (m as Mark).at === "end");
+
+/** What one kind of receiver got: the UDP members or the browser members (the sender is not a receiver). */
+export interface KindResult {
+  members: number;
+  receivers: number;
+  expected: number;
+  delivered: number;
+  lossPct: number;
+  /** First send to this kind's last delivery. */
+  windowSeconds: number;
+  deliveriesPerSecond: number;
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
+  /** Receivers of this kind still missing messages when the drain ended. */
+  incomplete: number;
+}
 
 /** The load process's one line on stdout. Times in ms unless named otherwise; null where it does not apply. */
 export interface LoadResult {
@@ -116,7 +153,7 @@ export interface LoadResult {
   pings: number;
   /** Refusals by reason (none expected). */
   refused: Record<string, number>;
-  /** Datagrams received, and those that did not decode. */
+  /** Datagrams and WebSocket messages received, and those that did not decode. */
   datagrams: number;
   undecodable: number;
   /** Sends the kernel refused (other than the ICMP echo of a closed port). */
@@ -127,4 +164,9 @@ export interface LoadResult {
   dropsAtServer: number | null;
   /** Receivers still missing messages when the drain ended. */
   incomplete: number;
+  /** The same figures for each kind of receiver. */
+  udp: KindResult;
+  web: KindResult;
+  /** WebSockets the server closed during the run (none expected). */
+  webClosed: number;
 }

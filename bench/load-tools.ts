@@ -1,4 +1,4 @@
-// Small pieces of the load process: decoding each distinct datagram once, timestamped message texts, latency percentiles.
+// Small pieces of the load process: decoding each distinct datagram (or WebSocket text) once, timestamped message texts, latency percentiles.
 
 import { decodeReplies, type Message, PROOF_BYTES, PROOF_MARK } from "../src/core/wire/protocol.ts";
 
@@ -13,6 +13,7 @@ const CACHE_ENTRIES = 8192;
 export class FrameCache {
   readonly #utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   readonly #seen = new Map<string, readonly Message[]>();
+  readonly #utf8Out = new TextEncoder();
 
   /**
    * Each member's copy comes behind a proof of its own (proof.ts); the load process does not check them (the
@@ -26,8 +27,19 @@ export class FrameCache {
     } catch {
       return undefined; // not UTF-8: decode would refuse it too
     }
-    const hit = this.#seen.get(key);
-    if (hit) return hit;
+    return this.#seen.get(key) ?? this.#decode(key, data);
+  }
+
+  /**
+   * A WebSocket message: the same frames as a datagram's rest, as text (no proof). Every browser member gets the
+   * same text for an event, so they share one decode too; a text is never a datagram's key by accident, since both
+   * keys are the frames' text and equal keys decode alike.
+   */
+  text(message: string): readonly Message[] | undefined {
+    return this.#seen.get(message) ?? this.#decode(message, this.#utf8Out.encode(message));
+  }
+
+  #decode(key: string, data: Uint8Array): readonly Message[] | undefined {
     let frames: Message[];
     try {
       frames = decodeReplies(data);
@@ -67,6 +79,19 @@ export class Latencies {
     this.#samples[this.#count++] = ms;
   }
 
+  get count(): number {
+    return this.#count;
+  }
+
+  /** These samples and `other`'s in one (the figures of both kinds of member together). */
+  concat(other: Latencies): Latencies {
+    const both = new Latencies(this.#count + other.#count);
+    both.#samples.set(this.#samples.subarray(0, this.#count));
+    both.#samples.set(other.#samples.subarray(0, other.#count), this.#count);
+    both.#count = this.#count + other.#count;
+    return both;
+  }
+
   /** p50, p99 and max (nearest rank), or nulls without samples. */
   summary(): { p50: number | null; p99: number | null; max: number | null } {
     const n = this.#count;
@@ -74,5 +99,18 @@ export class Latencies {
     const sorted = this.#samples.subarray(0, n).sort();
     const rank = (p: number) => sorted[Math.min(n, Math.max(1, Math.ceil(p * n))) - 1]!;
     return { p50: rank(0.5), p99: rank(0.99), max: sorted[n - 1]! };
+  }
+}
+
+/** What one kind of receiver (UDP or WebSocket members) got: deliveries, when the last came, latencies. */
+export class Tally {
+  delivered = 0;
+  lastDeliveryAt = Number.NaN;
+  latencies = new Latencies(0);
+
+  add(now: number, latencyMs: number): void {
+    this.delivered++;
+    this.lastDeliveryAt = now;
+    this.latencies.add(latencyMs);
   }
 }

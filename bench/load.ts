@@ -1,4 +1,5 @@
-// The load process: N members speaking the real protocol to a chat server, one sender; prints one JSON result line on stdout.
+// The load process: N members speaking the real protocol to a chat server (over UDP, or as browser members over a
+// WebSocket each), one sender; prints one JSON result line on stdout.
 //
 // Phases: open N sockets; log them all in (at most JOIN_WINDOW logins under way at once); wait for the join storm to
 // end; start every member's event stream after the last join (the O(N²) join events are not what is measured, and
@@ -9,9 +10,9 @@ import { randomBytes } from "node:crypto";
 import { LIMITS, type RoomEvent } from "../src/core/wire/protocol.ts";
 import { udpDrops } from "../test/helpers/procfs.ts";
 import { waitAtMost } from "../test/helpers/wait.ts";
-import { type Counters, countingLog, Member, type MemberHost } from "./load-member.ts";
-import { type LoadOptions, type LoadResult, type Mark, parseLoadArgs } from "./load-protocol.ts";
-import { FrameCache, Latencies, sentAt, stampedText } from "./load-tools.ts";
+import { type Counters, countingLog, Member, type MemberHost, type Reach } from "./load-member.ts";
+import { type KindResult, type LoadOptions, type LoadResult, type Mark, parseLoadArgs } from "./load-protocol.ts";
+import { FrameCache, Latencies, sentAt, stampedText, Tally } from "./load-tools.ts";
 
 /** Logins under way at once: enough to keep the server busy, few enough not to overflow its socket buffer. */
 const JOIN_WINDOW = 64;
@@ -29,7 +30,16 @@ const log = (line: string) => process.stderr.write(`[load] ${line}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 class Load implements MemberHost {
-  readonly counters: Counters = { datagrams: 0, undecodable: 0, nacks: 0, pings: 0, lostEvents: 0, sendErrors: 0, refused: {} };
+  readonly counters: Counters = {
+    datagrams: 0,
+    undecodable: 0,
+    nacks: 0,
+    pings: 0,
+    lostEvents: 0,
+    sendErrors: 0,
+    webClosed: 0,
+    refused: {},
+  };
   readonly lagging = new Set<Member>();
   readonly members: Member[] = [];
   readonly #cache = new FrameCache();
@@ -49,10 +59,9 @@ class Load implements MemberHost {
   #retries = 0;
   #gaveUp = 0;
   #firstSendAt = Number.NaN;
-  // The receivers' side.
-  #delivered = 0;
-  #lastDeliveryAt = Number.NaN;
-  #latencies = new Latencies(0);
+  // The receivers' side, each kind apart.
+  readonly #udp = new Tally();
+  readonly #web = new Tally();
 
   constructor(readonly opts: LoadOptions) {}
 
@@ -62,6 +71,10 @@ class Load implements MemberHost {
 
   frames(data: Uint8Array) {
     return this.#cache.frames(data);
+  }
+
+  textFrames(text: string) {
+    return this.#cache.text(text);
   }
 
   welcomed(member: Member, seq: number, now: number): void {
@@ -74,9 +87,7 @@ class Load implements MemberHost {
 
   delivered(member: Member, event: RoomEvent & { type: "message" }, now: number): void {
     if (member === this.sender || event.from !== this.sender.name) return;
-    this.#delivered++;
-    this.#lastDeliveryAt = now;
-    this.#latencies.add(now - sentAt(event.text));
+    (member.isWeb ? this.#web : this.#udp).add(now, now - sentAt(event.text));
   }
 
   acked(member: Member, id: number, seq: number | undefined, now: number): void {
@@ -97,12 +108,19 @@ class Load implements MemberHost {
 
   // ---- Phases ----
 
+  /** The UDP members first (the sender among them, unless every member is a browser's), then the browser members. */
   async open(): Promise<void> {
-    const { ports } = this.opts;
-    for (let i = 0; i < this.opts.members; i++)
-      this.members.push(new Member(`m${i}`, randomBytes(8).toString("hex"), this, ports[i % ports.length]!));
+    const { ports, webPorts, members, web } = this.opts;
+    const udp = members - web;
+    for (let i = 0; i < members; i++) {
+      const reach: Reach =
+        i < udp ? { kind: "udp", port: ports[i % ports.length]! } : { kind: "web", port: webPorts[(i - udp) % webPorts.length]! };
+      this.members.push(new Member(`m${i}`, randomBytes(8).toString("hex"), this, reach));
+    }
     const log = countingLog(this.counters);
-    for (let i = 0; i < this.members.length; i += 500) await Promise.all(this.members.slice(i, i + 500).map((m) => m.open(log)));
+    // A WebSocket is a TCP handshake and an HTTP upgrade: fewer at once than sockets, so the server's backlog holds them.
+    const batch = web > 0 ? 100 : 500;
+    for (let i = 0; i < this.members.length; i += batch) await Promise.all(this.members.slice(i, i + batch).map((m) => m.open(log)));
   }
 
   #startLogins(now: number): void {
@@ -151,7 +169,9 @@ class Load implements MemberHost {
   async talk(): Promise<void> {
     const { mode, rate, seconds } = this.opts;
     const total = mode === "count" ? this.opts.messages : mode === "rate" ? Math.round(rate * seconds) : 0;
-    this.#latencies = new Latencies(total * (this.members.length - 1));
+    const webReceivers = this.#receivers(true).length;
+    this.#web.latencies = new Latencies(total * webReceivers);
+    this.#udp.latencies = new Latencies(total * (this.members.length - 1 - webReceivers));
     if (total === 0) return sleep(seconds * 1000);
     const startedAt = performance.now();
     this.#firstSendAt = startedAt;
@@ -180,13 +200,17 @@ class Load implements MemberHost {
     this.#retries += this.sender.flush(now);
   }
 
+  /** The members of one kind, but the sender. */
+  #receivers(web: boolean): Member[] {
+    return this.members.filter((m) => m !== this.sender && m.isWeb === web);
+  }
+
   /** Tells every receiver the last event (what the server's next tick would, 2 s later) and lets them repair. */
-  async drain(): Promise<number> {
-    if (this.#total === 0) return 0;
+  async drain(): Promise<void> {
+    if (this.#total === 0) return;
     const receivers = this.members.slice(1);
     for (const m of receivers) m.know(this.#lastSeq);
     await waitAtMost(() => receivers.every((m) => m.caughtUp), this.opts.drainSeconds * 1000);
-    return receivers.filter((m) => !m.caughtUp).length;
   }
 
   /** The timers every phase shares: heartbeats, repairs, progress lines. */
@@ -208,7 +232,8 @@ class Load implements MemberHost {
   #progress(): string {
     if (this.#joined < this.members.length) return `joined ${this.#joined}/${this.members.length}`;
     const c = this.counters;
-    return `sent ${this.#created}, acked ${this.#acked}, delivered ${this.#delivered}, retries ${this.#retries}, nacks ${c.nacks}, lagging ${this.lagging.size}, pings ${c.pings}`;
+    const delivered = this.opts.web ? `${this.#udp.delivered} over UDP + ${this.#web.delivered} over WebSockets` : this.#udp.delivered;
+    return `sent ${this.#created}, acked ${this.#acked}, delivered ${delivered}, retries ${this.#retries}, nacks ${c.nacks}, lagging ${this.lagging.size}, pings ${c.pings}`;
   }
 
   /** Kernel drops at the members' sockets and at the server's, since `before` (a udpDrops() snapshot). */
@@ -217,17 +242,37 @@ class Load implements MemberHost {
     if (after.size === 0) return { dropsAtMembers: null, dropsAtServer: null };
     const delta = (port: number) => (after.get(port) ?? 0) - (before.get(port) ?? 0);
     return {
-      dropsAtMembers: this.members.reduce((sum, m) => sum + delta(m.port), 0),
+      dropsAtMembers: this.members.reduce((sum, m) => sum + (m.udpPort === undefined ? 0 : delta(m.udpPort)), 0),
       dropsAtServer: this.opts.ports.reduce((sum, p) => sum + delta(p), 0),
     };
   }
 
-  result(windowStartedAt: number, windowEndedAt: number, incomplete: number, drops: ReturnType<Load["drops"]>): LoadResult {
-    const receivers = this.members.length - 1;
-    const expected = this.#created * receivers;
-    const end = Number.isNaN(this.#lastDeliveryAt) ? windowEndedAt : this.#lastDeliveryAt;
+  /** One kind's figures; the window runs from the first send to the kind's last delivery (idle: the whole window). */
+  #kind(web: boolean, tally: Tally, windowStartedAt: number, windowEndedAt: number): KindResult {
+    const receivers = this.#receivers(web);
+    const expected = this.#created * receivers.length;
+    const end = Number.isNaN(tally.lastDeliveryAt) ? windowEndedAt : tally.lastDeliveryAt;
     const start = Number.isNaN(this.#firstSendAt) ? windowStartedAt : this.#firstSendAt;
     const windowSeconds = (this.#total === 0 ? windowEndedAt - windowStartedAt : end - start) / 1000;
+    return {
+      members: this.members.filter((m) => m.isWeb === web).length,
+      receivers: receivers.length,
+      expected,
+      delivered: tally.delivered,
+      lossPct: expected === 0 ? 0 : (100 * (expected - tally.delivered)) / expected,
+      windowSeconds,
+      deliveriesPerSecond: windowSeconds > 0 ? tally.delivered / windowSeconds : 0,
+      ...tally.latencies.summary(),
+      incomplete: this.#total === 0 ? 0 : receivers.filter((m) => !m.caughtUp).length,
+    };
+  }
+
+  result(windowStartedAt: number, windowEndedAt: number, drops: ReturnType<Load["drops"]>): LoadResult {
+    const udp = this.#kind(false, this.#udp, windowStartedAt, windowEndedAt);
+    const web = this.#kind(true, this.#web, windowStartedAt, windowEndedAt);
+    const expected = udp.expected + web.expected;
+    const delivered = udp.delivered + web.delivered;
+    const windowSeconds = Math.max(udp.windowSeconds, web.delivered ? web.windowSeconds : 0);
     return {
       members: this.members.length,
       joined: this.#joined,
@@ -235,11 +280,11 @@ class Load implements MemberHost {
       sent: this.#created,
       acked: this.#acked,
       expected,
-      delivered: this.#delivered,
-      lossPct: expected === 0 ? 0 : (100 * (expected - this.#delivered)) / expected,
+      delivered,
+      lossPct: expected === 0 ? 0 : (100 * (expected - delivered)) / expected,
       windowSeconds,
-      deliveriesPerSecond: windowSeconds > 0 ? this.#delivered / windowSeconds : 0,
-      ...this.#latencies.summary(),
+      deliveriesPerSecond: windowSeconds > 0 ? delivered / windowSeconds : 0,
+      ...this.#udp.latencies.concat(this.#web.latencies).summary(),
       retries: this.#retries,
       gaveUp: this.#gaveUp,
       nacks: this.counters.nacks,
@@ -250,7 +295,10 @@ class Load implements MemberHost {
       undecodable: this.counters.undecodable,
       sendErrors: this.counters.sendErrors,
       ...drops,
-      incomplete,
+      incomplete: udp.incomplete + web.incomplete,
+      udp,
+      web,
+      webClosed: this.counters.webClosed,
     };
   }
 }
@@ -262,7 +310,8 @@ async function main(): Promise<void> {
   const mark = (at: Mark["at"]) => process.send?.({ kind: "mark", at } satisfies Mark);
   const load = new Load(opts);
   await load.open();
-  log(`${opts.members} sockets open; joining 127.0.0.1:${opts.ports.join(",")}`);
+  const web = opts.web ? ` (${opts.web} of them WebSockets to 127.0.0.1:${opts.webPorts.join(",")})` : "";
+  log(`${opts.members} sockets open${web}; joining 127.0.0.1:${opts.ports.join(",")}`);
   const stop = load.background();
   const everyone = await load.join();
   if (!everyone) log(`only some of the ${opts.members} members got in: the others count as receivers that got nothing`);
@@ -273,11 +322,11 @@ async function main(): Promise<void> {
   mark("start");
   const startedAt = performance.now();
   await load.talk();
-  const incomplete = await load.drain();
+  await load.drain();
   const endedAt = performance.now();
   mark("end");
   stop();
-  const result = load.result(startedAt, endedAt, incomplete, load.drops(dropsBefore));
+  const result = load.result(startedAt, endedAt, load.drops(dropsBefore));
   for (const m of load.members) m.close();
   await Bun.write(Bun.stdout, `${JSON.stringify(result)}\n`);
   process.exit(0);

@@ -14,6 +14,8 @@ export interface Server {
   readonly child: Subprocess;
   /** The last lines it wrote on stderr (colors removed). */
   tail(): string;
+  /** The first stderr line among the last ones kept or the next ones that matches `re` (another port it printed). */
+  line(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Resolves with a one-line reason if it exits before stop() is called. */
   readonly died: Promise<string>;
   stop(): Promise<void>;
@@ -38,6 +40,7 @@ export async function spawnServe(cmd: string[], ready: RegExp, reaper: Reaper, t
     }),
   );
   const lines: string[] = [];
+  const waiters: Array<{ re: RegExp; found: (m: RegExpExecArray) => void }> = [];
   let port: number | undefined;
   let onPort: (p: number) => void = () => {};
   const portSeen = new Promise<number>((resolve) => (onPort = resolve));
@@ -52,6 +55,10 @@ export async function spawnServe(cmd: string[], ready: RegExp, reaper: Reaper, t
         buffered = buffered.slice(nl + 1);
         lines.push(line);
         if (lines.length > TAIL_LINES) lines.shift();
+        for (let i = waiters.length - 1; i >= 0; i--) {
+          const m = waiters[i]!.re.exec(line);
+          if (m) waiters.splice(i, 1)[0]!.found(m);
+        }
         const m = port === undefined ? ready.exec(line) : null;
         if (m) {
           port = Number(m[1]);
@@ -75,6 +82,25 @@ export async function spawnServe(cmd: string[], ready: RegExp, reaper: Reaper, t
     port: first,
     child,
     tail,
+    line(re, ms = timeoutMs) {
+      for (const l of lines) {
+        const m = re.exec(l);
+        if (m) return Promise.resolve(m);
+      }
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`${cmd[0]}: no line matching ${re} within ${ms / 1000} s:\n${tail()}`)),
+          ms,
+        ).unref();
+        waiters.push({
+          re,
+          found: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
+      });
+    },
     died,
     async stop() {
       stopping = true;

@@ -53,7 +53,7 @@ async function main(): Promise<number> {
     };
     for (const s of scenarios(values.quick)) {
       log(`${s.name}: starting`);
-      emit(await runScenario(s, bench));
+      for (const row of await runScenario(s, bench)) emit(row);
     }
     if (values.reference) {
       try {

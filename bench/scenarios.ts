@@ -9,7 +9,7 @@ export const TEXT_BYTES = 100;
 export interface LoadScenario {
   kind: "load";
   name: string;
-  load: Omit<LoadOptions, "ports">;
+  load: Omit<LoadOptions, "ports" | "webPorts">;
 }
 
 /** Wall time of the compiled `chat admin "bench"` round trip, the median of `runs`. */
@@ -24,13 +24,14 @@ export interface ClusterScenario {
   kind: "cluster";
   name: string;
   servers: number;
-  load: Omit<LoadOptions, "ports">;
+  load: Omit<LoadOptions, "ports" | "webPorts">;
 }
 
 export type Scenario = LoadScenario | AdminScenario | ClusterScenario;
 
 const count = (members: number, messages: number, drainSeconds: number): LoadScenario["load"] => ({
   members,
+  web: 0,
   mode: "count",
   messages,
   rate: 0,
@@ -40,6 +41,7 @@ const count = (members: number, messages: number, drainSeconds: number): LoadSce
 });
 const rate = (members: number, perSecond: number, seconds: number, drainSeconds: number): LoadScenario["load"] => ({
   members,
+  web: 0,
   mode: "rate",
   messages: 0,
   rate: perSecond,
@@ -49,6 +51,7 @@ const rate = (members: number, perSecond: number, seconds: number, drainSeconds:
 });
 const idle = (members: number, seconds: number): LoadScenario["load"] => ({
   members,
+  web: 0,
   mode: "idle",
   messages: 0,
   rate: 0,
@@ -57,6 +60,9 @@ const idle = (members: number, seconds: number): LoadScenario["load"] => ({
   drainSeconds: 0,
 });
 
+/** `web` of the members are browser members (a WebSocket each to the server's /ws), the rest UDP members. */
+const browsers = (web: number, l: LoadScenario["load"]): LoadScenario["load"] => ({ ...l, web });
+
 type Unnamed<S> = S extends Scenario ? Omit<S, "name"> : never;
 const load = (l: LoadScenario["load"]): Unnamed<LoadScenario> => ({ kind: "load", load: l });
 const admin = (runs: number): Unnamed<AdminScenario> => ({ kind: "admin", runs });
@@ -64,7 +70,9 @@ const cluster = (servers: number, l: ClusterScenario["load"]): Unnamed<ClusterSc
 
 /**
  * Every scenario once, with its sizes for --quick (CI, under 30 s in all) and for a full run. The cluster rows have
- * the sizes of throughput and latency, the members split between two servers of a cluster.
+ * the sizes of throughput and latency, the members split between two servers of a cluster; `web throughput` and `web`
+ * have 100 members (throughput's and latency's sizes), half of them browsers (the sender a UDP member), and
+ * `web idle` only browser members, within one address's 1,024 WebSockets.
  */
 // biome-ignore format: a table, aligned by column
 const SCENARIOS: ReadonlyArray<readonly [name: string, quick: Unnamed<Scenario>, full: Unnamed<Scenario>]> = [
@@ -73,6 +81,9 @@ const SCENARIOS: ReadonlyArray<readonly [name: string, quick: Unnamed<Scenario>,
   ["latency",             load(rate(100, 1000, 1, 3)),       load(rate(100, 1000, 5, 5))],
   ["scale",               load(rate(200, 200, 1, 3)),        load(rate(1000, 200, 5, 5))],
   ["idle",                load(idle(500, 3)),                load(idle(5000, 10))],
+  ["web throughput",      load(browsers(50, count(100, 2000, 3))),    load(browsers(50, count(100, 20_000, 5)))],
+  ["web",                 load(browsers(50, rate(100, 1000, 1, 3))),  load(browsers(50, rate(100, 1000, 5, 5)))],
+  ["web idle",            load(browsers(200, idle(200, 3))),  load(browsers(1000, idle(1000, 10)))],
   ["admin",               admin(3),                          admin(5)],
   ["cluster throughput",  cluster(2, count(50, 2000, 3)),    cluster(2, count(100, 20_000, 5))],
   ["cluster latency",     cluster(2, rate(100, 500, 1, 3)),  cluster(2, rate(100, 1000, 5, 5))],
