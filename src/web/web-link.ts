@@ -1,44 +1,68 @@
-// The WebSocket side of a room's fan-out: each event, tick, probe and goodbye as one text message to every browser
-// member (this protocol's frames, no proof and no seal: the connection is the session's).
+// The WebSocket side of a room's fan-out: the events of one turn packed together, privates alone, the tick, probes and
+// the goodbye, as text messages to every browser member (this protocol's frames, no proof and no seal: the
+// connection is the session's).
 
+import { Packer } from "../core/room/packer.ts";
 import type { Broadcast, Member, Room } from "../core/room/room.ts";
 import { encode, TIMERS } from "../core/wire/protocol.ts";
 import type { MemberLink } from "../server/member-link.ts";
 import type { WebSockets } from "./web-sockets.ts";
 
-const PROBE = encode({ type: "probe" });
-const STOPPING = encode({ type: "stopping" });
+const text = new TextDecoder();
+const PROBE = text.decode(encode({ type: "probe" }));
+const STOPPING = text.decode(encode({ type: "stopping" }));
 
 /**
- * A room's browser members, reached through their pages' sockets. Events go out at once, one message each (a
- * WebSocket message costs what a datagram does not, so there is nothing to pack); a member whose page is away
- * (reconnecting) misses them and asks for them again with a nack, as a terminal member does after a lost datagram.
+ * A room's browser members, reached through their pages' sockets. As DatagramLink does, the events of one turn go
+ * out together at its end, in as few messages as they fit in (each within a datagram's size, which the page's
+ * decoder holds them to), and each message is made text once for all: a burst costs one send per browser, not one
+ * per event per browser. A member whose page is away (reconnecting) misses them and asks again with a nack, as a
+ * terminal member does after a lost datagram.
  */
 export class WebLink implements MemberLink {
+  readonly #packer = new Packer();
+  #flushing = false;
   #lastSentAt = 0;
 
   constructor(
     private readonly room: Room,
     private readonly sockets: WebSockets,
     private readonly now: () => number,
+    /** Runs `flush` once every request already read has been handled (setImmediate). */
+    private readonly later: (flush: () => void) => void = setImmediate,
   ) {}
 
   deliver(b: Broadcast): void {
-    if (!b.only) return this.#toAll(b.datagram, b.except);
+    if (this.room.browsers().length === 0) return;
+    if (!b.only) {
+      this.#packer.add(b.datagram, b.except);
+      if (!this.#flushing) {
+        this.#flushing = true;
+        this.later(() => this.flush());
+      }
+      return;
+    }
+    // A private message and its stand-in go out alone, after everything queued before them.
+    this.flush();
     const addressee = this.room.memberOf(b.only.to);
-    if (addressee) this.sockets.send(addressee.peer, b.datagram);
-    this.#toAll(b.only.hidden, b.except, b.only.to);
+    if (addressee) this.sockets.sendText(addressee.peer, text.decode(b.datagram));
+    this.#toAll(text.decode(b.only.hidden), b.except, b.only.to);
   }
 
-  flush(): void {}
+  flush(): void {
+    this.#flushing = false;
+    if (this.#packer.pending === 0) return;
+    for (const packet of this.#packer.take()) this.#toAll(text.decode(packet.bytes), packet.except);
+  }
 
   idle(now: number, tick: () => Uint8Array): void {
     if (this.room.browsers().length === 0 || now - this.#lastSentAt < TIMERS.heartbeatMs) return;
-    this.#toAll(tick());
+    this.flush();
+    this.#toAll(text.decode(tick()));
   }
 
   probe(member: Member): boolean {
-    return this.sockets.has(member.peer) && this.sockets.send(member.peer, PROBE);
+    return this.sockets.has(member.peer) && this.sockets.sendText(member.peer, PROBE);
   }
 
   stopping(): void {
@@ -47,12 +71,12 @@ export class WebLink implements MemberLink {
 
   removed(member: Member, reason: "kicked" | "banned"): boolean {
     if (!this.sockets.has(member.peer)) return false;
-    this.sockets.send(member.peer, encode({ type: "refused", reason }));
+    this.sockets.sendText(member.peer, text.decode(encode({ type: "refused", reason })));
     return true;
   }
 
-  #toAll(datagram: Uint8Array, except?: string, alsoExcept?: string): void {
-    for (const m of this.room.browsers()) if (m.sid !== except && m.sid !== alsoExcept) this.sockets.send(m.peer, datagram);
+  #toAll(message: string, except?: string, alsoExcept?: string): void {
+    for (const m of this.room.browsers()) if (m.sid !== except && m.sid !== alsoExcept) this.sockets.sendText(m.peer, message);
     this.#lastSentAt = this.now();
   }
 }

@@ -32,9 +32,14 @@ export class WebSockets {
 
   /** One message of frames to `peer`; false when its page is not connected (the message is lost, as a datagram may be). */
   send(peer: Peer, datagram: Uint8Array): boolean {
+    return this.sendText(peer, text.decode(datagram));
+  }
+
+  /** The same, already text: a message for many pages is made text once. */
+  sendText(peer: Peer, message: string): boolean {
     const socket = this.#open.get(key(peer));
     if (!socket) return false;
-    socket.send(text.decode(datagram));
+    socket.send(message);
     return true;
   }
 

@@ -64,19 +64,44 @@ describe("WebLink", () => {
       pages.set(name, socket);
       return welcome.sid;
     };
-    return { room, sockets, pages, enter, link: new WebLink(room, sockets, () => NOW) };
+    const turns: Array<() => void> = [];
+    const link = new WebLink(
+      room,
+      sockets,
+      () => NOW,
+      (flush) => turns.push(flush),
+    );
+    const turnEnds = () => {
+      for (const run of turns.splice(0)) run();
+    };
+    return { room, sockets, pages, enter, link, turnEnds };
   }
 
   test("an event goes to every browser member but its sender; a UDP member is not among them", () => {
-    const { room, pages, enter, link } = setUp();
+    const { room, pages, enter, link, turnEnds } = setUp();
     const a = enter("ann", "000000000000000a");
     enter("bob", "000000000000000b");
     room.hello({ type: "hello", name: "udp", nonce: nonce(99) }, { address: "10.0.0.9", port: 4000 }, NOW);
     expect([...room.members()].map(reachOf)).toEqual(["web", "web", "datagram"]);
     const said = room.say({ type: "say", sid: a, id: 1, base: 1, text: "hi" }, [...room.members()][0]!.peer, NOW).broadcasts[0]!;
     link.deliver(said);
+    expect(pages.get("bob")!.sent).toEqual([]); // held until the turn ends, as the datagrams are
+    turnEnds();
     expect(pages.get("ann")!.sent).toEqual([]);
     expect(pages.get("bob")!.sent.map((t) => JSON.parse(t).text)).toEqual(["hi"]);
+  });
+
+  test("a burst of one turn goes to each page as one message of several frames, made text once", () => {
+    const { room, pages, enter, link, turnEnds } = setUp();
+    const a = enter("ann", "000000000000000a");
+    enter("bob", "000000000000000b");
+    const from = [...room.members()][0]!.peer;
+    for (let id = 1; id <= 5; id++)
+      link.deliver(room.say({ type: "say", sid: a, id, base: id, text: `line ${id}` }, from, NOW).broadcasts[0]!);
+    turnEnds();
+    const sent = pages.get("bob")!.sent;
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.split("\n").map((frame) => JSON.parse(frame).text)).toEqual(["line 1", "line 2", "line 3", "line 4", "line 5"]);
   });
 
   test("a private message reaches its addressee; the other browser members get its stand-in", () => {
