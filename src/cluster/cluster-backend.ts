@@ -16,6 +16,7 @@ import type { ClusterLink, LogRecord } from "./nats.ts";
 import { goneMessageId, type NameHolder, sayMessageId, storingKey } from "./wire.ts";
 
 export class ClusterBackend implements RoomBackend {
+  readonly clustered = true;
   readonly #ring = new EventRing();
   /** The last event of the log this server has seen. */
   #lastSeq: number;

@@ -17,6 +17,7 @@ import {
   optional,
   variant,
 } from "../core/wire/fields.ts";
+import type { AwayMark } from "../core/wire/protocol.ts";
 
 /** What `chat join` tells its receiver subprocess. */
 export type ToReceiver =
@@ -33,6 +34,10 @@ export type ToReceiver =
     }
   | { kind: "say"; text: string; to?: string; me?: boolean; ref?: number }
   | { kind: "who" }
+  /** /nick NAME */
+  | { kind: "nick"; name: string }
+  /** /away REASON (perhaps empty), or /back (no reason). */
+  | { kind: "away"; reason?: string }
   | { kind: "leave" };
 
 /** A transcript the receiver writes itself: JSON lines, or human lines in a language. */
@@ -55,6 +60,8 @@ export function logLevelOf(type: string): LogLevel {
 /** What the receiver tells `chat join`. Failures end the receiver with an exit code. */
 export type FromReceiver =
   | { kind: "joined"; name: string }
+  /** The member's own rename went through: it is called `name` from now on. */
+  | { kind: "renamed"; name: string }
   /** With output "parent": something for the transcript; `history` when it happened before this member joined. */
   | { kind: "show"; item: Shown; history: boolean }
   /** With output "parent": a diagnostic line, for the parent to print above the line being typed. */
@@ -63,8 +70,8 @@ export type FromReceiver =
   | { kind: "settled"; ref: number; problem?: string }
   /** With output "parent": how the say `ref` is pending now (queued for the room's allowance, sending, waiting for the server). */
   | { kind: "pending"; ref: number; how: PendingHow }
-  /** The answer to "who": every member's name. */
-  | { kind: "members"; names: string[] }
+  /** The answer to "who": every member's name, and those away with their reasons. */
+  | { kind: "members"; names: string[]; away?: AwayMark[] }
   /** With output "parent": what the connection is doing (joining, lost), for a status line; no text once in the room. */
   | { kind: "status"; text?: string };
 
@@ -89,17 +96,20 @@ const TO_RECEIVER = variant<ToReceiver, "kind">("kind", {
   },
   say: { text: anyString, to: optional(anyString), me: optional(bool), ref: optional(finiteNumber) },
   who: {},
+  nick: { name: anyString },
+  away: { reason: optional(anyString) },
   leave: {},
 });
 /** Its contents were checked on arrival, by the receiver's decoder: here only its shape. */
 const SHOWN = fieldOf<Shown>(object<{ type: string }>({ type: anyString }).check);
 const FROM_RECEIVER = variant<FromReceiver, "kind">("kind", {
   joined: { name: anyString },
+  renamed: { name: anyString },
   show: { item: SHOWN, history: bool },
   log: { level: oneOf<LogLevel>(LOG_LEVELS), text: anyString },
   settled: { ref: finiteNumber, problem: optional(anyString) },
   pending: { ref: finiteNumber, how: oneOf<PendingHow>(["queued", "sending", "waiting"]) },
-  members: { names: listOf(anyString, "names") },
+  members: { names: listOf(anyString, "names"), away: optional(listOf(object<AwayMark>({ name: anyString, reason: anyString }), "marks")) },
   status: { text: optional(anyString) },
 });
 const FROM_CONSOLE = object<FromConsole>({ kind: oneOf(["line"]), text: anyString });

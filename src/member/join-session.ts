@@ -82,6 +82,9 @@ export class JoinSession {
         for (const line of this.#early.splice(0)) this.#handle(line);
         if (this.#leaveWhenJoined) this.leave();
         return;
+      case "renamed":
+        this.#name = msg.name;
+        return screen?.joined(msg.name); // the prompt and the highlighted name follow
       case "show":
         return screen?.show(msg.item, msg.history);
       case "log":
@@ -140,6 +143,10 @@ export class JoinSession {
       }
       case "who":
         return this.#receiver?.tell({ kind: "who" });
+      case "nick":
+        return this.#receiver?.tell({ kind: "nick", name: action.name });
+      case "away":
+        return this.#receiver?.tell(action.reason === undefined ? { kind: "away" } : { kind: "away", reason: action.reason });
       case "help":
         return screen ? screen.help() : log.info(helpLines().join("\n"));
       case "timestamp":

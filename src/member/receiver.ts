@@ -8,7 +8,7 @@ import type { Peer } from "../core/room/room.ts";
 import { membersJson, membersLine, render, type Shown, type View } from "../core/screen/render.ts";
 import { Envelope, travelsInClear } from "../core/wire/envelope.ts";
 import { ProofCounter, proofKey, prove, ReplayWindow } from "../core/wire/proof.ts";
-import { encode, type Request } from "../core/wire/protocol.ts";
+import { type AwayMark, encode, type Request } from "../core/wire/protocol.ts";
 import { EXIT } from "../exit-codes.ts";
 import type { Log } from "../runtime/log.ts";
 import { anyAddressFor, openUdp, resolvePeer, type UdpEndpoint } from "../runtime/udp.ts";
@@ -148,6 +148,8 @@ class Receiver implements MemberSink {
       const { kind: _, ...said } = msg;
       this.#session.say(said, now);
     } else if (msg.kind === "who") this.#session.who(now);
+    else if (msg.kind === "nick") this.#session.nick(msg.name, now);
+    else if (msg.kind === "away") this.#session.away(msg.reason, now);
     else if (msg.kind === "leave") this.#session.leave(now);
   }
 
@@ -187,9 +189,15 @@ class Receiver implements MemberSink {
     if (!this.#view) tell({ kind: "pending", ref, how });
   }
 
-  members(names: string[]): void {
-    if (!this.#view) return void tell({ kind: "members", names });
-    process.stdout.write(`${this.#view.json ? membersJson(names, this.#view.room) : membersLine(names, this.#view)}\n`);
+  renamed(name: string): void {
+    if (this.#view) this.#view.self = name; // mentions of the new name are highlighted
+    tell({ kind: "renamed", name });
+  }
+
+  members(names: string[], away: AwayMark[]): void {
+    if (!this.#view) return void tell({ kind: "members", names, away });
+    const view = this.#view;
+    process.stdout.write(`${view.json ? membersJson(names, view.room, away) : membersLine(names, view, away)}\n`);
   }
 
   log(level: LogLevel, text: string): void {

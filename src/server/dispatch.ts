@@ -1,10 +1,11 @@
 // Which room a request is for: a knock is answered, a hello enters its room, a member's request finds its room by session id.
 
 import { namesPage } from "../core/room/replay.ts";
-import type { Peer } from "../core/room/room.ts";
+import type { Outcome, Peer } from "../core/room/room.ts";
 import type { Cookies } from "../core/wire/cookie.ts";
 import { proofKey } from "../core/wire/proof.ts";
 import {
+  type Away,
   type Bye,
   type Challenge,
   checkRoom,
@@ -13,7 +14,9 @@ import {
   MAX_PAYLOAD_BYTES,
   type Nack,
   type Names,
+  type Nick,
   type Ping,
+  type Reply,
   type Request,
   type Say,
 } from "../core/wire/protocol.ts";
@@ -22,7 +25,7 @@ import type { BudgetedRequester } from "./answer.ts";
 import type { Operator } from "./operator.ts";
 import type { HostedRoom, Rooms } from "./rooms.ts";
 
-type MemberRequest = Say | Ping | Nack | Bye | Names;
+type MemberRequest = Say | Ping | Nack | Bye | Names | Nick | Away;
 
 export interface DispatchOptions {
   rooms: Rooms;
@@ -58,7 +61,9 @@ export class Dispatch {
       case "ping":
       case "nack":
       case "bye":
-      case "names": {
+      case "names":
+      case "nick":
+      case "away": {
         // A session id belongs to one room; one that none knows gets the default room's "unknown_session".
         const h = rooms.roomOf(msg.sid) ?? rooms.lobby;
         return h && this.#member(h, msg, answer, now);
@@ -92,7 +97,8 @@ export class Dispatch {
     await h.backend.hello(msg, answer.from, answer);
   }
 
-  #member({ room, backend }: HostedRoom, msg: MemberRequest, answer: BudgetedRequester, now: number): void {
+  #member(h: HostedRoom, msg: MemberRequest, answer: BudgetedRequester, now: number): void {
+    const { room, backend } = h;
     const from = answer.from;
     if (msg.type === "nack" || msg.type === "names") {
       // The numbers and the names are the room log's: the room only says whether the request is a member's.
@@ -100,12 +106,31 @@ export class Dispatch {
       if (!member) return answer.reply({ type: "refused", reason: "unknown_session", ...(msg.type === "names" ? { id: msg.id } : {}) });
       member.lastSeen = now;
       if (msg.type === "nack") return void backend.repair(member, msg.from, msg.to, answer);
-      answer.reply(namesPage(backend.names(), msg.id, msg.from, MAX_PAYLOAD_BYTES));
+      answer.reply(namesPage(backend.names(), msg.id, msg.from, MAX_PAYLOAD_BYTES, room.aways()));
       // Its id came from the says' counter and will never be a say's: the says behind it go on (PROTOCOL.md §5.3).
       return void backend.submit(room.notSay(member, msg.id, now), answer);
     }
-    const outcome =
-      msg.type === "say" ? room.say(msg, from, now) : msg.type === "ping" ? room.ping(msg, from, now) : room.bye(msg, from, now);
-    void backend.submit(outcome, answer);
+    void backend.submit(this.#outcome(h, msg, from, now), answer);
+  }
+
+  #outcome({ room, backend }: HostedRoom, msg: Exclude<MemberRequest, Nack | Names>, from: Peer, now: number): Outcome {
+    switch (msg.type) {
+      case "say":
+        return room.say(msg, from, now);
+      case "ping":
+        return room.ping(msg, from, now);
+      case "bye":
+        return room.bye(msg, from, now);
+      case "away":
+        return room.away(msg, from, now);
+      case "nick": {
+        // A cluster's names live in its bucket, which a rename does not move (yet): refused there, in a line of its own.
+        if (!backend.clustered) return room.rename(msg, from, now);
+        const refused: Reply = { type: "refused", reason: "not_in_cluster", id: msg.id };
+        const member = room.authenticate(msg.sid, from);
+        const after = member ? room.notSay(member, msg.id, now) : undefined;
+        return { replies: [refused, ...(after?.replies ?? [])], resend: [], broadcasts: after?.broadcasts ?? [] };
+      }
+    }
   }
 }

@@ -26,6 +26,8 @@ export type Fanout = (b: Broadcast) => void;
 export interface RoomBackend {
   /** This server's members of the room: sessions, the order of their says, rates, leaving. */
   readonly room: Room;
+  /** Shared with other servers (a cluster): its names are the cluster's, and a rename is refused (not_in_cluster). */
+  readonly clustered: boolean;
   /** A hello whose cookie was good: the member is let in (or refused) and answered. */
   hello(msg: Omit<Hello, "cookie">, from: Peer, answer: Requester): void | Promise<void>;
   /** What the room decided: replies (and stored events) to the requester, events to the members, in order. */
@@ -48,6 +50,7 @@ export type Prober = (member: Member) => void;
 
 /** The embedded room log: the Room numbers and stores its events itself, and they go straight to the members. */
 export class LocalBackend implements RoomBackend {
+  readonly clustered = false;
   constructor(
     readonly room: Room,
     private readonly fanout: Fanout,

@@ -189,6 +189,30 @@ const FIXTURES: Array<[string, Message, string]> = [
     `{"v":2,"type":"private","seq":6,"ts":${TS},"from":"bob","to":"小明","text":"psst"}`,
   ],
   ["hidden", { type: "hidden", seq: 7 }, `{"v":2,"type":"hidden","seq":7}`],
+  [
+    "rename",
+    { type: "rename", seq: 8, ts: TS, from: "alice", to: "小明" },
+    `{"v":2,"type":"rename","seq":8,"ts":${TS},"from":"alice","to":"小明"}`,
+  ],
+  ["nick", { type: "nick", sid: SID, id: 9, name: "ally" }, `{"v":2,"type":"nick","sid":"${SID}","id":9,"name":"ally"}`],
+  ["away", { type: "away", sid: SID, id: 10, reason: "lunch" }, `{"v":2,"type":"away","sid":"${SID}","id":10,"reason":"lunch"}`],
+  [
+    "away without a reason given",
+    { type: "away", sid: SID, id: 11, reason: "" },
+    `{"v":2,"type":"away","sid":"${SID}","id":11,"reason":""}`,
+  ],
+  ["away without a reason: back", { type: "away", sid: SID, id: 12 }, `{"v":2,"type":"away","sid":"${SID}","id":12}`],
+  [
+    "members with away marks",
+    { type: "members", id: 4, names: ["alice", "bob"], total: 2, next: 0, away: [{ name: "bob", reason: "lunch" }] },
+    `{"v":2,"type":"members","id":4,"names":["alice","bob"],"total":2,"next":0,"away":[{"name":"bob","reason":"lunch"}]}`,
+  ],
+  ["away_notice", { type: "away_notice", name: "bob", reason: "lunch" }, `{"v":2,"type":"away_notice","name":"bob","reason":"lunch"}`],
+  [
+    "refused: not in a cluster",
+    { type: "refused", reason: "not_in_cluster", id: 9 },
+    `{"v":2,"type":"refused","reason":"not_in_cluster","id":9}`,
+  ],
 ];
 
 const utf8 = (s: string) => new TextEncoder().encode(s);

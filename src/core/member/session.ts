@@ -3,6 +3,7 @@
 import type { HostPort } from "../address.ts";
 import type { Shown } from "../screen/render.ts";
 import {
+  type AwayMark,
   type Challenge,
   DEFAULT_ROOM,
   isRoomEvent,
@@ -14,8 +15,10 @@ import {
   type Welcome,
 } from "../wire/protocol.ts";
 import { memberRefusal } from "../wire/refusals.ts";
+import { type Asked, Asks } from "./asks.ts";
 import { Connection } from "./connection.ts";
 import { Departure, UNDELIVERED_AFTER_MS } from "./departure.ts";
+import type { Credentials } from "./login.ts";
 import type { Utterance } from "./outbox.ts";
 import { type PendingHow, Says } from "./says.ts";
 import { Transcript } from "./transcript.ts";
@@ -43,11 +46,14 @@ export interface MemberSink {
   /** What the connection is doing, for a status line; undefined once in the room. */
   status(text: string | undefined): void;
   joined(name: string): void;
+  /** The member's own rename came back from the room: it is called `name` now. */
+  renamed?(name: string): void;
   /** What became of the say `ref` (a problem is also logged). */
   settled(ref: number, problem?: string): void;
   /** How the say `ref` is pending now: queued for the room's allowance, sending, or waiting for the server. */
   pending(ref: number, how: PendingHow): void;
-  members(names: string[]): void;
+  /** The answer to /who: every name, and those away with their reasons. */
+  members(names: string[], away: AwayMark[]): void;
   log(level: LogLevel, text: string): void;
   end(how: Ending): void;
 }
@@ -90,6 +96,9 @@ export class MemberSession {
   readonly #says: Says;
   readonly #transcript: Transcript;
   readonly #who = new WhoPages();
+  readonly #asks = new Asks();
+  /** What each hello carries: its name follows the member's renames, so a login after an outage is under the new one. */
+  readonly #credentials: Credentials;
   #lastHeard = 0;
   #lastSent = 0;
   /** Heartbeats go out this often: often enough for the server's peer timeout, if its welcome named one. */
@@ -106,10 +115,14 @@ export class MemberSession {
     now: number,
   ) {
     this.#says = new Says(sink);
-    this.#transcript = new Transcript(opts.name, (item, history) => sink.show(item, history));
+    this.#transcript = new Transcript(
+      opts.name,
+      (item, history) => sink.show(item, history),
+      (name) => this.#renamed(name),
+    );
     // The default room goes unnamed on the wire: a hello for it is the same bytes as before there were rooms.
-    const credentials = { name: opts.name, nonce: opts.nonce, ...(opts.room === DEFAULT_ROOM ? {} : { room: opts.room }) };
-    this.#connection = new Connection(opts.servers, credentials, opts.passphrase, sink, now);
+    this.#credentials = { name: opts.name, nonce: opts.nonce, ...(opts.room === DEFAULT_ROOM ? {} : { room: opts.room }) };
+    this.#connection = new Connection(opts.servers, this.#credentials, opts.passphrase, sink, now);
   }
 
   get state(): MemberState {
@@ -193,6 +206,22 @@ export class MemberSession {
     this.#askWho(now);
   }
 
+  /** /nick NAME: asks the room to call this member `name`; its `rename` event (or a refusal) answers. */
+  nick(name: string, now: number): void {
+    this.#ask((id) => ({ type: "nick", id, name }), now);
+  }
+
+  /** /away REASON (a string, perhaps empty) or /back (undefined). */
+  away(reason: string | undefined, now: number): void {
+    this.#ask((id) => ({ type: "away", id, ...(reason === undefined ? {} : { reason }) }), now);
+  }
+
+  #ask(make: (id: number) => Asked, now: number): void {
+    if (this.#state !== "in" && this.#state !== "leaving") return this.sink.log("warn", "not in the room: nothing was sent");
+    this.#asks.add(make(this.#says.outbox.allocate()), now);
+    this.tick(now);
+  }
+
   /**
    * Leaves politely: waits until every message is sent at the room's pace and acknowledged (or refused, or given
    * up on: the server unreachable for UNDELIVERED_AFTER_MS), then says bye until that is acknowledged. Asked a
@@ -262,6 +291,7 @@ export class MemberSession {
       this.#send({ type: "nack", sid: this.#sid, from: gap.from, to: gap.to }, now);
     }
     if (this.#who.id !== undefined) this.#askWho(now);
+    this.#sendAsks(now);
     if (this.#state === "leaving" && this.#says.size === 0) return this.#sayBye(now);
     if (now - this.#lastSent >= this.#pingEveryMs) this.#send({ type: "ping", sid: this.#sid }, now);
   }
@@ -271,6 +301,30 @@ export class MemberSession {
     const from = this.#who.due(now);
     if (from === "gave_up") return this.sink.log("error", "could not list the members: the server did not answer");
     if (from !== undefined) this.#send({ type: "names", sid: this.#sid, id: this.#who.id!, from }, now);
+  }
+
+  #sendAsks(now: number): void {
+    const { send, gaveUp } = this.#asks.due(now);
+    for (const ask of send) this.#send({ ...ask, sid: this.#sid }, now);
+    for (const ask of gaveUp) this.sink.log("error", `${ask.type === "nick" ? "not renamed" : "not changed"}: the server did not answer`);
+  }
+
+  /** The server answered a /nick, /away or /back: acknowledged (a rename shows by its event), or refused. */
+  #answered(ask: Asked, reason?: RefusalReason): void {
+    if (reason === undefined) {
+      if (ask.type === "away") this.sink.log("info", ask.reason === undefined ? "you are back" : "you are marked away");
+      return;
+    }
+    if (ask.type === "away") return this.sink.log("error", `not changed: ${memberRefusal(reason, this.#name)}`);
+    if (reason === "rate_limited")
+      return this.sink.log("error", "not renamed: you are renaming faster than the room allows; wait a moment");
+    this.sink.log("error", memberRefusal(reason, ask.name));
+  }
+
+  /** This member's own rename came back in the room's events. */
+  #renamed(name: string): void {
+    this.#credentials.name = name;
+    this.sink.renamed?.(name);
   }
 
   #sayBye(now: number): void {
@@ -314,6 +368,8 @@ export class MemberSession {
         return this.#welcomed(msg, now);
       case "ack": {
         if (this.#departure.acked(msg.id)) return this.#end("left");
+        const ask = this.#asks.answered(msg.id);
+        if (ask) return this.#answered(ask);
         this.#says.acked(msg.id, now);
         if (msg.seq !== undefined) this.#transcript.own(msg.seq);
         return;
@@ -338,6 +394,8 @@ export class MemberSession {
         return this.#transcript.lost(msg.from, msg.to);
       case "refused":
         return this.#refused(msg.reason, msg.id, now);
+      case "away_notice":
+        return this.sink.show({ ...msg, ts: now }, false);
       default:
         return this.sink.log("debug", `ignored a ${msg.type} from the server`);
     }
@@ -389,6 +447,10 @@ export class MemberSession {
       case "lost":
         return this.#lose(memberRefusal(reason, this.#name), now);
       case "about_a_request":
+        if (id !== undefined) {
+          const ask = this.#asks.answered(id);
+          if (ask) return this.#answered(ask, reason);
+        }
         if (id !== undefined && id === this.#who.id) {
           this.#who.cancel();
           return this.sink.log("error", `could not list the members: ${memberRefusal(reason, this.#name)}`);
@@ -401,7 +463,7 @@ export class MemberSession {
   #members(page: Members, now: number): void {
     const names = this.#who.page(page);
     if (names === "more") return this.#askWho(now);
-    if (names) this.sink.members(names);
+    if (names) this.sink.members(names, this.#who.away);
   }
 
   // ---- Helpers ----

@@ -23,6 +23,8 @@ export class Transcript {
   constructor(
     me: string,
     private readonly show: (item: Shown, history: boolean) => void,
+    /** This member's own rename went by: it is called `name` from here on. */
+    private readonly renamed: (name: string) => void = () => {},
   ) {
     this.me = me;
   }
@@ -91,6 +93,10 @@ export class Transcript {
         continue;
       }
       if (!isOwn(event, this.me)) this.show(event, false);
+      if (event.type === "rename" && event.from === this.me) {
+        this.me = event.to;
+        this.renamed(event.to);
+      }
     }
   }
 }
@@ -106,6 +112,7 @@ function isOwn(event: Exclude<RoomEvent, { type: "hidden" }>, me: string): boole
     case "private":
       return event.from === me;
     case "admin":
+    case "rename": // the renamer sees its own too: it is the answer to its /nick
       return false;
   }
 }

@@ -1,11 +1,12 @@
 // A member's /who: the members' names asked for page by page, each page taken once, given up when the server is silent.
 
-import { type Members, TIMERS } from "../wire/protocol.ts";
+import { type AwayMark, type Members, TIMERS } from "../wire/protocol.ts";
 
 interface Asking {
   /** The request's id: every page of one /who carries it. */
   readonly id: number;
   readonly names: string[];
+  readonly away: AwayMark[];
   /** Where the page being waited for starts. */
   from: number;
   askedAt: number;
@@ -14,6 +15,8 @@ interface Asking {
 
 export class WhoPages {
   #asking: Asking | undefined;
+  /** The away marks of the last /who answered in full (page() returned its names). */
+  away: AwayMark[] = [];
 
   /** The id of the /who under way, if any. */
   get id(): number | undefined {
@@ -22,7 +25,7 @@ export class WhoPages {
 
   /** Starts a /who under `id` (one at a time: a /who asked for again while one is under way joins it). */
   start(id: number, now: number): void {
-    this.#asking = { id, names: [], from: 0, askedAt: -Infinity, startedAt: now };
+    this.#asking = { id, names: [], away: [], from: 0, askedAt: -Infinity, startedAt: now };
   }
 
   /**
@@ -47,12 +50,14 @@ export class WhoPages {
     // A repeated answer to an earlier page points to where the page being waited for starts: take each page once.
     if (!who || page.id !== who.id || (page.next !== 0 && page.next <= who.from)) return undefined;
     who.names.push(...page.names);
+    who.away.push(...(page.away ?? []));
     if (page.next !== 0) {
       who.from = page.next;
       who.askedAt = -Infinity;
       return "more";
     }
     this.#asking = undefined;
+    this.away = who.away;
     return who.names;
   }
 

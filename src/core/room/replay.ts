@@ -2,6 +2,7 @@
 // to fit one datagram. Both kinds of room (the embedded Room and a cluster's ClusterBackend) answer with these.
 
 import {
+  type AwayMark,
   decodeReplies,
   encode,
   encodeFrame,
@@ -112,22 +113,40 @@ export function repair(span: ReturnType<typeof repairSpan>, eventAt: EventAt, me
   return { resend, lost };
 }
 
-/** One page of member names, from the `from`th on, as many as fit in `bytes`; `next` is where the next page starts (0: none). */
-export function namesPage(names: readonly string[], id: number, from: number, bytes: number): Members {
+/**
+ * One page of member names, from the `from`th on, as many as fit in `bytes`; `next` is where the next page starts
+ * (0: none). `aways`: who is away, and why: the page marks those of its names (their marks take room from the names).
+ */
+export function namesPage(names: readonly string[], id: number, from: number, bytes: number, aways: readonly AwayMark[] = []): Members {
   const page: Members = { type: "members", id, names: [], total: names.length, next: 0 };
+  const awayOf = new Map(aways.map((a) => [nameKey(a.name), a]));
   // Sized with the largest `next` it may carry, so that setting it cannot push the page over.
-  page.names = namesThatFit({ ...page, next: names.length }, names, from, Math.min(bytes, MAX_PAYLOAD_BYTES));
+  page.names = namesThatFit({ ...page, next: names.length }, names, from, Math.min(bytes, MAX_PAYLOAD_BYTES), awayOf);
   const end = from + page.names.length;
   if (end < names.length) page.next = end;
+  const away = page.names.flatMap((n) => awayOf.get(nameKey(n)) ?? []);
+  if (away.length > 0) page.away = away;
   return page;
 }
 
-/** The names from the `from`th on that fit in `frame` (whose list is empty) within `bytes`, each quoted, with its comma. */
-export function namesThatFit(frame: Welcome | Members, names: readonly string[], from: number, bytes: number): string[] {
+/**
+ * The names from the `from`th on that fit in `frame` (whose list is empty) within `bytes`, each quoted, with its comma;
+ * with `awayOf`, a name that is away also takes its mark's bytes (and the first, the `away` field's).
+ */
+export function namesThatFit(
+  frame: Welcome | Members,
+  names: readonly string[],
+  from: number,
+  bytes: number,
+  awayOf?: ReadonlyMap<string, AwayMark>,
+): string[] {
   const fit: string[] = [];
   let size = textBytes(encodeFrame(frame));
+  let marks = 0;
   for (let i = from; i < names.length; i++) {
     size += textBytes(JSON.stringify(names[i])) + 1;
+    const mark = awayOf?.get(nameKey(names[i]!));
+    if (mark) size += textBytes(JSON.stringify(mark)) + 1 + (marks++ === 0 ? `,"away":[]`.length : 0);
     if (size > bytes) break;
     fit.push(names[i]!);
   }

@@ -4,15 +4,20 @@
 // (replay.ts).
 
 import type { BanLength } from "../duration.ts";
-import type { Rate } from "../limiter.ts";
+import { type Rate, TokenBucket } from "../limiter.ts";
 import {
+  ABUSE,
   type Announce,
+  type Away,
+  type AwayMark,
   type Bye,
+  checkName,
   DEFAULT_ROOM,
   type Hello,
   type LeaveReason,
   LIMITS,
   type Nack,
+  type Nick,
   type Ping,
   type RefusalReason,
   type Reply,
@@ -162,6 +167,11 @@ export class Room {
     return this.#roster.names();
   }
 
+  /** The members of this room (this server's, in a cluster) who are away, and why. */
+  aways(): AwayMark[] {
+    return [...this.#roster.members()].flatMap((m) => (m.away ? [{ name: m.name, reason: m.away.reason }] : []));
+  }
+
   /** The member a request speaks for, only when both the session id and the address match. */
   authenticate(sid: string, from: Peer): Member | undefined {
     const member = this.#roster.get(sid);
@@ -265,15 +275,21 @@ export class Room {
 
   /** Says let through in their member's order: each relayed (or refused for the rate), and acknowledged once stored. */
   #letThrough(member: Member, says: ReadonlyArray<{ readonly say: Say; readonly allowed: boolean }>, now: number): Outcome {
+    const notices: Reply[] = [];
     const replies = says.map(
-      ({ say, allowed }): Reply => (allowed ? this.#relay(member, say, now) : { type: "refused", reason: "rate_limited", id: say.id }),
+      ({ say, allowed }): Reply =>
+        allowed ? this.#relay(member, say, now, notices) : { type: "refused", reason: "rate_limited", id: say.id },
     );
+    replies.push(...notices);
     this.#log.delivered(clientKey({ ...member, address: member.peer.address }), member.says.lastId!);
     return { replies, resend: [], broadcasts: this.#log.save() };
   }
 
-  /** One say, in its member's order: a message, an action, or a private message for a member present now. */
-  #relay(member: Member, say: Say, now: number): Reply {
+  /**
+   * One say, in its member's order: a message, an action, or a private message for a member present now; one to an
+   * away member adds to `notices` its away_notice, the first time in its away period that this sender writes to it.
+   */
+  #relay(member: Member, say: Say, now: number, notices: Reply[]): Reply {
     let addressee: Member | undefined;
     let remote: string | undefined;
     if (say.to !== undefined) {
@@ -287,7 +303,59 @@ export class Room {
         ? { type: "private", seq: 0, ts: now, from: member.name, to, text: say.text }
         : { type: say.me ? "action" : "message", seq: 0, ts: now, from: member.name, text: say.text };
     const b = this.#log.tryEmit(event, member.sid, addressee?.sid);
+    const away = addressee?.away;
+    if (b && addressee && away && !away.told.has(member.sid)) {
+      away.told.add(member.sid);
+      notices.push({ type: "away_notice", name: addressee.name, reason: away.reason });
+    }
     return b ? { type: "ack", id: say.id, seq: b.event.seq } : { type: "refused", reason: "too_long", id: say.id };
+  }
+
+  /**
+   * `/nick`: the member is called `msg.name` from now on, by the rules of a login's name (admission.ts), at most
+   * ABUSE.renameBurst at once and then one per ABUSE.renameEveryMs. Everyone, the member too, is sent `rename`;
+   * earlier events keep the name they were said under (they are stored as sent). Its id is the says' (notSay).
+   */
+  rename(msg: Nick, from: Peer, now: number): Outcome {
+    const member = this.#heard(msg.sid, from, now);
+    if (!member) return refuse("unknown_session", msg.id);
+    const verdict = this.#renaming(member, msg.name, now);
+    const reply: Reply = verdict === "ok" ? { type: "ack", id: msg.id } : { type: "refused", reason: verdict, id: msg.id };
+    const name = msg.name.normalize("NFC");
+    if (verdict === "ok" && name !== member.name) {
+      const was = member.name;
+      this.#roster.rename(member, name);
+      const { sid, nonce, joinedAt, peer, says } = member;
+      this.#log.joined({ sid, name, nonce, joinedAt, address: peer.address, port: peer.port }); // its row, under the new name
+      // Its says' numbering goes on under the new name (clientKey), across a restart too.
+      if (says.lastId !== undefined) this.#log.delivered(clientKey({ nonce, name, address: peer.address }), says.lastId);
+      this.#log.emit({ type: "rename", seq: 0, ts: now, from: was, to: name });
+    }
+    const after = this.notSay(member, msg.id, now);
+    return { replies: [reply, ...after.replies], resend: [], broadcasts: [...this.#log.save(), ...after.broadcasts] };
+  }
+
+  /** Whether `member` may be called `raw` now: "ok", or the refusal. */
+  #renaming(member: Member, raw: string, now: number): "ok" | RefusalReason {
+    const checked = checkName(raw);
+    if ("problem" in checked) return "bad_name";
+    const name = checked.name;
+    if (name === member.name) return "ok"; // nothing changes: no event, no allowance spent
+    const holder = this.#roster.named(name) ?? this.#roster.lookAlike(name);
+    if ((holder && holder !== member) || this.#opts.elsewhere?.(name) !== undefined) return "name_taken";
+    member.renames ??= new TokenBucket(ABUSE.renameBurst, ABUSE.renameEveryMs, now);
+    return member.renames.take(now) ? "ok" : "rate_limited";
+  }
+
+  /** `/away REASON` (with a reason, perhaps empty) or `/back` (without): acknowledged, seen in /who, no event. */
+  away(msg: Away, from: Peer, now: number): Outcome {
+    const member = this.#heard(msg.sid, from, now);
+    if (!member) return refuse("unknown_session", msg.id);
+    // A new away period (even with the same reason) tells each sender once again.
+    if (msg.reason === undefined) delete member.away;
+    else member.away = { reason: msg.reason, told: new Set() };
+    const after = this.notSay(member, msg.id, now);
+    return { ...after, replies: [{ type: "ack", id: msg.id }, ...after.replies] };
   }
 
   /**

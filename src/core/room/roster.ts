@@ -1,5 +1,6 @@
 // Who is in the room: its members by session id, by name and by address, and the address lists the fan-out sends to.
 
+import type { TokenBucket } from "../limiter.ts";
 import { nameKey } from "../wire/protocol.ts";
 import { lookKey } from "../wire/skeleton.ts";
 import type { SayOrder } from "./say-order.ts";
@@ -13,8 +14,8 @@ export interface Peer {
 export interface Member {
   /** Session id: the secret a member proves itself with in every request. */
   readonly sid: string;
-  /** As the member chose it (NFC-normalized). */
-  readonly name: string;
+  /** As the member chose it (NFC-normalized); a rename (`/nick`) changes it, through Roster.rename. */
+  name: string;
   readonly peer: Peer;
   /** The hello's nonce, the same for a client's whole run: it ties says to their client across sessions and restarts. */
   readonly nonce: string;
@@ -25,6 +26,10 @@ export interface Member {
   probedAt?: number;
   /** Its says, relayed in the order it sent them and at the room's rate. */
   readonly says: SayOrder;
+  /** Away (`/away`): why ("" for no reason), and the members (session ids) already told so by an away_notice. */
+  away?: { readonly reason: string; readonly told: Set<string> };
+  /** Its renames' allowance (ABUSE.renameBurst, renameEveryMs), made at its first rename. */
+  renames?: TokenBucket;
   /** A client of the original exercise's text protocol (`--classic`): no session, no reliability, no heartbeats. */
   readonly classic?: boolean;
 }
@@ -125,6 +130,17 @@ export class Roster {
     this.#byName.set(nameKey(member.name), member);
     this.#byLook.set(lookKey(member.name), member);
     this.#byPeer.set(peerKey(member.peer), member);
+  }
+
+  /** `member` is called `name` from now on: every index by name follows. */
+  rename(member: Member, name: string): void {
+    // Dropped and added again, then put back in its place among the others: /who keeps the order they joined in.
+    const order = [...this.#bySid.values()];
+    this.drop(member);
+    member.name = name;
+    this.add(member);
+    this.#bySid.clear();
+    for (const m of order) this.#bySid.set(m.sid, m);
   }
 
   drop(member: Member): void {

@@ -1,12 +1,16 @@
 // What a line typed into `chat join` means: a message, or one of the slash commands (a table that also makes /help).
 
-import { checkName, MAX_TEXT_BYTES, nameKey, textBytes } from "../wire/protocol.ts";
+import { checkName, MAX_AWAY_BYTES, MAX_TEXT_BYTES, nameKey, textBytes } from "../wire/protocol.ts";
 
 export type Command =
   | { kind: "say"; text: string }
   | { kind: "me"; text: string }
   | { kind: "msg"; to: string; text: string }
   | { kind: "who" }
+  | { kind: "nick"; name: string }
+  /** `reason` "" when none was given. */
+  | { kind: "away"; reason: string }
+  | { kind: "back" }
   | { kind: "help" }
   | { kind: "timestamp" }
   | { kind: "quit" }
@@ -50,6 +54,29 @@ export const COMMANDS: readonly Spec[] = [
     help: "an action: /me waves shows as * NAME waves",
     parse: needsText("/me TEXT", (text) => ({ kind: "me", text })),
   },
+  {
+    name: "/nick",
+    usage: "/nick NAME",
+    help: "change your name (the room sees alice is now ally)",
+    parse: (rest) => {
+      const words = rest.trim().split(/\s+/);
+      if (words.length !== 1 || words[0] === "") return { kind: "problem", problem: "usage: /nick NAME" };
+      const checked = checkName(words[0]!);
+      return "problem" in checked ? { kind: "problem", problem: checked.problem } : { kind: "nick", name: checked.name };
+    },
+  },
+  {
+    name: "/away",
+    usage: "/away [REASON]",
+    help: "mark yourself away: /who shows it, a private message gets REASON back",
+    parse: (rest) => {
+      const reason = rest.trim();
+      const bytes = textBytes(reason);
+      if (bytes > MAX_AWAY_BYTES) return { kind: "problem", problem: `not sent: the reason is ${bytes} bytes (max ${MAX_AWAY_BYTES})` };
+      return { kind: "away", reason };
+    },
+  },
+  { name: "/back", usage: "/back", help: "you are back: no longer marked away", parse: () => ({ kind: "back" }) },
   { name: "/timestamp", usage: "/timestamp", help: "show or hide the time of each line", parse: () => ({ kind: "timestamp" }) },
   { name: "/quit", usage: "/quit", help: "leave the room (also Ctrl-D, or Ctrl-C)", parse: () => ({ kind: "quit" }) },
 ];
@@ -86,6 +113,9 @@ function sized(text: string, make: (text: string) => Command): Command {
 export type Action =
   | { kind: "say"; said: { text: string; to?: string; me?: boolean } }
   | { kind: "who" }
+  | { kind: "nick"; name: string }
+  /** `reason` undefined: back. */
+  | { kind: "away"; reason: string | undefined }
   | { kind: "help" }
   | { kind: "timestamp" }
   | { kind: "quit" }
@@ -104,6 +134,14 @@ export function actionFor(command: Command, me: string): Action {
       return { kind: "say", said: { text: command.text, to: command.to } };
     case "problem":
       return { kind: "warn", text: command.problem };
+    case "nick":
+      // The same name as now: the server would change nothing, and nobody would see a line.
+      if (command.name === me) return { kind: "warn", text: `you are already ${me}` };
+      return command;
+    case "away":
+      return command;
+    case "back":
+      return { kind: "away", reason: undefined };
     case "who":
     case "help":
     case "timestamp":

@@ -1,7 +1,7 @@
 // What a member sees: each event as a human line (English or Chinese, optionally coloured) or as one JSON line, made safe for a terminal.
 
 import type { Utterance } from "../member/outbox.ts";
-import { DEFAULT_ROOM, type HiddenEvent, nameKey, type RoomEvent, type Welcome } from "../wire/protocol.ts";
+import { type AwayMark, type AwayNotice, DEFAULT_ROOM, type HiddenEvent, nameKey, type RoomEvent, type Welcome } from "../wire/protocol.ts";
 
 /** What became of the connection, worth a line in the transcript: the server said it is stopping. */
 export interface StatusItem {
@@ -11,8 +11,11 @@ export interface StatusItem {
   ts: number;
 }
 
-/** Everything the transcript shows: the room's events (a hidden one is never shown), the one welcome, and a status. */
-export type Shown = Exclude<RoomEvent, HiddenEvent> | Welcome | StatusItem;
+/** The server's answer to a private message to an away member, at the member's clock (it carries no time). */
+export type AwayItem = AwayNotice & { ts: number };
+
+/** Everything the transcript shows: the room's events (a hidden one is never shown), the one welcome, a status, an away notice. */
+export type Shown = Exclude<RoomEvent, HiddenEvent> | Welcome | StatusItem | AwayItem;
 
 /** How an own line still pending is marked: on its way, waiting for the room's allowance, or for the server to be back. */
 export type PendingMark = "sending" | "queued" | "waiting";
@@ -70,6 +73,9 @@ const WORDS = {
     waiting: " (waiting for the server)",
     serverStopped: "the server stopped; waiting for it to come back…",
     members: (names: string, count: number) => `here (${count}): ${names}`,
+    renamed: (from: string, to: string) => `${from} is now ${to}`,
+    awayMark: (reason: string) => (reason === "" ? " (away)" : ` (away: ${reason})`),
+    awayNotice: (n: string, reason: string) => `${n} is away${reason === "" ? "" : `: ${reason}`}`,
   },
   zh: {
     joinedAs: (me: string, room?: string) => `你以 ${me} 的身份进入聊天室${room ? ` ${room}` : ""}，`,
@@ -89,6 +95,9 @@ const WORDS = {
     waiting: "（等待服务器）",
     serverStopped: "服务器已停止，正在等待它恢复…",
     members: (names: string, count: number) => `在线（${count} 人）：${names}`,
+    renamed: (from: string, to: string) => `${from} 改名为 ${to}`,
+    awayMark: (reason: string) => (reason === "" ? "（离开）" : `（离开：${reason}）`),
+    awayNotice: (n: string, reason: string) => `${n} 暂时离开${reason === "" ? "" : `：${reason}`}`,
   },
 } as const;
 
@@ -120,6 +129,10 @@ export function humanLine(item: Shown, view: View, history = false): string {
       return time + paint.admin(w.admin + sanitize(item.text));
     case "status":
       return time + paint.dim(w.serverStopped);
+    case "rename":
+      return time + paint.dim(w.renamed(name(item.from), name(item.to)));
+    case "away_notice":
+      return time + paint.dim(w.awayNotice(name(item.name), sanitize(item.reason)));
   }
 }
 
@@ -139,11 +152,16 @@ export function ownLine(said: Utterance, me: string, view: View, ts: number, pen
   return paint.dim(time + line + w[pending === true ? "sending" : pending]);
 }
 
-/** The answer to /who, for a person. */
-export function membersLine(names: readonly string[], view: View): string {
+/** The answer to /who, for a person: an away member's name is followed by its mark, `bob (away: lunch)`. */
+export function membersLine(names: readonly string[], view: View, away: readonly AwayMark[] = []): string {
   const paint = view.color ? ansi : plain;
   const w = WORDS[view.lang];
-  return paint.dim(w.members(names.map((n) => paint.name(sanitize(n))).join(w.listSeparator), names.length));
+  const reasons = new Map(away.map((a) => [nameKey(a.name), a.reason]));
+  const shown = (n: string) => {
+    const reason = reasons.get(nameKey(n));
+    return paint.name(sanitize(n)) + (reason === undefined ? "" : w.awayMark(sanitize(reason)));
+  };
+  return paint.dim(w.members(names.map(shown).join(w.listSeparator), names.length));
 }
 
 /** Whether an event should ring the terminal's bell: a private message, or a message that mentions `self`. */
@@ -246,9 +264,15 @@ export function jsonLine(item: Shown, history = false, room?: string): string {
   return safeJson(room === undefined ? out : { ...out, room });
 }
 
-/** The answer to /who, for a program. */
-export const membersJson = (names: readonly string[], room?: string) =>
-  safeJson(room === undefined ? { type: "members", names, count: names.length } : { type: "members", names, count: names.length, room });
+/** The answer to /who, for a program; `away` (those away, with their reasons) only when someone is. */
+export const membersJson = (names: readonly string[], room?: string, away: readonly AwayMark[] = []) =>
+  safeJson({
+    type: "members",
+    names,
+    count: names.length,
+    ...(away.length > 0 ? { away } : {}),
+    ...(room === undefined ? {} : { room }),
+  });
 
 /**
  * JSON.stringify escapes C0 controls itself; C1 controls, U+2028/U+2029 and invisible format characters it leaves raw,

@@ -6,6 +6,7 @@ import {
   hex,
   jsonObject,
   listOf,
+  object,
   oneOf,
   optional,
   type Rules,
@@ -38,6 +39,8 @@ export const PROOF_WINDOW = 128;
 export const MAX_PAYLOAD_BYTES = MAX_DATAGRAM_BYTES - SEAL_OVERHEAD_BYTES - PROOF_BYTES;
 /** Largest message or announcement text, in bytes of UTF-8. */
 export const MAX_TEXT_BYTES = 1000;
+/** Longest away reason (`/away REASON`), in bytes of UTF-8. */
+export const MAX_AWAY_BYTES = 200;
 /** Longest name, in characters (code points). */
 export const MAX_NAME_CHARS = 16;
 /** A name of MAX_NAME_CHARS characters is at most 4 bytes each in UTF-8: the bound the wire checks (checkName the rest). */
@@ -152,6 +155,10 @@ export const ABUSE = {
   webConnectionsPerAddress: 1024,
   /** A kicked client (by its nonce) cannot log straight back in for this long. */
   kickMemoryMs: 60_000,
+  /** Renames (`/nick`) a member may make at once... */
+  renameBurst: 3,
+  /** ...and then one per this many milliseconds: a rename is a line for everyone, so it must not become a flood. */
+  renameEveryMs: 30_000,
 } as const;
 
 /** Windows and bounds of the reliability machinery. */
@@ -199,6 +206,7 @@ const COOKIE = hex(COOKIE_HEX_DIGITS);
 const SERVER_ID = hex(SERVER_ID_HEX_DIGITS);
 const PAD = optional(string(0, MAX_DATAGRAM_BYTES));
 const ROOM = optional(string(1, MAX_NAME_BYTES));
+const REASON = string(0, MAX_AWAY_BYTES);
 
 export const LEAVE_REASONS = ["quit", "timeout", "kicked", "banned"] as const;
 export type LeaveReason = (typeof LEAVE_REASONS)[number];
@@ -225,6 +233,7 @@ export const REFUSAL_REASONS = [
   "too_many_new_rooms", // a hello for a new room from an IP address that made too many lately (ABUSE.newRoomBurst)
   "version", // the frame's `v` is not this server's version (`version` says which it speaks): sent in the sender's version
   "wrong_server", // an admin request, rightly signed, whose `server` is another server's (or this one's before a restart)
+  "not_in_cluster", // a request this server does not carry out while it is one of a cluster's (a rename)
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
@@ -371,8 +380,33 @@ export interface Who extends Signed {
 }
 const whoRule: Rule<Who> = { from: "operator", fields: { id: ID, from: COUNT, room: ROOM, ...SIGNED, pad: PAD } };
 
+/**
+ * Member → server: from now on my name is `name`, under the rules of a login's (checkName, unique without regard
+ * to case, no look-alike of a member's). Answered `ack` (then the room's `rename` event) or `refused` (name_taken,
+ * bad_name, rate_limited: ABUSE.renameBurst at once, then one per ABUSE.renameEveryMs). `id` comes from the says' counter.
+ */
+export interface Nick {
+  type: "nick";
+  sid: string;
+  id: number;
+  name: string;
+}
+const nickRule: Rule<Nick> = { from: "member", fields: { sid: SID, id: ID, name: NAME } };
+
+/**
+ * Member → server: with `reason` (perhaps empty) I am away, for that reason; without it I am back. Answered `ack`.
+ * `/who` pages mark who is away, and a private message to an away member draws an `away_notice` to its sender.
+ */
+export interface Away {
+  type: "away";
+  sid: string;
+  id: number;
+  reason?: string;
+}
+const awayRule: Rule<Away> = { from: "member", fields: { sid: SID, id: ID, reason: optional(REASON) } };
+
 export type AdminRequest = Announce | Kick | Ban | Who;
-export type Request = Knock | Hello | Say | Ping | Nack | Bye | Names | AdminRequest;
+export type Request = Knock | Hello | Say | Ping | Nack | Bye | Names | Nick | Away | AdminRequest;
 
 // ---- Messages the server sends ----
 
@@ -430,15 +464,45 @@ const challengeRule: Rule<Challenge> = {
   fields: { cookie: COOKIE, salt: optional(hex(SALT_HEX_DIGITS)), server: optional(SERVER_ID) },
 };
 
-/** Server → operator or member: names of members `from`.. (as many as fit); `next` is where the next page starts, 0 at the end. */
+/** A member who is away (`/away`), and why ("" when it gave no reason). */
+export interface AwayMark {
+  name: string;
+  reason: string;
+}
+
+/**
+ * Server → operator or member: names of members `from`.. (as many as fit); `next` is where the next page starts, 0 at
+ * the end. `away`: those of this page's names that are away, each with its reason (absent: none is).
+ */
 export interface Members {
   type: "members";
   id: number;
   names: string[];
   total: number;
   next: number;
+  away?: AwayMark[];
 }
-const membersRule: Rule<Members> = { from: "server", fields: { id: ID, names: NAMES, total: COUNT, next: COUNT } };
+const membersRule: Rule<Members> = {
+  from: "server",
+  fields: {
+    id: ID,
+    names: NAMES,
+    total: COUNT,
+    next: COUNT,
+    away: optional(listOf(object<AwayMark>({ name: NAME, reason: REASON }), "away marks")),
+  },
+};
+
+/**
+ * Server → member: the member `name` you sent a private message to is away, for `reason`. Sent once per away period
+ * per sender, beside the say's ack; no event (the room does not see it), so not repaired if lost.
+ */
+export interface AwayNotice {
+  type: "away_notice";
+  name: string;
+  reason: string;
+}
+const awayNoticeRule: Rule<AwayNotice> = { from: "server", fields: { name: NAME, reason: REASON } };
 
 /**
  * Server → sender: the request was not carried out, and why. `id` echoes the request's id where it had one;
@@ -571,6 +635,16 @@ export interface PrivateEvent {
 }
 const privateRule: Rule<PrivateEvent> = { from: "server", event: true, fields: { seq: SEQ, ts: TS, from: NAME, to: NAME, text: TEXT } };
 
+/** Member `from` is now called `to` (its earlier events keep the name they were said under). */
+export interface RenameEvent {
+  type: "rename";
+  seq: number;
+  ts: number;
+  from: string;
+  to: string;
+}
+const renameRule: Rule<RenameEvent> = { from: "server", event: true, fields: { seq: SEQ, ts: TS, from: NAME, to: NAME } };
+
 /** Stands for an event this member may not see (another pair's private message), so its number is not a gap. */
 export interface HiddenEvent {
   type: "hidden";
@@ -578,8 +652,8 @@ export interface HiddenEvent {
 }
 const hiddenRule: Rule<HiddenEvent> = { from: "server", event: true, fields: { seq: SEQ } };
 
-export type RoomEvent = JoinEvent | MessageEvent | LeaveEvent | AdminEvent | ActionEvent | PrivateEvent | HiddenEvent;
-export type Reply = Challenge | Welcome | Members | Refused | Ack | Tick | Lost | Waiting | Probe | Stopping | RoomEvent;
+export type RoomEvent = JoinEvent | MessageEvent | LeaveEvent | AdminEvent | ActionEvent | PrivateEvent | RenameEvent | HiddenEvent;
+export type Reply = Challenge | Welcome | Members | Refused | Ack | Tick | Lost | Waiting | Probe | Stopping | AwayNotice | RoomEvent;
 export type Message = Request | Reply;
 
 /** Every message type's rule: the table encode and decode walk. Typed against Message, so every type has a row and every field a rule. */
@@ -591,6 +665,8 @@ const SCHEMA: { readonly [T in Message["type"]]: Rule<Extract<Message, { type: T
   nack: nackRule,
   bye: byeRule,
   names: namesRule,
+  nick: nickRule,
+  away: awayRule,
   announce: announceRule,
   kick: kickRule,
   ban: banRule,
@@ -605,12 +681,14 @@ const SCHEMA: { readonly [T in Message["type"]]: Rule<Extract<Message, { type: T
   waiting: waitingRule,
   probe: probeRule,
   stopping: stoppingRule,
+  away_notice: awayNoticeRule,
   join: joinRule,
   message: messageRule,
   leave: leaveRule,
   admin: adminRule,
   action: actionRule,
   private: privateRule,
+  rename: renameRule,
   hidden: hiddenRule,
 };
 
