@@ -182,7 +182,7 @@ static uint64_t c_datagrams, c_frames, c_undecodable, c_truncated, c_nacks, c_na
 static uint64_t refused_by[32];
 static const char *REASONS[] = { "name_taken", "bad_name", "unknown_session", "bad_token", "stale", "replayed",
     "no_such_member", "too_long", "rate_limited", "room_full", "too_many_logins", "banned", "kicked",
-    "passphrase_required", "bad_passphrase", "bad_room", "no_such_room", "too_many_rooms", "version" };
+    "passphrase_required", "bad_passphrase", "bad_room", "no_such_room", "too_many_rooms", "version", "not_in_cluster" };
 #define NREASONS (int)(sizeof REASONS / sizeof REASONS[0])
 enum { RS_NAME_TAKEN, RS_BAD_NAME, RS_UNKNOWN_SESSION, RS_BAD_TOKEN, RS_STALE, RS_REPLAYED, RS_NO_SUCH_MEMBER,
     RS_TOO_LONG, RS_RATE_LIMITED, RS_ROOM_FULL, RS_TOO_MANY_LOGINS, RS_BANNED, RS_KICKED };
@@ -236,7 +236,8 @@ static double pct_us(const struct histo *h, double p)
 
 /* ------------------------------------------------------------ events as remembered */
 enum { T_NONE, T_CHALLENGE, T_WELCOME, T_REFUSED, T_ACK, T_WAITING, T_LOST, T_TICK, T_MEMBERS,
-    T_JOIN, T_MESSAGE, T_LEAVE, T_ADMIN, T_ACTION, T_PRIVATE, T_HIDDEN, T_PROBE, T_STOPPING, T_REQUEST };
+    T_JOIN, T_MESSAGE, T_LEAVE, T_ADMIN, T_ACTION, T_PRIVATE, T_HIDDEN, T_PROBE, T_STOPPING, T_REQUEST, T_RENAME,
+    T_AWAY_NOTICE };
 
 struct evinfo {
     uint64_t stamp;   /* embedded send time (messages of ours) */
@@ -578,11 +579,11 @@ static int type_id(const char *t, int n)
         { "waiting", T_WAITING }, { "lost", T_LOST }, { "tick", T_TICK }, { "members", T_MEMBERS },
         { "join", T_JOIN }, { "message", T_MESSAGE }, { "leave", T_LEAVE }, { "admin", T_ADMIN },
         { "action", T_ACTION }, { "private", T_PRIVATE }, { "hidden", T_HIDDEN },
-        { "probe", T_PROBE }, { "stopping", T_STOPPING },
+        { "probe", T_PROBE }, { "stopping", T_STOPPING }, { "rename", T_RENAME }, { "away_notice", T_AWAY_NOTICE },
         /* requests: valid frames that only the server should receive; a member ignores them */
         { "knock", T_REQUEST }, { "hello", T_REQUEST }, { "say", T_REQUEST }, { "ping", T_REQUEST },
         { "nack", T_REQUEST }, { "bye", T_REQUEST }, { "names", T_REQUEST }, { "announce", T_REQUEST },
-        { "kick", T_REQUEST }, { "ban", T_REQUEST }, { "who", T_REQUEST },
+        { "kick", T_REQUEST }, { "ban", T_REQUEST }, { "who", T_REQUEST }, { "nick", T_REQUEST }, { "away", T_REQUEST },
     };
     for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
         if ((int)strlen(T[i].s) == n && !memcmp(T[i].s, t, (size_t)n)) return T[i].t;
@@ -819,6 +820,9 @@ static const struct need NEEDS[][10] = {
     [T_PROBE] = { NEND },
     [T_STOPPING] = { NEND },
     [T_REQUEST] = { NEND },
+    /* a member's /nick: a room event like a join (numbered, handed over in order), counted as nothing */
+    [T_RENAME] = { NN(K_SEQ, MAX_SAFE), NN(K_TS, MAX_SAFE), NS(K_FROM, 1, MAX_NAME_BYTES), NS(K_TO, 1, MAX_NAME_BYTES), NEND },
+    [T_AWAY_NOTICE] = { NS(K_NAME, 1, MAX_NAME_BYTES), NS(K_REASON, 0, 200), NEND },
 };
 
 static int reason_id(const struct str *s)
@@ -1646,6 +1650,7 @@ static void on_frame(int mi, const struct frame *f, uint64_t now)
         return;
     case T_MEMBERS:
     case T_REQUEST:
+    case T_AWAY_NOTICE:
         return;
     default: { /* a room event */
         struct evinfo ei;
@@ -1821,6 +1826,12 @@ static int self_test(void)
         { "{\"v\":2,\"type\":\"welcome\",\"sid\":\"0123456789abcdef0123456789abcdef\",\"name\":\"x\",\"members\":[],\"count\":0,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1,\"burst\":20,\"refillMs\":1000,\"timeoutMs\":15000}", 1, 1, NULL },
         { "{\"v\":2,\"type\":\"probe\"}", 1, 1, NULL },
         { "{\"v\":2,\"type\":\"stopping\"}", 1, 1, NULL },
+        /* a rename (a room event), the away notice, a members page with away marks, a refused rename in a cluster */
+        { "{\"v\":2,\"type\":\"rename\",\"seq\":8,\"ts\":1,\"from\":\"alice\",\"to\":\"ally\"}", 1, 1, NULL },
+        { "{\"v\":2,\"type\":\"away_notice\",\"name\":\"bob\",\"reason\":\"\"}", 1, 1, NULL },
+        { "{\"v\":2,\"type\":\"members\",\"id\":4,\"names\":[\"a\",\"b\"],\"total\":2,\"next\":0,\"away\":[{\"name\":\"b\",\"reason\":\"lunch\"}]}", 1, 1, NULL },
+        { "{\"v\":2,\"type\":\"refused\",\"reason\":\"not_in_cluster\",\"id\":9}", 1, 1, NULL },
+        { "{\"v\":2,\"type\":\"rename\",\"seq\":8,\"ts\":1,\"from\":\"alice\"}", 0, 0, NULL },
         { "{\"v\":2,\"type\":\"ack\",\"id\":1,\"seq\":6}", 1, 1, NULL },
         { "{\"v\":2,\"type\":\"tick\",\"seq\":6,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 1, 1, NULL },
         { "{\"v\":2,\"type\":\"lost\",\"from\":3,\"to\":9}", 1, 1, NULL },
