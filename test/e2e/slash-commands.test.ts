@@ -24,14 +24,14 @@ describe("a typed line", () => {
   });
 
   test("an unknown command, or a bad use of one, is a one-line hint and nothing to send", () => {
-    for (const line of ["/nick bob", "/", "/msg", "/msg bob", "/msg bob   ", "/msg bad!name hi", "/me", "/me   "]) {
+    for (const line of ["/frobnicate bob", "/", "/msg", "/msg bob", "/msg bob   ", "/msg bad!name hi", "/me", "/me   "]) {
       const parsed = parseLine(line);
       expect(parsed.kind).toBe("problem");
       if (parsed.kind === "problem") expect(parsed.problem).not.toContain("\n");
     }
-    expect(parseLine("/nick bob")).toEqual({
+    expect(parseLine("/frobnicate bob")).toEqual({
       kind: "problem",
-      problem: "unknown command /nick: nothing was sent (/help lists the commands; //text sends a line starting with /)",
+      problem: "unknown command /frobnicate: nothing was sent (/help lists the commands; //text sends a line starting with /)",
     });
     expect(parseLine(`/me ${"x".repeat(MAX_TEXT_BYTES + 1)}`)).toEqual({
       kind: "problem",
