@@ -182,7 +182,7 @@ static uint64_t c_datagrams, c_frames, c_undecodable, c_truncated, c_nacks, c_na
 static uint64_t refused_by[32];
 static const char *REASONS[] = { "name_taken", "bad_name", "unknown_session", "bad_token", "stale", "replayed",
     "no_such_member", "too_long", "rate_limited", "room_full", "too_many_logins", "banned", "kicked",
-    "passphrase_required", "bad_passphrase", "bad_room", "no_such_room", "too_many_rooms", "version", "not_in_cluster" };
+    "passphrase_required", "bad_passphrase", "bad_room", "no_such_room", "too_many_rooms", "version" };
 #define NREASONS (int)(sizeof REASONS / sizeof REASONS[0])
 enum { RS_NAME_TAKEN, RS_BAD_NAME, RS_UNKNOWN_SESSION, RS_BAD_TOKEN, RS_STALE, RS_REPLAYED, RS_NO_SUCH_MEMBER,
     RS_TOO_LONG, RS_RATE_LIMITED, RS_ROOM_FULL, RS_TOO_MANY_LOGINS, RS_BANNED, RS_KICKED };
@@ -1826,11 +1826,10 @@ static int self_test(void)
         { "{\"v\":2,\"type\":\"welcome\",\"sid\":\"0123456789abcdef0123456789abcdef\",\"name\":\"x\",\"members\":[],\"count\":0,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1,\"burst\":20,\"refillMs\":1000,\"timeoutMs\":15000}", 1, 1, NULL },
         { "{\"v\":2,\"type\":\"probe\"}", 1, 1, NULL },
         { "{\"v\":2,\"type\":\"stopping\"}", 1, 1, NULL },
-        /* a rename (a room event), the away notice, a members page with away marks, a refused rename in a cluster */
+        /* a rename (a room event), the away notice, a members page with away marks */
         { "{\"v\":2,\"type\":\"rename\",\"seq\":8,\"ts\":1,\"from\":\"alice\",\"to\":\"ally\"}", 1, 1, NULL },
         { "{\"v\":2,\"type\":\"away_notice\",\"name\":\"bob\",\"reason\":\"\"}", 1, 1, NULL },
         { "{\"v\":2,\"type\":\"members\",\"id\":4,\"names\":[\"a\",\"b\"],\"total\":2,\"next\":0,\"away\":[{\"name\":\"b\",\"reason\":\"lunch\"}]}", 1, 1, NULL },
-        { "{\"v\":2,\"type\":\"refused\",\"reason\":\"not_in_cluster\",\"id\":9}", 1, 1, NULL },
         { "{\"v\":2,\"type\":\"rename\",\"seq\":8,\"ts\":1,\"from\":\"alice\"}", 0, 0, NULL },
         { "{\"v\":2,\"type\":\"ack\",\"id\":1,\"seq\":6}", 1, 1, NULL },
         { "{\"v\":2,\"type\":\"tick\",\"seq\":6,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 1, 1, NULL },

@@ -5,9 +5,19 @@
 
 import { type BanLength, banToWire } from "../core/duration.ts";
 import { ownJoin, repair, repairSpan, welcomePage } from "../core/room/replay.ts";
-import type { Broadcast, Member, Room } from "../core/room/room.ts";
+import type { Broadcast, Member, Peer, Room } from "../core/room/room.ts";
 import { EventRing } from "../core/room/store.ts";
-import { decodeReplies, encode, isRoomEvent, LIMITS, nameKey, type RoomEvent, type Welcome } from "../core/wire/protocol.ts";
+import {
+  checkName,
+  decodeReplies,
+  encode,
+  isRoomEvent,
+  LIMITS,
+  type Nick,
+  nameKey,
+  type RoomEvent,
+  type Welcome,
+} from "../core/wire/protocol.ts";
 import { lookKey } from "../core/wire/skeleton.ts";
 import type { Log } from "../runtime/log.ts";
 import type { Fanout, Requester, RoomBackend, Submission } from "../server/room-backend.ts";
@@ -16,7 +26,6 @@ import type { ClusterLink, LogRecord } from "./nats.ts";
 import { goneMessageId, type NameHolder, sayMessageId, storingKey } from "./wire.ts";
 
 export class ClusterBackend implements RoomBackend {
-  readonly clustered = true;
   readonly #ring = new EventRing();
   /** The last event of the log this server has seen. */
   #lastSeq: number;
@@ -61,7 +70,9 @@ export class ClusterBackend implements RoomBackend {
   /** The cluster-wide names of the room's members. */
   names(): string[] {
     // This server's own members count even before the bucket's change has come back to the mirror.
-    const names = new Map([...this.holders].map(([key, h]) => [key, h.name]));
+    // A name this server gave back (a member that left or was renamed) is not the mirror's to keep listing meanwhile.
+    const mine = (h: NameHolder) => h.server === this.link.serverId && !this.room.memberNamed(h.name);
+    const names = new Map([...this.holders].filter(([, h]) => !mine(h)).map(([key, h]) => [key, h.name]));
     for (const name of this.room.names()) names.set(nameKey(name), name);
     return [...names.values()];
   }
@@ -85,6 +96,38 @@ export class ClusterBackend implements RoomBackend {
       await this.submit(outcome, answer);
     } catch (err) {
       this.log.error(`cannot log ${msg.name} in: the cluster did not answer (${(err as Error).message})`);
+    } finally {
+      this.#claiming.delete(key);
+    }
+  }
+
+  /**
+   * A rename: the new name is claimed cluster-wide first (refused when another server's member has it or one like it),
+   * then the room renames (its own rules: the name rule, the limit), and the old name is given back. A name that
+   * changes only in case keeps its key: nothing moves in the bucket.
+   */
+  async rename(msg: Nick, from: Peer, answer: Requester): Promise<void> {
+    const member = this.room.authenticate(msg.sid, from);
+    const checked = checkName(msg.name);
+    if (!member || "problem" in checked || nameKey(checked.name) === nameKey(member.name))
+      return this.submit(this.room.rename(msg, from, Date.now()), answer); // the room decides alone
+    const { name } = checked;
+    const key = nameKey(name);
+    const old = nameKey(member.name);
+    const look = lookKey(name);
+    const lookAlike = this.names().some((n) => nameKey(n) !== key && nameKey(n) !== old && lookKey(n) === look);
+    if (lookAlike) return this.submit(this.room.rename(msg, from, Date.now(), "name_taken"), answer);
+    if (this.#claiming.has(key)) return; // its claim is on its way: the member asks again
+    this.#claiming.add(key);
+    try {
+      const claim = await this.link.claim(this.room.name, name, key, member.nonce);
+      if (claim === "taken") return await this.submit(this.room.rename(msg, from, Date.now(), "name_taken"), answer);
+      const outcome = this.room.rename(msg, from, Date.now());
+      const renamed = outcome.replies[0]?.type === "ack";
+      await this.link.release(this.room.name, renamed ? old : key);
+      await this.submit(outcome, answer);
+    } catch (err) {
+      this.log.error(`cannot rename ${member.name}: the cluster did not answer (${(err as Error).message})`);
     } finally {
       this.#claiming.delete(key);
     }

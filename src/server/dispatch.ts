@@ -1,7 +1,7 @@
 // Which room a request is for: a knock is answered, a hello enters its room, a member's request finds its room by session id.
 
 import { namesPage } from "../core/room/replay.ts";
-import type { Outcome, Peer } from "../core/room/room.ts";
+import type { Outcome, Peer, Room } from "../core/room/room.ts";
 import type { Cookies } from "../core/wire/cookie.ts";
 import { proofKey } from "../core/wire/proof.ts";
 import {
@@ -16,7 +16,6 @@ import {
   type Names,
   type Nick,
   type Ping,
-  type Reply,
   type Request,
   type Say,
 } from "../core/wire/protocol.ts";
@@ -97,8 +96,7 @@ export class Dispatch {
     await h.backend.hello(msg, answer.from, answer);
   }
 
-  #member(h: HostedRoom, msg: MemberRequest, answer: BudgetedRequester, now: number): void {
-    const { room, backend } = h;
+  #member({ room, backend }: HostedRoom, msg: MemberRequest, answer: BudgetedRequester, now: number): void {
     const from = answer.from;
     if (msg.type === "nack" || msg.type === "names") {
       // The numbers and the names are the room log's: the room only says whether the request is a member's.
@@ -110,10 +108,12 @@ export class Dispatch {
       // Its id came from the says' counter and will never be a say's: the says behind it go on (PROTOCOL.md §5.3).
       return void backend.submit(room.notSay(member, msg.id, now), answer);
     }
-    void backend.submit(this.#outcome(h, msg, from, now), answer);
+    // A rename moves the name among the cluster's names first, if there is a cluster: the backend's to do.
+    if (msg.type === "nick") return void backend.rename(msg, from, answer);
+    void backend.submit(this.#outcome(room, msg, from, now), answer);
   }
 
-  #outcome({ room, backend }: HostedRoom, msg: Exclude<MemberRequest, Nack | Names>, from: Peer, now: number): Outcome {
+  #outcome(room: Room, msg: Exclude<MemberRequest, Nack | Names | Nick>, from: Peer, now: number): Outcome {
     switch (msg.type) {
       case "say":
         return room.say(msg, from, now);
@@ -123,14 +123,6 @@ export class Dispatch {
         return room.bye(msg, from, now);
       case "away":
         return room.away(msg, from, now);
-      case "nick": {
-        // A cluster's names live in its bucket, which a rename does not move (yet): refused there, in a line of its own.
-        if (!backend.clustered) return room.rename(msg, from, now);
-        const refused: Reply = { type: "refused", reason: "not_in_cluster", id: msg.id };
-        const member = room.authenticate(msg.sid, from);
-        const after = member ? room.notSay(member, msg.id, now) : undefined;
-        return { replies: [refused, ...(after?.replies ?? [])], resend: [], broadcasts: after?.broadcasts ?? [] };
-      }
     }
   }
 }

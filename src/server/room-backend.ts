@@ -4,7 +4,7 @@
 
 import type { BanLength } from "../core/duration.ts";
 import type { Broadcast, Member, Outcome, Peer, Room } from "../core/room/room.ts";
-import type { Hello, Reply } from "../core/wire/protocol.ts";
+import type { Hello, Nick, Reply } from "../core/wire/protocol.ts";
 
 /** Someone to answer: a reply, or the bytes of a stored event. */
 export interface Requester {
@@ -26,12 +26,12 @@ export type Fanout = (b: Broadcast) => void;
 export interface RoomBackend {
   /** This server's members of the room: sessions, the order of their says, rates, leaving. */
   readonly room: Room;
-  /** Shared with other servers (a cluster): its names are the cluster's, and a rename is refused (not_in_cluster). */
-  readonly clustered: boolean;
   /** A hello whose cookie was good: the member is let in (or refused) and answered. */
   hello(msg: Omit<Hello, "cookie">, from: Peer, answer: Requester): void | Promise<void>;
   /** What the room decided: replies (and stored events) to the requester, events to the members, in order. */
   submit(outcome: Submission, answer?: Requester): void | Promise<void>;
+  /** A member's /nick: the room renames it (in a cluster, once the new name is the member's among the cluster's names). */
+  rename(msg: Nick, from: Peer, answer: Requester): void | Promise<void>;
   /** A member's nack: events `from`..`to` again, or `lost` for those no longer kept. */
   repair(member: Member, from: number, to: number, answer: Requester): void | Promise<void>;
   /** The names of the room's members (on every server). */
@@ -50,7 +50,6 @@ export type Prober = (member: Member) => void;
 
 /** The embedded room log: the Room numbers and stores its events itself, and they go straight to the members. */
 export class LocalBackend implements RoomBackend {
-  readonly clustered = false;
   constructor(
     readonly room: Room,
     private readonly fanout: Fanout,
@@ -68,6 +67,10 @@ export class LocalBackend implements RoomBackend {
     }
     for (const b of outcome.broadcasts) this.fanout(b);
     for (const member of outcome.probes ?? []) this.probe(member);
+  }
+
+  rename(msg: Nick, from: Peer, answer: Requester): void {
+    this.submit(this.room.rename(msg, from, Date.now()), answer);
   }
 
   repair(member: Member, from: number, to: number, answer: Requester): void {

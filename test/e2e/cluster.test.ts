@@ -265,4 +265,37 @@ describe.skipIf(!hasNats)("a cluster of servers on one NATS JetStream", () => {
     await alice.event({ type: "message", from: "carol", text: "sync" });
     expect(carol.events().some((e) => e.type === "private")).toBe(false);
   });
+
+  test("/nick moves the name across the cluster: seen once on the other server, taken there, the old name free", async () => {
+    const { servers } = await cluster(2);
+    const alice = await member("alice", servers[0]!.address);
+    await member("coco", servers[0]!.address);
+    const bob = await member("bob", servers[1]!.address);
+    alice.write("/nick ally\n");
+    await bob.event({ type: "rename", from: "alice", to: "ally" });
+    await alice.event({ type: "rename", from: "alice", to: "ally" });
+    const whoOf = async (m: Member) => {
+      const before = m.events().filter((e) => e.type === "members").length;
+      m.write("/who\n");
+      return waitUntil(() => m.events().filter((e) => e.type === "members")[before], 5000, "the answer to /who");
+    };
+    await waitUntil(
+      async () => {
+        const names = (await whoOf(bob)).names as string[];
+        return names.includes("ally") && !names.includes("alice");
+      },
+      10_000,
+      "bob's /who lists ally, not alice",
+    );
+    bob.write("/nick ALLY\n"); // held by a member of the other server
+    await bob.err.waitFor('the name "ALLY" is taken, or looks like the name of someone in the room: choose another');
+    bob.write("/nick сосо\n"); // looks like coco, of the other server
+    await bob.err.waitFor('the name "сосо" is taken, or looks like the name of someone in the room: choose another');
+    bob.write("/msg ally to the new name\n");
+    await alice.event({ type: "private", from: "bob", to: "ally", text: "to the new name" });
+    const again = await member("alice", servers[1]!.address); // given back by the rename
+    await alice.event({ type: "join", name: "alice" });
+    expect(bob.events().filter((e) => e.type === "rename")).toHaveLength(1);
+    expect(again.name).toBe("alice");
+  });
 });

@@ -208,11 +208,6 @@ const FIXTURES: Array<[string, Message, string]> = [
     `{"v":2,"type":"members","id":4,"names":["alice","bob"],"total":2,"next":0,"away":[{"name":"bob","reason":"lunch"}]}`,
   ],
   ["away_notice", { type: "away_notice", name: "bob", reason: "lunch" }, `{"v":2,"type":"away_notice","name":"bob","reason":"lunch"}`],
-  [
-    "refused: not in a cluster",
-    { type: "refused", reason: "not_in_cluster", id: 9 },
-    `{"v":2,"type":"refused","reason":"not_in_cluster","id":9}`,
-  ],
 ];
 
 const utf8 = (s: string) => new TextEncoder().encode(s);

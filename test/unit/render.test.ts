@@ -136,6 +136,29 @@ describe("the member's own lines and /who", () => {
     expect(membersLine(["alice", "bob"], ZH)).toBe("在线（2 人）：alice、bob");
     expect(membersJson(["alice", "bob"])).toBe(`{"type":"members","names":["alice","bob"],"count":2}`);
   });
+  test("the members with away marks: after each away name its reason, or only that it is away", () => {
+    const away = [
+      { name: "bob", reason: "lunch" },
+      { name: "cat", reason: "" },
+    ];
+    expect(membersLine(["alice", "Bob", "cat"], EN, away)).toBe("here (3): alice, Bob (away: lunch), cat (away)");
+    expect(membersLine(["alice", "bob", "cat"], ZH, away)).toBe("在线（3 人）：alice、bob（离开：lunch）、cat（离开）");
+    expect(membersLine(["bob"], EN, [{ name: "bob", reason: "\x1b[2J" }])).toBe("here (1): bob (away: ␛[2J)");
+    expect(membersJson(["alice", "bob"], "lobby", away.slice(0, 1))).toBe(
+      `{"type":"members","names":["alice","bob"],"count":2,"away":[{"name":"bob","reason":"lunch"}],"room":"lobby"}`,
+    );
+  });
+  test("a rename and an away notice: one line each, in each language, and their JSON objects", () => {
+    const rename: Shown = { type: "rename", seq: 9, ts: TS, from: "alice", to: "ally" };
+    expect(humanLine(rename, EN)).toBe("alice is now ally");
+    expect(humanLine(rename, ZH)).toBe("alice 改名为 ally");
+    expect(jsonLine(rename, false, "lobby")).toBe(`{"type":"rename","seq":9,"ts":${TS},"from":"alice","to":"ally","room":"lobby"}`);
+    const notice: Shown = { type: "away_notice", name: "bob", reason: "lunch", ts: TS };
+    expect(humanLine(notice, EN)).toBe("bob is away: lunch");
+    expect(humanLine(notice, ZH)).toBe("bob 暂时离开：lunch");
+    expect(humanLine({ ...notice, reason: "" }, EN)).toBe("bob is away");
+    expect(jsonLine(notice, false, "lobby")).toBe(`{"type":"away_notice","name":"bob","reason":"lunch","ts":${TS},"room":"lobby"}`);
+  });
 });
 
 describe("language", () => {

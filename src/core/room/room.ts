@@ -315,11 +315,12 @@ export class Room {
    * `/nick`: the member is called `msg.name` from now on, by the rules of a login's name (admission.ts), at most
    * ABUSE.renameBurst at once and then one per ABUSE.renameEveryMs. Everyone, the member too, is sent `rename`;
    * earlier events keep the name they were said under (they are stored as sent). Its id is the says' (notSay).
+   * `refusal`: a cluster's verdict (the name is held, or looks like one held, on another server), whatever the room's.
    */
-  rename(msg: Nick, from: Peer, now: number): Outcome {
+  rename(msg: Nick, from: Peer, now: number, refusal?: RefusalReason): Outcome {
     const member = this.#heard(msg.sid, from, now);
     if (!member) return refuse("unknown_session", msg.id);
-    const verdict = this.#renaming(member, msg.name, now);
+    const verdict = refusal ?? this.#renaming(member, msg.name, now);
     const reply: Reply = verdict === "ok" ? { type: "ack", id: msg.id } : { type: "refused", reason: verdict, id: msg.id };
     const name = msg.name.normalize("NFC");
     if (verdict === "ok" && name !== member.name) {

@@ -233,7 +233,6 @@ export const REFUSAL_REASONS = [
   "too_many_new_rooms", // a hello for a new room from an IP address that made too many lately (ABUSE.newRoomBurst)
   "version", // the frame's `v` is not this server's version (`version` says which it speaks): sent in the sender's version
   "wrong_server", // an admin request, rightly signed, whose `server` is another server's (or this one's before a restart)
-  "not_in_cluster", // a request this server does not carry out while it is one of a cluster's (a rename)
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 

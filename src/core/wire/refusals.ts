@@ -57,9 +57,6 @@ export const REFUSAL_LINES: Record<RefusalReason, RefusalLines> = {
   too_many_new_rooms: {
     member: () => "too many new rooms from this address lately: join an existing room, or wait a minute and try again",
   },
-  not_in_cluster: {
-    member: () => "not done: this server is one of a cluster, where names cannot change (leave and join again under the new name)",
-  },
   version: {
     member: () =>
       `the server speaks another version of the chat protocol (this chat speaks ${PROTOCOL_VERSION}): use the same release of chat on both sides`,

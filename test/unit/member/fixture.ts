@@ -4,7 +4,7 @@ import type { HostPort } from "../../../src/core/address.ts";
 import type { PendingHow } from "../../../src/core/member/says.ts";
 import { type Ending, type LogLevel, MemberSession, type MemberSink } from "../../../src/core/member/session.ts";
 import type { Shown } from "../../../src/core/screen/render.ts";
-import type { Challenge, Message, MessageEvent, RefusalReason, Request, Welcome } from "../../../src/core/wire/protocol.ts";
+import type { AwayMark, Challenge, Message, MessageEvent, RefusalReason, Request, Welcome } from "../../../src/core/wire/protocol.ts";
 
 export type Effect =
   | { kind: "send"; msg: Request; to: number }
@@ -14,7 +14,8 @@ export type Effect =
   | { kind: "joined"; name: string }
   | { kind: "settled"; ref: number; problem?: string }
   | { kind: "pending"; ref: number; how: PendingHow }
-  | { kind: "members"; names: string[] }
+  | { kind: "members"; names: string[]; away?: AwayMark[] }
+  | { kind: "renamed"; name: string }
   | { kind: "log"; level: LogLevel; text: string }
   | { kind: "end"; how: Ending };
 
@@ -45,8 +46,11 @@ export class Recorder implements MemberSink {
   pending(ref: number, how: PendingHow): void {
     this.effects.push({ kind: "pending", ref, how });
   }
-  members(names: string[]): void {
-    this.effects.push({ kind: "members", names });
+  members(names: string[], away: AwayMark[] = []): void {
+    this.effects.push(away.length === 0 ? { kind: "members", names } : { kind: "members", names, away });
+  }
+  renamed(name: string): void {
+    this.effects.push({ kind: "renamed", name });
   }
   log(level: LogLevel, text: string): void {
     this.effects.push({ kind: "log", level, text });
