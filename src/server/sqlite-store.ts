@@ -128,7 +128,8 @@ export class SqliteStore implements RoomStore {
   members(): StoredMember[] {
     return this.#db
       .query<{ sid: string; name: string; nonce: string; address: string; port: number; joined_at: number }, []>(
-        "SELECT sid, name, nonce, address, port, joined_at FROM members",
+        // In the order they joined: a rename rewrites a member's row, which must not move it to the end of /who.
+        "SELECT sid, name, nonce, address, port, joined_at FROM members ORDER BY joined_at, rowid",
       )
       .all()
       .map((r) => ({ sid: r.sid, name: r.name, nonce: r.nonce, address: r.address, port: r.port, joinedAt: r.joined_at }));

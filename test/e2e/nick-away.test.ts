@@ -1,11 +1,18 @@
 // /nick, /away and /back through the compiled binary: what the others see, what /who says, the refusals and the one auto-answer.
 
 import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { helpLines, parseLine } from "../../src/core/screen/commands.ts";
 import { type Chat, joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
 import { waitUntil } from "../helpers/wait.ts";
 
-afterEach(killAll);
+const dirs: string[] = [];
+afterEach(async () => {
+  await killAll();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe("the commands", () => {
   test("parse: /nick NAME (checked as a login's name), /away [REASON], /back; /help lists them", () => {
@@ -28,8 +35,8 @@ describe("/nick", () => {
     const alice = await joinRoom("alice", server.address);
     const bob = await joinRoom("bob", server.address);
     const carol = startChat(["join", "carol", "--server", server.address]); // human lines, through a pipe
-    const zh = startChat(["join", "xiao", "--server", server.address], { env: { LANG: "zh_CN.UTF-8" } });
     await carol.out.waitFor("joined as carol");
+    const zh = startChat(["join", "xiao", "--server", server.address], { env: { LANG: "zh_CN.UTF-8" } });
     await zh.out.waitFor("身份进入聊天室");
     await alice.event({ type: "join", name: "xiao" });
 
@@ -69,6 +76,25 @@ describe("/nick", () => {
     expect(alice.events().filter((e) => e.type === "rename")).toEqual([]);
   });
 
+  test("a restarted server (same port and --data) keeps the new name: the renamer is back in under it", async () => {
+    const data = mkdtempSync(join(tmpdir(), "chat-test-"));
+    dirs.push(data);
+    const first = await serveOn(data, 0);
+    const alice = await joinRoom("alice", first.address);
+    const bob = await joinRoom("bob", first.address);
+    alice.write("/nick ally\n");
+    await bob.event({ type: "rename", from: "alice", to: "ally" });
+    await alice.event({ type: "rename", from: "alice", to: "ally" });
+    first.proc.kill("SIGTERM");
+    await first.proc.exited;
+    await serveOn(data, first.port);
+    await alice.err.waitFor("back in the room as ally", 10_000);
+    await bob.err.waitFor("back in the room as bob", 10_000);
+    alice.write("still ally\n");
+    await bob.event({ type: "message", from: "ally", text: "still ally" }, 10_000);
+    expect(await who(bob)).toMatchObject({ names: ["ally", "bob"] });
+  }, 30_000);
+
   test("renames are limited: the fourth at once is refused", async () => {
     const server = await spawnServe();
     const alice = await joinRoom("alice", server.address);
@@ -79,6 +105,14 @@ describe("/nick", () => {
     expect(await who(bob)).toMatchObject({ names: ["alice", "b3"] });
   });
 });
+
+/** `chat serve` on 127.0.0.1:`port` (0: a free one) keeping its rooms in `data`, once it listens. */
+async function serveOn(data: string, port: number) {
+  const server = startChat(["serve", "--host", "127.0.0.1", "--port", String(port), "--data", data, "--rate", "off"]);
+  const line = await server.err.waitFor(/listening on 127\.0\.0\.1:\d+/);
+  const bound = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(line)![1]);
+  return { ...server, port: bound, address: `127.0.0.1:${bound}` };
+}
 
 /** Asks `member` (--json) for /who and waits for that answer: the next members line, not an earlier one. */
 async function who(member: Chat): Promise<Record<string, unknown>> {
