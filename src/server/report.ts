@@ -1,4 +1,4 @@
-// What the operator reads on the console: who came, who went, what the administrator said; refusals of strangers, throttled.
+// What the operator reads on the console: who came, who went, who renamed, what the administrator said; refusals of strangers, throttled.
 
 import type { Broadcast, Peer } from "../core/room/room.ts";
 import { DEFAULT_ROOM } from "../core/wire/protocol.ts";
@@ -15,6 +15,7 @@ export function reportEvent(log: Log, room: string, size: number, { event: e }: 
   const where = room === DEFAULT_ROOM ? "the room" : `room ${room}`;
   if (e.type === "join") log.info(`${e.name} joined (${size} in ${where})`);
   else if (e.type === "leave") log.info(`${e.name} left${e.reason === "quit" ? "" : ` (${e.reason})`} (${size} in ${where})`);
+  else if (e.type === "rename") log.info(`${e.from} is now ${e.to}${room === DEFAULT_ROOM ? "" : ` (room ${room})`}`);
   else if (e.type === "admin")
     log.info(`admin broadcast ${JSON.stringify(e.text)} to ${size} member(s)${room === DEFAULT_ROOM ? "" : ` in room ${room}`}`);
 }

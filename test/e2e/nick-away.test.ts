@@ -48,6 +48,7 @@ describe("/nick", () => {
     await alice.event({ type: "rename", from: "alice", to: "ally" }); // the renamer learns it from the event
     await carol.out.waitFor(/^\d\d:\d\d alice is now ally$|^alice is now ally$/);
     await zh.out.waitFor("alice 改名为 ally");
+    await server.err.waitFor("alice is now ally"); // the console's line
 
     alice.write("after\n");
     await bob.event({ type: "message", from: "ally", text: "after" });
