@@ -5,11 +5,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { helpLines, parseLine } from "../../src/core/screen/commands.ts";
-import { type Chat, joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
+import { type Chat, chatBinary, joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
+import { hasTmux, TmuxPane } from "../helpers/tmux.ts";
 import { waitUntil } from "../helpers/wait.ts";
 
 const dirs: string[] = [];
+const panes: TmuxPane[] = [];
 afterEach(async () => {
+  await Promise.all(panes.splice(0).map((p) => p.close()));
   await killAll();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -158,5 +161,24 @@ describe("/away and /back", () => {
     const back = await who(alice);
     expect(back).toMatchObject({ names: ["alice", "bob", "carol"] });
     expect(back.away).toBeUndefined();
+  });
+});
+
+describe.skipIf(!hasTmux)("in a terminal (tmux)", () => {
+  test("/nick: the renamer sees its rename line and its prompt follows; a refusal is one line and the prompt stays", async () => {
+    const server = await spawnServe();
+    const bob = await joinRoom("bob", server.address);
+    const pane = await TmuxPane.start([...chatBinary(), "join", "alice", "--server", server.address], { columns: 70, rows: 12 });
+    panes.push(pane);
+    await pane.waitForScreen((rows) => rows.some((r) => r.startsWith("joined as alice")), "the welcome");
+    await pane.type("/nick bob");
+    await pane.press("Enter");
+    await pane.waitForScreen((rows) => rows.some((r) => r.includes('the name "bob" is taken')), "the refusal");
+    await pane.waitForScreen((rows) => rows.some((r) => r.trimEnd() === "alice>"), "the prompt, unchanged");
+    await pane.type("/nick ally");
+    await pane.press("Enter");
+    await bob.event({ type: "rename", from: "alice", to: "ally" });
+    const rows = await pane.waitForScreen((rows) => rows.some((r) => r.trimEnd() === "ally>"), "the new prompt");
+    expect(rows.filter((r) => r.endsWith("alice is now ally"))).toHaveLength(1);
   });
 });
