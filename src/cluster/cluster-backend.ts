@@ -104,12 +104,12 @@ export class ClusterBackend implements RoomBackend {
   /**
    * A rename: the new name is claimed cluster-wide first (refused when another server's member has it or one like it),
    * then the room renames (its own rules: the name rule, the limit), and the old name is given back. A name that
-   * changes only in case keeps its key: nothing moves in the bucket.
+   * changes only in case keeps its key, whose holder the claim rewrites (the same client's: a "move").
    */
   async rename(msg: Nick, from: Peer, answer: Requester): Promise<void> {
     const member = this.room.authenticate(msg.sid, from);
     const checked = checkName(msg.name);
-    if (!member || "problem" in checked || nameKey(checked.name) === nameKey(member.name))
+    if (!member || "problem" in checked || checked.name === member.name)
       return this.submit(this.room.rename(msg, from, Date.now()), answer); // the room decides alone
     const { name } = checked;
     const key = nameKey(name);
@@ -124,7 +124,8 @@ export class ClusterBackend implements RoomBackend {
       if (claim === "taken") return await this.submit(this.room.rename(msg, from, Date.now(), "name_taken"), answer);
       const outcome = this.room.rename(msg, from, Date.now());
       const renamed = outcome.replies[0]?.type === "ack";
-      await this.link.release(this.room.name, renamed ? old : key);
+      if (key !== old) await this.link.release(this.room.name, renamed ? old : key);
+      else if (!renamed) await this.link.claim(this.room.name, member.name, key, member.nonce); // its case as it was
       await this.submit(outcome, answer);
     } catch (err) {
       this.log.error(`cannot rename ${member.name}: the cluster did not answer (${(err as Error).message})`);
