@@ -5,6 +5,7 @@ import { isatty } from "node:tty";
 import { formatWithOptions } from "node:util";
 import type { ConsolaReporter, LogObject } from "consola";
 import { BAN_WHILE_RUNNING, parseBanLength } from "../core/duration.ts";
+import { inForeground } from "../runtime/foreground.ts";
 import type { Log } from "../runtime/log.ts";
 import { spawnSelf } from "../runtime/self.ts";
 import { checkFromConsole, checkToConsole, type FromConsole, type ToConsole } from "./console-ipc.ts";
@@ -20,9 +21,9 @@ const NAMES_WAIT_MS = 1000;
 /**
  * Whether the console takes the terminal: its keyboard (stdin) and the screen the server's log lines go to (stderr),
  * as `chat join` does with stdin and stdout. Asked of the file descriptors, not of process.stdin: the server must not
- * open a reader on the input its console reads.
+ * open a reader on the input its console reads. Not in a background job: raw mode there would stop the server too.
  */
-export const consoleInTerminal = (): boolean => isatty(0) && isatty(2) && process.env.TERM !== "dumb";
+export const consoleInTerminal = (): boolean => isatty(0) && isatty(2) && process.env.TERM !== "dumb" && inForeground();
 
 // ---- In the subprocess ----
 

@@ -1,8 +1,10 @@
 // `chat serve`'s console in a real terminal (tmux), as an operator sees it: a prompt, the typed line kept whole under the log, /help, Tab.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { chatBinary, joinRoom, killAll, STATE_HOME } from "../helpers/processes.ts";
+import { chatBinary, joinRoom, killAll, STATE_HOME, waitGone } from "../helpers/processes.ts";
+import { descendants } from "../helpers/procfs.ts";
 import { hasTmux, TmuxPane } from "../helpers/tmux.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const panes: TmuxPane[] = [];
 afterEach(async () => {
@@ -10,10 +12,11 @@ afterEach(async () => {
   await killAll();
 });
 
+const SERVE = ["serve", "--host", "127.0.0.1", "--port", "0", "--data", ":memory:", "--rate", "off", "--web", "off"];
+
 /** `chat serve` in a 100×24 pane; resolves once its prompt is up, with the address it listens on. */
 async function serveInTmux() {
-  const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--data", ":memory:", "--rate", "off", "--web", "off"];
-  const pane = await TmuxPane.start([...chatBinary(), ...args], { columns: 100, rows: 24, env: { XDG_STATE_HOME: STATE_HOME } });
+  const pane = await TmuxPane.start([...chatBinary(), ...SERVE], { columns: 100, rows: 24, env: { XDG_STATE_HOME: STATE_HOME } });
   panes.push(pane);
   const rows = await pane.waitForScreen((rows) => rows.includes("admin>"), "the console's prompt");
   const address = /listening on (127\.0\.0\.1:\d+)/.exec(rows.join("\n"))![1]!;
@@ -81,4 +84,45 @@ describe.skipIf(!hasTmux)("the server console in tmux", () => {
     const rows = await pane.screen();
     expect(rows).toContain("ℹ server stopped");
   });
+
+  test("Ctrl-D on an empty line ends the console, and the server goes on printing its lines", async () => {
+    const { pane, address } = await serveInTmux();
+    const console_ = await waitForConsole(pane.pid);
+    await pane.press("C-d");
+    await waitGone([console_]);
+    await joinRoom("dave", address);
+    const rows = await pane.waitForScreen(
+      (rows) => rows.includes("ℹ dave joined (1 in the room)"),
+      "the join, printed by the server itself",
+    );
+    expect(rows.includes("admin>")).toBe(false);
+  });
+
+  test("in a background job (chat serve &) the console takes no raw mode: nothing is stopped, the log goes on", async () => {
+    const pane = await TmuxPane.start(["bash", "--norc", "--noprofile", "-i"], {
+      columns: 100,
+      rows: 24,
+      env: { XDG_STATE_HOME: STATE_HOME },
+    });
+    panes.push(pane);
+    await pane.waitForScreen((rows) => rows.some((r) => /[$#]$/.test(r)), "the shell's prompt");
+    await pane.type(`${[...chatBinary(), ...SERVE].join(" ")} &`);
+    await pane.press("Enter");
+    const rows = await pane.waitForScreen((rows) => rows.some((r) => r.includes("members join with")), "the start-up lines");
+    const address = /listening on (127\.0\.0\.1:\d+)/.exec(rows.join("\n"))![1]!;
+    const console_ = await waitForConsole(pane.pid);
+    await joinRoom("dave", address);
+    await pane.waitForScreen((rows) => rows.includes("ℹ dave joined (1 in the room)"), "the join notice");
+    const chat = descendants(pane.pid).filter((p) => p.cmdline.includes("chat"));
+    expect(chat.map((p) => p.state).filter((state) => state === "T")).toEqual([]);
+    expect(chat.map((p) => p.pid)).toContain(console_);
+    // Not the pane's own command: ended here, as the shell would not end it before the pane closes.
+    for (const p of chat) process.kill(p.pid, "SIGTERM");
+    await waitGone(chat.map((p) => p.pid));
+  });
 });
+
+/** The pid of the `chat __console` under `pid`, once it is there. */
+function waitForConsole(pid: number): Promise<number> {
+  return waitUntil(() => descendants(pid).find((p) => p.cmdline.includes("__console"))?.pid, 5000, "the console subprocess");
+}
