@@ -53,6 +53,8 @@ export class ConsoleTerminal {
     const before = new Set(process.stdin.listeners("keypress"));
     this.#terminal.start();
     this.#behind = (process.stdin.listeners("keypress") as KeyListener[]).filter((l) => !before.has(l));
+    // Should Terminal ever read its keys some other way, it keeps them all: no completion, but no lost keys either.
+    if (this.#behind.length === 0) return;
     for (const listener of this.#behind) process.stdin.off("keypress", listener);
     process.stdin.on("keypress", this.#onKey);
   }

@@ -124,7 +124,9 @@ export function spawnConsole(acts: ConsoleActs, log: Log, terminal: boolean): Co
       child.send(m);
       return true;
     } catch (err) {
-      // The channel closed before `exited` said so: the console is gone, which the caller handles.
+      // The channel closed before `exited` said so: the console is gone, which the caller handles. Marked first, so
+      // that the line below, were it forwarded, finds it gone and goes to stderr.
+      alive = false;
       log.debug(`the console subprocess is gone: ${String(err)}`);
       return false;
     }
