@@ -83,10 +83,12 @@ describe.skipIf(!hasTmux)("the server console in tmux", () => {
     await pane.waitForScreen((rows) => rows.includes("ℹ bob left (kicked) (1 in the room)"), "the kick's log line");
   });
 
-  test("Ctrl-C at the prompt stops the server, with exit code 0", async () => {
+  test("Ctrl-C at the prompt stops the server, with exit code 0, and its console with it", async () => {
     const { pane } = await serveInTmux();
+    const console_ = await waitForConsole(pane.pid);
     await pane.press("C-c");
     expect(await pane.exitStatus()).toBe(0);
+    await waitGone([console_]);
     const rows = await pane.screen();
     expect(rows).toContain("ℹ server stopped");
   });
