@@ -66,6 +66,28 @@ describe("/ignore", () => {
   });
 });
 
+test("the ignore is kept when the ignorer loses the server and logs in again", async () => {
+  const server = await spawnServe();
+  const alice = await joinRoom("alice", server.address);
+  alice.write("/ignore bob\n");
+  await alice.event({ type: "ignoring", names: ["bob"], added: "bob" });
+  server.proc.kill("SIGKILL");
+  await server.proc.exited;
+  await alice.err.waitFor(`lost the server ${server.address}`, 10_000);
+  // The same port again (spawnServe binds a free one), in memory: a new room history, the same address.
+  const again = startChat(["serve", "--host", "127.0.0.1", "--port", String(server.port), "--data", ":memory:", "--rate", "off"]);
+  await again.err.waitFor("listening on");
+  await alice.err.waitFor("back in the room as alice", 10_000);
+  const bob = await joinRoom("bob", server.address);
+  const carol = await joinRoom("carol", server.address);
+  bob.write("after the restart, hidden\n/msg alice psst after the restart, hidden\n");
+  await carol.event({ type: "message", from: "bob", text: "after the restart, hidden" });
+  carol.write("fence\n");
+  await alice.event({ type: "message", from: "carol", text: "fence" });
+  expect(alice.out.text()).not.toContain("hidden");
+  expect(bob.err.text()).not.toContain("not sent");
+}, 30_000);
+
 describe("/reply", () => {
   test("reaches whoever sent the last private message; /r too; with nobody yet, a one-line hint and nothing sent", async () => {
     const server = await spawnServe();
@@ -119,6 +141,20 @@ describe("/join ROOM", () => {
     alice.write("back in the lobby\n");
     await bob.event({ type: "message", from: "alice", text: "back in the lobby", room: "lobby" });
   });
+
+  test("a room that will not have the member (its name taken there): one line, and back in the room it came from", async () => {
+    const server = await spawnServe();
+    const opsAlice = await inRoom("ops", "alice", server.address);
+    const alice = await joinRoom("alice", server.address);
+    const bob = await joinRoom("bob", server.address);
+    alice.write("/join ops\n");
+    await alice.err.waitFor("could not join room ops: the name", 10_000);
+    await alice.event({ type: "welcome", name: "alice", room: "lobby" }, 10_000);
+    await bob.event({ type: "join", name: "alice", room: "lobby" });
+    alice.write("still in the lobby\n");
+    await bob.event({ type: "message", from: "alice", text: "still in the lobby" });
+    expect(opsAlice.out.text()).not.toContain("still in the lobby");
+  }, 30_000);
 
   test("/exit leaves like /quit: the room sees it, exit code 0", async () => {
     const server = await spawnServe();

@@ -105,6 +105,8 @@ export class MemberSession {
   #replyTo: string | undefined;
   /** A /join under way: the room to go to, and the says typed since, for that room only (sent once welcomed there). */
   #move: { room: string; held: Said[] } | undefined;
+  /** Logging in to a /join's room: the room left, to go back to if this one will not have the member. */
+  #returnTo: string | undefined;
   #lastHeard = 0;
   #lastSent = 0;
   /** Heartbeats go out this often: often enough for the server's peer timeout, if its welcome named one. */
@@ -443,6 +445,7 @@ export class MemberSession {
     this.#transcript.releaseEarly();
     const held = this.#move?.held ?? [];
     this.#move = undefined;
+    this.#returnTo = undefined;
     for (const said of held) this.say(said, now);
   }
 
@@ -451,6 +454,7 @@ export class MemberSession {
       case "rekey":
         return this.#connection.rekey();
       case "end":
+        if (this.#returnTo !== undefined) return this.#goBack(memberRefusal(reason, this.#name), now);
         return this.#fatal(memberRefusal(reason, this.opts.name));
       case "lost":
         return this.#lose(memberRefusal(reason, this.#name), now);
@@ -487,6 +491,7 @@ export class MemberSession {
   /** Out of the room: the end, or the next room of a /join. */
   #left(now: number): void {
     if (!this.#move) return this.#end("left");
+    this.#returnTo = this.#room;
     this.#room = this.#move.room;
     this.#state = "joining";
     this.#sid = "";
@@ -499,6 +504,19 @@ export class MemberSession {
     this.#connection.begin(now);
     this.sink.status(`joining room ${this.#room}…`);
     this.tick(now);
+  }
+
+  /**
+   * The /join's room refused the member (its name is taken there, the room is full, …): back to the room it came
+   * from, once (refused there too, it ends). What was typed for the new room is not delivered.
+   */
+  #goBack(why: string, now: number): void {
+    const back = this.#returnTo!;
+    this.sink.log("error", `could not join room ${this.#room}: ${why}; going back to room ${back}`);
+    this.#cancelMove();
+    this.#move = { room: back, held: [] };
+    this.#left(now);
+    this.#returnTo = undefined;
   }
 
   /** The /join will not be done (the member leaves instead): what was typed for the next room is not delivered. */

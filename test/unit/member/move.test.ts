@@ -67,6 +67,33 @@ describe("/join ROOM", () => {
     expect(sink.take()).toEqual([{ kind: "log", level: "warn", text: "the server is away: /join once back in the room" }]);
   });
 
+  test("refused by the new room (its name taken there): back to the old room, once; what was typed for the new one not delivered", () => {
+    const { session, sink, clock, receive, login } = member();
+    login();
+    session.move("ops", clock.now);
+    receive({ type: "ack", id: 1 });
+    session.say({ text: "for ops", ref: 1 }, clock.now);
+    receive(challenge(COOKIE));
+    sink.take();
+    receive({ type: "refused", reason: "name_taken" });
+    const effects = sink.take();
+    expect(effects.filter((e) => e.kind === "log" || e.kind === "settled")).toEqual([
+      {
+        kind: "log",
+        level: "error",
+        text: 'could not join room ops: the name "ann" is taken, or looks like the name of someone in the room: choose another; going back to room lobby',
+      },
+      { kind: "log", level: "error", text: 'not delivered: "for ops"' },
+      { kind: "settled", ref: 1, problem: 'not delivered: "for ops"' },
+    ]);
+    expect(session.state).toBe("joining");
+    expect(session.room).toBe("lobby");
+    receive(challenge(COOKIE));
+    expect(sink.sent()).toEqual([{ type: "hello", name: "ann", nonce: NONCE, cookie: COOKIE }]);
+    receive({ type: "refused", reason: "name_taken" }); // refused at home too: the end
+    expect(sink.take().at(-1)).toEqual({ kind: "end", how: "refused" });
+  });
+
   test("a leave while moving: out of the old room and no further; what was typed for the new room is reported undelivered", () => {
     const { session, sink, clock, receive, login } = member();
     login();
