@@ -166,6 +166,33 @@ describe("/join ROOM", () => {
   });
 });
 
+describe.skipIf(!hasTmux)("in a terminal", () => {
+  test("/ignore bob: one line says so, bob's message and private message never show, carol's do; /reply answers carol", async () => {
+    const server = await spawnServe();
+    const bob = await joinRoom("bob", server.address);
+    const carol = await joinRoom("carol", server.address);
+    const pane = await TmuxPane.start([...chatBinary(), "join", "alice", "--server", server.address], { columns: 90, rows: 14 });
+    panes.push(pane);
+    await pane.waitForScreen((rows) => rows.some((r) => r.startsWith("joined as alice")), "the welcome");
+    await pane.type("/ignore bob");
+    await pane.press("Enter");
+    await pane.waitForScreen(
+      (rows) => rows.includes("ignoring bob: you will not see their messages (/unignore bob undoes it)"),
+      "the answer",
+    );
+    bob.write("you cannot see me\n/msg alice nor this\n");
+    await carol.event({ type: "message", from: "bob", text: "you cannot see me" });
+    carol.write("/msg alice from carol\n");
+    await pane.waitForScreen((rows) => rows.some((r) => r.endsWith("[private] carol: from carol")), "carol's private message");
+    await pane.type("/reply back to carol");
+    await pane.press("Enter");
+    await carol.event({ type: "private", from: "alice", text: "back to carol" });
+    const rows = await pane.waitForScreen((rows) => rows.some((r) => r.endsWith("[private to carol] back to carol")), "the echo");
+    expect(rows.join("\n")).not.toContain("see me");
+    expect(rows.join("\n")).not.toContain("nor this");
+  });
+});
+
 describe.skipIf(!hasTmux)("/join in a terminal", () => {
   test("the screen says which room it is in now, and what is typed next goes there", async () => {
     const server = await spawnServe();
