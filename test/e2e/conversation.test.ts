@@ -1,4 +1,4 @@
-// /ignore, /unignore, /reply (/r), /join ROOM and /exit through the binary: --json members, and a terminal (tmux) for /join.
+// /ignore, /unignore, /reply (/r), /join ROOM and /exit through the binary: --json members, and a terminal (tmux) for /ignore, /reply and /join.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { chatBinary, joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";

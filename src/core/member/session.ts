@@ -85,9 +85,9 @@ export function refusalMeaning(reason: RefusalReason, state: MemberState): Refus
 
 /**
  * The member-side twin of Room: the five states' rules, over a Connection, Says, a Transcript, WhoPages and a
- * Departure. It runs to about 330 lines because every state's answer to every input lives here, each a short
- * method (pacing, outages and the server's goodbye added theirs); splitting it further would spread one state
- * machine over several classes again.
+ * Departure, with Ignores for what it shows. It runs to about 450 lines because every state's answer to every
+ * input lives here, each a short method (pacing, outages, the server's goodbye and /join's move between rooms
+ * added theirs); splitting it further would spread one state machine over several classes again.
  */
 export class MemberSession {
   #state: MemberState = "joining";
