@@ -1,7 +1,7 @@
 // What `chat join`'s parent keeps between the user and the receiver: joined or not, lines typed early, leaving, the pending says.
 
 import { createInterface, type Interface } from "node:readline";
-import { actionFor, helpLines, parseLine } from "../core/screen/commands.ts";
+import { helpLines, memberAction, parseLine } from "../core/screen/commands.ts";
 import type { Lang } from "../core/screen/render.ts";
 import { TIMERS } from "../core/wire/protocol.ts";
 import type { Log } from "../runtime/log.ts";
@@ -137,7 +137,7 @@ export class JoinSession {
     if (this.#leaving) return; // lines after /quit are not sent
     const { log } = this.opts;
     const screen = this.screen;
-    const action = actionFor(parseLine(line), this.#name, this.#replyTo);
+    const action = memberAction(parseLine(line), this.#name, this.#replyTo);
     switch (action.kind) {
       case "say": {
         const ref = this.#nextRef++;
