@@ -156,6 +156,20 @@ describe("/join ROOM", () => {
     expect(opsAlice.out.text()).not.toContain("still in the lobby");
   }, 30_000);
 
+  test("a bot: `/join ops`, a line, end of input: the line reaches ops, then the bot leaves with exit code 0", async () => {
+    const server = await spawnServe();
+    const carol = await inRoom("ops", "carol", server.address);
+    const bob = await joinRoom("bob", server.address);
+    const bot = startChat(["join", "bot", "--server", server.address, "--json"]);
+    bot.write("/join ops\nhello ops, from a pipe\n");
+    bot.end();
+    await carol.event({ type: "message", from: "bot", text: "hello ops, from a pipe" });
+    await carol.event({ type: "leave", name: "bot", reason: "quit" });
+    expect(await bot.proc.exited).toBe(0);
+    await bob.event({ type: "leave", name: "bot", room: "lobby" });
+    expect(bob.out.text()).not.toContain("from a pipe");
+  });
+
   test("/exit leaves like /quit: the room sees it, exit code 0", async () => {
     const server = await spawnServe();
     const bob = await joinRoom("bob", server.address);

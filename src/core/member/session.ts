@@ -104,7 +104,7 @@ export class MemberSession {
   /** Whom /reply answers: the last member who sent this one a private message. */
   #replyTo: string | undefined;
   /** A /join under way: the room to go to, and the says typed since, for that room only (sent once welcomed there). */
-  #move: { room: string; held: Said[] } | undefined;
+  #move: { room: string; held: Said[]; thenLeave?: boolean } | undefined;
   /** Logging in to a /join's room: the room left, to go back to if this one will not have the member. */
   #returnTo: string | undefined;
   #lastHeard = 0;
@@ -235,8 +235,12 @@ export class MemberSession {
    * second time, it stops waiting for messages.
    */
   leave(now: number): void {
-    // Leaving the old room already: only stop short of the next one (a leave while logging in to it ends below).
-    if (this.#move && this.#state !== "joining") return this.#cancelMove();
+    // A bot's `/join ops` then its lines then end of input: the move is finished, the lines delivered, then it leaves.
+    if (this.#move && !this.#move.thenLeave) {
+      this.#move.thenLeave = true;
+      return;
+    }
+    this.#cancelMove(); // asked again: no further, and stop waiting (the move's own leave already asked once)
     const again = this.#departure.ask(now);
     switch (this.#state) {
       case "joining":
@@ -443,10 +447,11 @@ export class MemberSession {
     this.sink.show(this.#room === this.opts.room ? welcome : { ...welcome, room: this.#room }, false);
     this.sink.joined(welcome.name);
     this.#transcript.releaseEarly();
-    const held = this.#move?.held ?? [];
+    const { held = [], thenLeave = false } = this.#move ?? {};
     this.#move = undefined;
     this.#returnTo = undefined;
     for (const said of held) this.say(said, now);
+    if (thenLeave) this.leave(now);
   }
 
   #refused(reason: RefusalReason, id: number | undefined, now: number): void {
@@ -512,8 +517,10 @@ export class MemberSession {
    */
   #goBack(why: string, now: number): void {
     const back = this.#returnTo!;
-    this.sink.log("error", `could not join room ${this.#room}: ${why}; going back to room ${back}`);
+    const thenLeave = this.#move?.thenLeave === true;
+    this.sink.log("error", `could not join room ${this.#room}: ${why}${thenLeave ? "" : `; going back to room ${back}`}`);
     this.#cancelMove();
+    if (thenLeave) return this.#end("left"); // asked to leave meanwhile: no way back needed
     this.#move = { room: back, held: [] };
     this.#left(now);
     this.#returnTo = undefined;

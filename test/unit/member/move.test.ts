@@ -94,11 +94,30 @@ describe("/join ROOM", () => {
     expect(sink.take().at(-1)).toEqual({ kind: "end", how: "refused" });
   });
 
-  test("a leave while moving: out of the old room and no further; what was typed for the new room is reported undelivered", () => {
+  test("a leave while moving (end of input): the move is finished, what was typed delivered in the new room, then the member leaves", () => {
+    const { session, sink, clock, receive, advance, login } = member();
+    login();
+    session.move("ops", clock.now);
+    session.say({ text: "for ops", ref: 1 }, clock.now);
+    session.leave(clock.now);
+    receive({ type: "ack", id: 1 });
+    receive(challenge(COOKIE));
+    receive(welcome({ sid: SID2, epoch: "ops1" }));
+    expect(sink.sent().filter((m) => m.type === "say")).toEqual([{ type: "say", sid: SID2, id: 2, base: 2, text: "for ops" }]);
+    expect(session.state).toBe("leaving");
+    receive({ type: "ack", id: 2, seq: 2 });
+    advance(25);
+    expect(sink.sent()).toEqual([{ type: "bye", sid: SID2, id: 3 }]);
+    receive({ type: "ack", id: 3 });
+    expect(sink.take()).toEqual([{ kind: "end", how: "left" }]);
+  });
+
+  test("asked to leave twice while moving: no further; what was typed for the new room is reported undelivered", () => {
     const { session, sink, clock, receive, login } = member();
     login();
     session.move("ops", clock.now);
     session.say({ text: "for ops", ref: 1 }, clock.now);
+    session.leave(clock.now);
     session.leave(clock.now);
     expect(sink.take()).toEqual([
       { kind: "send", msg: { type: "bye", sid: SID, id: 1 }, to: 0 },
