@@ -1,6 +1,7 @@
 // /ignore, /unignore, /reply (/r), /join ROOM and /exit through the binary: --json members, and a terminal (tmux) for /ignore, /reply and /join.
 
 import { afterEach, describe, expect, test } from "bun:test";
+import { COMMANDS } from "../../src/core/screen/commands.ts";
 import { chatBinary, joinRoom, killAll, spawnServe, startChat } from "../helpers/processes.ts";
 import { hasTmux, TmuxPane } from "../helpers/tmux.ts";
 
@@ -64,6 +65,25 @@ describe("/ignore", () => {
     await alice.event({ type: "message", from: "carol", text: "fence" });
     expect(alice.out.text()).not.toContain("still hidden");
   });
+});
+
+// Runs once /nick is merged in (its own branch): the rename event carries the ignore to bob's new name.
+test.skipIf(!COMMANDS.some((c) => c.name === "/nick"))("the ignore follows bob when he renames himself", async () => {
+  const server = await spawnServe();
+  const alice = await joinRoom("alice", server.address);
+  const bob = await joinRoom("bob", server.address);
+  const carol = await joinRoom("carol", server.address);
+  alice.write("/ignore bob\n");
+  await alice.event({ type: "ignoring", names: ["bob"], added: "bob" });
+  bob.write("/nick bobby\n");
+  await alice.event({ type: "rename", from: "bob", to: "bobby" });
+  bob.write("renamed, still hidden\n/msg alice renamed psst, hidden\n");
+  await carol.event({ type: "message", from: "bobby", text: "renamed, still hidden" });
+  carol.write("fence\n");
+  await alice.event({ type: "message", from: "carol", text: "fence" });
+  expect(alice.out.text()).not.toContain("hidden");
+  alice.write("/ignore\n");
+  await alice.event({ type: "ignoring", names: ["bobby"] });
 });
 
 test("the ignore is kept when the ignorer loses the server and logs in again", async () => {

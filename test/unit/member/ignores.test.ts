@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { Ignores, renamed } from "../../../src/core/member/ignores.ts";
 import type { Shown } from "../../../src/core/screen/render.ts";
-import type { Message } from "../../../src/core/wire/protocol.ts";
+import { EVENT_TYPES, type Message } from "../../../src/core/wire/protocol.ts";
 import { challenge, member, message, SID2, welcome } from "./fixture.ts";
 
 const priv = (seq: number, from: string, text = `p${seq}`): Message => ({ type: "private", seq, ts: 1, from, to: "ann", text });
@@ -129,5 +129,21 @@ describe("/reply", () => {
     session.ignore("dave", true, clock.now);
     receive(priv(4, "dave"));
     expect(replies).toEqual(["bob", "carol"]);
+  });
+});
+
+// Runs once the protocol has the rename event (/nick, merged from its own branch): the whole path, through the session.
+describe.skipIf(!(EVENT_TYPES as ReadonlySet<string>).has("rename"))("a rename, through the session", () => {
+  test("the ignore follows bob to his new name; /reply follows its member too", () => {
+    const { session, sink, clock, receive, replies, shown } = ignorer();
+    receive(priv(1, "carol"));
+    session.ignore("bob", true, clock.now);
+    shown();
+    receive({ ...rename("bob", "bobby"), seq: 2 } as unknown as Message, { ...rename("carol", "caz"), seq: 3 } as unknown as Message);
+    receive(message(4, "bobby"), message(5, "dave"));
+    expect(shown().filter((s) => s.startsWith("message"))).toEqual(["message dave"]);
+    expect(replies).toEqual(["carol", "caz"]);
+    session.ignore(undefined, true, clock.now);
+    expect(sink.take()).toEqual([{ kind: "show", item: { type: "ignoring", names: ["bobby"], ts: clock.now }, history: false }]);
   });
 });
