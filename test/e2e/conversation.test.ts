@@ -41,7 +41,7 @@ describe("/ignore", () => {
     expect(bob.events().filter((e) => e.type !== "welcome" && e.type !== "join" && e.from !== "carol")).toEqual([]);
 
     alice.write("/ignore\n");
-    await alice.event({ type: "ignoring", names: ["BOB"] });
+    await alice.event({ type: "ignoring", names: ["bob"] }); // as the room spells it, once bob has been heard
     alice.write("/unignore bob\n");
     await alice.event({ type: "ignoring", names: [], removed: "bob" });
     bob.write("seen again\n");

@@ -55,11 +55,17 @@ export class Ignores {
     return this.#names.size > 0 && this.#names.has(nameKey(item.from));
   }
 
-  /** An event of the room: a rename of an ignored member carries the ignore to its new name. */
-  follow(event: RenameLike): void {
-    if (event.type !== "rename" || typeof event.from !== "string") return;
-    const to = renamed(event, event.from);
-    if (to === undefined || !this.#names.delete(nameKey(event.from))) return;
-    this.#names.set(nameKey(to), to);
+  /**
+   * An event of the room: a rename of an ignored member carries the ignore to its new name; any other event of an
+   * ignored member lists it from then on as the room spells it (`/ignore BOB` lists `bob`).
+   */
+  follow(event: RenameLike & { readonly name?: unknown }): void {
+    const to = typeof event.from === "string" ? renamed(event, event.from) : undefined;
+    if (to !== undefined) {
+      if (this.#names.delete(nameKey(event.from as string))) this.#names.set(nameKey(to), to);
+      return;
+    }
+    const who = event.from ?? event.name;
+    if (typeof who === "string" && this.#names.has(nameKey(who))) this.#names.set(nameKey(who), who);
   }
 }

@@ -63,6 +63,9 @@ describe("Ignores", () => {
     ignores.follow({ type: "rename", from: "bobby" }); // malformed: ignored
     expect(ignores.list()).toEqual(["bobby"]);
     expect(renamed(rename("BOB", "b2"), "bob")).toBe("b2");
+    ignores.add("CAROL");
+    ignores.follow(message(3, "Carol"));
+    expect(ignores.list()).toEqual(["bobby", "Carol"]); // as the room spells it, once it has been seen
     expect(renamed(message(1, "bob"), "bob")).toBeUndefined();
   });
 });
