@@ -1,7 +1,7 @@
 // What `chat join`'s parent keeps between the user and the receiver: joined or not, lines typed early, leaving, the pending says.
 
 import { createInterface, type Interface } from "node:readline";
-import { actionFor, helpLines, parseLine } from "../core/screen/commands.ts";
+import { helpLines, memberAction, parseLine } from "../core/screen/commands.ts";
 import type { Lang } from "../core/screen/render.ts";
 import { TIMERS } from "../core/wire/protocol.ts";
 import type { Log } from "../runtime/log.ts";
@@ -39,6 +39,8 @@ export class JoinSession {
   readonly #early: string[] = [];
   #leaveWhenJoined = false;
   #killTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whom /reply answers, as the receiver said (it sees every private message, whether or not this process shows it). */
+  #replyTo: string | undefined;
   /** Numbers the says this process shows as pending, to match what the receiver says became of them. */
   #nextRef = 1;
 
@@ -78,6 +80,7 @@ export class JoinSession {
       case "joined":
         this.#joined = true;
         this.#name = msg.name;
+        this.#replyTo = undefined; // joined again after a /join: last room's names may be others' here
         screen?.joined(msg.name);
         for (const line of this.#early.splice(0)) this.#handle(line);
         if (this.#leaveWhenJoined) this.leave();
@@ -92,6 +95,9 @@ export class JoinSession {
         return screen?.pending(msg.ref, msg.how);
       case "members":
         return screen?.members(msg.names);
+      case "reply_to":
+        this.#replyTo = msg.name;
+        return;
       case "status":
         return screen?.status(msg.text);
     }
@@ -131,7 +137,7 @@ export class JoinSession {
     if (this.#leaving) return; // lines after /quit are not sent
     const { log } = this.opts;
     const screen = this.screen;
-    const action = actionFor(parseLine(line), this.#name);
+    const action = memberAction(parseLine(line), this.#name, this.#replyTo);
     switch (action.kind) {
       case "say": {
         const ref = this.#nextRef++;
@@ -140,6 +146,10 @@ export class JoinSession {
       }
       case "who":
         return this.#receiver?.tell({ kind: "who" });
+      case "ignore":
+        return this.#receiver?.tell({ kind: "ignore", on: action.on, ...(action.name === undefined ? {} : { name: action.name }) });
+      case "join":
+        return this.#receiver?.tell({ kind: "join", room: action.room });
       case "help":
         return screen ? screen.help() : log.info(helpLines().join("\n"));
       case "timestamp":

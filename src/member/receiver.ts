@@ -148,6 +148,8 @@ class Receiver implements MemberSink {
       const { kind: _, ...said } = msg;
       this.#session.say(said, now);
     } else if (msg.kind === "who") this.#session.who(now);
+    else if (msg.kind === "ignore") this.#session.ignore(msg.name, msg.on, now);
+    else if (msg.kind === "join") this.#session.move(msg.room, now);
     else if (msg.kind === "leave") this.#session.leave(now);
   }
 
@@ -168,6 +170,7 @@ class Receiver implements MemberSink {
 
   show(item: Shown, history: boolean): void {
     if (!this.#view) return void tell({ kind: "show", item, history });
+    if (item.type === "welcome") this.#view.room = this.#session.room; // a /join: every JSON line names the new room
     process.stdout.write(`${render(item, this.#view, history)}\n`);
   }
 
@@ -190,6 +193,10 @@ class Receiver implements MemberSink {
   members(names: string[]): void {
     if (!this.#view) return void tell({ kind: "members", names });
     process.stdout.write(`${this.#view.json ? membersJson(names, this.#view.room) : membersLine(names, this.#view)}\n`);
+  }
+
+  replyTo(name: string): void {
+    tell({ kind: "reply_to", name });
   }
 
   log(level: LogLevel, text: string): void {

@@ -131,6 +131,43 @@ describe("the member's own lines and /who", () => {
     expect(humanLine(stopped, ZH)).toBe("服务器已停止，正在等待它恢复…");
     expect(jsonLine(stopped, false, "lobby")).toBe(`{"type":"status","text":"server_stopped","ts":${TS},"room":"lobby"}`);
   });
+  test("/ignore's answers: added, removed, the list (none too), in each language; JSON carries the list", () => {
+    const added: Shown = { type: "ignoring", names: ["bob"], added: "bob", ts: TS };
+    const removed: Shown = { type: "ignoring", names: [], removed: "bob", ts: TS };
+    const list: Shown = { type: "ignoring", names: ["bob", "小明"], ts: TS };
+    const none: Shown = { type: "ignoring", names: [], ts: TS };
+    const clock = () => "12:34";
+    expect([added, removed, list, none].map((i) => humanLine(i, { ...EN, clock }))).toEqual([
+      "ignoring bob: you will not see their messages (/unignore bob undoes it)",
+      "no longer ignoring bob",
+      "ignoring (2): bob, 小明",
+      "you are ignoring nobody",
+    ]);
+    expect([added, removed, list, none].map((i) => humanLine(i, ZH))).toEqual([
+      "已屏蔽 bob：你将看不到 ta 的消息（/unignore bob 取消）",
+      "已取消屏蔽 bob",
+      "已屏蔽（2 人）：bob、小明",
+      "你没有屏蔽任何人",
+    ]);
+    expect(jsonLine(added, false, "lobby")).toBe(`{"type":"ignoring","names":["bob"],"added":"bob","ts":${TS},"room":"lobby"}`);
+  });
+  test("a welcome after /join names the room it carries, not the view's", () => {
+    const w: Shown = {
+      type: "welcome",
+      sid: SID,
+      name: "alice",
+      members: [],
+      count: 0,
+      seq: 0,
+      backlog: 0,
+      epoch: EPOCH,
+      ts: TS,
+      room: "ops",
+    };
+    expect(humanLine(w, { ...EN, room: "lobby" })).toBe("joined room ops as alice; nobody else is here yet");
+    expect(humanLine({ ...w, room: "lobby" }, { ...EN, room: "ops" })).toBe("joined as alice; nobody else is here yet");
+    expect(jsonLine(w, false, "lobby")).toBe(`{"type":"welcome","name":"alice","members":[],"count":0,"seq":0,"ts":${TS},"room":"ops"}`);
+  });
   test("the members, for a person and for a program", () => {
     expect(membersLine(["alice", "bob"], EN)).toBe("here (2): alice, bob");
     expect(membersLine(["alice", "bob"], ZH)).toBe("在线（2 人）：alice、bob");

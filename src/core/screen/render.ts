@@ -11,8 +11,21 @@ export interface StatusItem {
   ts: number;
 }
 
-/** Everything the transcript shows: the room's events (a hidden one is never shown), the one welcome, and a status. */
-export type Shown = Exclude<RoomEvent, HiddenEvent> | Welcome | StatusItem;
+/** The answer to /ignore or /unignore, for this member alone: who is ignored now, and whom the command added or removed. */
+export interface IgnoringItem {
+  type: "ignoring";
+  names: string[];
+  added?: string;
+  removed?: string;
+  /** The member's clock. */
+  ts: number;
+}
+
+/**
+ * Everything the transcript shows: the room's events (a hidden one is never shown), the welcome (with `room` after a
+ * /join moved the member: a screen made for the first room names the new one from it), a status, and /ignore's answer.
+ */
+export type Shown = Exclude<RoomEvent, HiddenEvent> | (Welcome & { room?: string }) | StatusItem | IgnoringItem;
 
 /** How an own line still pending is marked: on its way, waiting for the room's allowance, or for the server to be back. */
 export type PendingMark = "sending" | "queued" | "waiting";
@@ -70,6 +83,9 @@ const WORDS = {
     waiting: " (waiting for the server)",
     serverStopped: "the server stopped; waiting for it to come back…",
     members: (names: string, count: number) => `here (${count}): ${names}`,
+    ignored: (n: string) => `ignoring ${n}: you will not see their messages (/unignore ${n} undoes it)`,
+    unignored: (n: string) => `no longer ignoring ${n}`,
+    ignoring: (names: string, count: number) => (count === 0 ? "you are ignoring nobody" : `ignoring (${count}): ${names}`),
   },
   zh: {
     joinedAs: (me: string, room?: string) => `你以 ${me} 的身份进入聊天室${room ? ` ${room}` : ""}，`,
@@ -89,6 +105,9 @@ const WORDS = {
     waiting: "（等待服务器）",
     serverStopped: "服务器已停止，正在等待它恢复…",
     members: (names: string, count: number) => `在线（${count} 人）：${names}`,
+    ignored: (n: string) => `已屏蔽 ${n}：你将看不到 ta 的消息（/unignore ${n} 取消）`,
+    unignored: (n: string) => `已取消屏蔽 ${n}`,
+    ignoring: (names: string, count: number) => (count === 0 ? "你没有屏蔽任何人" : `已屏蔽（${count} 人）：${names}`),
   },
 } as const;
 
@@ -98,12 +117,13 @@ export function humanLine(item: Shown, view: View, history = false): string {
   if (history) return paint.dim(w.history + humanLine(item, { json: false, color: false, lang: view.lang }));
   const name = (n: string) => paint.name(sanitize(n));
   const said = (text: string) => highlight(sanitize(text), view.self, paint);
-  const time = view.clock && item.type !== "welcome" ? `${paint.dim(view.clock(item.ts))} ` : "";
+  const time = view.clock && item.type !== "welcome" && item.type !== "ignoring" ? `${paint.dim(view.clock(item.ts))} ` : "";
   switch (item.type) {
     case "welcome": {
       const shown = item.members.map(name).join(w.listSeparator);
       const others = item.count === 0 ? w.alone : w.alsoHere(shown, item.count - item.members.length);
-      const room = view.room !== undefined && view.room !== DEFAULT_ROOM ? sanitize(view.room) : undefined;
+      const where = item.room ?? view.room;
+      const room = where !== undefined && where !== DEFAULT_ROOM ? sanitize(where) : undefined;
       return paint.dim(w.joinedAs(name(item.name), room) + others);
     }
     case "join":
@@ -120,7 +140,15 @@ export function humanLine(item: Shown, view: View, history = false): string {
       return time + paint.admin(w.admin + sanitize(item.text));
     case "status":
       return time + paint.dim(w.serverStopped);
+    case "ignoring":
+      return paint.dim(ignoringLine(item, w, name));
   }
+}
+
+function ignoringLine(item: IgnoringItem, w: (typeof WORDS)[Lang], name: (n: string) => string): string {
+  if (item.added !== undefined) return w.ignored(name(item.added));
+  if (item.removed !== undefined) return w.unignored(name(item.removed));
+  return w.ignoring(item.names.map(name).join(w.listSeparator), item.names.length);
 }
 
 /** The member's own line as it was sent: `pending` (true: sending) until the server has confirmed it. `ts` is when it was. */
@@ -243,7 +271,8 @@ export function jsonLine(item: Shown, history = false, room?: string): string {
       : history
         ? { ...item, history: true }
         : { ...item };
-  return safeJson(room === undefined ? out : { ...out, room });
+  const where = (item.type === "welcome" ? item.room : undefined) ?? room;
+  return safeJson(where === undefined ? out : { ...out, room: where });
 }
 
 /** The answer to /who, for a program. */

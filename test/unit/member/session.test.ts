@@ -63,7 +63,9 @@ describe("login", () => {
     const shown = sink
       .take()
       .flatMap((e) =>
-        e.kind === "show" ? [[e.item.type === "welcome" || e.item.type === "status" ? e.item.type : e.item.seq, e.history]] : [],
+        e.kind === "show"
+          ? [[e.item.type === "welcome" || e.item.type === "status" || e.item.type === "ignoring" ? e.item.type : e.item.seq, e.history]]
+          : [],
       );
     expect(shown).toEqual([
       ["welcome", false],
@@ -73,7 +75,11 @@ describe("login", () => {
     ]);
     receive({ type: "join", seq: 8, ts: 1, name: "ann" }, message(9, "ann"), message(10));
     expect(
-      sink.take().map((e) => (e.kind === "show" && e.item.type !== "welcome" && e.item.type !== "status" ? e.item.seq : e.kind)),
+      sink
+        .take()
+        .map((e) =>
+          e.kind === "show" && e.item.type !== "welcome" && e.item.type !== "status" && e.item.type !== "ignoring" ? e.item.seq : e.kind,
+        ),
     ).toEqual([10]);
   });
 
