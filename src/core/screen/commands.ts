@@ -151,19 +151,6 @@ export type Action =
 /** What `chat join` carries out beyond an Action: /ignore, /unignore and /join. */
 export type MemberAction = Action | { kind: "ignore"; name?: string; on: boolean } | { kind: "join"; room: string };
 
-/**
- * For a client that has no /reply, /ignore or /join yet (the web page): those are a one-line hint, nothing done.
- * `chat join` uses memberAction.
- */
-export function actionFor(command: Command, me: string): Action {
-  if (command.kind === "reply" || command.kind === "ignore" || command.kind === "join") {
-    const name = command.kind === "ignore" && !command.on ? "/unignore" : `/${command.kind}`;
-    return { kind: "warn", text: `${name} is not available here yet: nothing was done` };
-  }
-  // memberAction gives "ignore" or "join" only for those commands, answered above.
-  return memberAction(command, me) as Action;
-}
-
 /** `replyTo`: whoever last sent this member a private message, if anyone has. */
 export function memberAction(command: Command, me: string, replyTo?: string): MemberAction {
   switch (command.kind) {

@@ -2,7 +2,7 @@
 
 import type { PendingHow } from "../../core/member/says.ts";
 import { type Ending, type LogLevel, MemberSession, type MemberSink } from "../../core/member/session.ts";
-import { actionFor, helpLines, parseLine } from "../../core/screen/commands.ts";
+import { helpLines, memberAction, parseLine } from "../../core/screen/commands.ts";
 import { membersLine, type Shown, type View } from "../../core/screen/render.ts";
 import { DEFAULT_ROOM, decodeReplies, encode, ProtocolError, type Request } from "../../core/wire/protocol.ts";
 import { Link, socketUrl } from "./link.ts";
@@ -45,6 +45,8 @@ export class Visit implements MemberSink {
   #over = false;
   /** The last error the session logged: the reason, when it ends refused. */
   #lastError = "";
+  /** Whoever last sent this member a private message: /reply's addressee. */
+  #replyTo: string | undefined;
 
   constructor(
     private readonly opts: VisitOptions,
@@ -65,8 +67,15 @@ export class Visit implements MemberSink {
     const session = this.#session;
     if (!session) return false;
     const now = Date.now();
-    const action = actionFor(parseLine(line), this.room.me);
+    const action = memberAction(parseLine(line), this.room.me, this.#replyTo);
     switch (action.kind) {
+      case "ignore":
+        session.ignore(action.name, action.on, now);
+        return true;
+      case "join":
+        this.#replyTo = undefined; // a name of the room left: in the next one it may be someone else
+        session.move(action.room, now);
+        return true;
       case "say": {
         const ref = ++this.#ref;
         this.room.own(ref, action.said, now);
@@ -172,6 +181,10 @@ export class Visit implements MemberSink {
   }
 
   status(): void {} // the status line is drawn from the session's state on every tick
+
+  replyTo(name: string): void {
+    this.#replyTo = name;
+  }
 
   joined(name: string): void {
     this.room.me = name;

@@ -1,7 +1,7 @@
-// What `chat join` does with a typed line: actionFor, on top of parseLine.
+// What a member (`chat join`, the web page) does with a typed line: memberAction, on top of parseLine.
 
 import { expect, test } from "bun:test";
-import { actionFor, COMMANDS, helpLines, memberAction, parseLine } from "../../../src/core/screen/commands.ts";
+import { COMMANDS, helpLines, memberAction, parseLine } from "../../../src/core/screen/commands.ts";
 
 test.each([
   ["hello", { kind: "say", said: { text: "hello" } }],
@@ -27,23 +27,6 @@ test.each([
   ["/join", { kind: "warn", text: "usage: /join ROOM" }],
 ])("%p → %p", (line, action) => {
   expect(memberAction(parseLine(line), "ann")).toEqual(action as ReturnType<typeof memberAction>);
-  // What every client carries out is the same through actionFor (the web page's).
-  if (!/^\/(reply|r|ignore|unignore|join)\b/.test(line))
-    expect(actionFor(parseLine(line), "ann")).toEqual(action as ReturnType<typeof actionFor>);
-});
-
-test("a client without /reply, /ignore or /join (the web page, through actionFor): a hint, nothing done", () => {
-  for (const [line, name] of [
-    ["/reply hi", "/reply"],
-    ["/r hi", "/reply"],
-    ["/ignore bob", "/ignore"],
-    ["/ignore", "/ignore"],
-    ["/unignore bob", "/unignore"],
-    ["/join ops", "/join"],
-  ]) {
-    expect(actionFor(parseLine(line!), "ann")).toEqual({ kind: "warn", text: `${name} is not available here yet: nothing was done` });
-  }
-  expect(actionFor(parseLine("/msg bob psst"), "ann")).toEqual({ kind: "say", said: { text: "psst", to: "bob" } });
 });
 
 test("/reply and /r: a private message to whoever last sent one", () => {
