@@ -168,6 +168,8 @@ class Receiver implements MemberSink {
 
   show(item: Shown, history: boolean): void {
     if (!this.#view) return void tell({ kind: "show", item, history });
+    // JSON marks each history line itself (`history: true`): the end-of-history line is for people.
+    if (this.#view.json && item.type === "status" && item.text === "history_end") return;
     process.stdout.write(`${render(item, this.#view, history)}\n`);
   }
 

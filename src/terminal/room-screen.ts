@@ -6,7 +6,7 @@ import type { Utterance } from "../core/member/outbox.ts";
 import type { PendingHow } from "../core/member/says.ts";
 import { helpLines } from "../core/screen/commands.ts";
 import type { Styled } from "../core/screen/input-layout.ts";
-import { type Lang, membersLine, nameColor, ownLine, render, rings, type Shown, type View } from "../core/screen/render.ts";
+import { firstStepsLine, type Lang, membersLine, nameColor, ownLine, render, rings, type Shown, type View } from "../core/screen/render.ts";
 import type { Log } from "../runtime/log.ts";
 import { Terminal, type TerminalEvents } from "./terminal.ts";
 
@@ -41,6 +41,8 @@ export class RoomScreen {
   readonly #pending = new Map<number, { said: Utterance; ts: number; how: PendingHow }>();
   /** What the connection is doing, shown above the prompt while there is something to say. */
   #status: string | undefined;
+  /** The first-steps line has been shown (after the first welcome only). */
+  #greeted = false;
   /** The logger's own reporters, given back by stop(). */
   #reporters: ConsolaReporter[] | undefined;
 
@@ -75,6 +77,11 @@ export class RoomScreen {
 
   show(item: Shown, history: boolean): void {
     this.#terminal.print(render(item, this.#view, history), "stdout", !history && rings(item, this.#name));
+    // A newcomer is told once, right under "joined as", where help is and how to leave.
+    if (item.type === "welcome" && !this.#greeted) {
+      this.#greeted = true;
+      this.#terminal.print(firstStepsLine(this.#view));
+    }
   }
 
   sending(ref: number, said: Utterance): void {

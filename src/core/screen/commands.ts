@@ -51,7 +51,7 @@ export const COMMANDS: readonly Spec[] = [
     parse: needsText("/me TEXT", (text) => ({ kind: "me", text })),
   },
   { name: "/timestamp", usage: "/timestamp", help: "show or hide the time of each line", parse: () => ({ kind: "timestamp" }) },
-  { name: "/quit", usage: "/quit", help: "leave the room (also Ctrl-D, or Ctrl-C)", parse: () => ({ kind: "quit" }) },
+  { name: "/quit", usage: "/quit", help: "leave the room (also Ctrl-D, or Ctrl-C on an empty line)", parse: () => ({ kind: "quit" }) },
 ];
 
 /** One line as typed (a trailing CR from a Windows pipe is ignored). "//text" sends "/text". */

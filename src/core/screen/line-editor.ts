@@ -14,7 +14,8 @@ export interface Key {
 /**
  * What a key did. `none`: nothing visible changed; `changed`: the text or the cursor moved, so redraw the line;
  * `submit`: Enter, with the whole line (the editor is then empty); `eof`: Ctrl-D on an empty line;
- * `interrupt`: Ctrl-C (the text is kept); `redraw`: Ctrl-L, repaint everything.
+ * `interrupt`: Ctrl-C on an empty line (on a line with text, Ctrl-C clears it, as a shell does: `changed`);
+ * `redraw`: Ctrl-L, repaint everything.
  */
 export type EditResult =
   | { kind: "none" }
@@ -86,7 +87,8 @@ export class LineEditor {
    * A table, so that the bindings read as one list and a new key is one line.
    */
   readonly #keymap: Readonly<Record<string, () => EditResult>> = {
-    "ctrl+c": () => ({ kind: "interrupt" }),
+    // As in a shell: a half-typed line is thrown away first, so a reflex Ctrl-C does not leave the room with it.
+    "ctrl+c": () => (this.#text === "" ? { kind: "interrupt" } : this.#edit(() => this.clear())),
     "ctrl+d": () => (this.#text === "" ? { kind: "eof" } : this.#edit(() => this.#deleteTo(this.#cursor + 1))),
     "ctrl+l": () => ({ kind: "redraw" }),
     "ctrl+a": () => this.#edit(() => this.#move(0)),
