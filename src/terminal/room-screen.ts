@@ -5,6 +5,7 @@ import type { ConsolaReporter } from "consola";
 import type { Utterance } from "../core/member/outbox.ts";
 import type { PendingHow } from "../core/member/says.ts";
 import { helpLines } from "../core/screen/commands.ts";
+import type { Completer } from "../core/screen/complete.ts";
 import type { Styled } from "../core/screen/input-layout.ts";
 import { firstStepsLine, type Lang, membersLine, nameColor, ownLine, render, rings, type Shown, type View } from "../core/screen/render.ts";
 import type { Log } from "../runtime/log.ts";
@@ -66,6 +67,11 @@ export class RoomScreen {
   stop(): void {
     this.#terminal.stop();
     if (this.#reporters) this.#log.setReporters(this.#reporters);
+  }
+
+  /** What Tab completes in the line being typed. */
+  setCompleter(completer: Completer): void {
+    this.#terminal.setCompleter(completer);
   }
 
   /** The server's form of the name (it may differ in Unicode normalization from what was typed). */

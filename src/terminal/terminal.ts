@@ -2,6 +2,7 @@
 
 import { writeSync } from "node:fs";
 import { emitKeypressEvents } from "node:readline";
+import type { Completer } from "../core/screen/complete.ts";
 import { draw, erase, type Region, type Styled } from "../core/screen/input-layout.ts";
 import { type Key, LineEditor } from "../core/screen/line-editor.ts";
 import { wrapRows, wrapStyled } from "../core/screen/wrap.ts";
@@ -103,6 +104,11 @@ export class Terminal {
   setPending(lines: Styled[]): void {
     this.#pending = lines;
     this.#redraw();
+  }
+
+  /** What Tab completes in the line being typed (none: Tab types a space). */
+  setCompleter(completer: Completer | undefined): void {
+    this.#editor.completer = completer;
   }
 
   setPrompt(prompt: Styled): void {

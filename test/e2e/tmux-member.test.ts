@@ -1,0 +1,97 @@
+// The member's terminal as a newcomer meets it (tmux, dist/chat): Tab completion, history with times and its end, Ctrl-C, the live region's height.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { displayWidth } from "../../src/core/screen/width.ts";
+import { chatBinary, joinRoom, killAll, spawnServe } from "../helpers/processes.ts";
+import { hasTmux, TmuxPane } from "../helpers/tmux.ts";
+
+const panes: TmuxPane[] = [];
+afterEach(async () => {
+  await Promise.all(panes.splice(0).map((p) => p.close()));
+  await killAll();
+});
+
+async function joinInTmux(name: string, address: string, size: { columns: number; rows: number }) {
+  const pane = await TmuxPane.start([...chatBinary(), "join", name, "--server", address], size);
+  panes.push(pane);
+  await pane.waitForScreen((rows) => rows.some((r) => r.startsWith(`joined as ${name}`)), "the welcome");
+  return pane;
+}
+
+/** The index of the last row with something on it: where the input line is. */
+const lastUsed = (rows: string[]) => rows.findLastIndex((r) => r !== "");
+
+/** Waits until the input row reads `line` (trailing spaces are not on the screen) and the cursor is `cursorAfter` along. */
+async function inputIs(pane: TmuxPane, line: string, cursorAfter = line) {
+  const rows = await pane.waitForScreen((rows) => rows[lastUsed(rows)] === line.trimEnd(), `the input line ${JSON.stringify(line)}`);
+  expect(await pane.cursor()).toEqual({ x: displayWidth(cursorAfter), y: lastUsed(rows) });
+}
+
+describe.skipIf(!hasTmux)("the member's terminal", () => {
+  test("Tab completes names (after /msg, at the start of a line as an address, 小明 too) and commands; repeated Tab cycles", async () => {
+    const server = await spawnServe();
+    const bob = await joinRoom("bob", server.address);
+    await joinRoom("小明", server.address);
+    const pane = await joinInTmux("alice", server.address, { columns: 60, rows: 12 });
+
+    await pane.type("/msg b");
+    await pane.press("Tab");
+    await inputIs(pane, "alice> /msg bob ");
+    await pane.type("hello by Tab");
+    await pane.press("Enter");
+    await bob.event({ type: "private", from: "alice", text: "hello by Tab" });
+
+    await pane.press("Tab"); // at the start of a line: the first name, as an address
+    await inputIs(pane, "alice> bob: ");
+    await pane.press("Tab"); // again: the next one, in turn
+    await inputIs(pane, "alice> 小明: ");
+    await pane.press("Tab"); // and round again
+    await inputIs(pane, "alice> bob: ");
+    await pane.press("C-u");
+    await pane.type("小");
+    await pane.press("Tab");
+    await inputIs(pane, "alice> 小明: ");
+    await pane.press("C-u");
+
+    // A member who joins later is known too; and command names complete after /.
+    await joinRoom("carol", server.address);
+    await pane.waitForScreen((rows) => rows.some((r) => r.endsWith("carol joined")), "carol's join");
+    await pane.type("/msg ca");
+    await pane.press("Tab");
+    await inputIs(pane, "alice> /msg carol ");
+    await pane.press("C-u");
+    await pane.type("/wh");
+    await pane.press("Tab");
+    await inputIs(pane, "alice> /who ");
+  });
+
+  test("/MSG BOB echoes the name as the room spells it", async () => {
+    const server = await spawnServe();
+    const bob = await joinRoom("bob", server.address);
+    const pane = await joinInTmux("alice", server.address, { columns: 60, rows: 10 });
+    await pane.type("/MSG BOB psst");
+    await pane.press("Enter");
+    await bob.event({ type: "private", from: "alice", text: "psst" });
+    const rows = await pane.waitForScreen((rows) => rows.some((r) => /^\d\d:\d\d \[private to bob\] psst$/.test(r)), "the echo");
+    expect(rows.join("\n")).not.toContain("BOB");
+  });
+
+  test("a late joiner: a first-steps line, each history line with its time, then one end-of-history line, then the live room", async () => {
+    const server = await spawnServe();
+    const bob = await joinRoom("bob", server.address);
+    const watcher = await joinRoom("watcher", server.address);
+    for (const text of ["one", "two"]) bob.write(`${text}\n`);
+    await watcher.event({ type: "message", from: "bob", text: "two" });
+    const pane = await joinInTmux("alice", server.address, { columns: 60, rows: 12 });
+    bob.write("three\n");
+    const rows = await pane.waitForScreen((rows) => rows.some((r) => r.endsWith("bob: three")), "the live message");
+    const at = rows.findIndex((r) => r.startsWith("joined as alice"));
+    expect(rows.slice(at + 1, at + 6).map((r) => r.replace(/^\d\d:\d\d /, "HH:MM "))).toEqual([
+      "/help: commands; Ctrl-D or /quit: leave",
+      "HH:MM [history] bob: one",
+      "HH:MM [history] bob: two",
+      "── end of history ──",
+      "HH:MM bob: three",
+    ]);
+  });
+});
