@@ -46,7 +46,7 @@ export class Terminal {
    */
   readonly #onResize = () => {
     // Pending lines were cut into rows at the old width (hard line ends, which no terminal rejoins): those rows, re-wrapped.
-    if (this.#cursorRow !== undefined) this.#cursorRow = draw(this.#region(this.#drawnColumns), this.#columns()).cursorRow;
+    if (this.#cursorRow !== undefined) this.#cursorRow = draw(this.#region(this.#drawnColumns), this.#columns(), this.#rows()).cursorRow;
     this.#redraw();
   };
   /** However the process ends, even by a bug, the terminal is not left in raw mode (where typing shows nothing). */
@@ -161,10 +161,15 @@ export class Terminal {
     return Math.max(process.stdout.columns || 80, 2);
   }
 
+  /** The screen's height: the live region is never drawn taller (see draw). */
+  #rows(): number {
+    return Math.max(process.stdout.rows || 24, 2);
+  }
+
   #redraw(): void {
     if (this.#cursorRow === undefined && !process.stdin.isRaw) return;
     const columns = this.#columns();
-    const { output, cursorRow } = draw(this.#region(columns), columns);
+    const { output, cursorRow } = draw(this.#region(columns), columns, this.#rows());
     this.#drawnColumns = columns;
     this.#write(STDOUT, (this.#cursorRow === undefined ? "" : erase(this.#cursorRow)) + output);
     this.#cursorRow = cursorRow;

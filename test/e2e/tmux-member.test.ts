@@ -94,4 +94,27 @@ describe.skipIf(!hasTmux)("the member's terminal", () => {
       "HH:MM bob: three",
     ]);
   });
+
+  test("a 3,000-character line in a 100×30 window plus 5 arriving messages adds at most a few dozen rows to the scrollback", async () => {
+    const server = await spawnServe();
+    const bob = await joinRoom("bob", server.address);
+    const pane = await joinInTmux("alice", server.address, { columns: 100, rows: 30 });
+    const before = await pane.scrollback();
+    const typed = `${"0123456789".repeat(299)}<end-here>`; // the end marked, so no row of a half-typed state looks like it
+    await pane.type(typed);
+    // "alice> " and 3,000 characters take 31 rows: the screen shows the tail, the cursor after it on the last row used.
+    const tail = typed.slice(-(typed.length + "alice> ".length) % 100);
+    let rows = await pane.waitForScreen((rows) => rows[lastUsed(rows)] === tail, "the tail of the typed line");
+    expect(await pane.cursor()).toEqual({ x: tail.length, y: lastUsed(rows) });
+    for (let i = 1; i <= 5; i++) bob.write(`message ${i}\n`);
+    rows = await pane.waitForScreen((rows) => rows.some((r) => r.endsWith("bob: message 5")), "the fifth message");
+    expect(rows[lastUsed(rows)]).toBe(tail);
+    expect(rows.filter((r) => /^\d{100}$/.test(r)).length).toBeGreaterThanOrEqual(25); // the rest of the screen: the line
+    const added = (await pane.scrollback()) - before;
+    console.info(`scrollback grew by ${added} rows`);
+    expect(added).toBeLessThanOrEqual(40); // the screen's height as the line grew, then the 5 lines: not 3,400
+    // The whole line is still there to edit: Ctrl-U empties it, and the prompt is back on its own.
+    await pane.press("C-u");
+    await pane.waitForScreen((rows) => rows[lastUsed(rows)] === "alice>", "the emptied line");
+  });
 });
