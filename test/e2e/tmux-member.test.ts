@@ -117,4 +117,15 @@ describe.skipIf(!hasTmux)("the member's terminal", () => {
     await pane.press("C-u");
     await pane.waitForScreen((rows) => rows[lastUsed(rows)] === "alice>", "the emptied line");
   });
+
+  test("chat join --help in an 80-column terminal: every row as printed (none wrapped by the terminal), words whole, an example", async () => {
+    const pane = await TmuxPane.start([...chatBinary(), "join", "--help"], { columns: 80, rows: 60 });
+    panes.push(pane);
+    expect(await pane.exitStatus()).toBe(0);
+    const rows = await pane.waitForScreen((rows) => rows.includes("EXAMPLE"), "the help");
+    for (const row of rows) expect(row.length).toBeLessThanOrEqual(80);
+    const words = rows.join(" ").split(/\s+/);
+    for (const word of ["(tried", "order,", "$CHAT_PASSPHRASE)", "HOST:PORT,HOST:PORT"]) expect(words).toContain(word);
+    expect(rows.some((row) => row.startsWith("  chat join alice"))).toBe(true);
+  });
 });
