@@ -171,6 +171,8 @@ class Receiver implements MemberSink {
   show(item: Shown, history: boolean): void {
     if (!this.#view) return void tell({ kind: "show", item, history });
     if (item.type === "welcome") this.#view.room = this.#session.room; // a /join: every JSON line names the new room
+    // JSON marks each history line itself (`history: true`): the end-of-history line is for people.
+    if (this.#view.json && item.type === "status" && item.text === "history_end") return;
     process.stdout.write(`${render(item, this.#view, history)}\n`);
   }
 

@@ -220,7 +220,7 @@ export const CONSOLE_COMMANDS: readonly ConsoleCommand[] = [
 /** The keys of the console in a terminal, after its commands in /help. */
 const CONSOLE_KEYS = [
   "Tab              complete a command, or a name after /kick and /ban (again: the next)",
-  "Ctrl-C           stop the server",
+  "Ctrl-C           clear a typed line; on an empty one, stop the server",
   "Ctrl-D           on an empty line: end the console (the server goes on)",
 ];
 

@@ -8,8 +8,10 @@ import {
   langOf,
   membersJson,
   membersLine,
+  NAME_COLORS,
   nameColor,
   ownLine,
+  PRIVATE_COLOR,
   render,
   rings,
   sanitize,
@@ -341,6 +343,19 @@ describe("history (the backlog a member gets on joining)", () => {
   test("is marked in the human line", () => {
     expect(render(event, EN, true)).toBe("[history] bob: earlier");
     expect(render({ type: "admin", seq: 5, ts: TS, text: "notice" }, EN, true)).toBe("[history] [admin] notice");
+  });
+  test("carries its time first, like a live line, when times are shown; the end of history is one line of its own", () => {
+    const clocked: View = { ...EN, clock: () => "12:34" };
+    expect(render(event, clocked, true)).toBe("12:34 [history] bob: earlier");
+    expect(render(event, clocked)).toBe("12:34 bob: earlier");
+    const end = { type: "status", text: "history_end", ts: TS } as const;
+    expect(render(end, clocked, true)).toBe("── end of history ──");
+    expect(render(end, { ...COLOR, clock: () => "12:34" }, true)).toBe("\x1b[2m── end of history ──\x1b[22m");
+  });
+  test("the private-message colour is no name's colour", () => {
+    expect(NAME_COLORS).not.toContain(PRIVATE_COLOR as never);
+    expect(NAME_COLORS).not.toContain((PRIVATE_COLOR + 60) as never); // its bright shade either
+    expect(humanLine({ type: "private", seq: 1, ts: TS, from: "carol", to: "bob", text: "x" }, COLOR)).toContain(`\x1b[${PRIVATE_COLOR}m`);
   });
   test('carries "history":true in JSON, and only then', () => {
     expect(render(event, JSON_VIEW, true)).toBe(`{"type":"message","seq":4,"ts":${TS},"from":"bob","text":"earlier","history":true}`);

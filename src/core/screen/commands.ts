@@ -105,7 +105,7 @@ export const COMMANDS: readonly Spec[] = [
     },
   },
   { name: "/timestamp", usage: "/timestamp", help: "show or hide the time of each line", parse: () => ({ kind: "timestamp" }) },
-  { name: "/quit", usage: "/quit", help: "leave the room (also Ctrl-D, or Ctrl-C)", parse: () => ({ kind: "quit" }) },
+  { name: "/quit", usage: "/quit", help: "leave the room (also Ctrl-D, or Ctrl-C on an empty line)", parse: () => ({ kind: "quit" }) },
   { name: "/exit", usage: "/exit", help: "the same as /quit", parse: () => ({ kind: "quit" }) },
 ];
 

@@ -3,10 +3,13 @@
 import type { Utterance } from "../member/outbox.ts";
 import { DEFAULT_ROOM, type HiddenEvent, nameKey, type RoomEvent, type Welcome } from "../wire/protocol.ts";
 
-/** What became of the connection, worth a line in the transcript: the server said it is stopping. */
+/**
+ * A line of the member's own in the transcript: the server said it is stopping, or the backlog shown on joining
+ * ends here (`history_end`: shown to a person only; JSON lines mark history with `history: true` instead).
+ */
 export interface StatusItem {
   type: "status";
-  text: "server_stopped";
+  text: "server_stopped" | "history_end";
   /** The member's clock (the server said nothing more). */
   ts: number;
 }
@@ -82,6 +85,8 @@ const WORDS = {
     queued: " (queued)",
     waiting: " (waiting for the server)",
     serverStopped: "the server stopped; waiting for it to come back…",
+    historyEnd: "── end of history ──",
+    firstSteps: "/help: commands; Ctrl-D or /quit: leave",
     members: (names: string, count: number) => `here (${count}): ${names}`,
     ignored: (n: string) => `ignoring ${n}: you will not see their messages (/unignore ${n} undoes it)`,
     unignored: (n: string) => `no longer ignoring ${n}`,
@@ -104,6 +109,8 @@ const WORDS = {
     queued: "（排队中）",
     waiting: "（等待服务器）",
     serverStopped: "服务器已停止，正在等待它恢复…",
+    historyEnd: "── 以上为历史消息 ──",
+    firstSteps: "/help 查看命令，Ctrl-D 或 /quit 退出",
     members: (names: string, count: number) => `在线（${count} 人）：${names}`,
     ignored: (n: string) => `已屏蔽 ${n}：你将看不到 ta 的消息（/unignore ${n} 取消）`,
     unignored: (n: string) => `已取消屏蔽 ${n}`,
@@ -114,7 +121,12 @@ const WORDS = {
 export function humanLine(item: Shown, view: View, history = false): string {
   const paint = view.color ? ansi : plain;
   const w = WORDS[view.lang];
-  if (history) return paint.dim(w.history + humanLine(item, { json: false, color: false, lang: view.lang }));
+  if (item.type === "status" && item.text === "history_end") return paint.dim(w.historyEnd);
+  // A history line has its time where a live line has it, then the mark; all of it dim, so it reads as the past.
+  if (history) {
+    const when = view.clock && item.type !== "welcome" ? `${view.clock(item.ts)} ` : "";
+    return paint.dim(when + w.history + humanLine(item, { json: false, color: false, lang: view.lang }));
+  }
   const name = (n: string) => paint.name(sanitize(n));
   const said = (text: string) => highlight(sanitize(text), view.self, paint);
   const time = view.clock && item.type !== "welcome" && item.type !== "ignoring" ? `${paint.dim(view.clock(item.ts))} ` : "";
@@ -167,6 +179,12 @@ export function ownLine(said: Utterance, me: string, view: View, ts: number, pen
   return paint.dim(time + line + w[pending === true ? "sending" : pending]);
 }
 
+/** The one line after joining in a terminal: how to get help and how to leave. */
+export function firstStepsLine(view: View): string {
+  const w = WORDS[view.lang];
+  return view.color ? ansi.dim(w.firstSteps) : w.firstSteps;
+}
+
 /** The answer to /who, for a person. */
 export function membersLine(names: readonly string[], view: View): string {
   const paint = view.color ? ansi : plain;
@@ -202,8 +220,13 @@ export function nameColor(name: string): number {
   for (const byte of new TextEncoder().encode(nameKey(name))) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
   return NAME_COLORS[hash % NAME_COLORS.length]!;
 }
-/** Readable on dark and light backgrounds alike; red is left for errors and yellow for the administrator. */
-const NAME_COLORS = [32, 34, 35, 36, 92, 94, 95, 96] as const;
+/**
+ * Readable on dark and light backgrounds alike; red is left for errors, yellow for the administrator and magenta
+ * (both shades) for private messages, so no name can be mistaken for a private line.
+ */
+export const NAME_COLORS = [32, 34, 36, 92, 94, 96] as const;
+/** The colour of private messages: in no name's palette. */
+export const PRIVATE_COLOR = 35;
 
 const style = (open: string, close: string) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
 type Paint = Record<"name" | "dim" | "admin" | "action" | "private" | "mention", (s: string) => string>;
@@ -212,7 +235,7 @@ const ansi: Paint = {
   dim: style("2", "22"),
   admin: style("1;33", "22;39"),
   action: style("3", "23"),
-  private: style("35", "39"),
+  private: style(String(PRIVATE_COLOR), "39"),
   mention: style("1;7", "22;27"),
 };
 const same = (s: string) => s;

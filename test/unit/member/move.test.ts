@@ -41,7 +41,11 @@ describe("/join ROOM", () => {
     expect(effects.flatMap((e) => (e.kind === "send" && e.msg.type === "say" ? [e.msg] : []))).toEqual([
       { type: "say", sid: SID2, id: 3, base: 3, text: "first in ops" },
     ]);
-    expect(effects.filter((e) => e.kind === "show" && e.history).length).toBe(1);
+    // ops's history: its one message, then the end-of-history line
+    expect(effects.flatMap((e) => (e.kind === "show" && e.history ? [e.item.type === "status" ? e.item.text : e.item.type] : []))).toEqual([
+      "message",
+      "history_end",
+    ]);
   });
 
   test("after the move, the new room's events are shown in its own numbering; the old room's are gone", () => {
