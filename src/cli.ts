@@ -5,6 +5,7 @@
 import { type ArgsDef, type CommandDef, type CommandMeta, defineCommand, renderUsage, runCommand } from "citty";
 import { version } from "../package.json";
 import { type CommandIo, flushOutput, processIo } from "./commands/_finish.ts";
+import { EXAMPLES, fitHelp, helpWidth } from "./commands/_help.ts";
 import { commandLineProblem, isOptionOf, unknownCommand } from "./commands/_strict.ts";
 import { admin } from "./commands/admin.ts";
 import { console_, receiver } from "./commands/internal.ts";
@@ -35,7 +36,13 @@ const VERSION = ["--version", "-v"];
  */
 export async function runRoot(rawArgs: readonly string[], io: CommandIo = processIo): Promise<number> {
   const chosen = subcommandIn(rawArgs);
-  const usage = async () => `${await (chosen ? renderUsage(chosen.command, main) : renderUsage(main))}\n`;
+  // citty's usage, wrapped between words at the terminal's width (80 columns for a pipe), with the command's example.
+  const usage = async () =>
+    fitHelp(
+      await (chosen ? renderUsage(chosen.command, main) : renderUsage(main)),
+      helpWidth(),
+      EXAMPLES[chosen ? rawArgs[chosen.at]! : "chat"],
+    );
   try {
     if (rawArgs.some((a) => HELP.includes(a))) {
       io.out(await usage());

@@ -27,8 +27,8 @@ function internal(name: string, startedBy: string, body: (log: Log) => Promise<n
 export const receiver = internal("__receiver", "`chat join`", (log) => runReceiver(log));
 
 /** The operator's input loop, a subprocess of `chat serve`. */
-export const console_ = internal("__console", "`chat serve`", async () => {
+export const console_ = internal("__console", "`chat serve`", async (log) => {
   const { runConsole } = await import("../server/console.ts");
-  await runConsole();
+  await runConsole(log);
   return EXIT.ok;
 });

@@ -38,6 +38,10 @@ export type ToReceiver =
   | { kind: "nick"; name: string }
   /** /away REASON (perhaps empty), or /back (no reason). */
   | { kind: "away"; reason?: string }
+  /** /ignore NAME (`on`), /unignore NAME; without a name: list them. */
+  | { kind: "ignore"; name?: string; on: boolean }
+  /** /join ROOM (checkRoom's form): move to that room of the same server. */
+  | { kind: "join"; room: string }
   | { kind: "leave" };
 
 /** A transcript the receiver writes itself: JSON lines, or human lines in a language. */
@@ -72,6 +76,8 @@ export type FromReceiver =
   | { kind: "pending"; ref: number; how: PendingHow }
   /** The answer to "who": every member's name, and those away with their reasons. */
   | { kind: "members"; names: string[]; away?: AwayMark[] }
+  /** Whom /reply answers now: the last member who sent a private message. */
+  | { kind: "reply_to"; name: string }
   /** With output "parent": what the connection is doing (joining, lost), for a status line; no text once in the room. */
   | { kind: "status"; text?: string };
 
@@ -98,6 +104,8 @@ const TO_RECEIVER = variant<ToReceiver, "kind">("kind", {
   who: {},
   nick: { name: anyString },
   away: { reason: optional(anyString) },
+  ignore: { name: optional(anyString), on: bool },
+  join: { room: anyString },
   leave: {},
 });
 /** Its contents were checked on arrival, by the receiver's decoder: here only its shape. */
@@ -110,6 +118,7 @@ const FROM_RECEIVER = variant<FromReceiver, "kind">("kind", {
   settled: { ref: finiteNumber, problem: optional(anyString) },
   pending: { ref: finiteNumber, how: oneOf<PendingHow>(["queued", "sending", "waiting"]) },
   members: { names: listOf(anyString, "names"), away: optional(listOf(object<AwayMark>({ name: anyString, reason: anyString }), "marks")) },
+  reply_to: { name: anyString },
   status: { text: optional(anyString) },
 });
 const FROM_CONSOLE = object<FromConsole>({ kind: oneOf(["line"]), text: anyString });

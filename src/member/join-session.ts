@@ -1,7 +1,8 @@
 // What `chat join`'s parent keeps between the user and the receiver: joined or not, lines typed early, leaving, the pending says.
 
 import { createInterface, type Interface } from "node:readline";
-import { actionFor, helpLines, parseLine } from "../core/screen/commands.ts";
+import { COMMANDS, helpLines, memberAction, parseLine } from "../core/screen/commands.ts";
+import { completer, NAME_COMMANDS, Roster } from "../core/screen/complete.ts";
 import type { Lang } from "../core/screen/render.ts";
 import { TIMERS } from "../core/wire/protocol.ts";
 import type { Log } from "../runtime/log.ts";
@@ -39,8 +40,12 @@ export class JoinSession {
   readonly #early: string[] = [];
   #leaveWhenJoined = false;
   #killTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whom /reply answers, as the receiver said (it sees every private message, whether or not this process shows it). */
+  #replyTo: string | undefined;
   /** Numbers the says this process shows as pending, to match what the receiver says became of them. */
   #nextRef = 1;
+  /** Who is in the room, from what the receiver hands over: for Tab, and for the room's spelling of names in echoes. */
+  readonly #roster = new Roster();
 
   constructor(
     private readonly opts: JoinSessionOptions,
@@ -49,6 +54,9 @@ export class JoinSession {
     this.#name = opts.name;
     const events = { submit: (line: string) => this.input(line), interrupt: () => this.interrupt(), eof: () => this.endOfInput() };
     this.screen = interactive ? new RoomScreen(opts, events) : undefined;
+    this.#roster.self = opts.name;
+    const commands = COMMANDS.map((c) => c.name);
+    this.screen?.setCompleter(completer({ names: () => this.#roster.names(), commands, nameCommands: NAME_COMMANDS }));
   }
 
   /** The receiver this session talks to, once started. */
@@ -78,6 +86,8 @@ export class JoinSession {
       case "joined":
         this.#joined = true;
         this.#name = msg.name;
+        this.#replyTo = undefined; // joined again after a /join: last room's names may be others' here
+        this.#roster.self = msg.name;
         screen?.joined(msg.name);
         for (const line of this.#early.splice(0)) this.#handle(line);
         if (this.#leaveWhenJoined) this.leave();
@@ -86,6 +96,7 @@ export class JoinSession {
         this.#name = msg.name;
         return screen?.joined(msg.name); // the prompt and the highlighted name follow
       case "show":
+        this.#roster.apply(msg.item, msg.history);
         return screen?.show(msg.item, msg.history);
       case "log":
         return void this.opts.log[msg.level](msg.text);
@@ -94,7 +105,11 @@ export class JoinSession {
       case "pending":
         return screen?.pending(msg.ref, msg.how);
       case "members":
+        this.#roster.replace(msg.names);
         return screen?.members(msg.names);
+      case "reply_to":
+        this.#replyTo = msg.name;
+        return;
       case "status":
         return screen?.status(msg.text);
     }
@@ -134,12 +149,15 @@ export class JoinSession {
     if (this.#leaving) return; // lines after /quit are not sent
     const { log } = this.opts;
     const screen = this.screen;
-    const action = actionFor(parseLine(line), this.#name);
+    const action = memberAction(parseLine(line), this.#name, this.#replyTo);
     switch (action.kind) {
       case "say": {
         const ref = this.#nextRef++;
-        screen?.sending(ref, action.said);
-        return this.#receiver?.tell({ kind: "say", ...action.said, ref });
+        // `/msg BOB hi` is echoed, and sent, as `bob`: the name as the room spells it, when the roster knows it.
+        const to = action.said.to === undefined ? undefined : (this.#roster.spelling(action.said.to) ?? action.said.to);
+        const said = to === undefined ? action.said : { ...action.said, to };
+        screen?.sending(ref, said);
+        return this.#receiver?.tell({ kind: "say", ...said, ref });
       }
       case "who":
         return this.#receiver?.tell({ kind: "who" });
@@ -147,6 +165,10 @@ export class JoinSession {
         return this.#receiver?.tell({ kind: "nick", name: action.name });
       case "away":
         return this.#receiver?.tell(action.reason === undefined ? { kind: "away" } : { kind: "away", reason: action.reason });
+      case "ignore":
+        return this.#receiver?.tell({ kind: "ignore", on: action.on, ...(action.name === undefined ? {} : { name: action.name }) });
+      case "join":
+        return this.#receiver?.tell({ kind: "join", room: action.room });
       case "help":
         return screen ? screen.help() : log.info(helpLines().join("\n"));
       case "timestamp":

@@ -150,6 +150,8 @@ class Receiver implements MemberSink {
     } else if (msg.kind === "who") this.#session.who(now);
     else if (msg.kind === "nick") this.#session.nick(msg.name, now);
     else if (msg.kind === "away") this.#session.away(msg.reason, now);
+    else if (msg.kind === "ignore") this.#session.ignore(msg.name, msg.on, now);
+    else if (msg.kind === "join") this.#session.move(msg.room, now);
     else if (msg.kind === "leave") this.#session.leave(now);
   }
 
@@ -170,6 +172,9 @@ class Receiver implements MemberSink {
 
   show(item: Shown, history: boolean): void {
     if (!this.#view) return void tell({ kind: "show", item, history });
+    if (item.type === "welcome") this.#view.room = this.#session.room; // a /join: every JSON line names the new room
+    // JSON marks each history line itself (`history: true`): the end-of-history line is for people.
+    if (this.#view.json && item.type === "status" && item.text === "history_end") return;
     process.stdout.write(`${render(item, this.#view, history)}\n`);
   }
 
@@ -198,6 +203,10 @@ class Receiver implements MemberSink {
     if (!this.#view) return void tell({ kind: "members", names, away });
     const view = this.#view;
     process.stdout.write(`${view.json ? membersJson(names, view.room, away) : membersLine(names, view, away)}\n`);
+  }
+
+  replyTo(name: string): void {
+    tell({ kind: "reply_to", name });
   }
 
   log(level: LogLevel, text: string): void {

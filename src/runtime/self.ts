@@ -11,8 +11,8 @@ export function selfCommand(...args: string[]): string[] {
 /** True when this process was started by `chat` itself with an IPC channel (how internal subcommands run). */
 export const startedByChat = (): boolean => typeof process.send === "function";
 
-/** What a subprocess of ours does with each standard stream: shares ours, or has none. */
-type Stdio = "inherit" | "ignore";
+/** What a subprocess of ours does with each standard stream: shares ours, has none, or is given our file descriptor N. */
+type Stdio = "inherit" | "ignore" | number;
 
 /**
  * Starts `chat <subcommand>` as a child with a JSON IPC channel (the subcommand refuses to run without one).

@@ -7,6 +7,9 @@ import type { Log } from "../runtime/log.ts";
 /** Refusals of strangers (wrong token, wrong passphrase) are logged at most this often, so a flood cannot flood the log. */
 export const WARN_EVERY_MS = 5000;
 
+/** After "bob left": the same words as a member's terminal and the README (`bob left (timed out)`). */
+const LEAVE_WORDS = { quit: "", timeout: " (timed out)", kicked: " (kicked)", banned: " (banned)" } as const;
+
 /**
  * The console's line for an event of room `room`, whose members (on every server of a cluster) are `size`.
  * The default room goes unnamed, so a server with one room reads as it did before there were rooms.
@@ -14,7 +17,7 @@ export const WARN_EVERY_MS = 5000;
 export function reportEvent(log: Log, room: string, size: number, { event: e }: Broadcast): void {
   const where = room === DEFAULT_ROOM ? "the room" : `room ${room}`;
   if (e.type === "join") log.info(`${e.name} joined (${size} in ${where})`);
-  else if (e.type === "leave") log.info(`${e.name} left${e.reason === "quit" ? "" : ` (${e.reason})`} (${size} in ${where})`);
+  else if (e.type === "leave") log.info(`${e.name} left${LEAVE_WORDS[e.reason]} (${size} in ${where})`);
   else if (e.type === "rename") log.info(`${e.from} is now ${e.to}${room === DEFAULT_ROOM ? "" : ` (room ${room})`}`);
   else if (e.type === "admin")
     log.info(`admin broadcast ${JSON.stringify(e.text)} to ${size} member(s)${room === DEFAULT_ROOM ? "" : ` in room ${room}`}`);

@@ -8,7 +8,7 @@ import { EXIT } from "../exit-codes.ts";
 import { loadOrCreateToken, tokenFile } from "../runtime/admin-token.ts";
 import { privacyProblem } from "../runtime/dirs.ts";
 import type { Log } from "../runtime/log.ts";
-import { consoleLine, spawnConsole } from "./console.ts";
+import { consoleInTerminal, consoleLine, memberNames, spawnConsole } from "./console.ts";
 import { type RunningServer, type ServerOptions, startServer } from "./server.ts";
 
 export interface ServeOptions extends Omit<ServerOptions, "token"> {
@@ -21,8 +21,10 @@ export interface ServeOptions extends Omit<ServerOptions, "token"> {
  * listened for: one that came during start-up would otherwise kill the process outright, console and all.
  */
 export async function serveUntilStopped(log: Log, options: () => ServeOptions): Promise<number> {
+  let interrupt = () => {};
   const stopped = new Promise<void>((resolve) => {
     for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(s, () => resolve());
+    interrupt = resolve;
   });
   const { token, ...opts } = options();
   let tokenNote = "admin token: the one given (--admin-token or CHAT_ADMIN_TOKEN)";
@@ -35,7 +37,11 @@ export async function serveUntilStopped(log: Log, options: () => ServeOptions): 
   const server = await startServer({ ...opts, token: token ?? fromFile });
   startupReport(server, opts, tokenNote, log);
 
-  const operator = spawnConsole((line) => consoleLine(server, line, log), log);
+  const terminal = consoleInTerminal();
+  // Said where someone types: a pipe is a script, which knows.
+  if (terminal) log.info("what you type here is broadcast to every member as [admin]; /help lists the console commands");
+  const acts = { line: (line: string) => consoleLine(server, line, log), interrupt, names: () => memberNames(server) };
+  const operator = spawnConsole(acts, log, terminal);
   void operator.ended.then(() => log.debug("console input ended; the server goes on"));
   await stopped;
   await server.stop();

@@ -5,8 +5,9 @@ import type { ConsolaReporter } from "consola";
 import type { Utterance } from "../core/member/outbox.ts";
 import type { PendingHow } from "../core/member/says.ts";
 import { helpLines } from "../core/screen/commands.ts";
+import type { Completer } from "../core/screen/complete.ts";
 import type { Styled } from "../core/screen/input-layout.ts";
-import { type Lang, membersLine, nameColor, ownLine, render, rings, type Shown, type View } from "../core/screen/render.ts";
+import { firstStepsLine, type Lang, membersLine, nameColor, ownLine, render, rings, type Shown, type View } from "../core/screen/render.ts";
 import type { Log } from "../runtime/log.ts";
 import { Terminal, type TerminalEvents } from "./terminal.ts";
 
@@ -41,6 +42,8 @@ export class RoomScreen {
   readonly #pending = new Map<number, { said: Utterance; ts: number; how: PendingHow }>();
   /** What the connection is doing, shown above the prompt while there is something to say. */
   #status: string | undefined;
+  /** The first-steps line has been shown (after the first welcome only). */
+  #greeted = false;
   /** The logger's own reporters, given back by stop(). */
   #reporters: ConsolaReporter[] | undefined;
 
@@ -66,6 +69,11 @@ export class RoomScreen {
     if (this.#reporters) this.#log.setReporters(this.#reporters);
   }
 
+  /** What Tab completes in the line being typed. */
+  setCompleter(completer: Completer): void {
+    this.#terminal.setCompleter(completer);
+  }
+
   /** The server's form of the name (it may differ in Unicode normalization from what was typed). */
   joined(name: string): void {
     this.#name = name;
@@ -75,6 +83,11 @@ export class RoomScreen {
 
   show(item: Shown, history: boolean): void {
     this.#terminal.print(render(item, this.#view, history), "stdout", !history && rings(item, this.#name));
+    // A newcomer is told once, right under "joined as", where help is and how to leave.
+    if (item.type === "welcome" && !this.#greeted) {
+      this.#greeted = true;
+      this.#terminal.print(firstStepsLine(this.#view));
+    }
   }
 
   sending(ref: number, said: Utterance): void {

@@ -2,6 +2,7 @@
 
 import { writeSync } from "node:fs";
 import { emitKeypressEvents } from "node:readline";
+import type { Completer } from "../core/screen/complete.ts";
 import { draw, erase, type Region, type Styled } from "../core/screen/input-layout.ts";
 import { type Key, LineEditor } from "../core/screen/line-editor.ts";
 import { wrapRows, wrapStyled } from "../core/screen/wrap.ts";
@@ -45,7 +46,7 @@ export class Terminal {
    */
   readonly #onResize = () => {
     // Pending lines were cut into rows at the old width (hard line ends, which no terminal rejoins): those rows, re-wrapped.
-    if (this.#cursorRow !== undefined) this.#cursorRow = draw(this.#region(this.#drawnColumns), this.#columns()).cursorRow;
+    if (this.#cursorRow !== undefined) this.#cursorRow = draw(this.#region(this.#drawnColumns), this.#columns(), this.#rows()).cursorRow;
     this.#redraw();
   };
   /** However the process ends, even by a bug, the terminal is not left in raw mode (where typing shows nothing). */
@@ -105,6 +106,11 @@ export class Terminal {
     this.#redraw();
   }
 
+  /** What Tab completes in the line being typed (none: Tab types a space). */
+  setCompleter(completer: Completer | undefined): void {
+    this.#editor.completer = completer;
+  }
+
   setPrompt(prompt: Styled): void {
     this.#prompt = prompt;
     this.#redraw();
@@ -155,10 +161,15 @@ export class Terminal {
     return Math.max(process.stdout.columns || 80, 2);
   }
 
+  /** The screen's height: the live region is never drawn taller (see draw). */
+  #rows(): number {
+    return Math.max(process.stdout.rows || 24, 2);
+  }
+
   #redraw(): void {
     if (this.#cursorRow === undefined && !process.stdin.isRaw) return;
     const columns = this.#columns();
-    const { output, cursorRow } = draw(this.#region(columns), columns);
+    const { output, cursorRow } = draw(this.#region(columns), columns, this.#rows());
     this.#drawnColumns = columns;
     this.#write(STDOUT, (this.#cursorRow === undefined ? "" : erase(this.#cursorRow)) + output);
     this.#cursorRow = cursorRow;

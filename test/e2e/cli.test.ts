@@ -33,6 +33,18 @@ describe("help and version", () => {
   });
 });
 
+test("chat join --help through a pipe: 80 columns, no word broken, an example", async () => {
+  const { code, out } = await run(["join", "--help"]);
+  expect(code).toBe(0);
+  const rows = out.map((row) => row.replace(/\x1b\[[0-9;]*m/g, ""));
+  for (const row of rows) expect(row.length).toBeLessThanOrEqual(80);
+  // The words the issue saw cut in two at 80 columns ("tried in o" / "rder", "$CHAT_P" / "ASSPHRASE"), whole.
+  const words = rows.join(" ").split(/\s+/);
+  for (const word of ["(tried", "order,", "$CHAT_PASSPHRASE)"]) expect(words).toContain(word);
+  expect(rows).toContain("EXAMPLE");
+  expect(rows.some((row) => row.startsWith("  chat join alice"))).toBe(true);
+});
+
 describe("internal subcommands refuse to run by hand", () => {
   test.each([
     ["__receiver", "`chat join`"],

@@ -68,6 +68,7 @@ describe.skipIf(!hasTmux)("in tmux", () => {
     let rows = untimed(await pane.waitForScreen((rows) => untimed(rows).includes("李雷: 第二条 🎉 end"), "the second message"));
     expect(rows).toEqual([
       "joined as 小明; also here: 李雷",
+      "/help: commands; Ctrl-D or /quit: leave", // the first steps, once, under the welcome
       "李雷: 你好😀世界",
       "李雷: 第二条 🎉 end",
       "小明> x我在打字😀一二三四五六七八九十百",
@@ -76,17 +77,16 @@ describe.skipIf(!hasTmux)("in tmux", () => {
       "",
       "",
       "",
-      "",
     ]);
-    expect(await pane.cursor()).toEqual({ x: 2, y: 4 });
+    expect(await pane.cursor()).toEqual({ x: 2, y: 5 });
 
     // Two to the left (before 百), delete 十: the line is one row again, the cursor between 九 and 百.
     await pane.press("Left", "Left", "BSpace");
     rows = untimed(
       await pane.waitForScreen((rows) => untimed(rows).includes("小明> x我在打字😀一二三四五六七八九百千"), "the edited line"),
     );
-    expect(rows.slice(3)).toEqual(["小明> x我在打字😀一二三四五六七八九百千", "", "", "", "", "", ""]);
-    expect(await pane.cursor()).toEqual({ x: displayWidth("小明> x我在打字😀一二三四五六七八九"), y: 3 });
+    expect(rows.slice(4)).toEqual(["小明> x我在打字😀一二三四五六七八九百千", "", "", "", "", ""]);
+    expect(await pane.cursor()).toEqual({ x: displayWidth("小明> x我在打字😀一二三四五六七八九"), y: 4 });
 
     await pane.press("Enter");
     await lilei.event({ type: "message", from: "小明", text: "x我在打字😀一二三四五六七八九百千" });
@@ -171,11 +171,17 @@ describe.skipIf(!hasTmux)("in tmux", () => {
     for (const row of rows) expect(displayWidth(row)).toBeLessThanOrEqual(60);
   });
 
-  test("Ctrl-C at the prompt leaves the room: exit 0, the others told", async () => {
+  test("Ctrl-C with text clears the line and stays; Ctrl-C on the empty line leaves the room: exit 0, the others told", async () => {
     const server = await spawnServe();
     const bob = await joinRoom("bob", server.address);
     const pane = await joinInTmux("alice", server.address, { columns: 60, rows: 8 });
     await pane.type("never sent");
+    await pane.waitForScreen((rows) => rows.includes("alice> never sent"), "the typed line");
+    await pane.press("C-c");
+    await pane.waitForScreen((rows) => rows[lastUsed(rows)] === "alice>", "the line cleared, the prompt still there");
+    bob.write("still here?\n");
+    await pane.waitForScreen((rows) => untimed(rows).includes("bob: still here?"), "the room, still shown");
+    expect(bob.out.text()).not.toContain('"type":"leave"');
     await pane.press("C-c");
     await bob.event({ type: "leave", name: "alice", reason: "quit" });
     expect(await pane.exitStatus()).toBe(0);

@@ -99,6 +99,11 @@ export class TmuxPane {
     return this.#tmux(["capture-pane", "-p", "-e", "-t", "test"]);
   }
 
+  /** Rows the pane has pushed into its scrollback so far (tmux's history_size). */
+  async scrollback(): Promise<number> {
+    return Number((await this.#tmux(["display-message", "-p", "-t", "test", "#{history_size}"])).trim());
+  }
+
   /** The terminal's cursor: column and row, from 0. */
   async cursor(): Promise<{ x: number; y: number }> {
     const [x, y] = (await this.#tmux(["display-message", "-p", "-t", "test", "#{cursor_x} #{cursor_y}"])).trim().split(" ").map(Number);

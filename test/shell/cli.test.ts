@@ -5,6 +5,10 @@ import { createConsola, LogLevels } from "consola";
 import { version } from "../../package.json";
 import { runRoot } from "../../src/cli.ts";
 import type { CommandIo } from "../../src/commands/_finish.ts";
+import { fitHelp, helpWidth } from "../../src/commands/_help.ts";
+import { join } from "../../src/commands/join.ts";
+import { serve } from "../../src/commands/serve.ts";
+import { displayWidth } from "../../src/core/screen/width.ts";
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 
@@ -54,6 +58,41 @@ describe("help and version", () => {
   test("the default room in chat join's help is the protocol's", async () => {
     const { out } = await run(["join", "-h"]);
     expect(out.join("\n")).toContain("(Default: lobby)");
+  });
+});
+
+describe("help that fits", () => {
+  test.each([
+    ["join", join.args],
+    ["serve", serve.args],
+  ] as const)(
+    "chat %s --help: no row wider than the terminal, no word broken, options on consecutive rows, one example",
+    async (command, args) => {
+      const { out } = await run([command, "--help"]);
+      for (const row of out) expect(displayWidth(row)).toBeLessThanOrEqual(helpWidth());
+      const words = new Set(out.join(" ").split(/\s+/));
+      for (const def of Object.values(args as Record<string, { description?: string }>))
+        for (const word of (def.description ?? "").split(" ")) expect(words).toContain(word);
+      const options = out.slice(out.indexOf("OPTIONS") + 2, out.indexOf("EXAMPLE") - 1);
+      expect(options.length).toBeGreaterThan(4);
+      expect(options).not.toContain("");
+      expect(out.filter((row) => row === "EXAMPLE")).toHaveLength(1);
+      expect(out[out.indexOf("EXAMPLE") + 2]).toStartWith(`  chat ${command} `);
+    },
+  );
+  test("a long row breaks between words, under its description; a word wider than the row stays whole", () => {
+    const row = `  --server=<x>    ${"word ".repeat(12)}${"y".repeat(40)} end`;
+    expect(fitHelp(row, 40)).toBe(
+      [
+        "  --server=<x>    word word word word",
+        "                  word word word word",
+        "                  word word word word",
+        `                  ${"y".repeat(40)}`,
+        "                  end",
+        "",
+      ].join("\n"),
+    );
+    expect(fitHelp("short\n\n\n", 80, "chat x y")).toBe("short\n\nEXAMPLE\n\n  chat x y\n");
   });
 });
 

@@ -104,6 +104,8 @@ class Terminal {
   readonly cells: string[][];
   row = 0;
   column = 0;
+  /** Rows pushed off the top: what a real terminal would have added to its scrollback. */
+  scrolled = 0;
 
   constructor(
     readonly columns: number,
@@ -157,6 +159,7 @@ class Terminal {
 
   #lineFeed(): void {
     if (this.row === this.rows - 1) {
+      this.scrolled++;
       this.cells.shift();
       this.cells.push(this.#blank());
     } else {
@@ -337,5 +340,33 @@ describe("drawn on a model terminal", () => {
       term.write(erase(draw(r, columns).cursorRow));
       expect(term.screen()).toEqual(["up"]);
     }
+  });
+});
+
+describe("a region taller than the screen", () => {
+  test("shows the rows around the cursor, never more than the screen; printing above it scrolls only the lines printed", () => {
+    const text = `${"abcdefghij".repeat(10)}你好`;
+    for (const cursor of [0, 5, 50, 99, 100, 101, 102]) {
+      const term = new Terminal(10, 5);
+      const r = region(text, cursor);
+      let { output, cursorRow } = draw(r, 10, 5);
+      term.write(output);
+      expect(term.scrolled).toBe(0);
+      expect(cursorRow).toBe(term.row);
+      expect(term.screen().length).toBeLessThanOrEqual(4); // a row to spare above it (see draw)
+      // The terminal's cursor is on the grapheme under the edit cursor (a blank after the end).
+      expect(term.cells[term.row]![term.column]).toBe(split(text)[cursor] ?? " ");
+      for (const [i, line] of ["one", "two", "three"].entries()) {
+        term.write(`${erase(cursorRow)}${line}\r\n`);
+        ({ output, cursorRow } = draw(r, 10, 5));
+        term.write(output);
+        expect(term.scrolled).toBeLessThanOrEqual(i + 1);
+        expect(term.cells[term.row]![term.column]).toBe(split(text)[cursor] ?? " ");
+      }
+    }
+  });
+  test("a region that fits is drawn whole, as without a height", () => {
+    const r = region("hello world, this is long", 3);
+    expect(draw(r, 10, 4)).toEqual(draw(r, 10));
   });
 });

@@ -297,12 +297,14 @@ describe("history", () => {
 });
 
 describe("signals to the shell", () => {
-  test("Ctrl-C interrupts and keeps the text; Ctrl-L asks for a redraw", () => {
+  test("Ctrl-C clears a line with text and stays; on an empty line it interrupts; Ctrl-L asks for a redraw", () => {
     const e = editor("half typed", 3);
-    expect(e.key(ctrl("c"))).toEqual({ kind: "interrupt" });
-    expect(shown(e)).toBe("half ty|ped");
     expect(e.key(ctrl("l"))).toEqual({ kind: "redraw" });
     expect(shown(e)).toBe("half ty|ped");
+    expect(e.key(ctrl("c"))).toEqual({ kind: "changed" });
+    expect(shown(e)).toBe("|");
+    expect(e.key(ctrl("c"))).toEqual({ kind: "interrupt" });
+    expect(shown(e)).toBe("|");
   });
 });
 

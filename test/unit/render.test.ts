@@ -8,8 +8,10 @@ import {
   langOf,
   membersJson,
   membersLine,
+  NAME_COLORS,
   nameColor,
   ownLine,
+  PRIVATE_COLOR,
   render,
   rings,
   sanitize,
@@ -130,6 +132,43 @@ describe("the member's own lines and /who", () => {
     expect(humanLine(stopped, EN)).toBe("the server stopped; waiting for it to come back…");
     expect(humanLine(stopped, ZH)).toBe("服务器已停止，正在等待它恢复…");
     expect(jsonLine(stopped, false, "lobby")).toBe(`{"type":"status","text":"server_stopped","ts":${TS},"room":"lobby"}`);
+  });
+  test("/ignore's answers: added, removed, the list (none too), in each language; JSON carries the list", () => {
+    const added: Shown = { type: "ignoring", names: ["bob"], added: "bob", ts: TS };
+    const removed: Shown = { type: "ignoring", names: [], removed: "bob", ts: TS };
+    const list: Shown = { type: "ignoring", names: ["bob", "小明"], ts: TS };
+    const none: Shown = { type: "ignoring", names: [], ts: TS };
+    const clock = () => "12:34";
+    expect([added, removed, list, none].map((i) => humanLine(i, { ...EN, clock }))).toEqual([
+      "ignoring bob: you will not see their messages (/unignore bob undoes it)",
+      "no longer ignoring bob",
+      "ignoring (2): bob, 小明",
+      "you are ignoring nobody",
+    ]);
+    expect([added, removed, list, none].map((i) => humanLine(i, ZH))).toEqual([
+      "已屏蔽 bob：你将看不到 ta 的消息（/unignore bob 取消）",
+      "已取消屏蔽 bob",
+      "已屏蔽（2 人）：bob、小明",
+      "你没有屏蔽任何人",
+    ]);
+    expect(jsonLine(added, false, "lobby")).toBe(`{"type":"ignoring","names":["bob"],"added":"bob","ts":${TS},"room":"lobby"}`);
+  });
+  test("a welcome after /join names the room it carries, not the view's", () => {
+    const w: Shown = {
+      type: "welcome",
+      sid: SID,
+      name: "alice",
+      members: [],
+      count: 0,
+      seq: 0,
+      backlog: 0,
+      epoch: EPOCH,
+      ts: TS,
+      room: "ops",
+    };
+    expect(humanLine(w, { ...EN, room: "lobby" })).toBe("joined room ops as alice; nobody else is here yet");
+    expect(humanLine({ ...w, room: "lobby" }, { ...EN, room: "ops" })).toBe("joined as alice; nobody else is here yet");
+    expect(jsonLine(w, false, "lobby")).toBe(`{"type":"welcome","name":"alice","members":[],"count":0,"seq":0,"ts":${TS},"room":"ops"}`);
   });
   test("the members, for a person and for a program", () => {
     expect(membersLine(["alice", "bob"], EN)).toBe("here (2): alice, bob");
@@ -327,6 +366,19 @@ describe("history (the backlog a member gets on joining)", () => {
   test("is marked in the human line", () => {
     expect(render(event, EN, true)).toBe("[history] bob: earlier");
     expect(render({ type: "admin", seq: 5, ts: TS, text: "notice" }, EN, true)).toBe("[history] [admin] notice");
+  });
+  test("carries its time first, like a live line, when times are shown; the end of history is one line of its own", () => {
+    const clocked: View = { ...EN, clock: () => "12:34" };
+    expect(render(event, clocked, true)).toBe("12:34 [history] bob: earlier");
+    expect(render(event, clocked)).toBe("12:34 bob: earlier");
+    const end = { type: "status", text: "history_end", ts: TS } as const;
+    expect(render(end, clocked, true)).toBe("── end of history ──");
+    expect(render(end, { ...COLOR, clock: () => "12:34" }, true)).toBe("\x1b[2m── end of history ──\x1b[22m");
+  });
+  test("the private-message colour is no name's colour", () => {
+    expect(NAME_COLORS).not.toContain(PRIVATE_COLOR as never);
+    expect(NAME_COLORS).not.toContain((PRIVATE_COLOR + 60) as never); // its bright shade either
+    expect(humanLine({ type: "private", seq: 1, ts: TS, from: "carol", to: "bob", text: "x" }, COLOR)).toContain(`\x1b[${PRIVATE_COLOR}m`);
   });
   test('carries "history":true in JSON, and only then', () => {
     expect(render(event, JSON_VIEW, true)).toBe(`{"type":"message","seq":4,"ts":${TS},"from":"bob","text":"earlier","history":true}`);

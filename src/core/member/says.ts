@@ -107,6 +107,12 @@ export class Says {
     }
   }
 
+  /** A say that never reached the queue (held for a room the member did not get into): reported, undelivered. */
+  neverSent(said: Utterance & { ref?: number }): void {
+    this.#undelivered++;
+    this.settled(said.ref, `not delivered: ${JSON.stringify(said.text)}`);
+  }
+
   /** Tells the parent what became of the say `ref` it is showing as pending; a problem is reported either way. */
   settled(ref: number | undefined, problem?: string): void {
     if (problem) this.sink.log("error", problem);

@@ -18,6 +18,7 @@ import { memberRefusal } from "../wire/refusals.ts";
 import { type Asked, Asks } from "./asks.ts";
 import { Connection } from "./connection.ts";
 import { Departure, UNDELIVERED_AFTER_MS } from "./departure.ts";
+import { Ignores, renamed } from "./ignores.ts";
 import type { Credentials } from "./login.ts";
 import type { Utterance } from "./outbox.ts";
 import { type PendingHow, Says } from "./says.ts";
@@ -28,6 +29,9 @@ export type MemberState = "joining" | "in" | "lost" | "leaving" | "done";
 export type LogLevel = "debug" | "info" | "success" | "warn" | "error";
 /** How the membership ended: the shell makes an exit code of it ("undelivered": left, but some line was not delivered). */
 export type Ending = "left" | "refused" | "no_answer" | "undelivered";
+
+/** A say as the parent hands it over. */
+type Said = Utterance & { ref?: number };
 
 /** A second goodbye this soon after the first is its repeat (servers send it twice), not news. */
 const GOODBYE_REPEAT_MS = 5000;
@@ -54,6 +58,8 @@ export interface MemberSink {
   pending(ref: number, how: PendingHow): void;
   /** The answer to /who: every name, and those away with their reasons. */
   members(names: string[], away: AwayMark[]): void;
+  /** Whom /reply answers now: the last member who sent this one a private message (optional: a web page has no /reply yet). */
+  replyTo?(name: string): void;
   log(level: LogLevel, text: string): void;
   end(how: Ending): void;
 }
@@ -85,25 +91,36 @@ export function refusalMeaning(reason: RefusalReason, state: MemberState): Refus
 
 /**
  * The member-side twin of Room: the five states' rules, over a Connection, Says, a Transcript, WhoPages and a
- * Departure. It runs to about 330 lines because every state's answer to every input lives here, each a short
- * method (pacing, outages and the server's goodbye added theirs); splitting it further would spread one state
- * machine over several classes again.
+ * Departure, with Ignores for what it shows. It runs to about 450 lines because every state's answer to every
+ * input lives here, each a short method (pacing, outages, the server's goodbye and /join's move between rooms
+ * added theirs); splitting it further would spread one state machine over several classes again.
  */
 export class MemberSession {
   #state: MemberState = "joining";
   #sid = "";
-  readonly #connection: Connection;
+  /** The room the member is in, or logging in to (checkRoom's form). */
+  #room: string;
+  #connection: Connection;
+  /** One for the client run, across rooms: say ids keep rising, so a room visited again never takes a say for a repeat. */
   readonly #says: Says;
-  readonly #transcript: Transcript;
-  readonly #who = new WhoPages();
+  #transcript: Transcript;
+  #who = new WhoPages();
   readonly #asks = new Asks();
   /** What each hello carries: its name follows the member's renames, so a login after an outage is under the new one. */
-  readonly #credentials: Credentials;
+  #credentials!: Credentials;
+  /** For the client run: across losing the server, a /join and renames. */
+  readonly #ignores = new Ignores();
+  /** Whom /reply answers: the last member who sent this one a private message. */
+  #replyTo: string | undefined;
+  /** A /join under way: the room to go to, and the says typed since, for that room only (sent once welcomed there). */
+  #move: { room: string; held: Said[]; thenLeave?: boolean } | undefined;
+  /** Logging in to a /join's room: the room left, to go back to if this one will not have the member. */
+  #returnTo: string | undefined;
   #lastHeard = 0;
   #lastSent = 0;
   /** Heartbeats go out this often: often enough for the server's peer timeout, if its welcome named one. */
   #pingEveryMs: number = TIMERS.heartbeatMs;
-  readonly #departure = new Departure();
+  #departure = new Departure();
   /** The server said it is stopping: the member said so once, and says nothing more of this loss. */
   #stopped = false;
   /** When the member last said the server stopped: the goodbye comes twice, and is said once. */
@@ -115,14 +132,24 @@ export class MemberSession {
     now: number,
   ) {
     this.#says = new Says(sink);
-    this.#transcript = new Transcript(
-      opts.name,
-      (item, history) => sink.show(item, history),
+    this.#room = opts.room;
+    this.#transcript = this.#newTranscript(opts.name);
+    this.#connection = this.#newConnection(opts.name, now);
+  }
+
+  #newTranscript(me: string): Transcript {
+    return new Transcript(
+      me,
+      (item, history) => this.#shown(item, history),
       (name) => this.#renamed(name),
     );
+  }
+
+  /** A login to this.#room as `name`, with the client run's nonce (the proof key is made from it, and the say ids go on). */
+  #newConnection(name: string, now: number): Connection {
     // The default room goes unnamed on the wire: a hello for it is the same bytes as before there were rooms.
-    this.#credentials = { name: opts.name, nonce: opts.nonce, ...(opts.room === DEFAULT_ROOM ? {} : { room: opts.room }) };
-    this.#connection = new Connection(opts.servers, this.#credentials, opts.passphrase, sink, now);
+    this.#credentials = { name, nonce: this.opts.nonce, ...(this.#room === DEFAULT_ROOM ? {} : { room: this.#room }) };
+    return new Connection(this.opts.servers, this.#credentials, this.opts.passphrase, this.sink, now);
   }
 
   get state(): MemberState {
@@ -131,6 +158,10 @@ export class MemberSession {
   /** Which of the servers (an index into the options' list) the member talks to now. */
   get server(): number {
     return this.#connection.server;
+  }
+  /** The room the member is in, or logging in to after a /join. */
+  get room(): string {
+    return this.#room;
   }
 
   /** As the server stores it (NFC), once welcomed. */
@@ -167,7 +198,7 @@ export class MemberSession {
         if (this.#departure.overdue(now, this.#lastHeard)) {
           this.sink.log("error", `no answer from ${this.#where} for ${UNDELIVERED_AFTER_MS / 1000} s: leaving`);
           this.#says.abandon();
-          return this.#end("left");
+          return this.#left(now);
         }
         const hello = this.#connection.rejoining(now);
         return hello && this.#send(hello, now);
@@ -184,12 +215,17 @@ export class MemberSession {
   receive(messages: readonly Message[], now: number): void {
     if (messages.length === 0) return;
     this.#lastHeard = now;
-    for (const msg of messages) this.#handle(msg, now);
+    const transcript = this.#transcript;
+    for (const msg of messages) {
+      if (this.#transcript !== transcript) break; // a /join left the room: the rest was the old room's
+      this.#handle(msg, now);
+    }
     this.#says.report(this.#state === "lost");
   }
 
   /** Something to say, from the parent; `ref` is its name for it there. */
-  say(said: Utterance & { ref?: number }, now: number): void {
+  say(said: Said, now: number): void {
+    if (this.#move) return void this.#move.held.push(said); // for the room the member is going to, not the one it is leaving
     if (this.#state === "joining" || this.#state === "done") return this.#says.settled(said.ref, "not in the room: message not sent");
     if (this.#says.add(said, now)) this.tick(now); // send now, not at the next turn of the loop
   }
@@ -228,6 +264,12 @@ export class MemberSession {
    * second time, it stops waiting for messages.
    */
   leave(now: number): void {
+    // A bot's `/join ops` then its lines then end of input: the move is finished, the lines delivered, then it leaves.
+    if (this.#move && !this.#move.thenLeave) {
+      this.#move.thenLeave = true;
+      return;
+    }
+    this.#cancelMove(); // asked again: no further, and stop waiting (the move's own leave already asked once)
     const again = this.#departure.ask(now);
     switch (this.#state) {
       case "joining":
@@ -253,6 +295,32 @@ export class MemberSession {
       case "done":
         return;
     }
+  }
+
+  /**
+   * /ignore NAME (`on`), /unignore NAME, or /ignore alone (no name: the list). Only what this member is shown
+   * changes: nothing goes to the server or to the member ignored.
+   */
+  ignore(name: string | undefined, on: boolean, now: number): void {
+    const ignores = this.#ignores;
+    if (name === undefined) return this.sink.show({ type: "ignoring", names: ignores.list(), ts: now }, false);
+    if (!(on ? ignores.add(name) : ignores.remove(name)))
+      return this.sink.log("info", `${name} is ${on ? "ignored already" : "not ignored"}`);
+    this.sink.show({ type: "ignoring", names: ignores.list(), ...(on ? { added: name } : { removed: name }), ts: now }, false);
+  }
+
+  /**
+   * /join ROOM: leaves this room as a leave does (the says typed before it delivered, then a bye, so the room sees
+   * the member leave), then logs in to `room` (checkRoom's form) with the same nonce; says typed meanwhile wait for it.
+   */
+  move(room: string, now: number): void {
+    if (this.#state === "lost") return this.sink.log("warn", "the server is away: /join once back in the room");
+    if (this.#state !== "in" || this.#move) return this.sink.log("warn", "not in a room now: /join not done");
+    if (room === this.#room) return this.sink.log("info", `you are in room ${room} already`);
+    this.#move = { room, held: [] };
+    this.#departure.ask(now);
+    this.#state = "leaving";
+    this.tick(now);
   }
 
   /** The parent died: no time to wait for acks. Two byes, as IP Messenger does, in case one is lost. */
@@ -329,7 +397,7 @@ export class MemberSession {
 
   #sayBye(now: number): void {
     const bye = this.#departure.bye(this.#sid, () => this.#says.outbox.allocate(), now);
-    if (bye === "over") return this.#end("left");
+    if (bye === "over") return this.#left(now);
     if (bye) this.#send(bye, now);
   }
 
@@ -338,7 +406,7 @@ export class MemberSession {
    * member too, while it has says to deliver). After the server's goodbye, the silence that follows is not news.
    */
   #lose(why: string, now: number): void {
-    if (this.#state === "leaving" && this.#says.size === 0) return this.#end("left"); // nothing left to deliver
+    if (this.#state === "leaving" && this.#says.size === 0) return this.#left(now); // nothing left to deliver
     const lost = this.#where;
     this.#state = "lost";
     this.#departure.lost();
@@ -367,7 +435,7 @@ export class MemberSession {
       case "welcome":
         return this.#welcomed(msg, now);
       case "ack": {
-        if (this.#departure.acked(msg.id)) return this.#end("left");
+        if (this.#departure.acked(msg.id)) return this.#left(now);
         const ask = this.#asks.answered(msg.id);
         if (ask) return this.#answered(ask);
         this.#says.acked(msg.id, now);
@@ -416,7 +484,7 @@ export class MemberSession {
     this.#says.welcomed(welcome, now);
     // A heartbeat every quarter of the server's timeout: three may be lost on the way without losing the member.
     if (welcome.timeoutMs !== undefined) this.#pingEveryMs = Math.min(TIMERS.heartbeatMs, Math.max(250, welcome.timeoutMs / 4));
-    if (this.#state === "joining") return this.#firstWelcome(welcome);
+    if (this.#state === "joining") return this.#firstWelcome(welcome, now);
     this.#state = this.#departure.asked ? "leaving" : "in";
     this.#stopped = false;
     this.#sid = welcome.sid;
@@ -428,14 +496,20 @@ export class MemberSession {
     this.sink.log("success", `back in the room as ${welcome.name}`);
   }
 
-  #firstWelcome(welcome: Welcome): void {
+  #firstWelcome(welcome: Welcome, now: number): void {
     this.#state = "in";
     this.#sid = welcome.sid;
     this.#transcript.start(welcome);
     this.sink.status(undefined);
-    this.sink.show(welcome, false);
+    // After a /join the screen, made for the first room, learns the new one from the welcome.
+    this.sink.show(this.#room === this.opts.room ? welcome : { ...welcome, room: this.#room }, false);
     this.sink.joined(welcome.name);
     this.#transcript.releaseEarly();
+    const { held = [], thenLeave = false } = this.#move ?? {};
+    this.#move = undefined;
+    this.#returnTo = undefined;
+    for (const said of held) this.say(said, now);
+    if (thenLeave) this.leave(now);
   }
 
   #refused(reason: RefusalReason, id: number | undefined, now: number): void {
@@ -443,6 +517,7 @@ export class MemberSession {
       case "rekey":
         return this.#connection.rekey();
       case "end":
+        if (this.#returnTo !== undefined) return this.#goBack(memberRefusal(reason, this.#name), now);
         return this.#fatal(memberRefusal(reason, this.opts.name));
       case "lost":
         return this.#lose(memberRefusal(reason, this.#name), now);
@@ -466,6 +541,59 @@ export class MemberSession {
     if (names) this.sink.members(names, this.#who.away);
   }
 
+  // ---- What is shown, and moving between rooms ----
+
+  /** What the transcript hands over, past this member's ignores; a private message names whom /reply answers. */
+  #shown(item: Shown, history: boolean): void {
+    this.#ignores.follow(item);
+    if (this.#ignores.hides(item)) return;
+    const to = item.type === "private" ? item.from : this.#replyTo && renamed(item, this.#replyTo);
+    if (to !== undefined && to !== this.#replyTo) {
+      this.#replyTo = to;
+      this.sink.replyTo?.(to);
+    }
+    this.sink.show(item, history);
+  }
+
+  /** Out of the room: the end, or the next room of a /join. */
+  #left(now: number): void {
+    if (!this.#move) return this.#end("left");
+    this.#returnTo = this.#room;
+    this.#room = this.#move.room;
+    this.#state = "joining";
+    this.#sid = "";
+    this.#stopped = false;
+    this.#replyTo = undefined; // a name of the room left: in another room it may be someone else
+    this.#departure = new Departure();
+    this.#who = new WhoPages();
+    this.#transcript = this.#newTranscript(this.#name);
+    this.#connection = this.#newConnection(this.#name, now);
+    this.#connection.begin(now);
+    this.sink.status(`joining room ${this.#room}…`);
+    this.tick(now);
+  }
+
+  /**
+   * The /join's room refused the member (its name is taken there, the room is full, …): back to the room it came
+   * from, once (refused there too, it ends). What was typed for the new room is not delivered.
+   */
+  #goBack(why: string, now: number): void {
+    const back = this.#returnTo!;
+    const thenLeave = this.#move?.thenLeave === true;
+    this.sink.log("error", `could not join room ${this.#room}: ${why}${thenLeave ? "" : `; going back to room ${back}`}`);
+    this.#cancelMove();
+    if (thenLeave) return this.#end("left"); // asked to leave meanwhile: no way back needed
+    this.#move = { room: back, held: [] };
+    this.#left(now);
+    this.#returnTo = undefined;
+  }
+
+  /** The /join will not be done (the member leaves instead): what was typed for the next room is not delivered. */
+  #cancelMove(): void {
+    for (const said of this.#move?.held ?? []) this.#says.neverSent(said);
+    this.#move = undefined;
+  }
+
   // ---- Helpers ----
 
   #send(msg: Request, now: number): void {
@@ -480,6 +608,7 @@ export class MemberSession {
 
   #end(how: Ending): void {
     if (this.#state === "done") return;
+    this.#cancelMove();
     this.#state = "done";
     this.sink.end(how === "left" && this.#says.undelivered > 0 ? "undelivered" : how);
   }

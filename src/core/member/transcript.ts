@@ -17,6 +17,8 @@ export class Transcript {
   #epoch = "";
   /** Events up to this number happened before this member joined: the backlog, shown as history. */
   #historyEnd = 0;
+  /** When the last history line shown happened, until the end-of-history line has followed it (once per join). */
+  #historyTs: number | undefined;
   /** Whose own events are left out (as the server stores the name, once welcomed). */
   me: string;
 
@@ -40,6 +42,7 @@ export class Transcript {
     this.me = welcome.name;
     this.#epoch = welcome.epoch;
     this.#historyEnd = welcome.seq;
+    this.#historyTs = undefined;
     this.#stream.start(welcome.backlog > 0 ? welcome.backlog : welcome.seq + 1, welcome.seq);
   }
 
@@ -89,15 +92,27 @@ export class Transcript {
     for (const event of events) {
       if (event.type === "hidden") continue;
       if (event.seq <= this.#historyEnd) {
-        if (event.type === "message" || event.type === "admin" || event.type === "action") this.show(event, true);
+        if (event.type === "message" || event.type === "admin" || event.type === "action") {
+          this.show(event, true);
+          this.#historyTs = event.ts;
+        }
         continue;
       }
+      this.#endHistory();
       if (!isOwn(event, this.me)) this.show(event, false);
       if (event.type === "rename" && event.from === this.me) {
         this.me = event.to;
         this.renamed(event.to);
       }
     }
+    if ((this.#stream.next ?? 0) > this.#historyEnd) this.#endHistory();
+  }
+
+  /** One line after the backlog, once it has all been handed over (or given up on), before the live room. */
+  #endHistory(): void {
+    if (this.#historyTs === undefined) return;
+    this.show({ type: "status", text: "history_end", ts: this.#historyTs }, true);
+    this.#historyTs = undefined;
   }
 }
 

@@ -1,11 +1,16 @@
 // What a line typed into `chat join` means: a message, or one of the slash commands (a table that also makes /help).
 
-import { checkName, MAX_AWAY_BYTES, MAX_TEXT_BYTES, nameKey, textBytes } from "../wire/protocol.ts";
+import { checkName, checkRoom, MAX_AWAY_BYTES, MAX_TEXT_BYTES, nameKey, textBytes } from "../wire/protocol.ts";
 
 export type Command =
   | { kind: "say"; text: string }
   | { kind: "me"; text: string }
   | { kind: "msg"; to: string; text: string }
+  /** A private message to whoever last sent this member one. */
+  | { kind: "reply"; text: string }
+  /** /ignore NAME (on), /unignore NAME (off); no name: the list. */
+  | { kind: "ignore"; name?: string; on: boolean }
+  | { kind: "join"; room: string }
   | { kind: "who" }
   | { kind: "nick"; name: string }
   /** `reason` "" when none was given. */
@@ -26,6 +31,20 @@ interface Spec {
   /** Everything after the command and one space. */
   readonly parse: (rest: string) => Command;
 }
+
+/** A command's one NAME (checkName's form); `optional`: none is fine too. */
+const oneName =
+  (usage: string, optional: boolean, make: (name: string | undefined) => Command) =>
+  (rest: string): Command => {
+    const words = rest
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w !== "");
+    if (words.length === 0 && optional) return make(undefined);
+    if (words.length !== 1) return { kind: "problem", problem: `usage: ${usage}` };
+    const checked = checkName(words[0]!);
+    return "problem" in checked ? { kind: "problem", problem: checked.problem } : make(checked.name);
+  };
 
 const needsText =
   (usage: string, make: (text: string) => Command) =>
@@ -77,8 +96,44 @@ export const COMMANDS: readonly Spec[] = [
     },
   },
   { name: "/back", usage: "/back", help: "you are back: no longer marked away", parse: () => ({ kind: "back" }) },
+  {
+    name: "/reply",
+    usage: "/reply TEXT",
+    help: "a private message to whoever last sent you one",
+    parse: needsText("/reply TEXT", (text) => ({ kind: "reply", text })),
+  },
+  { name: "/r", usage: "/r TEXT", help: "the same as /reply", parse: needsText("/r TEXT", (text) => ({ kind: "reply", text })) },
+  {
+    name: "/ignore",
+    usage: "/ignore [NAME]",
+    help: "stop seeing NAME's messages (only you; NAME is not told); alone: who you ignore",
+    parse: oneName("/ignore [NAME]", true, (name) =>
+      name === undefined ? { kind: "ignore", on: true } : { kind: "ignore", name, on: true },
+    ),
+  },
+  {
+    name: "/unignore",
+    usage: "/unignore NAME",
+    help: "see NAME's messages again",
+    parse: oneName("/unignore NAME", false, (name) => ({ kind: "ignore", name: name!, on: false })),
+  },
+  {
+    name: "/join",
+    usage: "/join ROOM",
+    help: "move to another room of this server",
+    parse: (rest) => {
+      const words = rest
+        .trim()
+        .split(/\s+/)
+        .filter((w) => w !== "");
+      if (words.length !== 1) return { kind: "problem", problem: "usage: /join ROOM" };
+      const checked = checkRoom(words[0]!);
+      return "problem" in checked ? { kind: "problem", problem: checked.problem } : { kind: "join", room: checked.name };
+    },
+  },
   { name: "/timestamp", usage: "/timestamp", help: "show or hide the time of each line", parse: () => ({ kind: "timestamp" }) },
-  { name: "/quit", usage: "/quit", help: "leave the room (also Ctrl-D, or Ctrl-C)", parse: () => ({ kind: "quit" }) },
+  { name: "/quit", usage: "/quit", help: "leave the room (also Ctrl-D, or Ctrl-C on an empty line)", parse: () => ({ kind: "quit" }) },
+  { name: "/exit", usage: "/exit", help: "the same as /quit", parse: () => ({ kind: "quit" }) },
 ];
 
 /** One line as typed (a trailing CR from a Windows pipe is ignored). "//text" sends "/text". */
@@ -123,7 +178,11 @@ export type Action =
   /** Nothing sent, and why. */
   | { kind: "warn"; text: string };
 
-export function actionFor(command: Command, me: string): Action {
+/** What `chat join` carries out beyond an Action: /ignore, /unignore and /join. */
+export type MemberAction = Action | { kind: "ignore"; name?: string; on: boolean } | { kind: "join"; room: string };
+
+/** `replyTo`: whoever last sent this member a private message, if anyone has. */
+export function memberAction(command: Command, me: string, replyTo?: string): MemberAction {
   switch (command.kind) {
     case "say":
       return { kind: "say", said: { text: command.text } };
@@ -132,6 +191,16 @@ export function actionFor(command: Command, me: string): Action {
     case "msg":
       if (nameKey(command.to) === nameKey(me)) return { kind: "warn", text: "that is you: nothing was sent" };
       return { kind: "say", said: { text: command.text, to: command.to } };
+    case "reply":
+      if (replyTo === undefined)
+        return { kind: "warn", text: "nobody has sent you a private message yet: nothing was sent (/msg NAME TEXT)" };
+      return { kind: "say", said: { text: command.text, to: replyTo } };
+    case "ignore":
+      if (command.name !== undefined && nameKey(command.name) === nameKey(me))
+        return { kind: "warn", text: "that is you: nothing changed" };
+      return command;
+    case "join":
+      return command;
     case "problem":
       return { kind: "warn", text: command.problem };
     case "nick":

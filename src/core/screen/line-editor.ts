@@ -1,5 +1,6 @@
 // The line being typed at the prompt: its text, its cursor, its history and what each key does to them (no I/O).
 
+import type { Completer } from "./complete.ts";
 import { graphemes } from "./width.ts";
 
 /** A decoded key, as node:readline's `keypress` event gives it. */
@@ -14,7 +15,8 @@ export interface Key {
 /**
  * What a key did. `none`: nothing visible changed; `changed`: the text or the cursor moved, so redraw the line;
  * `submit`: Enter, with the whole line (the editor is then empty); `eof`: Ctrl-D on an empty line;
- * `interrupt`: Ctrl-C (the text is kept); `redraw`: Ctrl-L, repaint everything.
+ * `interrupt`: Ctrl-C on an empty line (on a line with text, Ctrl-C clears it, as a shell does: `changed`);
+ * `redraw`: Ctrl-L, repaint everything.
  */
 export type EditResult =
   | { kind: "none" }
@@ -45,6 +47,10 @@ export class LineEditor {
   /** Which history entry is shown: `#history.length` is the draft, the line being written before Up. */
   #browsing = 0;
   #draft = "";
+  /** What Tab completes; none: Tab types a space, as before there was completion. */
+  completer: Completer | undefined;
+  /** The completion a Tab just made, while the line is as that Tab left it: another Tab puts the next option there. */
+  #cycle: { text: string; cursor: number; head: string; after: string; options: readonly string[]; index: number } | undefined;
 
   get text(): string {
     return this.#text;
@@ -86,7 +92,8 @@ export class LineEditor {
    * A table, so that the bindings read as one list and a new key is one line.
    */
   readonly #keymap: Readonly<Record<string, () => EditResult>> = {
-    "ctrl+c": () => ({ kind: "interrupt" }),
+    // As in a shell: a half-typed line is thrown away first, so a reflex Ctrl-C does not leave the room with it.
+    "ctrl+c": () => (this.#text === "" ? { kind: "interrupt" } : this.#edit(() => this.clear())),
     "ctrl+d": () => (this.#text === "" ? { kind: "eof" } : this.#edit(() => this.#deleteTo(this.#cursor + 1))),
     "ctrl+l": () => ({ kind: "redraw" }),
     "ctrl+a": () => this.#edit(() => this.#move(0)),
@@ -106,6 +113,7 @@ export class LineEditor {
     "meta+f": () => this.#edit(() => this.#move(this.#wordEnd())),
     "meta+right": () => this.#edit(() => this.#move(this.#wordEnd())),
     "meta+backspace": () => this.#edit(() => this.#deleteTo(this.#wordStart())),
+    tab: () => this.#complete(),
     return: () => this.#submit(),
     enter: () => this.#submit(),
     backspace: () => this.#edit(() => this.#deleteTo(this.#cursor - 1)),
@@ -122,12 +130,41 @@ export class LineEditor {
   key(k: Key): EditResult {
     const modifier = k.ctrl ? "ctrl+" : k.meta ? "meta+" : "";
     const chord = modifier + (k.name ?? "");
+    if (chord !== "tab") this.#cycle = undefined;
+    if (chord === "tab" && !this.completer) return this.insert(" ");
     if (Object.hasOwn(this.#keymap, chord)) return this.#keymap[chord]!();
     // An unbound Ctrl or Alt chord does nothing. Any other key whose sequence has no control character in it (TAB
     // aside) is typed text; function keys that readline could not name arrive as escape sequences and are ignored.
     if (modifier !== "") return { kind: "none" };
     const typed = (k.sequence ?? "").replaceAll("\t", " ");
     return typed !== "" && typed.replace(CONTROL, "") === typed ? this.insert(typed) : { kind: "none" };
+  }
+
+  /**
+   * Tab: the word before the cursor completed to the first option; Tab again, with nothing typed between, to the
+   * next (round and round). No option: nothing changes.
+   */
+  #complete(): EditResult {
+    const g = graphemes(this.#text);
+    let cycle = this.#cycle;
+    if (cycle && cycle.text === this.#text && cycle.cursor === this.#cursor) {
+      cycle.index = (cycle.index + 1) % cycle.options.length;
+    } else {
+      const before = g.slice(0, this.#cursor).join("");
+      const found = this.completer?.(before);
+      if (!found) return { kind: "none" };
+      const after = g.slice(this.#cursor).join("");
+      cycle = { text: "", cursor: 0, head: before.slice(0, found.start), after, options: found.options, index: 0 };
+    }
+    const option = cycle.options[cycle.index]!;
+    // Text already after the cursor brings its own space: the option's would make two.
+    const inserted = /^\s/.test(cycle.after) ? option.trimEnd() : option;
+    const result = this.#edit(() => {
+      const head = cycle.head + inserted;
+      this.#set(head + cycle.after, graphemes(head).length);
+    });
+    this.#cycle = { ...cycle, text: this.#text, cursor: this.#cursor };
+    return result;
   }
 
   #submit(): EditResult {

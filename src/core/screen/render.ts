@@ -3,10 +3,13 @@
 import type { Utterance } from "../member/outbox.ts";
 import { type AwayMark, type AwayNotice, DEFAULT_ROOM, type HiddenEvent, nameKey, type RoomEvent, type Welcome } from "../wire/protocol.ts";
 
-/** What became of the connection, worth a line in the transcript: the server said it is stopping. */
+/**
+ * A line of the member's own in the transcript: the server said it is stopping, or the backlog shown on joining
+ * ends here (`history_end`: shown to a person only; JSON lines mark history with `history: true` instead).
+ */
 export interface StatusItem {
   type: "status";
-  text: "server_stopped";
+  text: "server_stopped" | "history_end";
   /** The member's clock (the server said nothing more). */
   ts: number;
 }
@@ -14,8 +17,21 @@ export interface StatusItem {
 /** The server's answer to a private message to an away member, at the member's clock (it carries no time). */
 export type AwayItem = AwayNotice & { ts: number };
 
-/** Everything the transcript shows: the room's events (a hidden one is never shown), the one welcome, a status, an away notice. */
-export type Shown = Exclude<RoomEvent, HiddenEvent> | Welcome | StatusItem | AwayItem;
+/** The answer to /ignore or /unignore, for this member alone: who is ignored now, and whom the command added or removed. */
+export interface IgnoringItem {
+  type: "ignoring";
+  names: string[];
+  added?: string;
+  removed?: string;
+  /** The member's clock. */
+  ts: number;
+}
+
+/**
+ * Everything the transcript shows: the room's events (a hidden one is never shown), the welcome (with `room` after a
+ * /join moved the member: a screen made for the first room names the new one from it), a status, /ignore's answer and an away notice.
+ */
+export type Shown = Exclude<RoomEvent, HiddenEvent> | (Welcome & { room?: string }) | StatusItem | IgnoringItem | AwayItem;
 
 /** How an own line still pending is marked: on its way, waiting for the room's allowance, or for the server to be back. */
 export type PendingMark = "sending" | "queued" | "waiting";
@@ -72,10 +88,15 @@ const WORDS = {
     queued: " (queued)",
     waiting: " (waiting for the server)",
     serverStopped: "the server stopped; waiting for it to come back…",
+    historyEnd: "── end of history ──",
+    firstSteps: "/help: commands; Ctrl-D or /quit: leave",
     members: (names: string, count: number) => `here (${count}): ${names}`,
     renamed: (from: string, to: string) => `${from} is now ${to}`,
     awayMark: (reason: string) => (reason === "" ? " (away)" : ` (away: ${reason})`),
     awayNotice: (n: string, reason: string) => `${n} is away${reason === "" ? "" : `: ${reason}`}`,
+    ignored: (n: string) => `ignoring ${n}: you will not see their messages (/unignore ${n} undoes it)`,
+    unignored: (n: string) => `no longer ignoring ${n}`,
+    ignoring: (names: string, count: number) => (count === 0 ? "you are ignoring nobody" : `ignoring (${count}): ${names}`),
   },
   zh: {
     joinedAs: (me: string, room?: string) => `你以 ${me} 的身份进入聊天室${room ? ` ${room}` : ""}，`,
@@ -94,25 +115,36 @@ const WORDS = {
     queued: "（排队中）",
     waiting: "（等待服务器）",
     serverStopped: "服务器已停止，正在等待它恢复…",
+    historyEnd: "── 以上为历史消息 ──",
+    firstSteps: "/help 查看命令，Ctrl-D 或 /quit 退出",
     members: (names: string, count: number) => `在线（${count} 人）：${names}`,
     renamed: (from: string, to: string) => `${from} 改名为 ${to}`,
     awayMark: (reason: string) => (reason === "" ? "（离开）" : `（离开：${reason}）`),
     awayNotice: (n: string, reason: string) => `${n} 暂时离开${reason === "" ? "" : `：${reason}`}`,
+    ignored: (n: string) => `已屏蔽 ${n}：你将看不到 ta 的消息（/unignore ${n} 取消）`,
+    unignored: (n: string) => `已取消屏蔽 ${n}`,
+    ignoring: (names: string, count: number) => (count === 0 ? "你没有屏蔽任何人" : `已屏蔽（${count} 人）：${names}`),
   },
 } as const;
 
 export function humanLine(item: Shown, view: View, history = false): string {
   const paint = view.color ? ansi : plain;
   const w = WORDS[view.lang];
-  if (history) return paint.dim(w.history + humanLine(item, { json: false, color: false, lang: view.lang }));
+  if (item.type === "status" && item.text === "history_end") return paint.dim(w.historyEnd);
+  // A history line has its time where a live line has it, then the mark; all of it dim, so it reads as the past.
+  if (history) {
+    const when = view.clock && item.type !== "welcome" ? `${view.clock(item.ts)} ` : "";
+    return paint.dim(when + w.history + humanLine(item, { json: false, color: false, lang: view.lang }));
+  }
   const name = (n: string) => paint.name(sanitize(n));
   const said = (text: string) => highlight(sanitize(text), view.self, paint);
-  const time = view.clock && item.type !== "welcome" ? `${paint.dim(view.clock(item.ts))} ` : "";
+  const time = view.clock && item.type !== "welcome" && item.type !== "ignoring" ? `${paint.dim(view.clock(item.ts))} ` : "";
   switch (item.type) {
     case "welcome": {
       const shown = item.members.map(name).join(w.listSeparator);
       const others = item.count === 0 ? w.alone : w.alsoHere(shown, item.count - item.members.length);
-      const room = view.room !== undefined && view.room !== DEFAULT_ROOM ? sanitize(view.room) : undefined;
+      const where = item.room ?? view.room;
+      const room = where !== undefined && where !== DEFAULT_ROOM ? sanitize(where) : undefined;
       return paint.dim(w.joinedAs(name(item.name), room) + others);
     }
     case "join":
@@ -133,7 +165,15 @@ export function humanLine(item: Shown, view: View, history = false): string {
       return time + paint.dim(w.renamed(name(item.from), name(item.to)));
     case "away_notice":
       return time + paint.dim(w.awayNotice(name(item.name), sanitize(item.reason)));
+    case "ignoring":
+      return paint.dim(ignoringLine(item, w, name));
   }
+}
+
+function ignoringLine(item: IgnoringItem, w: (typeof WORDS)[Lang], name: (n: string) => string): string {
+  if (item.added !== undefined) return w.ignored(name(item.added));
+  if (item.removed !== undefined) return w.unignored(name(item.removed));
+  return w.ignoring(item.names.map(name).join(w.listSeparator), item.names.length);
 }
 
 /** The member's own line as it was sent: `pending` (true: sending) until the server has confirmed it. `ts` is when it was. */
@@ -150,6 +190,12 @@ export function ownLine(said: Utterance, me: string, view: View, ts: number, pen
         : w.said(paint.name(sanitize(me))) + text;
   if (pending === false) return time + line;
   return paint.dim(time + line + w[pending === true ? "sending" : pending]);
+}
+
+/** The one line after joining in a terminal: how to get help and how to leave. */
+export function firstStepsLine(view: View): string {
+  const w = WORDS[view.lang];
+  return view.color ? ansi.dim(w.firstSteps) : w.firstSteps;
 }
 
 /** The answer to /who, for a person: an away member's name is followed by its mark, `bob (away: lunch)`. */
@@ -192,8 +238,13 @@ export function nameColor(name: string): number {
   for (const byte of new TextEncoder().encode(nameKey(name))) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
   return NAME_COLORS[hash % NAME_COLORS.length]!;
 }
-/** Readable on dark and light backgrounds alike; red is left for errors and yellow for the administrator. */
-const NAME_COLORS = [32, 34, 35, 36, 92, 94, 95, 96] as const;
+/**
+ * Readable on dark and light backgrounds alike; red is left for errors, yellow for the administrator and magenta
+ * (both shades) for private messages, so no name can be mistaken for a private line.
+ */
+export const NAME_COLORS = [32, 34, 36, 92, 94, 96] as const;
+/** The colour of private messages: in no name's palette. */
+export const PRIVATE_COLOR = 35;
 
 const style = (open: string, close: string) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
 type Paint = Record<"name" | "dim" | "admin" | "action" | "private" | "mention", (s: string) => string>;
@@ -202,7 +253,7 @@ const ansi: Paint = {
   dim: style("2", "22"),
   admin: style("1;33", "22;39"),
   action: style("3", "23"),
-  private: style("35", "39"),
+  private: style(String(PRIVATE_COLOR), "39"),
   mention: style("1;7", "22;27"),
 };
 const same = (s: string) => s;
@@ -261,7 +312,8 @@ export function jsonLine(item: Shown, history = false, room?: string): string {
       : history
         ? { ...item, history: true }
         : { ...item };
-  return safeJson(room === undefined ? out : { ...out, room });
+  const where = (item.type === "welcome" ? item.room : undefined) ?? room;
+  return safeJson(where === undefined ? out : { ...out, room: where });
 }
 
 /** The answer to /who, for a program; `away` (those away, with their reasons) only when someone is. */

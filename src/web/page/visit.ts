@@ -2,9 +2,9 @@
 
 import type { PendingHow } from "../../core/member/says.ts";
 import { type Ending, type LogLevel, MemberSession, type MemberSink } from "../../core/member/session.ts";
-import { actionFor, helpLines, parseLine } from "../../core/screen/commands.ts";
+import { helpLines, memberAction, parseLine } from "../../core/screen/commands.ts";
 import { membersLine, type Shown, type View } from "../../core/screen/render.ts";
-import { DEFAULT_ROOM, decodeReplies, encode, ProtocolError, type Request } from "../../core/wire/protocol.ts";
+import { type AwayMark, DEFAULT_ROOM, decodeReplies, encode, ProtocolError, type Request } from "../../core/wire/protocol.ts";
 import { Link, socketUrl } from "./link.ts";
 import { hexOf, PAGE_WORDS, phaseOf, statusLine } from "./logic.ts";
 import type { RoomView } from "./view.ts";
@@ -45,6 +45,8 @@ export class Visit implements MemberSink {
   #over = false;
   /** The last error the session logged: the reason, when it ends refused. */
   #lastError = "";
+  /** Whoever last sent this member a private message: /reply's addressee. */
+  #replyTo: string | undefined;
 
   constructor(
     private readonly opts: VisitOptions,
@@ -65,8 +67,15 @@ export class Visit implements MemberSink {
     const session = this.#session;
     if (!session) return false;
     const now = Date.now();
-    const action = actionFor(parseLine(line), this.room.me);
+    const action = memberAction(parseLine(line), this.room.me, this.#replyTo);
     switch (action.kind) {
+      case "ignore":
+        session.ignore(action.name, action.on, now);
+        return true;
+      case "join":
+        this.#replyTo = undefined; // a name of the room left: in the next one it may be someone else
+        session.move(action.room, now);
+        return true;
       case "say": {
         const ref = ++this.#ref;
         this.room.own(ref, action.said, now);
@@ -75,6 +84,12 @@ export class Visit implements MemberSink {
       }
       case "who":
         session.who(now);
+        return true;
+      case "nick":
+        session.nick(action.name, now);
+        return true;
+      case "away":
+        session.away(action.reason, now);
         return true;
       case "help":
         for (const help of helpLines()) this.room.note(help, "help");
@@ -173,6 +188,10 @@ export class Visit implements MemberSink {
 
   status(): void {} // the status line is drawn from the session's state on every tick
 
+  replyTo(name: string): void {
+    this.#replyTo = name;
+  }
+
   joined(name: string): void {
     this.room.me = name;
     this.on.joined(name);
@@ -187,8 +206,13 @@ export class Visit implements MemberSink {
     this.room.pending(ref, how);
   }
 
-  members(names: string[]): void {
-    this.room.note(membersLine(names, this.view));
+  /** The member's own rename went through: its lines and mentions are under the new name from now on. */
+  renamed(name: string): void {
+    this.room.me = name;
+  }
+
+  members(names: string[], away: AwayMark[] = []): void {
+    this.room.note(membersLine(names, this.view, away));
     this.room.roster(names);
   }
 

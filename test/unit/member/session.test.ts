@@ -67,6 +67,7 @@ describe("login", () => {
       ["welcome", false],
       [5, true],
       [6, true],
+      ["status", true], // the end of history, once, before the live room
       [7, false],
     ]);
     receive({ type: "join", seq: 8, ts: 1, name: "ann" }, message(9, "ann"), message(10));
