@@ -1,4 +1,4 @@
-// The web page's pure rules: reconnect backoff with full jitter, the tab title, the status line, colours as the terminal's.
+// The web page's pure rules: reconnect backoff with full jitter, the tab title, the status line, colours as the terminal's, Tab.
 
 import { describe, expect, test } from "bun:test";
 import { nameColor } from "../../src/core/screen/render.ts";
@@ -13,6 +13,7 @@ import {
   statusLine,
   titleFor,
 } from "../../src/web/page/logic.ts";
+import { TabCompletion } from "../../src/web/page/tab.ts";
 
 describe("reconnect backoff", () => {
   test("the bound doubles from the base up to the cap; the wait is a random share of it (full jitter)", () => {
@@ -59,5 +60,21 @@ describe("what lines show", () => {
   test("the client id and nonce are lowercase hex; the time is HH:MM", () => {
     expect(hexOf(new Uint8Array([0, 15, 255, 16]))).toBe("000fff10");
     expect(clock(new Date(2026, 0, 2, 9, 5).getTime())).toBe("09:05");
+  });
+});
+
+describe("Tab in the message box", () => {
+  const names = () => ["bob", "bea", "小明"];
+  test("a name after /msg, an address at the start of a line, a command after /; repeated Tab cycles", () => {
+    const tabs = new TabCompletion(names);
+    expect(tabs.tab({ value: "/msg b", cursor: 6 })).toEqual({ value: "/msg bea ", cursor: 9 });
+    expect(tabs.tab({ value: "/msg bea ", cursor: 9 })).toEqual({ value: "/msg bob ", cursor: 9 });
+    expect(new TabCompletion(names).tab({ value: "小", cursor: 1 })).toEqual({ value: "小明: ", cursor: 4 });
+    expect(new TabCompletion(names).tab({ value: "/wh", cursor: 3 })).toEqual({ value: "/who ", cursor: 5 });
+  });
+
+  test("nothing to complete: undefined, so Tab moves focus on as usual", () => {
+    expect(new TabCompletion(names).tab({ value: "hello zz", cursor: 8 })).toBeUndefined();
+    expect(new TabCompletion(() => []).tab({ value: "", cursor: 0 })).toBeUndefined();
   });
 });

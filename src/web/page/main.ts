@@ -3,6 +3,7 @@
 import { render, type View } from "../../core/screen/render.ts";
 import { checkName, checkRoom, DEFAULT_ROOM } from "../../core/wire/protocol.ts";
 import { hexOf, PAGE_WORDS, titleFor } from "./logic.ts";
+import { TabCompletion } from "./tab.ts";
 import { RoomView } from "./view.ts";
 import { Visit } from "./visit.ts";
 
@@ -83,6 +84,16 @@ ui.login.addEventListener("submit", (event) => {
       updateTitle();
     },
   });
+});
+
+const tabs = new TabCompletion(() => roomView.names());
+ui.message.addEventListener("keydown", (event) => {
+  if (event.key !== "Tab" || event.shiftKey || event.altKey || event.ctrlKey || event.metaKey) return;
+  const done = tabs.tab({ value: ui.message.value, cursor: ui.message.selectionStart ?? ui.message.value.length });
+  if (!done) return; // nothing to complete: Tab moves on, as keyboard users expect
+  event.preventDefault();
+  ui.message.value = done.value;
+  ui.message.setSelectionRange(done.cursor, done.cursor);
 });
 
 ui.say.addEventListener("submit", (event) => {

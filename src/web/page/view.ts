@@ -99,6 +99,11 @@ export class RoomView {
     this.#append(line);
   }
 
+  /** The others' names, as the room spells them: what Tab completes. */
+  names(): string[] {
+    return [...this.#roster.values()].filter((n) => nameKey(n) !== nameKey(this.me));
+  }
+
   /** The whole list, as a /who answer or the welcome gives it. */
   roster(names: readonly string[]): void {
     this.#roster.clear();
