@@ -106,7 +106,7 @@ export class JoinSession {
         return screen?.pending(msg.ref, msg.how);
       case "members":
         this.#roster.replace(msg.names);
-        return screen?.members(msg.names);
+        return screen?.members(msg.names, msg.away ?? []);
       case "reply_to":
         this.#replyTo = msg.name;
         return;

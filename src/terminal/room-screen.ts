@@ -8,6 +8,7 @@ import { helpLines } from "../core/screen/commands.ts";
 import type { Completer } from "../core/screen/complete.ts";
 import type { Styled } from "../core/screen/input-layout.ts";
 import { firstStepsLine, type Lang, membersLine, nameColor, ownLine, render, rings, type Shown, type View } from "../core/screen/render.ts";
+import type { AwayMark } from "../core/wire/protocol.ts";
 import type { Log } from "../runtime/log.ts";
 import { Terminal, type TerminalEvents } from "./terminal.ts";
 
@@ -117,8 +118,9 @@ export class RoomScreen {
     this.#showPending();
   }
 
-  members(names: string[]): void {
-    this.#terminal.print(membersLine(names, this.#view));
+  /** A /who answer; `away`: who of them is away, and why. */
+  members(names: string[], away: readonly AwayMark[] = []): void {
+    this.#terminal.print(membersLine(names, this.#view, away));
   }
 
   help(): void {

@@ -181,4 +181,22 @@ describe.skipIf(!hasTmux)("in a terminal (tmux)", () => {
     const rows = await pane.waitForScreen((rows) => rows.some((r) => r.trimEnd() === "ally>"), "the new prompt");
     expect(rows.filter((r) => r.endsWith("alice is now ally"))).toHaveLength(1);
   });
+
+  test("/who in a terminal marks who is away, and why", async () => {
+    const server = await spawnServe();
+    const bob = await joinRoom("bob", server.address);
+    bob.write("/away lunch\n");
+    const pane = await TmuxPane.start([...chatBinary(), "join", "alice", "--server", server.address], { columns: 70, rows: 12 });
+    panes.push(pane);
+    await pane.waitForScreen((rows) => rows.some((r) => r.startsWith("joined as alice")), "the welcome");
+    // bob's /away may still be on its way: ask again until an answer shows the mark (each answer waited for)
+    const deadline = Date.now() + 5000;
+    for (let asked = 1; ; asked++) {
+      await pane.type("/who");
+      await pane.press("Enter");
+      const rows = await pane.waitForScreen((r) => r.filter((row) => row.includes("here (2)")).length >= asked, "a /who answer");
+      if (rows.some((row) => row.includes("bob (away: lunch)"))) break;
+      if (Date.now() > deadline) throw new Error(`bob was never marked away in /who:\n${rows.join("\n")}`);
+    }
+  });
 });
