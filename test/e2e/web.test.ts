@@ -306,3 +306,59 @@ describe.skipIf(!hasChromium)("the screenshot in the README", () => {
     expect(png.subarray(1, 4).toString()).toBe("PNG");
   }, 30_000);
 });
+
+describe.skipIf(!hasChromium)("the conversation commands in the page (issue 16)", () => {
+  test("Tab completes a name; /nick, /away, /ignore, /reply and /join work as at the terminal", async () => {
+    const server = await serve();
+    const bob = await joinRoom("bob", server.address);
+    const page = await browserMember(server.url, "alice");
+    await waitForLine(page, "joined as alice; also here: bob");
+
+    // Tab after "/msg b" completes bob's name; Enter sends the private message
+    const box = page.getByLabel("Message");
+    await box.fill("/msg b");
+    await box.press("Tab");
+    expect(await box.inputValue()).toBe("/msg bob ");
+    await box.pressSequentially("tab done");
+    await box.press("Enter");
+    await bob.event({ type: "private", from: "alice", to: "bob", text: "tab done" });
+
+    await typeLine(page, "/nick ally");
+    await bob.event({ type: "rename", from: "alice", to: "ally" });
+    await waitForLine(page, "alice is now ally");
+
+    bob.write("/msg ally are you there?\n");
+    await waitForLine(page, "[private] bob: are you there?");
+    await typeLine(page, "/reply yes");
+    await bob.event({ type: "private", from: "ally", to: "bob", text: "yes" });
+
+    await typeLine(page, "/ignore bob");
+    const carol = await joinRoom("carol", server.address);
+    await waitForLine(page, "carol joined");
+    // bob's private line first, then a public one: relayed in that order, both before carol sees the second
+    bob.write("/msg ally nor this\n");
+    bob.write("you cannot hear me\n");
+    await carol.event({ type: "message", from: "bob", text: "you cannot hear me" });
+    // the page's /who answer comes after both on its socket: by then they were there to show, and are not
+    await typeLine(page, "/who");
+    await waitFor(page, (lines) => lines.some((l) => l.startsWith("here (3)")), "the /who answer");
+    expect((await transcript(page)).filter((l) => l.includes("cannot hear") || l.includes("nor this"))).toEqual([]);
+    await typeLine(page, "/unignore bob");
+
+    await typeLine(page, "/away lunch");
+    const notice = async () => {
+      bob.write("/msg ally back soon?\n");
+      return bob.event({ type: "away_notice" }, 1000).catch(() => undefined);
+    };
+    let told = await notice();
+    for (let i = 0; !told && i < 4; i++) told = await notice(); // ally's /away may not be in yet
+    expect(told).toMatchObject({ type: "away_notice", name: "ally", reason: "lunch" });
+
+    await typeLine(page, "/join ops");
+    await bob.event({ type: "leave", name: "ally", reason: "quit" });
+    const dana = startChat(["join", "dana", "--server", server.address, "--room", "ops", "--json"]);
+    const welcome = await dana.event({ type: "welcome", name: "dana" });
+    expect(welcome.members).toEqual(["ally"]);
+    expect(browsers.errors).toEqual([]);
+  }, 60_000);
+});

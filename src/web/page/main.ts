@@ -1,6 +1,6 @@
 // The web page's entry: the login form, then the room (a Visit), the tab title, and the page's words in its language.
 
-import { render, type View } from "../../core/screen/render.ts";
+import { humanLine, type View } from "../../core/screen/render.ts";
 import { checkName, checkRoom, DEFAULT_ROOM } from "../../core/wire/protocol.ts";
 import { hexOf, PAGE_WORDS, titleFor } from "./logic.ts";
 import { TabCompletion } from "./tab.ts";
@@ -29,7 +29,8 @@ const asked = checkRoom(new URLSearchParams(location.search).get("room") ?? DEFA
 const room = "name" in asked ? asked.name : undefined;
 
 const view: View = { json: false, color: false, lang, ...(room !== undefined && room !== DEFAULT_ROOM ? { room } : {}) };
-const roomView = new RoomView(ui.log, ui.members, view, (item, history) => render(item, view, history));
+// The human line alone: the page never writes JSON lines, so their code stays out of its bundle.
+const roomView = new RoomView(ui.log, ui.members, view, (item, history) => humanLine(item, view, history));
 let visit: Visit | undefined;
 let unread = 0;
 
