@@ -91,9 +91,9 @@ export function refusalMeaning(reason: RefusalReason, state: MemberState): Refus
 
 /**
  * The member-side twin of Room: the five states' rules, over a Connection, Says, a Transcript, WhoPages and a
- * Departure, with Ignores for what it shows. It runs to about 450 lines because every state's answer to every
- * input lives here, each a short method (pacing, outages, the server's goodbye and /join's move between rooms
- * added theirs); splitting it further would spread one state machine over several classes again.
+ * Departure, with Ignores for what it shows. It runs to about 520 lines because every state's answer to every
+ * input lives here, each a short method (pacing, outages, the server's goodbye, /nick and /away, and /join's move
+ * between rooms added theirs); splitting it further would spread one state machine over several classes again.
  */
 export class MemberSession {
   #state: MemberState = "joining";
