@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { memoryMb } from "../test/helpers/procfs.ts";
 import type { Reaper } from "../test/helpers/reaper.ts";
+import { chatloadArgs, chatloadRow, loadBound, loadFor, onCore, parseChatload } from "./chatload.ts";
 import { isMark, type KindResult, type LoadResult, loadArgs } from "./load-protocol.ts";
 import { CpuWindow } from "./proc.ts";
 import { type Server, spawnServe } from "./processes.ts";
@@ -18,6 +19,10 @@ export interface Bench {
   /** Given to every server, so none writes a token file to the user's state directory; `chat admin` signs with it. */
   readonly token: string;
   readonly log: (line: string) => void;
+  /** The built chatload, which drives the UDP cells; undefined: the JavaScript load drives them (no C compiler). */
+  readonly chatload?: string | undefined;
+  /** Server and load of a UDP cell on cores of their own (taskset, two cores or more). */
+  readonly pin: boolean;
 }
 
 /** A load process that has not finished after this long is stopped and the scenario fails. */
@@ -79,7 +84,9 @@ export async function runScenario(s: Scenario, bench: Bench): Promise<Row[]> {
   const dir = bench.reaper.tempDir("chat-bench-");
   let server: Server | undefined;
   try {
-    server = await spawnServe(serveCommand(bench, dir), LISTENING, bench.reaper);
+    // The UDP cells measure the server alone on a core (core 0), the load on the other; browser cells share both.
+    const pinned = s.kind === "load" && s.load.web === 0 && bench.pin;
+    server = await spawnServe(onCore(pinned, 0, serveCommand(bench, dir)), LISTENING, bench.reaper);
     bench.log(`${s.name}: server pid ${server.pid} on 127.0.0.1:${server.port}`);
     return s.kind === "load" ? await runLoad(s, [server], bench) : [await runAdmin(s, server, bench)];
   } catch (err) {
@@ -122,8 +129,10 @@ async function runCluster(s: ClusterScenario, bench: Bench): Promise<Row[]> {
  * server CPU % adds up the servers' (and a cluster's nats-server, `broker`), peak RSS is the largest chat server's.
  */
 async function runLoad(s: LoadScenario, servers: Server[], bench: Bench, broker?: Server): Promise<Row[]> {
+  if (loadFor(s, servers.length, bench.chatload) === "chatload") return [await runChatload(s, servers[0]!, bench)];
   const watched = [...servers, ...(broker ? [broker] : [])];
-  const { r, cpu, load, rss } = await loadProcess(s, servers, watched, bench);
+  const pinned = bench.pin && s.load.web === 0 && !broker;
+  const { r, cpu, load, rss } = await loadProcess(s, servers, watched, bench, pinned);
   const idle = s.load.mode === "idle";
   const row: Row = {
     ...emptyRow(s.name, "chat"),
@@ -145,6 +154,9 @@ async function runLoad(s: LoadScenario, servers: Server[], bench: Bench, broker?
     windowSeconds: idle ? (cpu.seconds ?? null) : r.windowSeconds,
     note: [
       loadNote(r, idle),
+      ...(bench.chatload === undefined && s.load.web === 0 && !broker && !idle ? ["JavaScript load (no C compiler)"] : []),
+      ...(pinned ? ["server on core 0 and load on core 1 (taskset)"] : []),
+      ...optional(loadBound(cpu.percent(load.pid) ?? null, r.dropsAtMembers)),
       ...(idle && servers.length === 1 ? idleNote(r, cpu.percent(servers[0]!.pid), rss.empty, rss.end) : []),
       ...(broker ? [`server CPU includes nats-server's ${(cpu.percent(broker.pid) ?? 0).toFixed(0)}%`] : []),
       ...cpuNote(cpu),
@@ -154,18 +166,37 @@ async function runLoad(s: LoadScenario, servers: Server[], bench: Bench, broker?
   return idle || r.web.members === 0 ? [row] : [kindRow(row, r, r.udp, "UDP"), kindRow(row, r, r.web, "browser")];
 }
 
+/** chatload against `server` (on core 1 when pinned): its one JSON line as the row; it measures both CPUs itself. */
+async function runChatload(s: LoadScenario, server: Server, bench: Bench): Promise<Row> {
+  const cmd = onCore(bench.pin, 1, [bench.chatload!, ...chatloadArgs(s.load, server.port, server.pid)]);
+  bench.log(`${s.name}: ${cmd.join(" ")}`);
+  const child = bench.reaper.track(Bun.spawn(cmd, { stdin: "ignore", stdout: "pipe", stderr: "pipe" }));
+  const output = Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
+  const timeout = new Promise<string>((r) => setTimeout(() => r(`no result within ${LOAD_TIMEOUT_MS / 1000} s`), LOAD_TIMEOUT_MS).unref());
+  const outcome = await Promise.race([child.exited, server.died, timeout]);
+  if (typeof outcome === "string") {
+    await bench.reaper.stop(child);
+    throw new Error(outcome || "the server exited during the run");
+  }
+  const [stdout, stderr] = await output;
+  if (outcome !== 0) throw new Error(`chatload exited with code ${outcome}: ${stderr.trim().split("\n").slice(-3).join(" ")}`);
+  return chatloadRow(s.name, parseChatload(stdout), bench.pin);
+}
+
+const optional = (s: string | undefined) => (s === undefined ? [] : [s]);
+
 /**
  * The load process against `servers` (their web ports asked of their start lines when it has browser members), the
- * CPU window of `watched` and itself between its marks; its result line, and the first server's RSS before anyone
+ * CPU window of `watched` and itself between its marks (on core 1 when `pinned`); its result line, and the first server's RSS before anyone
  * joined and at the window's end (what the members cost it).
  */
-async function loadProcess(s: LoadScenario, servers: Server[], watched: Server[], bench: Bench) {
+async function loadProcess(s: LoadScenario, servers: Server[], watched: Server[], bench: Bench, pinned: boolean) {
   let cpu: CpuWindow | undefined;
   const webPorts = s.load.web > 0 ? (await Promise.all(servers.map((v) => v.line(WEB_LISTENING)))).map((m) => Number(m[1])) : [];
   const rss = { empty: memoryMb(servers[0]!.pid, "VmRSS"), end: undefined as number | undefined };
   const args = loadArgs({ ...s.load, ports: servers.map((v) => v.port), webPorts });
   const load = bench.reaper.track(
-    Bun.spawn([process.execPath, join(bench.repo, "bench", "load.ts"), ...args], {
+    Bun.spawn(onCore(pinned, 1, [process.execPath, join(bench.repo, "bench", "load.ts"), ...args]), {
       cwd: bench.repo,
       stdin: "ignore",
       stdout: "pipe",

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Reaper } from "../test/helpers/reaper.ts";
+import { buildChatload, canPin } from "./chatload.ts";
 import { type Bench, runScenario } from "./harness.ts";
 import { STOP_GRACE_MS } from "./processes.ts";
 import { runReference } from "./reference.ts";
@@ -12,7 +13,7 @@ import { scenarios } from "./scenarios.ts";
 import { emptyRow, markdownTable, type Row } from "./table.ts";
 
 const USAGE = `usage: bun run bench [--quick] [--reference]
-  --quick      smaller numbers, under 30 s in all (what CI runs)
+  --quick      smaller numbers, under 15 s in all (what CI runs)
   --reference  also build the C relay and load generator of ../shared/bench (or $CHAT_BENCH_REF) and run its cells
 Progress goes to stderr; one JSON line per scenario and the table to stdout, and to bench/out/.`;
 
@@ -40,12 +41,21 @@ async function main(): Promise<number> {
       void reaper.all().finally(() => process.exit(130));
     });
   }
-  const bench: Bench = { repo, chat: join(repo, "dist", "chat"), reaper, token: randomBytes(16).toString("hex"), log };
   const startedAt = performance.now();
+  const notes: string[] = [];
+  const built = buildChatload(repo, reaper.tempDir("chat-bench-chatload-"));
+  if ("why" in built) {
+    const warning = `JavaScript load for the UDP cells (${built.why}): their figures are bounded by the load process, not the server`;
+    log(`warning: ${warning}`);
+    notes.push(warning);
+  } else notes.push("UDP cells (throughput, latency, scale) driven by bench/chatload.c; idle, web and cluster by the JavaScript load");
+  const pin = canPin(Bun.which("taskset"), navigator.hardwareConcurrency);
+  if (!pin) notes.push("taskset missing (or one core): server and load not pinned apart");
+  const chatload = "bin" in built ? built.bin : undefined;
+  const bench: Bench = { repo, chat: join(repo, "dist", "chat"), reaper, token: randomBytes(16).toString("hex"), log, chatload, pin };
   try {
     if (!existsSync(bench.chat)) build(repo);
     const rows: Row[] = [];
-    const notes: string[] = [];
     const emit = (row: Row) => {
       rows.push(row);
       console.log(JSON.stringify(row));

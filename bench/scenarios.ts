@@ -69,7 +69,7 @@ const admin = (runs: number): Unnamed<AdminScenario> => ({ kind: "admin", runs }
 const cluster = (servers: number, l: ClusterScenario["load"]): Unnamed<ClusterScenario> => ({ kind: "cluster", servers, load: l });
 
 /**
- * Every scenario once, with its sizes for --quick (CI, under 30 s in all) and for a full run. The cluster rows have
+ * Every scenario once, with its sizes for --quick (CI, under 15 s in all) and for a full run. The cluster rows have
  * the sizes of throughput and latency, the members split between two servers of a cluster; `web throughput` and `web`
  * have 100 members (throughput's and latency's sizes), half of them browsers (the sender a UDP member), and
  * `web idle` only browser members, within one address's 1,024 WebSockets.
@@ -78,15 +78,15 @@ const cluster = (servers: number, l: ClusterScenario["load"]): Unnamed<ClusterSc
 const SCENARIOS: ReadonlyArray<readonly [name: string, quick: Unnamed<Scenario>, full: Unnamed<Scenario>]> = [
   // name                 --quick                            full
   ["throughput",          load(count(50, 3000, 3)),          load(count(100, 20_000, 5))],
-  ["latency",             load(rate(100, 1000, 1, 3)),       load(rate(100, 1000, 5, 5))],
-  ["scale",               load(rate(200, 200, 1, 3)),        load(rate(1000, 200, 5, 5))],
-  ["idle",                load(idle(500, 3)),                load(idle(5000, 10))],
+  ["latency",             load(rate(100, 1000, 0.5, 3)),     load(rate(100, 1000, 5, 5))],
+  ["scale",               load(rate(200, 200, 0.5, 3)),      load(rate(1000, 200, 5, 5))],
+  ["idle",                load(idle(500, 1)),                load(idle(5000, 10))],
   ["web throughput",      load(browsers(50, count(100, 2000, 3))),    load(browsers(50, count(100, 20_000, 5)))],
-  ["web",                 load(browsers(50, rate(100, 1000, 1, 3))),  load(browsers(50, rate(100, 1000, 5, 5)))],
-  ["web idle",            load(browsers(200, idle(200, 3))),  load(browsers(1000, idle(1000, 10)))],
+  ["web",                 load(browsers(50, rate(100, 1000, 0.5, 3))),load(browsers(50, rate(100, 1000, 5, 5)))],
+  ["web idle",            load(browsers(200, idle(200, 1))),  load(browsers(1000, idle(1000, 10)))],
   ["admin",               admin(3),                          admin(5)],
   ["cluster throughput",  cluster(2, count(50, 2000, 3)),    cluster(2, count(100, 20_000, 5))],
-  ["cluster latency",     cluster(2, rate(100, 500, 1, 3)),  cluster(2, rate(100, 1000, 5, 5))],
+  ["cluster latency",     cluster(2, rate(100, 500, 0.5, 3)),cluster(2, rate(100, 1000, 5, 5))],
 ];
 
 export const scenarios = (quick: boolean): Scenario[] => SCENARIOS.map(([name, small, full]) => ({ name, ...(quick ? small : full) }));
