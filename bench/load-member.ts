@@ -27,6 +27,18 @@ export interface Counters {
   refused: Record<string, number>;
 }
 
+/** Counters at the start of a run. */
+export const noCounters = (): Counters => ({
+  datagrams: 0,
+  undecodable: 0,
+  nacks: 0,
+  pings: 0,
+  lostEvents: 0,
+  sendErrors: 0,
+  webClosed: 0,
+  refused: {},
+});
+
 /** What a member needs from the load process that owns it. */
 export interface MemberHost {
   readonly counters: Counters;

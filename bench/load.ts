@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { LIMITS, type RoomEvent } from "../src/core/wire/protocol.ts";
 import { udpDrops } from "../test/helpers/procfs.ts";
 import { waitAtMost } from "../test/helpers/wait.ts";
-import { type Counters, countingLog, Member, type MemberHost, type Reach } from "./load-member.ts";
+import { type Counters, countingLog, Member, type MemberHost, noCounters, type Reach } from "./load-member.ts";
 import { type KindResult, type LoadOptions, type LoadResult, type Mark, parseLoadArgs } from "./load-protocol.ts";
 import { FrameCache, Latencies, sentAt, stampedText, Tally } from "./load-tools.ts";
 
@@ -30,16 +30,7 @@ const log = (line: string) => process.stderr.write(`[load] ${line}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 class Load implements MemberHost {
-  readonly counters: Counters = {
-    datagrams: 0,
-    undecodable: 0,
-    nacks: 0,
-    pings: 0,
-    lostEvents: 0,
-    sendErrors: 0,
-    webClosed: 0,
-    refused: {},
-  };
+  readonly counters: Counters = noCounters();
   readonly lagging = new Set<Member>();
   readonly members: Member[] = [];
   readonly #cache = new FrameCache();

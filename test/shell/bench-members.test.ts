@@ -1,7 +1,7 @@
 // The load process's members on real sockets against startServer in-process: a UDP member and a browser member (its WebSocket) log in, converse, and a refused WebSocket is said.
 
 import { afterEach, expect, test } from "bun:test";
-import { type Counters, countingLog, Member, type MemberHost } from "../../bench/load-member.ts";
+import { type Counters, countingLog, Member, type MemberHost, noCounters } from "../../bench/load-member.ts";
 import { FrameCache } from "../../bench/load-tools.ts";
 import { webWire } from "../../bench/load-wire.ts";
 import type { RoomEvent } from "../../src/core/wire/protocol.ts";
@@ -11,16 +11,7 @@ import { recordingLog } from "../unit/server/fakes.ts";
 
 /** A load process of two members: it records what they are handed and acknowledges the sender's says. */
 class Host implements MemberHost {
-  readonly counters: Counters = {
-    datagrams: 0,
-    undecodable: 0,
-    nacks: 0,
-    pings: 0,
-    lostEvents: 0,
-    sendErrors: 0,
-    webClosed: 0,
-    refused: {},
-  };
+  readonly counters: Counters = noCounters();
   readonly lagging = new Set<Member>();
   readonly cache = new FrameCache();
   readonly welcomes = new Map<Member, number>();
