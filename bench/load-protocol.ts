@@ -103,34 +103,8 @@ export interface Mark {
 export const isMark = (m: unknown): m is Mark =>
   typeof m === "object" && m !== null && (m as Mark).kind === "mark" && ((m as Mark).at === "start" || (m as Mark).at === "end");
 
-/** What one kind of receiver got: the UDP members or the browser members (the sender is not a receiver). */
-export interface KindResult {
-  members: number;
-  receivers: number;
-  expected: number;
-  delivered: number;
-  lossPct: number;
-  /** First send to this kind's last delivery. */
-  windowSeconds: number;
-  deliveriesPerSecond: number;
-  p50: number | null;
-  p99: number | null;
-  max: number | null;
-  /** Receivers of this kind still missing messages when the drain ended. */
-  incomplete: number;
-}
-
-/** The load process's one line on stdout. Times in ms unless named otherwise; null where it does not apply. */
-export interface LoadResult {
-  members: number;
-  /** Members that got a welcome. */
-  joined: number;
-  /** First knock to last welcome. */
-  joinSeconds: number;
-  /** Messages the sender wrote (each acknowledged or not). */
-  sent: number;
-  /** Messages the server acknowledged with a seq. */
-  acked: number;
+/** What a run's receivers got, all of them or one kind. Times in ms; null where nothing arrived. */
+export interface Deliveries {
   /** sent × receivers. */
   expected: number;
   /** Unique (receiver, seq) message events handed over in order. */
@@ -142,6 +116,27 @@ export interface LoadResult {
   p50: number | null;
   p99: number | null;
   max: number | null;
+}
+
+/** What one kind of receiver got: the UDP members or the browser members (the sender is not a receiver). */
+export interface KindResult extends Deliveries {
+  members: number;
+  receivers: number;
+  /** Receivers of this kind still missing messages when the drain ended. */
+  incomplete: number;
+}
+
+/** The load process's one line on stdout. Times in ms unless named otherwise; null where it does not apply. */
+export interface LoadResult extends Deliveries {
+  members: number;
+  /** Members that got a welcome. */
+  joined: number;
+  /** First knock to last welcome. */
+  joinSeconds: number;
+  /** Messages the sender wrote (each acknowledged or not). */
+  sent: number;
+  /** Messages the server acknowledged with a seq. */
+  acked: number;
   /** Says sent again by the sender (timeouts and `waiting`). */
   retries: number;
   /** Says the sender gave up on (no ack within TIMERS.giveUpMs). */

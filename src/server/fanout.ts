@@ -1,11 +1,11 @@
 // The datagram protocol's side of a room's fan-out: the events of one turn packed together, privates alone, the tick; each copy proven for its member.
 
-import { Packer } from "../core/room/packer.ts";
 import type { Broadcast, Member, Peer, Room } from "../core/room/room.ts";
 import { reachOf } from "../core/room/roster.ts";
 import { encode, PROOF_BYTES, TIMERS } from "../core/wire/protocol.ts";
 import type { DatagramSocket, MemberLink } from "./member-link.ts";
 import type { ServerProofs } from "./proofs.ts";
+import { TurnBatch } from "./turn-batch.ts";
 
 /** The two messages without fields, encoded once. */
 const PROBE = encode({ type: "probe" });
@@ -30,9 +30,7 @@ export interface DatagramLinkOptions {
  * A datagram is encoded and sealed once; what each member gets besides is its proof, a counter and a short tag.
  */
 export class DatagramLink implements MemberLink {
-  readonly #packer = new Packer();
-  /** A flush is scheduled for the end of this turn. */
-  #flushing = false;
+  readonly #batch: TurnBatch;
   /** When the room last sent its members something: a quiet room ticks after a heartbeat. */
   #lastBroadcastAt = 0;
   /** One fan-out's datagrams and addresses, reused from call to call. */
@@ -41,18 +39,13 @@ export class DatagramLink implements MemberLink {
   /** Where each fan-out's copies are proven, grown as needed: sendEach hands them to the kernel before it returns. */
   #arena = new Uint8Array(64 * 1024);
 
-  constructor(private readonly opts: DatagramLinkOptions) {}
+  constructor(private readonly opts: DatagramLinkOptions) {
+    this.#batch = new TurnBatch((packet) => this.#toMembers(opts.seal(packet.bytes), packet.except), opts.later);
+  }
 
   deliver(b: Broadcast): void {
     const { room, seal } = this.opts;
-    if (!b.only) {
-      this.#packer.add(b.datagram, b.except);
-      if (!this.#flushing) {
-        this.#flushing = true;
-        (this.opts.later ?? setImmediate)(() => this.flush());
-      }
-      return;
-    }
+    if (!b.only) return this.#batch.add(b.datagram, b.except);
     // A private message and its stand-in go out alone, after everything queued before them.
     this.flush();
     const addressee = room.memberOf(b.only.to);
@@ -62,9 +55,7 @@ export class DatagramLink implements MemberLink {
 
   /** Sends what the packer holds: every event of this turn, in as few datagrams as they fit in. */
   flush(): void {
-    this.#flushing = false;
-    if (this.#packer.pending === 0) return;
-    for (const packet of this.#packer.take()) this.#toMembers(this.opts.seal(packet.bytes), packet.except);
+    this.#batch.flush();
   }
 
   /** The heartbeat of a room quiet for TIMERS.heartbeatMs, so that a member who lost the last event asks for it. */

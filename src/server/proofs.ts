@@ -34,8 +34,11 @@ export class ServerProofs {
   /** Whether `proof` is `member`'s, and new: a replayed or redirected datagram is not. */
   admits(member: Member, proof: Proof): boolean {
     if (!checkProof(this.keyOf(member), "member", proof)) return false;
-    const window = this.#windows.get(member) ?? new ReplayWindow();
-    this.#windows.set(member, window);
+    let window = this.#windows.get(member);
+    if (!window) {
+      window = new ReplayWindow();
+      this.#windows.set(member, window);
+    }
     return window.accept(proof.counter);
   }
 }

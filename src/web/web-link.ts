@@ -2,10 +2,10 @@
 // the goodbye, as text messages to every browser member (this protocol's frames, no proof and no seal: the
 // connection is the session's).
 
-import { Packer } from "../core/room/packer.ts";
 import type { Broadcast, Member, Room } from "../core/room/room.ts";
 import { encode, TIMERS } from "../core/wire/protocol.ts";
 import type { MemberLink } from "../server/member-link.ts";
+import { TurnBatch } from "../server/turn-batch.ts";
 import type { WebSockets } from "./web-sockets.ts";
 
 const text = new TextDecoder();
@@ -20,8 +20,7 @@ const STOPPING = text.decode(encode({ type: "stopping" }));
  * terminal member does after a lost datagram.
  */
 export class WebLink implements MemberLink {
-  readonly #packer = new Packer();
-  #flushing = false;
+  readonly #batch: TurnBatch;
   #lastSentAt = 0;
 
   constructor(
@@ -29,19 +28,14 @@ export class WebLink implements MemberLink {
     private readonly sockets: WebSockets,
     private readonly now: () => number,
     /** Runs `flush` once every request already read has been handled (setImmediate). */
-    private readonly later: (flush: () => void) => void = setImmediate,
-  ) {}
+    later?: (flush: () => void) => void,
+  ) {
+    this.#batch = new TurnBatch((packet) => this.#toAll(text.decode(packet.bytes), packet.except), later);
+  }
 
   deliver(b: Broadcast): void {
     if (this.room.browsers().length === 0) return;
-    if (!b.only) {
-      this.#packer.add(b.datagram, b.except);
-      if (!this.#flushing) {
-        this.#flushing = true;
-        this.later(() => this.flush());
-      }
-      return;
-    }
+    if (!b.only) return this.#batch.add(b.datagram, b.except);
     // A private message and its stand-in go out alone, after everything queued before them.
     this.flush();
     const addressee = this.room.memberOf(b.only.to);
@@ -50,9 +44,7 @@ export class WebLink implements MemberLink {
   }
 
   flush(): void {
-    this.#flushing = false;
-    if (this.#packer.pending === 0) return;
-    for (const packet of this.#packer.take()) this.#toAll(text.decode(packet.bytes), packet.except);
+    this.#batch.flush();
   }
 
   idle(now: number, tick: () => Uint8Array): void {

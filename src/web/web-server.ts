@@ -119,6 +119,7 @@ const originHost = (origin: string): string | undefined => {
 };
 
 const utf8 = new TextEncoder();
+const utf8Out = new TextDecoder();
 
 /** One message from a page: this protocol's frames, decoded as a datagram's are, each to Dispatch. */
 function onMessage(ws: ServerWebSocket<Connection>, data: string | Buffer, messages: KeyedLimiter | undefined, opts: WebOptions): void {
@@ -130,7 +131,7 @@ function onMessage(ws: ServerWebSocket<Connection>, data: string | Buffer, messa
   try {
     requests = decodeRequests(bytes);
   } catch (err) {
-    if (err instanceof VersionError && err.version !== undefined) ws.send(new TextDecoder().decode(versionRefusal(err.version)));
+    if (err instanceof VersionError && err.version !== undefined) ws.send(utf8Out.decode(versionRefusal(err.version)));
     return opts.log.debug(`dropped a WebSocket message from ${peer.address}: ${String(err)}`);
   }
   const answer = requester(ws);
@@ -143,8 +144,7 @@ function onMessage(ws: ServerWebSocket<Connection>, data: string | Buffer, messa
 
 /** Answers over the page's socket: a connection proved its address, so no budget and no proof. */
 function requester(ws: ServerWebSocket<Connection>): BudgetedRequester {
-  const text = new TextDecoder();
-  const send = (datagram: Uint8Array) => void ws.send(text.decode(datagram));
+  const send = (datagram: Uint8Array) => void ws.send(utf8Out.decode(datagram));
   return {
     from: ws.data.peer,
     send,

@@ -9,7 +9,6 @@ export interface TextSocket {
 }
 
 const key = (p: Peer) => `${p.address}|${p.port}`;
-const text = new TextDecoder();
 
 export class WebSockets {
   readonly #open = new Map<string, TextSocket>();
@@ -30,12 +29,10 @@ export class WebSockets {
     return this.#open.has(key(peer));
   }
 
-  /** One message of frames to `peer`; false when its page is not connected (the message is lost, as a datagram may be). */
-  send(peer: Peer, datagram: Uint8Array): boolean {
-    return this.sendText(peer, text.decode(datagram));
-  }
-
-  /** The same, already text: a message for many pages is made text once. */
+  /**
+   * One message of frames to `peer`, as text (made once by the caller for every page it goes to); false when its
+   * page is not connected (the message is lost, as a datagram may be).
+   */
   sendText(peer: Peer, message: string): boolean {
     const socket = this.#open.get(key(peer));
     if (!socket) return false;

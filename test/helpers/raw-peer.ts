@@ -16,7 +16,7 @@ import {
   type Welcome,
 } from "../../src/core/wire/protocol.ts";
 import { local, openTestSocket, type UdpEndpoint } from "./socket.ts";
-import { waitUntil } from "./wait.ts";
+import { resendUntil, waitUntil } from "./wait.ts";
 
 export class RawPeer {
   readonly received: Message[] = [];
@@ -131,13 +131,12 @@ export class RawPeer {
   /** Sends `msg` every 100 ms until a received message matches (UDP may drop: resend with a bound, never sleep-and-hope). */
   async request<T extends Message>(msg: Request, match: (m: Message) => m is T, ms = 3000): Promise<T> {
     const from = this.received.length;
-    const timer = setInterval(() => this.send(msg), 100);
-    this.send(msg);
-    try {
-      return await waitUntil(() => this.received.slice(from).find(match), ms, `a reply to ${msg.type}`);
-    } finally {
-      clearInterval(timer);
-    }
+    return resendUntil(
+      () => this.send(msg),
+      () => this.received.slice(from).find(match),
+      ms,
+      `a reply to ${msg.type}`,
+    );
   }
 
   /** Knocks (padded, as a client must) until the challenge comes; keeps its cookie and the server run's id. */

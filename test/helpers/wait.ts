@@ -16,6 +16,20 @@ export async function waitUntil<T>(check: Check<T>, ms: number, what: string | (
 }
 
 /**
+ * Does `send` now and again every `everyMs` until `check` gives a value, for at most `ms`: a request over a network
+ * that may drop it is repeated with a bound, never sent once and slept on.
+ */
+export async function resendUntil<T>(send: () => void, check: Check<T>, ms: number, what: string, everyMs = 100): Promise<T> {
+  const timer = setInterval(send, everyMs);
+  send();
+  try {
+    return await waitUntil(check, ms, what);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
  * The same wait without the error: undefined once `ms` passed (Infinity: no deadline), for a caller that carries on
  * and reports what it got (the bench).
  */

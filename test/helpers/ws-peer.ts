@@ -2,7 +2,7 @@
 
 import { decodeReplies, encode, KNOCK_BYTES, type Message, padded, type Request, type Welcome } from "../../src/core/wire/protocol.ts";
 import { isType } from "./raw-peer.ts";
-import { waitUntil } from "./wait.ts";
+import { resendUntil, waitUntil } from "./wait.ts";
 
 const text = new TextDecoder();
 
@@ -43,13 +43,12 @@ export class WsPeer {
   /** Sends `msg` every 100 ms until a message received after it matches. */
   async request<T extends Message>(msg: Request, match: (m: Message) => m is T, ms = 3000): Promise<T> {
     const from = this.received.length;
-    const timer = setInterval(() => this.send(msg), 100);
-    this.send(msg);
-    try {
-      return await waitUntil(() => this.received.slice(from).find(match), ms, `a reply to ${msg.type}`);
-    } finally {
-      clearInterval(timer);
-    }
+    return resendUntil(
+      () => this.send(msg),
+      () => this.received.slice(from).find(match),
+      ms,
+      `a reply to ${msg.type}`,
+    );
   }
 
   /** Knock, challenge, hello: the welcome, or the refusal's reason. */

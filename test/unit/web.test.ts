@@ -41,11 +41,11 @@ describe("the sockets of browser members", () => {
     sockets.attach(peer, second);
     expect(first.closed).toContain("replaced");
     sockets.detach(peer, first);
-    expect(sockets.send(peer, new TextEncoder().encode("hi"))).toBe(true);
+    expect(sockets.sendText(peer, "hi")).toBe(true);
     expect(second.sent).toEqual(["hi"]);
     sockets.detach(peer, second);
     expect(sockets.has(peer)).toBe(false);
-    expect(sockets.send(peer, new TextEncoder().encode("lost"))).toBe(false);
+    expect(sockets.sendText(peer, "lost")).toBe(false);
   });
 });
 

@@ -19,19 +19,12 @@ export interface ProofCheck {
 }
 
 /**
- * What a member takes from its server without a proof: what comes before the server knows who it is (the challenge,
- * which answers a bare knock) and the refusals the server gives when it cannot read the datagram (a wrong
- * passphrase, a missing one, another protocol version). They can stop a login, never touch a session.
- */
-const takenUnproven = (m: Message) =>
-  m.type === "challenge" ||
-  (m.type === "refused" && (m.reason === "bad_passphrase" || m.reason === "passphrase_required" || m.reason === "version"));
-
-/**
  * `envelope` is the room's key once the challenge gave its salt; `passphrase` says whether the room has one, in
  * which case only what travelsInClear is taken from a datagram that was not sealed. With `proof` (a member), a
  * proven datagram is taken only when its tag is right and its counter new, and an unproven one only for what
- * takenUnproven allows; without it (an operator, whose requests are signed instead), proven datagrams are ignored.
+ * travelsInClear allows: what the server sends before it can know who asks (the challenge to a bare knock) or when
+ * it could not read the datagram (a wrong or missing passphrase, another version), for the same reason that it
+ * cannot be sealed; such a message can stop a login, never touch a session. Without it (an operator, whose requests are signed instead), proven datagrams are ignored.
  */
 export function openFrom(
   data: Uint8Array,
@@ -63,8 +56,7 @@ export function openFrom(
   }
   if (passphrase && !sealed) messages = messages.filter(travelsInClear);
   if (proof && !proven) {
-    const taken = messages.filter(takenUnproven);
-    if (taken.length < messages.length)
+    if (!messages.every(travelsInClear))
       return { ignored: "ignored a datagram without a proof (only a challenge or a refusal of a login comes without one)" };
   }
   return { messages };
