@@ -25,6 +25,7 @@ import { ServerProofs } from "./proofs.ts";
 import { reportEvent, Warnings } from "./report.ts";
 import { type HostedRoom, Rooms } from "./rooms.ts";
 import { SqliteStore } from "./sqlite-store.ts";
+import { Turn } from "./turn.ts";
 
 export interface ServerOptions {
   host: string;
@@ -90,11 +91,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const warnings = new Warnings(log);
   // Until the rooms are open there is no ingress, and datagrams are dropped (their senders repeat them).
   let ingress: Ingress | undefined;
+  const turn = new Turn();
   const udp = await openUdp({
     hostname: opts.host,
     port: opts.port,
     log,
-    onDatagram: (data, from) => ingress?.receive(data, from, Date.now()),
+    onDatagram: (data, from) => {
+      ingress?.receive(data, from, Date.now());
+      turn.read();
+    },
   });
 
   let gate: AdminGate;
@@ -109,8 +114,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const proofs = new ServerProofs();
   const sockets = new WebSockets();
   const transports: MemberTransport[] = [
-    (room) => new DatagramLink({ room, udp, seal, proofs, now: Date.now }),
-    (room) => new WebLink(room, sockets, Date.now),
+    (room) => new DatagramLink({ room, udp, seal, proofs, now: Date.now, later: turn.atEnd }),
+    (room) => new WebLink(room, sockets, Date.now, turn.atEnd),
   ];
   if (opts.classic) transports.unshift((room) => new ClassicLink(room, udp)); // first, as the classic lines always went
   const report = (h: HostedRoom, b: Broadcast) => reportEvent(log, h.room.name, h.backend.names().length, b);
@@ -143,7 +148,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   let web: RunningWeb | undefined;
   try {
-    web = webFor(opts, udp.port, sockets, (msg, answer, now) => dispatch.handle(msg, answer, now));
+    web = webFor(opts, udp.port, sockets, (msg, answer, now) => {
+      dispatch.handle(msg, answer, now);
+      turn.read();
+    });
   } catch (err) {
     rooms.close();
     await cluster?.close();
