@@ -1,5 +1,5 @@
 /*
- * chatload.c -- load generator for `chat serve`, speaking the real `chat` protocol v2
+ * chatload.c -- load generator for `chat serve`, speaking the real `chat` protocol v3
  * (docs/PROTOCOL.md of the project), so that the server's fan-out ceiling can be measured
  * without a JavaScript load process eating the CPU.  One process, one epoll loop.
  * Copied from ../shared/bench and kept in step with the protocol here: a `probe` is answered
@@ -38,8 +38,8 @@
  *      that breaks the rules of sections 2-4 is dropped whole (`undecodable`);
  *   6. the proof layer (src/core/wire/proof.ts): every request with a sid (say, ping, nack,
  *      bye) goes out proven, 0xC6 || counter (8 bytes, big-endian) || tag (16) || frames, the
- *      tag the first 16 bytes of HMAC-SHA256(K, "m" || counter || frames), K = HMAC-SHA256(the
- *      nonce's 16 hex digits, "chat/2 proof") made once per member at startup, the counter
+ *      tag the first 16 bytes of HMAC-SHA256(K, "m" || counter || SHA-256(frames)), K = HMAC-SHA256(the
+ *      nonce's 16 hex digits, "chat/3 proof") made once per member at startup, the counter
  *      max(last + 1, wall-clock ms * 1000) as the reference client's; knock and hello go
  *      unproven.  The server's proofs are taken off but NOT checked: what is measured is the
  *      server's side, and a generator that checked a tag per datagram received would cost as
@@ -98,6 +98,7 @@
 /* ------------------------------------------------------------ protocol constants (PROTOCOL.md 5.1) */
 #define MAX_DGRAM 1200          /* largest datagram either side sends or accepts */
 #define MAX_PAYLOAD 1146        /* frames of one datagram: 1200 - seal (29) - proof (25) */
+#define PROTOCOL_VERSION 3      /* every frame's "v" */
 #define PROOF_MARK 0xC6         /* first byte of a proven datagram */
 #define PROOF_BYTES 25          /* mark, counter (8), tag (16) */
 #define PROOF_TAG_BYTES 16
@@ -130,7 +131,7 @@
 struct sha256 { uint32_t h[8]; uint64_t len; uint8_t buf[64]; };
 struct hmac_key { uint32_t in[8], out[8]; };
 
-/* the largest say: {"v":2,"type":"say","sid":"<32>","id":<10 digits>,"base":<10>,"text":"<B>"} */
+/* the largest say: {"v":3,"type":"say","sid":"<32>","id":<10 digits>,"base":<10>,"text":"<B>"} */
 #define SAY_BYTES(b) (105 + (b))
 _Static_assert(SAY_BYTES(1000) <= MAX_PAYLOAD, "a say of the largest text fits one datagram");
 
@@ -463,7 +464,7 @@ static void hmac256(const struct hmac_key *k, const void *a, size_t an, const vo
 /* ------------------------------------------------------------ the proof layer (src/core/wire/proof.ts) */
 static void proof_key(struct hmac_key *k, const char *nonce, size_t n)
 {
-    static const char LABEL[] = "chat/2 proof";
+    static const char LABEL[] = "chat/3 proof";
     struct hmac_key nk;
     uint8_t key[32];
     hmac_key_init(&nk, nonce, n);              /* keyed with the nonce's ASCII hex digits */
@@ -474,10 +475,14 @@ static void proof_key(struct hmac_key *k, const char *nonce, size_t n)
 /* b[0, PROOF_BYTES) := mark || counter || tag, for the body_len bytes of frames that follow; sender 's' or 'm' */
 static void prove_at(const struct hmac_key *k, uint8_t sender, uint64_t counter, uint8_t *b, size_t body_len)
 {
-    uint8_t mac[32];
-    b[0] = sender; /* the tag covers sender || counter || body: the sender byte stands in the mark's place meanwhile */
+    uint8_t mac[32], digest[32];
+    struct sha256 s;
+    sha256_init(&s, SHA_IV, 0);
+    sha256_update(&s, b + PROOF_BYTES, body_len);
+    sha256_final(&s, digest);
+    b[0] = sender; /* the tag covers sender || counter || SHA-256(body): the sender byte stands in the mark's place meanwhile */
     for (int i = 0; i < 8; i++) b[1 + i] = (uint8_t)(counter >> (56 - 8 * i));
-    hmac256(k, b, 9, b + PROOF_BYTES, body_len, mac);
+    hmac256(k, b, 9, digest, sizeof digest, mac);
     b[0] = PROOF_MARK;
     memcpy(b + 9, mac, PROOF_TAG_BYTES);
 }
@@ -917,7 +922,7 @@ static int parse_frame(const char *p, const char *e, struct frame *f, char **scr
     }
     if (p != e) return -1;
     /* the rules of section 2 and 4 */
-    if (f->kind[K_V] != KN_NUM || f->num[K_V] != 2) return -1;
+    if (f->kind[K_V] != KN_NUM || f->num[K_V] != PROTOCOL_VERSION) return -1;
     if (f->kind[K_TYPE] != KN_STR) return -1;
     f->type = (uint8_t)type_id(f->s[K_TYPE].p, f->s[K_TYPE].n);
     if (f->type == T_NONE) return -1;
@@ -1027,7 +1032,7 @@ static void out_flush(void)
 static void send_knock(int mi)
 {
     char *b = out_slot(), *p = b;
-    p = PUT(p, "{\"v\":2,\"type\":\"knock\",\"pad\":\"");
+    p = PUT(p, "{\"v\":3,\"type\":\"knock\",\"pad\":\"");
     int pad = KNOCK_BYTES - (int)(p - b) - 2;
     memset(p, ' ', (size_t)pad);
     p += pad;
@@ -1039,7 +1044,7 @@ static void send_hello(int mi)
 {
     struct member *m = &Mb[mi];
     char *b = out_slot(), *p = b;
-    p = PUT(p, "{\"v\":2,\"type\":\"hello\",\"name\":\"");
+    p = PUT(p, "{\"v\":3,\"type\":\"hello\",\"name\":\"");
     p = put_mem(p, m->name, m->namelen);
     p = PUT(p, "\",\"nonce\":\"");
     p = put_mem(p, m->nonce, 16);
@@ -1052,7 +1057,7 @@ static void send_hello(int mi)
 static void send_ping(int mi)
 {
     char *b = out_slot(), *p = b + PROOF_BYTES;
-    p = PUT(p, "{\"v\":2,\"type\":\"ping\",\"sid\":\"");
+    p = PUT(p, "{\"v\":3,\"type\":\"ping\",\"sid\":\"");
     p = put_mem(p, Mb[mi].sid, 32);
     p = PUT(p, "\"}");
     out_commit_proven(mi, b, p);
@@ -1068,7 +1073,7 @@ static void send_nack(int mi, uint64_t from, uint64_t to)
                 Mb[mi].next, Mb[mi].known, phase, (double)now_ns() / 1e9);
     }
     char *b = out_slot(), *p = b + PROOF_BYTES;
-    p = PUT(p, "{\"v\":2,\"type\":\"nack\",\"sid\":\"");
+    p = PUT(p, "{\"v\":3,\"type\":\"nack\",\"sid\":\"");
     p = put_mem(p, Mb[mi].sid, 32);
     p = PUT(p, "\",\"from\":");
     p = put_u64(p, from);
@@ -1083,7 +1088,7 @@ static void send_nack(int mi, uint64_t from, uint64_t to)
 static void send_bye_frame(int mi, uint32_t id)
 {
     char *b = out_slot(), *p = b + PROOF_BYTES;
-    p = PUT(p, "{\"v\":2,\"type\":\"bye\",\"sid\":\"");
+    p = PUT(p, "{\"v\":3,\"type\":\"bye\",\"sid\":\"");
     p = put_mem(p, Mb[mi].sid, 32);
     p = PUT(p, "\",\"id\":");
     p = put_u64(p, id);
@@ -1094,7 +1099,7 @@ static void send_bye_frame(int mi, uint32_t id)
 static void send_say(struct sender *s, struct item *it, uint32_t base)
 {
     char *b = out_slot(), *p = b + PROOF_BYTES;
-    p = PUT(p, "{\"v\":2,\"type\":\"say\",\"sid\":\"");
+    p = PUT(p, "{\"v\":3,\"type\":\"say\",\"sid\":\"");
     p = put_mem(p, Mb[s->mi].sid, 32);
     p = PUT(p, "\",\"id\":");
     p = put_u64(p, it->id);
@@ -1751,8 +1756,8 @@ static int hex_is(const uint8_t *b, size_t n, const char *want, const char *what
  * with PING and TICK the two frames below. Returns the number of cases; *bad counts the failures. */
 static int crypto_self_test(int *bad)
 {
-    static const char PING[] = "{\"v\":2,\"type\":\"ping\",\"sid\":\"00112233445566778899aabbccddeeff\"}";
-    static const char TICK[] = "{\"v\":2,\"type\":\"tick\",\"seq\":6,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}";
+    static const char PING[] = "{\"v\":3,\"type\":\"ping\",\"sid\":\"00112233445566778899aabbccddeeff\"}";
+    static const char TICK[] = "{\"v\":3,\"type\":\"tick\",\"seq\":6,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}";
     struct sha256 sh;
     struct hmac_key k;
     uint8_t out[32], dg[MAX_DGRAM];
@@ -1782,15 +1787,15 @@ static int crypto_self_test(int *bad)
     /* the proof key: K itself is HMAC(nonce, label); compare it, then prove with it */
     struct hmac_key nk;
     hmac_key_init(&nk, "0123456789abcdef", 16);
-    hmac256(&nk, "chat/2 proof", 12, NULL, 0, out);
-    *bad += hex_is(out, 32, "ccb0a804bf0d9eb1f45e69fdac5635d1c6bdd880df68bc47d6862d786bd21b8e", "proofKey"), cases++;
+    hmac256(&nk, "chat/3 proof", 12, NULL, 0, out);
+    *bad += hex_is(out, 32, "3ce5a57e935c0ad08a39fa29d9f1406676c7a553f9ef1df33dd3570b8d32ab4b", "proofKey"), cases++;
     proof_key(&k, "0123456789abcdef", 16);
     memcpy(dg + PROOF_BYTES, PING, sizeof PING - 1);
     prove_at(&k, 'm', 1795299751002000ull, dg, sizeof PING - 1);
-    *bad += hex_is(dg, PROOF_BYTES, "c6000660d0cbec7f90fccef42374ddd1e14cbd25df6aeb7489", "a member's proven ping"), cases++;
+    *bad += hex_is(dg, PROOF_BYTES, "c6000660d0cbec7f903b7c75a7ca8f8790efccc6bc393470ef", "a member's proven ping"), cases++;
     memcpy(dg + PROOF_BYTES, TICK, sizeof TICK - 1);
     prove_at(&k, 's', 42, dg, sizeof TICK - 1);
-    *bad += hex_is(dg, PROOF_BYTES, "c6000000000000002ac2023ffb3555e6cece8a72f0e84f2487", "the server's proven tick"), cases++;
+    *bad += hex_is(dg, PROOF_BYTES, "c6000000000000002a3cd954703f7b07680392cd765f71f973", "the server's proven tick"), cases++;
 
     /* a proven datagram is read past its proof; a malformed proof drops it; an unproven one is read as it is */
     int nf = 0, proven = 0, len = PROOF_BYTES + (int)sizeof TICK - 1;
@@ -1815,54 +1820,54 @@ static int crypto_self_test(int *bad)
 static int self_test(void)
 {
     struct { const char *d; int ok, frames; const char *text; } T[] = {
-        { "{\"v\":2,\"type\":\"message\",\"seq\":6,\"ts\":1795299751002,\"from\":\"alice\",\"text\":\"hi\"}", 1, 1, "hi" },
+        { "{\"v\":3,\"type\":\"message\",\"seq\":6,\"ts\":1795299751002,\"from\":\"alice\",\"text\":\"hi\"}", 1, 1, "hi" },
         /* escapes, a surrogate pair, a BMP escape, raw UTF-8 */
-        { "{\"v\":2,\"type\":\"message\",\"seq\":7,\"ts\":1,\"from\":\"bob\",\"text\":\"a\\\"b\\\\c\\n\\u00e9\\ud83d\\ude00\\/ \xe4\xbd\xa0\"}", 1, 1,
+        { "{\"v\":3,\"type\":\"message\",\"seq\":7,\"ts\":1,\"from\":\"bob\",\"text\":\"a\\\"b\\\\c\\n\\u00e9\\ud83d\\ude00\\/ \xe4\xbd\xa0\"}", 1, 1,
           "a\"b\\c\n\xc3\xa9\xf0\x9f\x98\x80/ \xe4\xbd\xa0" },
         /* packed: three frames, whitespace, fields in another order, unknown fields */
-        { "{\"v\":2,\"type\":\"join\",\"seq\":1,\"ts\":1,\"name\":\"a\"}\n{ \"type\" : \"leave\", \"v\":2.0,\"seq\":2,\"ts\":2,\"name\":\"a\",\"reason\":\"quit\",\"x\":[1,{\"y\":null}]}\n{\"v\":2,\"type\":\"hidden\",\"seq\":3e0}", 1, 3, NULL },
-        { "{\"v\":2,\"type\":\"welcome\",\"sid\":\"0123456789abcdef0123456789abcdef\",\"name\":\"x\",\"members\":[\"b\",\"c\\u0064\"],\"count\":2,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 1, 1, NULL },
+        { "{\"v\":3,\"type\":\"join\",\"seq\":1,\"ts\":1,\"name\":\"a\"}\n{ \"type\" : \"leave\", \"v\":3.0,\"seq\":2,\"ts\":2,\"name\":\"a\",\"reason\":\"quit\",\"x\":[1,{\"y\":null}]}\n{\"v\":3,\"type\":\"hidden\",\"seq\":3e0}", 1, 3, NULL },
+        { "{\"v\":3,\"type\":\"welcome\",\"sid\":\"0123456789abcdef0123456789abcdef\",\"name\":\"x\",\"members\":[\"b\",\"c\\u0064\"],\"count\":2,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 1, 1, NULL },
         /* the welcome's optional allowance and peer timeout; the probe and the server's goodbye */
-        { "{\"v\":2,\"type\":\"welcome\",\"sid\":\"0123456789abcdef0123456789abcdef\",\"name\":\"x\",\"members\":[],\"count\":0,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1,\"burst\":20,\"refillMs\":1000,\"timeoutMs\":15000}", 1, 1, NULL },
-        { "{\"v\":2,\"type\":\"probe\"}", 1, 1, NULL },
-        { "{\"v\":2,\"type\":\"stopping\"}", 1, 1, NULL },
+        { "{\"v\":3,\"type\":\"welcome\",\"sid\":\"0123456789abcdef0123456789abcdef\",\"name\":\"x\",\"members\":[],\"count\":0,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1,\"burst\":20,\"refillMs\":1000,\"timeoutMs\":15000}", 1, 1, NULL },
+        { "{\"v\":3,\"type\":\"probe\"}", 1, 1, NULL },
+        { "{\"v\":3,\"type\":\"stopping\"}", 1, 1, NULL },
         /* a rename (a room event), the away notice, a members page with away marks */
-        { "{\"v\":2,\"type\":\"rename\",\"seq\":8,\"ts\":1,\"from\":\"alice\",\"to\":\"ally\"}", 1, 1, NULL },
-        { "{\"v\":2,\"type\":\"away_notice\",\"name\":\"bob\",\"reason\":\"\"}", 1, 1, NULL },
-        { "{\"v\":2,\"type\":\"members\",\"id\":4,\"names\":[\"a\",\"b\"],\"total\":2,\"next\":0,\"away\":[{\"name\":\"b\",\"reason\":\"lunch\"}]}", 1, 1, NULL },
-        { "{\"v\":2,\"type\":\"rename\",\"seq\":8,\"ts\":1,\"from\":\"alice\"}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"ack\",\"id\":1,\"seq\":6}", 1, 1, NULL },
-        { "{\"v\":2,\"type\":\"tick\",\"seq\":6,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 1, 1, NULL },
-        { "{\"v\":2,\"type\":\"lost\",\"from\":3,\"to\":9}", 1, 1, NULL },
-        { "{\"v\":2,\"type\":\"refused\",\"reason\":\"rate_limited\",\"id\":4}", 1, 1, NULL },
-        { "{\"v\":2,\"type\":\"refused\",\"reason\":\"version\",\"version\":2}", 1, 1, NULL },
-        { "{\"v\":2,\"type\":\"say\",\"sid\":\"x\",\"id\":1,\"base\":1,\"text\":\"a request: valid, ignored\"}", 1, 1, NULL },
+        { "{\"v\":3,\"type\":\"rename\",\"seq\":8,\"ts\":1,\"from\":\"alice\",\"to\":\"ally\"}", 1, 1, NULL },
+        { "{\"v\":3,\"type\":\"away_notice\",\"name\":\"bob\",\"reason\":\"\"}", 1, 1, NULL },
+        { "{\"v\":3,\"type\":\"members\",\"id\":4,\"names\":[\"a\",\"b\"],\"total\":2,\"next\":0,\"away\":[{\"name\":\"b\",\"reason\":\"lunch\"}]}", 1, 1, NULL },
+        { "{\"v\":3,\"type\":\"rename\",\"seq\":8,\"ts\":1,\"from\":\"alice\"}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"ack\",\"id\":1,\"seq\":6}", 1, 1, NULL },
+        { "{\"v\":3,\"type\":\"tick\",\"seq\":6,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 1, 1, NULL },
+        { "{\"v\":3,\"type\":\"lost\",\"from\":3,\"to\":9}", 1, 1, NULL },
+        { "{\"v\":3,\"type\":\"refused\",\"reason\":\"rate_limited\",\"id\":4}", 1, 1, NULL },
+        { "{\"v\":3,\"type\":\"refused\",\"reason\":\"version\",\"version\":2}", 1, 1, NULL },
+        { "{\"v\":3,\"type\":\"say\",\"sid\":\"x\",\"id\":1,\"base\":1,\"text\":\"a request: valid, ignored\"}", 1, 1, NULL },
         /* a key with an escape */
-        { "{\"v\":2,\"\\u0074ype\":\"hidden\",\"seq\":3}", 1, 1, NULL },
+        { "{\"v\":3,\"\\u0074ype\":\"hidden\",\"seq\":3}", 1, 1, NULL },
         /* invalid: each drops the whole datagram */
         { "{\"v\":1,\"type\":\"hidden\",\"seq\":3}", 0, 0, NULL },            /* another version: v1 */
-        { "{\"v\":3,\"type\":\"hidden\",\"seq\":3}", 0, 0, NULL },
+        { "{\"v\":4,\"type\":\"hidden\",\"seq\":3}", 0, 0, NULL },            /* another version: v4 */
         { "{\"type\":\"hidden\",\"seq\":3}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"nosuch\",\"seq\":3}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"hidden\",\"seq\":-3}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"hidden\",\"seq\":3.5}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"hidden\",\"seq\":\"3\"}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"hidden\"}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"hidden\",\"seq\":9007199254740992}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"ack\",\"id\":4294967296}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"refused\",\"reason\":\"new_reason\"}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"\"}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"tab\there\"}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"bad \\x escape\"}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"hidden\",\"seq\":3}\n", 0, 0, NULL },            /* an empty frame */
-        { "{\"v\":2,\"type\":\"hidden\",\"seq\":3}\n{\"v\":2}", 0, 0, NULL },   /* one bad frame spoils all */
-        { "{\"v\":2,\"type\":\"hidden\",\"seq\":3} x", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"hidden\",\"seq\":3,}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"hidden\",\"seq\":03}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"\xc0\xaf\"}", 0, 0, NULL }, /* overlong UTF-8 */
-        { "{\"v\":2,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"\xed\xa0\x80\"}", 0, 0, NULL }, /* a surrogate */
-        { "{\"v\":2,\"type\":\"welcome\",\"sid\":\"0123456789ABCDEF0123456789abcdef\",\"name\":\"x\",\"members\":[],\"count\":0,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 0, 0, NULL },
-        { "{\"v\":2,\"type\":\"welcome\",\"sid\":\"0123456789abcdef0123456789abcdef\",\"name\":\"x\",\"members\":[1],\"count\":0,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"nosuch\",\"seq\":3}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"hidden\",\"seq\":-3}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"hidden\",\"seq\":3.5}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"hidden\",\"seq\":\"3\"}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"hidden\"}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"hidden\",\"seq\":9007199254740992}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"ack\",\"id\":4294967296}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"refused\",\"reason\":\"new_reason\"}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"\"}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"tab\there\"}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"bad \\x escape\"}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"hidden\",\"seq\":3}\n", 0, 0, NULL },            /* an empty frame */
+        { "{\"v\":3,\"type\":\"hidden\",\"seq\":3}\n{\"v\":3}", 0, 0, NULL },   /* one bad frame spoils all */
+        { "{\"v\":3,\"type\":\"hidden\",\"seq\":3} x", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"hidden\",\"seq\":3,}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"hidden\",\"seq\":03}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"\xc0\xaf\"}", 0, 0, NULL }, /* overlong UTF-8 */
+        { "{\"v\":3,\"type\":\"message\",\"seq\":6,\"ts\":1,\"from\":\"a\",\"text\":\"\xed\xa0\x80\"}", 0, 0, NULL }, /* a surrogate */
+        { "{\"v\":3,\"type\":\"welcome\",\"sid\":\"0123456789ABCDEF0123456789abcdef\",\"name\":\"x\",\"members\":[],\"count\":0,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 0, 0, NULL },
+        { "{\"v\":3,\"type\":\"welcome\",\"sid\":\"0123456789abcdef0123456789abcdef\",\"name\":\"x\",\"members\":[1],\"count\":0,\"seq\":5,\"backlog\":0,\"epoch\":\"9f2c1d0e8b7a6354\",\"ts\":1}", 0, 0, NULL },
     };
     int bad = 0;
     for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
@@ -1886,7 +1891,7 @@ static int self_test(void)
     char big[MAX_DGRAM + 1], *p = big;
     for (int k = 0; k < 6; k++) {
         if (k) *p++ = '\n';
-        p += sprintf(p, "{\"v\":2,\"type\":\"message\",\"seq\":%d,\"ts\":1795299751002,\"from\":\"abc0\",\"text\":\"T%016xS%08x%.74s\"}",
+        p += sprintf(p, "{\"v\":3,\"type\":\"message\",\"seq\":%d,\"ts\":1795299751002,\"from\":\"abc0\",\"text\":\"T%016xS%08x%.74s\"}",
                      100 + k, 0x1234 + k, k, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
     }
     int nf = 0;

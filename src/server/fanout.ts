@@ -2,6 +2,7 @@
 
 import type { Broadcast, Member, Peer, Room } from "../core/room/room.ts";
 import { reachOf } from "../core/room/roster.ts";
+import { bodyDigest } from "../core/wire/proof.ts";
 import { encode, PROOF_BYTES, TIMERS } from "../core/wire/protocol.ts";
 import type { DatagramSocket, MemberLink } from "./member-link.ts";
 import type { ServerProofs } from "./proofs.ts";
@@ -96,11 +97,12 @@ export class DatagramLink implements MemberLink {
     datagrams.length = peers.length = 0;
     const members = room.speakers();
     const size = PROOF_BYTES + sealed.length;
+    const digest = bodyDigest(sealed);
     if (this.#arena.length < size * members.length) this.#arena = new Uint8Array(size * members.length * 2);
     for (const m of members) {
       if (m.sid === except || m.sid === alsoExcept) continue;
       const at = size * datagrams.length;
-      datagrams.push(proofs.proveInto(this.#arena.subarray(at, at + size), proofs.keyOf(m), sealed, now));
+      datagrams.push(proofs.proveInto(this.#arena.subarray(at, at + size), proofs.keyOf(m), sealed, digest, now));
       peers.push(m.peer);
     }
     if (peers.length > 0) udp.sendEach(datagrams, peers);

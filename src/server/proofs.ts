@@ -26,9 +26,9 @@ export class ServerProofs {
     return prove(key, "server", this.#counter.next(now), bytes);
   }
 
-  /** prove() into `out`, reused by the caller (the fan-out): a view of it. */
-  proveInto(out: Uint8Array, key: Uint8Array, bytes: Uint8Array, now: number): Uint8Array {
-    return proveInto(out, key, "server", this.#counter.next(now), bytes);
+  /** prove() into `out`, reused by the caller (the fan-out): a view of it. `digest`: bytes' bodyDigest, made once for every copy. */
+  proveInto(out: Uint8Array, key: Uint8Array, bytes: Uint8Array, digest: Uint8Array, now: number): Uint8Array {
+    return proveInto(out, key, "server", this.#counter.next(now), bytes, digest);
   }
 
   /** Whether `proof` is `member`'s, and new: a replayed or redirected datagram is not. */

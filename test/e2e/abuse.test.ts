@@ -48,7 +48,7 @@ function fuzzDatagrams(count: number, seed: number): Uint8Array[] {
         out.push(bytes(MAX_DATAGRAM_BYTES + 1 + int(600)));
         break; // oversized
       case 3:
-        out.push(utf8.encode(new TextDecoder().decode(base).replace('"v":2', `"v":${int(5) + 2}`)));
+        out.push(utf8.encode(new TextDecoder().decode(base).replace('"v":3', `"v":${int(5) + 2}`)));
         break; // wrong version
       case 4: {
         // mutated: a few bytes flipped

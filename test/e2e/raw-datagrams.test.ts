@@ -37,13 +37,13 @@ describe("bad datagrams", () => {
       "not json",
       "{}",
       "[]",
-      `{"v":2,"type":"hello","name":"x","nonce":"0123456789abcdef"}`,
-      `{"v":2,"type":"welcome"}`,
-      `{"v":2,"type":"join","seq":1,"ts":1,"name":"fake"}`, // events come from the server only
-      `{"v":2,"type":"say","sid":"${"a".repeat(32)}","id":1,"base":1,"text":"${"x".repeat(1001)}"}`,
+      `{"v":3,"type":"hello","name":"x","nonce":"0123456789abcdef"}`,
+      `{"v":3,"type":"welcome"}`,
+      `{"v":3,"type":"join","seq":1,"ts":1,"name":"fake"}`, // events come from the server only
+      `{"v":3,"type":"say","sid":"${"a".repeat(32)}","id":1,"base":1,"text":"${"x".repeat(1001)}"}`,
       new Uint8Array(1500).fill(0x7b),
       new Uint8Array([0xff, 0xfe, 0xfd]),
-      `{"v":2,"type":"__proto__"}`,
+      `{"v":3,"type":"__proto__"}`,
     ];
     for (const j of junk) vandal.sendBytes(j);
     await server.err.waitFor(/dropped a datagram .*not valid UTF-8/);
@@ -200,7 +200,7 @@ describe("the admin secret", () => {
       ),
     ).toEqual({ type: "refused", reason: "bad_token", id: 5 });
     // no signature at all does not even decode
-    op.sendBytes(`{"v":2,"type":"announce","id":6,"text":"unsigned"}`);
+    op.sendBytes(`{"v":3,"type":"announce","id":6,"text":"unsigned"}`);
 
     const tool = startChat(["admin", "by the tool, wrong token", "--server", server.address, "--token", "a-guess-long-enough"]);
     expect(await tool.proc.exited).toBe(2);
@@ -333,7 +333,7 @@ describe("no amplification", () => {
 });
 
 test("encode is what goes on the wire (sanity check of the raw helper)", () => {
-  expect(new TextDecoder().decode(encode({ type: "ack", id: 1 }))).toBe(`{"v":2,"type":"ack","id":1}`);
+  expect(new TextDecoder().decode(encode({ type: "ack", id: 1 }))).toBe(`{"v":3,"type":"ack","id":1}`);
 });
 
 describe("fan-out", () => {
@@ -365,25 +365,25 @@ describe("fan-out", () => {
 });
 
 describe("another protocol version", () => {
-  test("a version-1 hello gets one refusal, in version 1's framing, that names version 2", async () => {
+  test("a version-1 hello gets one refusal, in version 1's framing, that names version 3", async () => {
     const server = await spawnServe();
     const old = await RawPeer.open(server.port);
     peers.push(old);
     old.sendBytes(`{"v":1,"type":"hello","name":"alice","nonce":"0123456789abcdef","cookie":"${"0".repeat(32)}"}`);
-    expect(await old.waitFor(isType("refused", (r) => r.reason === "version"))).toEqual({ type: "refused", reason: "version", version: 2 });
-    expect(new TextDecoder().decode(old.captured[0])).toBe(`{"v":1,"type":"refused","reason":"version","version":2}`);
+    expect(await old.waitFor(isType("refused", (r) => r.reason === "version"))).toEqual({ type: "refused", reason: "version", version: 3 });
+    expect(new TextDecoder().decode(old.captured[0])).toBe(`{"v":1,"type":"refused","reason":"version","version":3}`);
     expect(old.datagrams).toBe(1);
   });
 
   test("chat join against a server of another version says so in one line and exits 2", async () => {
     // a server of a later version, as this one answers an older client: its refusal in our framing
     const later = await openTestSocket((_data, from) => {
-      later.send(new TextEncoder().encode(`{"v":2,"type":"refused","reason":"version","version":3}`), from);
+      later.send(new TextEncoder().encode(`{"v":3,"type":"refused","reason":"version","version":4}`), from);
     });
     try {
       const run = await runChat(["join", "alice", "--server", `127.0.0.1:${later.port}`]);
       expect(run.code).toBe(2);
-      expect(run.err.join("\n")).toContain("the server speaks another version of the chat protocol (this chat speaks 2)");
+      expect(run.err.join("\n")).toContain("the server speaks another version of the chat protocol (this chat speaks 3)");
     } finally {
       later.close();
     }

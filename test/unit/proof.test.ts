@@ -19,7 +19,7 @@ import {
 const utf8 = new TextEncoder();
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const key = proofKey("0123456789abcdef");
-const body = utf8.encode(`{"v":2,"type":"probe"}`);
+const body = utf8.encode(`{"v":3,"type":"probe"}`);
 
 describe("PROTOCOL.md section 11's example is what the code makes", () => {
   const doc = readFileSync(join(import.meta.dir, "..", "..", "docs", "PROTOCOL.md"), "utf8");
@@ -131,11 +131,11 @@ describe("another version", () => {
   });
 
   test("a client reads another version's refusal, and nothing else of that version", () => {
-    expect(decodeReplies(utf8.encode(`{"v":3,"type":"refused","reason":"version","version":3}`))).toEqual([
-      { type: "refused", reason: "version", version: 3 },
+    expect(decodeReplies(utf8.encode(`{"v":4,"type":"refused","reason":"version","version":4}`))).toEqual([
+      { type: "refused", reason: "version", version: 4 },
     ]);
-    expect(() => decodeReplies(utf8.encode(`{"v":3,"type":"tick","seq":1,"epoch":"0123456789abcdef","ts":1}`))).toThrow(VersionError);
-    expect(() => decodeReplies(utf8.encode(`{"v":3,"type":"refused","reason":"version","version":"3"}`))).toThrow(VersionError);
+    expect(() => decodeReplies(utf8.encode(`{"v":4,"type":"tick","seq":1,"epoch":"0123456789abcdef","ts":1}`))).toThrow(VersionError);
+    expect(() => decodeReplies(utf8.encode(`{"v":4,"type":"refused","reason":"version","version":"4"}`))).toThrow(VersionError);
     // a version that is no whole number names none to answer in
     expect(() => decodeRequests(utf8.encode(`{"v":"x","type":"knock"}`))).toThrow(expect.objectContaining({ version: undefined }));
   });

@@ -46,93 +46,93 @@ const SERVER = "5e4e5e4e5e4e5e4e";
 const SIGNED = `"server":"${SERVER}","ts":${TS},"nonce":"${NONCE}","mac":"${MAC}"`;
 
 const FIXTURES: Array<[string, Message, string]> = [
-  ["knock", { type: "knock" }, `{"v":2,"type":"knock"}`],
-  ["knock, padded", { type: "knock", pad: "   " }, `{"v":2,"type":"knock","pad":"   "}`],
+  ["knock", { type: "knock" }, `{"v":3,"type":"knock"}`],
+  ["knock, padded", { type: "knock", pad: "   " }, `{"v":3,"type":"knock","pad":"   "}`],
   [
     "hello",
     { type: "hello", name: "alice", nonce: "00ff00ff00ff00ff", cookie: COOKIE },
-    `{"v":2,"type":"hello","name":"alice","nonce":"00ff00ff00ff00ff","cookie":"${COOKIE}"}`,
+    `{"v":3,"type":"hello","name":"alice","nonce":"00ff00ff00ff00ff","cookie":"${COOKIE}"}`,
   ],
   [
     "hello into a room",
     { type: "hello", name: "alice", nonce: "00ff00ff00ff00ff", cookie: COOKIE, room: "ops" },
-    `{"v":2,"type":"hello","name":"alice","nonce":"00ff00ff00ff00ff","cookie":"${COOKIE}","room":"ops"}`,
+    `{"v":3,"type":"hello","name":"alice","nonce":"00ff00ff00ff00ff","cookie":"${COOKIE}","room":"ops"}`,
   ],
   [
     "hello, Chinese name",
     { type: "hello", name: "小明", nonce: "0123456789abcdef", cookie: COOKIE },
-    `{"v":2,"type":"hello","name":"小明","nonce":"0123456789abcdef","cookie":"${COOKIE}"}`,
+    `{"v":3,"type":"hello","name":"小明","nonce":"0123456789abcdef","cookie":"${COOKIE}"}`,
   ],
-  ["say", { type: "say", sid: SID, id: 7, base: 5, text: "hi" }, `{"v":2,"type":"say","sid":"${SID}","id":7,"base":5,"text":"hi"}`],
+  ["say", { type: "say", sid: SID, id: 7, base: 5, text: "hi" }, `{"v":3,"type":"say","sid":"${SID}","id":7,"base":5,"text":"hi"}`],
   [
     "say, Chinese and emoji",
     { type: "say", sid: SID, id: 8, base: 8, text: "你好，世界 🌏" },
-    `{"v":2,"type":"say","sid":"${SID}","id":8,"base":8,"text":"你好，世界 🌏"}`,
+    `{"v":3,"type":"say","sid":"${SID}","id":8,"base":8,"text":"你好，世界 🌏"}`,
   ],
   [
     "say, quotes and controls escaped",
     { type: "say", sid: SID, id: 9, base: 1, text: 'a "b"\n\u001b' },
-    `{"v":2,"type":"say","sid":"${SID}","id":9,"base":1,"text":"a \\"b\\"\\n\\u001b"}`,
+    `{"v":3,"type":"say","sid":"${SID}","id":9,"base":1,"text":"a \\"b\\"\\n\\u001b"}`,
   ],
   [
     "say, private",
     { type: "say", sid: SID, id: 10, base: 10, text: "psst", to: "bob" },
-    `{"v":2,"type":"say","sid":"${SID}","id":10,"base":10,"text":"psst","to":"bob"}`,
+    `{"v":3,"type":"say","sid":"${SID}","id":10,"base":10,"text":"psst","to":"bob"}`,
   ],
   [
     "say, action",
     { type: "say", sid: SID, id: 11, base: 10, text: "waves", me: true },
-    `{"v":2,"type":"say","sid":"${SID}","id":11,"base":10,"text":"waves","me":true}`,
+    `{"v":3,"type":"say","sid":"${SID}","id":11,"base":10,"text":"waves","me":true}`,
   ],
-  ["names", { type: "names", sid: SID, id: 12, from: 0 }, `{"v":2,"type":"names","sid":"${SID}","id":12,"from":0}`],
-  ["ping", { type: "ping", sid: SID }, `{"v":2,"type":"ping","sid":"${SID}"}`],
-  ["nack", { type: "nack", sid: SID, from: 12, to: 15 }, `{"v":2,"type":"nack","sid":"${SID}","from":12,"to":15}`],
-  ["bye", { type: "bye", sid: SID, id: 10 }, `{"v":2,"type":"bye","sid":"${SID}","id":10}`],
+  ["names", { type: "names", sid: SID, id: 12, from: 0 }, `{"v":3,"type":"names","sid":"${SID}","id":12,"from":0}`],
+  ["ping", { type: "ping", sid: SID }, `{"v":3,"type":"ping","sid":"${SID}"}`],
+  ["nack", { type: "nack", sid: SID, from: 12, to: 15 }, `{"v":3,"type":"nack","sid":"${SID}","from":12,"to":15}`],
+  ["bye", { type: "bye", sid: SID, id: 10 }, `{"v":3,"type":"bye","sid":"${SID}","id":10}`],
   [
     "announce",
     { type: "announce", id: 4294967295, text: "hello all", server: SERVER, ts: TS, nonce: NONCE, mac: MAC },
-    `{"v":2,"type":"announce","id":4294967295,"text":"hello all",${SIGNED}}`,
+    `{"v":3,"type":"announce","id":4294967295,"text":"hello all",${SIGNED}}`,
   ],
   [
     "announce to one room",
     { type: "announce", id: 7, text: "ops only", room: "ops", server: SERVER, ts: TS, nonce: NONCE, mac: MAC },
-    `{"v":2,"type":"announce","id":7,"text":"ops only","room":"ops",${SIGNED}}`,
+    `{"v":3,"type":"announce","id":7,"text":"ops only","room":"ops",${SIGNED}}`,
   ],
   [
     "kick",
     { type: "kick", id: 2, name: "bob", server: SERVER, ts: TS, nonce: NONCE, mac: MAC },
-    `{"v":2,"type":"kick","id":2,"name":"bob",${SIGNED}}`,
+    `{"v":3,"type":"kick","id":2,"name":"bob",${SIGNED}}`,
   ],
   [
     "ban",
     { type: "ban", id: 3, name: "bob", seconds: 600, server: SERVER, ts: TS, nonce: NONCE, mac: MAC },
-    `{"v":2,"type":"ban","id":3,"name":"bob","seconds":600,${SIGNED}}`,
+    `{"v":3,"type":"ban","id":3,"name":"bob","seconds":600,${SIGNED}}`,
   ],
   [
     "who",
     { type: "who", id: 4, from: 0, server: SERVER, ts: TS, nonce: NONCE, mac: MAC, pad: " " },
-    `{"v":2,"type":"who","id":4,"from":0,${SIGNED},"pad":" "}`,
+    `{"v":3,"type":"who","id":4,"from":0,${SIGNED},"pad":" "}`,
   ],
-  ["challenge", { type: "challenge", cookie: COOKIE }, `{"v":2,"type":"challenge","cookie":"${COOKIE}"}`],
+  ["challenge", { type: "challenge", cookie: COOKIE }, `{"v":3,"type":"challenge","cookie":"${COOKIE}"}`],
   [
     "challenge with salt",
     { type: "challenge", cookie: COOKIE, salt: NONCE },
-    `{"v":2,"type":"challenge","cookie":"${COOKIE}","salt":"${NONCE}"}`,
+    `{"v":3,"type":"challenge","cookie":"${COOKIE}","salt":"${NONCE}"}`,
   ],
   [
     "challenge with the server's id",
     { type: "challenge", cookie: COOKIE, salt: NONCE, server: SERVER },
-    `{"v":2,"type":"challenge","cookie":"${COOKIE}","salt":"${NONCE}","server":"${SERVER}"}`,
+    `{"v":3,"type":"challenge","cookie":"${COOKIE}","salt":"${NONCE}","server":"${SERVER}"}`,
   ],
   [
     "members",
     { type: "members", id: 4, names: ["alice", "小明"], total: 3, next: 2 },
-    `{"v":2,"type":"members","id":4,"names":["alice","小明"],"total":3,"next":2}`,
+    `{"v":3,"type":"members","id":4,"names":["alice","小明"],"total":3,"next":2}`,
   ],
   [
     "welcome",
     { type: "welcome", sid: SID, name: "alice", members: ["bob", "carol"], count: 2, seq: 30, backlog: 12, epoch: EPOCH, ts: TS },
-    `{"v":2,"type":"welcome","sid":"${SID}","name":"alice","members":["bob","carol"],"count":2,"seq":30,"backlog":12,"epoch":"${EPOCH}","ts":${TS}}`,
+    `{"v":3,"type":"welcome","sid":"${SID}","name":"alice","members":["bob","carol"],"count":2,"seq":30,"backlog":12,"epoch":"${EPOCH}","ts":${TS}}`,
   ],
   [
     "welcome with the room's allowance and peer timeout",
@@ -150,64 +150,64 @@ const FIXTURES: Array<[string, Message, string]> = [
       refillMs: 1000,
       timeoutMs: 15000,
     },
-    `{"v":2,"type":"welcome","sid":"${SID}","name":"alice","members":[],"count":0,"seq":1,"backlog":0,"epoch":"${EPOCH}","ts":${TS},"burst":20,"refillMs":1000,"timeoutMs":15000}`,
+    `{"v":3,"type":"welcome","sid":"${SID}","name":"alice","members":[],"count":0,"seq":1,"backlog":0,"epoch":"${EPOCH}","ts":${TS},"burst":20,"refillMs":1000,"timeoutMs":15000}`,
   ],
-  ["refused", { type: "refused", reason: "name_taken" }, `{"v":2,"type":"refused","reason":"name_taken"}`],
-  ["refused with id", { type: "refused", reason: "unknown_session", id: 5 }, `{"v":2,"type":"refused","reason":"unknown_session","id":5}`],
-  ["ack", { type: "ack", id: 5 }, `{"v":2,"type":"ack","id":5}`],
-  ["ack with count", { type: "ack", id: 5, count: 3 }, `{"v":2,"type":"ack","id":5,"count":3}`],
-  ["ack with seq", { type: "ack", id: 6, seq: 41 }, `{"v":2,"type":"ack","id":6,"seq":41}`],
-  ["tick", { type: "tick", seq: 41, epoch: EPOCH, ts: TS }, `{"v":2,"type":"tick","seq":41,"epoch":"${EPOCH}","ts":${TS}}`],
-  ["lost", { type: "lost", from: 1, to: 9 }, `{"v":2,"type":"lost","from":1,"to":9}`],
-  ["waiting", { type: "waiting", id: 3 }, `{"v":2,"type":"waiting","id":3}`],
-  ["probe", { type: "probe" }, `{"v":2,"type":"probe"}`],
-  ["stopping", { type: "stopping" }, `{"v":2,"type":"stopping"}`],
-  ["join", { type: "join", seq: 1, ts: TS, name: "dave" }, `{"v":2,"type":"join","seq":1,"ts":${TS},"name":"dave"}`],
+  ["refused", { type: "refused", reason: "name_taken" }, `{"v":3,"type":"refused","reason":"name_taken"}`],
+  ["refused with id", { type: "refused", reason: "unknown_session", id: 5 }, `{"v":3,"type":"refused","reason":"unknown_session","id":5}`],
+  ["ack", { type: "ack", id: 5 }, `{"v":3,"type":"ack","id":5}`],
+  ["ack with count", { type: "ack", id: 5, count: 3 }, `{"v":3,"type":"ack","id":5,"count":3}`],
+  ["ack with seq", { type: "ack", id: 6, seq: 41 }, `{"v":3,"type":"ack","id":6,"seq":41}`],
+  ["tick", { type: "tick", seq: 41, epoch: EPOCH, ts: TS }, `{"v":3,"type":"tick","seq":41,"epoch":"${EPOCH}","ts":${TS}}`],
+  ["lost", { type: "lost", from: 1, to: 9 }, `{"v":3,"type":"lost","from":1,"to":9}`],
+  ["waiting", { type: "waiting", id: 3 }, `{"v":3,"type":"waiting","id":3}`],
+  ["probe", { type: "probe" }, `{"v":3,"type":"probe"}`],
+  ["stopping", { type: "stopping" }, `{"v":3,"type":"stopping"}`],
+  ["join", { type: "join", seq: 1, ts: TS, name: "dave" }, `{"v":3,"type":"join","seq":1,"ts":${TS},"name":"dave"}`],
   [
     "message",
     { type: "message", seq: 2, ts: TS, from: "bob", text: "hi" },
-    `{"v":2,"type":"message","seq":2,"ts":${TS},"from":"bob","text":"hi"}`,
+    `{"v":3,"type":"message","seq":2,"ts":${TS},"from":"bob","text":"hi"}`,
   ],
   [
     "leave",
     { type: "leave", seq: 3, ts: TS, name: "bob", reason: "quit" },
-    `{"v":2,"type":"leave","seq":3,"ts":${TS},"name":"bob","reason":"quit"}`,
+    `{"v":3,"type":"leave","seq":3,"ts":${TS},"name":"bob","reason":"quit"}`,
   ],
   [
     "admin",
     { type: "admin", seq: 4, ts: TS, text: "maintenance at 5" },
-    `{"v":2,"type":"admin","seq":4,"ts":${TS},"text":"maintenance at 5"}`,
+    `{"v":3,"type":"admin","seq":4,"ts":${TS},"text":"maintenance at 5"}`,
   ],
   [
     "action",
     { type: "action", seq: 5, ts: TS, from: "bob", text: "waves" },
-    `{"v":2,"type":"action","seq":5,"ts":${TS},"from":"bob","text":"waves"}`,
+    `{"v":3,"type":"action","seq":5,"ts":${TS},"from":"bob","text":"waves"}`,
   ],
   [
     "private",
     { type: "private", seq: 6, ts: TS, from: "bob", to: "小明", text: "psst" },
-    `{"v":2,"type":"private","seq":6,"ts":${TS},"from":"bob","to":"小明","text":"psst"}`,
+    `{"v":3,"type":"private","seq":6,"ts":${TS},"from":"bob","to":"小明","text":"psst"}`,
   ],
-  ["hidden", { type: "hidden", seq: 7 }, `{"v":2,"type":"hidden","seq":7}`],
+  ["hidden", { type: "hidden", seq: 7 }, `{"v":3,"type":"hidden","seq":7}`],
   [
     "rename",
     { type: "rename", seq: 8, ts: TS, from: "alice", to: "小明" },
-    `{"v":2,"type":"rename","seq":8,"ts":${TS},"from":"alice","to":"小明"}`,
+    `{"v":3,"type":"rename","seq":8,"ts":${TS},"from":"alice","to":"小明"}`,
   ],
-  ["nick", { type: "nick", sid: SID, id: 9, name: "ally" }, `{"v":2,"type":"nick","sid":"${SID}","id":9,"name":"ally"}`],
-  ["away", { type: "away", sid: SID, id: 10, reason: "lunch" }, `{"v":2,"type":"away","sid":"${SID}","id":10,"reason":"lunch"}`],
+  ["nick", { type: "nick", sid: SID, id: 9, name: "ally" }, `{"v":3,"type":"nick","sid":"${SID}","id":9,"name":"ally"}`],
+  ["away", { type: "away", sid: SID, id: 10, reason: "lunch" }, `{"v":3,"type":"away","sid":"${SID}","id":10,"reason":"lunch"}`],
   [
     "away without a reason given",
     { type: "away", sid: SID, id: 11, reason: "" },
-    `{"v":2,"type":"away","sid":"${SID}","id":11,"reason":""}`,
+    `{"v":3,"type":"away","sid":"${SID}","id":11,"reason":""}`,
   ],
-  ["away without a reason: back", { type: "away", sid: SID, id: 12 }, `{"v":2,"type":"away","sid":"${SID}","id":12}`],
+  ["away without a reason: back", { type: "away", sid: SID, id: 12 }, `{"v":3,"type":"away","sid":"${SID}","id":12}`],
   [
     "members with away marks",
     { type: "members", id: 4, names: ["alice", "bob"], total: 2, next: 0, away: [{ name: "bob", reason: "lunch" }] },
-    `{"v":2,"type":"members","id":4,"names":["alice","bob"],"total":2,"next":0,"away":[{"name":"bob","reason":"lunch"}]}`,
+    `{"v":3,"type":"members","id":4,"names":["alice","bob"],"total":2,"next":0,"away":[{"name":"bob","reason":"lunch"}]}`,
   ],
-  ["away_notice", { type: "away_notice", name: "bob", reason: "lunch" }, `{"v":2,"type":"away_notice","name":"bob","reason":"lunch"}`],
+  ["away_notice", { type: "away_notice", name: "bob", reason: "lunch" }, `{"v":3,"type":"away_notice","name":"bob","reason":"lunch"}`],
 ];
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -239,7 +239,7 @@ const MALFORMED: Array<[string, Uint8Array | string, string]> = [
   ["empty datagram", "", "empty datagram"],
   [
     "over the size limit",
-    `{"v":2,"type":"ack","id":1,"pad":"${"x".repeat(MAX_DATAGRAM_BYTES)}"}`,
+    `{"v":3,"type":"ack","id":1,"pad":"${"x".repeat(MAX_DATAGRAM_BYTES)}"}`,
     "datagram too large: 1236 bytes (max 1200)",
   ],
   ["invalid UTF-8", new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), "not valid UTF-8"],
@@ -247,89 +247,89 @@ const MALFORMED: Array<[string, Uint8Array | string, string]> = [
   ["JSON array", "[1,2]", "not a JSON object"],
   ["JSON null", "null", "not a JSON object"],
   ["no version", `{"type":"ack","id":1}`, 'missing "v" (protocol version)'],
-  ["another version", `{"v":1,"type":"ack","id":1}`, "unsupported protocol version 1 (this is version 2)"],
-  ["version as a string", `{"v":"1","type":"ack","id":1}`, 'unsupported protocol version "1" (this is version 2)'],
-  ["unknown type", `{"v":2,"type":"shout"}`, 'unknown type "shout"'],
-  ["type inherited from Object", `{"v":2,"type":"toString"}`, 'unknown type "toString"'],
-  ["missing type", `{"v":2}`, "unknown type undefined"],
-  ["missing field", `{"v":2,"type":"say","sid":"${SID}","id":1,"base":1}`, 'say: missing field "text"'],
-  ["empty text", `{"v":2,"type":"say","sid":"${SID}","id":1,"base":1,"text":""}`, 'say: field "text": must not be empty'],
+  ["another version", `{"v":1,"type":"ack","id":1}`, "unsupported protocol version 1 (this is version 3)"],
+  ["version as a string", `{"v":"1","type":"ack","id":1}`, 'unsupported protocol version "1" (this is version 3)'],
+  ["unknown type", `{"v":3,"type":"shout"}`, 'unknown type "shout"'],
+  ["type inherited from Object", `{"v":3,"type":"toString"}`, 'unknown type "toString"'],
+  ["missing type", `{"v":3}`, "unknown type undefined"],
+  ["missing field", `{"v":3,"type":"say","sid":"${SID}","id":1,"base":1}`, 'say: missing field "text"'],
+  ["empty text", `{"v":3,"type":"say","sid":"${SID}","id":1,"base":1,"text":""}`, 'say: field "text": must not be empty'],
   [
     "text too long",
-    `{"v":2,"type":"say","sid":"${SID}","id":1,"base":1,"text":"${"好".repeat(334)}"}`,
+    `{"v":3,"type":"say","sid":"${SID}","id":1,"base":1,"text":"${"好".repeat(334)}"}`,
     'say: field "text": 1002 bytes (max 1000)',
   ],
-  ["text not a string", `{"v":2,"type":"say","sid":"${SID}","id":1,"base":1,"text":42}`, 'say: field "text": expected a string'],
-  ["say without base", `{"v":2,"type":"say","sid":"${SID}","id":1,"text":"x"}`, 'say: missing field "base"'],
+  ["text not a string", `{"v":3,"type":"say","sid":"${SID}","id":1,"base":1,"text":42}`, 'say: field "text": expected a string'],
+  ["say without base", `{"v":3,"type":"say","sid":"${SID}","id":1,"text":"x"}`, 'say: missing field "base"'],
   [
     "nack with a negative start",
-    `{"v":2,"type":"nack","sid":"${SID}","from":-1,"to":3}`,
+    `{"v":3,"type":"nack","sid":"${SID}","from":-1,"to":3}`,
     'nack: field "from": expected an integer 0..9007199254740991',
   ],
   [
     "epoch of the wrong length",
-    `{"v":2,"type":"tick","seq":1,"epoch":"abc","ts":1}`,
+    `{"v":3,"type":"tick","seq":1,"epoch":"abc","ts":1}`,
     'tick: field "epoch": expected 16 lowercase hex digits',
   ],
-  ["short session id", `{"v":2,"type":"say","sid":"abc","id":1,"text":"x"}`, 'say: field "sid": expected 32 lowercase hex digits'],
+  ["short session id", `{"v":3,"type":"say","sid":"abc","id":1,"text":"x"}`, 'say: field "sid": expected 32 lowercase hex digits'],
   [
     "upper-case session id",
-    `{"v":2,"type":"bye","sid":"${SID.toUpperCase()}","id":1}`,
+    `{"v":3,"type":"bye","sid":"${SID.toUpperCase()}","id":1}`,
     'bye: field "sid": expected 32 lowercase hex digits',
   ],
-  ["negative id", `{"v":2,"type":"ack","id":-1}`, 'ack: field "id": expected an integer 0..4294967295'],
-  ["fractional id", `{"v":2,"type":"ack","id":1.5}`, 'ack: field "id": expected an integer 0..4294967295'],
-  ["id over 32 bits", `{"v":2,"type":"ack","id":4294967296}`, 'ack: field "id": expected an integer 0..4294967295'],
+  ["negative id", `{"v":3,"type":"ack","id":-1}`, 'ack: field "id": expected an integer 0..4294967295'],
+  ["fractional id", `{"v":3,"type":"ack","id":1.5}`, 'ack: field "id": expected an integer 0..4294967295'],
+  ["id over 32 bits", `{"v":3,"type":"ack","id":4294967296}`, 'ack: field "id": expected an integer 0..4294967295'],
   [
     "bad nonce",
-    `{"v":2,"type":"hello","name":"a","nonce":"xyz","cookie":"${COOKIE}"}`,
+    `{"v":3,"type":"hello","name":"a","nonce":"xyz","cookie":"${COOKIE}"}`,
     'hello: field "nonce": expected 16..32 lowercase hex digits',
   ],
   [
     "name too long in bytes",
-    `{"v":2,"type":"hello","name":"${"a".repeat(65)}","nonce":"0123456789abcdef","cookie":"${COOKIE}"}`,
+    `{"v":3,"type":"hello","name":"${"a".repeat(65)}","nonce":"0123456789abcdef","cookie":"${COOKIE}"}`,
     'hello: field "name": 65 bytes (max 64)',
   ],
   [
     "hello with an empty room",
-    `{"v":2,"type":"hello","name":"a","nonce":"0123456789abcdef","cookie":"${COOKIE}","room":""}`,
+    `{"v":3,"type":"hello","name":"a","nonce":"0123456789abcdef","cookie":"${COOKIE}","room":""}`,
     'hello: field "room": must not be empty',
   ],
-  ["hello without a cookie", `{"v":2,"type":"hello","name":"a","nonce":"0123456789abcdef"}`, 'hello: missing field "cookie"'],
-  ["unsigned announce", `{"v":2,"type":"announce","id":1,"text":"x"}`, 'announce: missing field "server"'],
+  ["hello without a cookie", `{"v":3,"type":"hello","name":"a","nonce":"0123456789abcdef"}`, 'hello: missing field "cookie"'],
+  ["unsigned announce", `{"v":3,"type":"announce","id":1,"text":"x"}`, 'announce: missing field "server"'],
   [
     "announce that names no server",
-    `{"v":2,"type":"announce","id":1,"text":"x","ts":1,"nonce":"${NONCE}","mac":"${MAC}"}`,
+    `{"v":3,"type":"announce","id":1,"text":"x","ts":1,"nonce":"${NONCE}","mac":"${MAC}"}`,
     'announce: missing field "server"',
   ],
   [
     "announce for a server id of the wrong length",
-    `{"v":2,"type":"announce","id":1,"text":"x","server":"abcd",${SIGNED.slice(SIGNED.indexOf('"ts"'))}}`,
+    `{"v":3,"type":"announce","id":1,"text":"x","server":"abcd",${SIGNED.slice(SIGNED.indexOf('"ts"'))}}`,
     'announce: field "server": expected 16 lowercase hex digits',
   ],
   [
     "announce with a short mac",
-    `{"v":2,"type":"announce","id":1,"text":"x","server":"${SERVER}","ts":1,"nonce":"${NONCE}","mac":"abcd"}`,
+    `{"v":3,"type":"announce","id":1,"text":"x","server":"${SERVER}","ts":1,"nonce":"${NONCE}","mac":"abcd"}`,
     'announce: field "mac": expected 64 lowercase hex digits',
   ],
   [
     "unknown leave reason",
-    `{"v":2,"type":"leave","seq":1,"ts":1,"name":"a","reason":"bored"}`,
+    `{"v":3,"type":"leave","seq":1,"ts":1,"name":"a","reason":"bored"}`,
     'leave: field "reason": expected one of quit, timeout, kicked, banned',
   ],
-  ["unknown refusal", `{"v":2,"type":"refused","reason":"nope"}`, `refused: field "reason": expected one of ${REFUSAL_REASONS.join(", ")}`],
+  ["unknown refusal", `{"v":3,"type":"refused","reason":"nope"}`, `refused: field "reason": expected one of ${REFUSAL_REASONS.join(", ")}`],
   [
     "members not names",
-    `{"v":2,"type":"welcome","sid":"${SID}","name":"a","members":[1],"count":1,"seq":0,"backlog":0,"epoch":"${EPOCH}","ts":1}`,
+    `{"v":3,"type":"welcome","sid":"${SID}","name":"a","members":[1],"count":1,"seq":0,"backlog":0,"epoch":"${EPOCH}","ts":1}`,
     'welcome: field "members": expected an array of names',
   ],
-  ["me not a boolean", `{"v":2,"type":"say","sid":"${SID}","id":1,"base":1,"text":"x","me":1}`, 'say: field "me": expected true or false'],
+  ["me not a boolean", `{"v":3,"type":"say","sid":"${SID}","id":1,"base":1,"text":"x","me":1}`, 'say: field "me": expected true or false'],
   [
     "private to an empty name",
-    `{"v":2,"type":"say","sid":"${SID}","id":1,"base":1,"text":"x","to":""}`,
+    `{"v":3,"type":"say","sid":"${SID}","id":1,"base":1,"text":"x","to":""}`,
     'say: field "to": must not be empty',
   ],
-  ["second frame broken", `{"v":2,"type":"ack","id":1}\nnope`, "not JSON"],
+  ["second frame broken", `{"v":3,"type":"ack","id":1}\nnope`, "not JSON"],
   ["a field written twice", `{"v":${PROTOCOL_VERSION},"type":"ack","id":1,"id":2}`, "a key appears twice in one object"],
   ["a trailing LF (an empty last frame)", `{"v":${PROTOCOL_VERSION},"type":"ack","id":1}\n`, "not JSON"],
   ["a byte order mark", `\ufeff{"v":${PROTOCOL_VERSION},"type":"ack","id":1}`, "not JSON"],
@@ -355,7 +355,7 @@ test("isEncoded tells a message's type from its encoded bytes alone", () => {
     expect(isEncoded(encode(msg), msg.type)).toBe(true);
     expect(isEncoded(encode(msg), msg.type === "private" ? "message" : "private")).toBe(false);
   }
-  expect(isEncoded(utf8(`{"v":2,"type":"privateer"}`), "private")).toBe(false);
+  expect(isEncoded(utf8(`{"v":3,"type":"privateer"}`), "private")).toBe(false);
 });
 
 describe("malformed input is refused with its exact error", () => {
@@ -369,31 +369,31 @@ describe("malformed input is refused with its exact error", () => {
 
 /** A frame sent the wrong way fails at the door, before its fields are read: [name, who reads it, frame, exact error]. */
 const WRONG_WAY: Array<[string, "server" | "client", string, string]> = [
-  ["a welcome sent to the server", "server", `{"v":2,"type":"welcome"}`, "welcome: only the server sends this"],
-  ["a challenge sent to the server", "server", `{"v":2,"type":"challenge","cookie":"${COOKIE}"}`, "challenge: only the server sends this"],
-  ["an ack sent to the server", "server", `{"v":2,"type":"ack","id":1}`, "ack: only the server sends this"],
-  ["a tick sent to the server", "server", `{"v":2,"type":"tick","seq":1,"epoch":"${EPOCH}","ts":1}`, "tick: only the server sends this"],
-  ["a room event sent to the server", "server", `{"v":2,"type":"join","seq":1,"ts":1,"name":"a"}`, "join: only the server sends this"],
-  ["a hidden sent to the server", "server", `{"v":2,"type":"hidden","seq":1}`, "hidden: only the server sends this"],
-  ["a knock sent to a member", "client", `{"v":2,"type":"knock"}`, "knock: only a member or an operator sends this"],
-  ["a hello sent to a member", "client", `{"v":2,"type":"hello"}`, "hello: only a member sends this"],
-  ["a say sent to a member", "client", `{"v":2,"type":"say","sid":"${SID}","id":1,"base":1,"text":"x"}`, "say: only a member sends this"],
-  ["a names sent to a member", "client", `{"v":2,"type":"names","sid":"${SID}","id":1,"from":0}`, "names: only a member sends this"],
-  ["an announce sent to a member", "client", `{"v":2,"type":"announce","id":1}`, "announce: only an operator sends this"],
-  ["a who sent to a member", "client", `{"v":2,"type":"who","id":1,"from":0}`, "who: only an operator sends this"],
+  ["a welcome sent to the server", "server", `{"v":3,"type":"welcome"}`, "welcome: only the server sends this"],
+  ["a challenge sent to the server", "server", `{"v":3,"type":"challenge","cookie":"${COOKIE}"}`, "challenge: only the server sends this"],
+  ["an ack sent to the server", "server", `{"v":3,"type":"ack","id":1}`, "ack: only the server sends this"],
+  ["a tick sent to the server", "server", `{"v":3,"type":"tick","seq":1,"epoch":"${EPOCH}","ts":1}`, "tick: only the server sends this"],
+  ["a room event sent to the server", "server", `{"v":3,"type":"join","seq":1,"ts":1,"name":"a"}`, "join: only the server sends this"],
+  ["a hidden sent to the server", "server", `{"v":3,"type":"hidden","seq":1}`, "hidden: only the server sends this"],
+  ["a knock sent to a member", "client", `{"v":3,"type":"knock"}`, "knock: only a member or an operator sends this"],
+  ["a hello sent to a member", "client", `{"v":3,"type":"hello"}`, "hello: only a member sends this"],
+  ["a say sent to a member", "client", `{"v":3,"type":"say","sid":"${SID}","id":1,"base":1,"text":"x"}`, "say: only a member sends this"],
+  ["a names sent to a member", "client", `{"v":3,"type":"names","sid":"${SID}","id":1,"from":0}`, "names: only a member sends this"],
+  ["an announce sent to a member", "client", `{"v":3,"type":"announce","id":1}`, "announce: only an operator sends this"],
+  ["a who sent to a member", "client", `{"v":3,"type":"who","id":1,"from":0}`, "who: only an operator sends this"],
   [
     "a request behind a reply",
     "client",
-    `{"v":2,"type":"ack","id":1}\n{"v":2,"type":"bye","sid":"${SID}","id":1}`,
+    `{"v":3,"type":"ack","id":1}\n{"v":3,"type":"bye","sid":"${SID}","id":1}`,
     "bye: only a member sends this",
   ],
   [
     "a malformed frame of the right way",
     "server",
-    `{"v":2,"type":"ping","sid":"abc"}`,
+    `{"v":3,"type":"ping","sid":"abc"}`,
     'ping: field "sid": expected 32 lowercase hex digits',
   ],
-  ["the version is checked first", "client", `{"v":1,"type":"say"}`, "unsupported protocol version 1 (this is version 2)"],
+  ["the version is checked first", "client", `{"v":1,"type":"say"}`, "unsupported protocol version 1 (this is version 3)"],
 ];
 
 describe("a frame sent the wrong way is refused with its exact error", () => {
@@ -416,13 +416,13 @@ describe("a frame sent the wrong way is refused with its exact error", () => {
 
 describe("framing", () => {
   test("several frames in one datagram decode in order", () => {
-    const frames = [`{"v":2,"type":"ack","id":1}`, `{"v":2,"type":"join","seq":1,"ts":1,"name":"a"}`];
+    const frames = [`{"v":3,"type":"ack","id":1}`, `{"v":3,"type":"join","seq":1,"ts":1,"name":"a"}`];
     expect(decode(packFrames(frames))).toEqual([
       { type: "ack", id: 1 },
       { type: "join", seq: 1, ts: 1, name: "a" },
     ]);
   });
-  test("`v` is a JSON number: 2.0 and 2e0 are version 2 as 2 is (as every integer field is read)", () => {
+  test("`v` is a JSON number: 3.0 and 3e0 are version 3 as 3 is (as every integer field is read)", () => {
     for (const v of [`${PROTOCOL_VERSION}.0`, `${PROTOCOL_VERSION}e0`, `${PROTOCOL_VERSION * 10}e-1`])
       expect(decode(utf8(`{"v":${v},"type":"ack","id":1.0,"seq":1e1}`))).toEqual([{ type: "ack", id: 1, seq: 10 }]);
   });
@@ -456,7 +456,7 @@ describe("framing", () => {
     expect(encode({ type: "challenge", cookie: COOKIE, salt: NONCE }).length).toBeLessThan(KNOCK_BYTES);
   });
   test("unknown fields are ignored (room to grow)", () => {
-    expect(decode(utf8(`{"v":2,"type":"ack","id":1,"future":true}`))).toEqual([{ type: "ack", id: 1 }]);
+    expect(decode(utf8(`{"v":3,"type":"ack","id":1,"future":true}`))).toEqual([{ type: "ack", id: 1 }]);
   });
   test("encode refuses a message that would not fit in a datagram", () => {
     const text = '"'.repeat(1000); // 1000 bytes of text, 2000 once escaped

@@ -6,7 +6,7 @@ import { SEAL_IV_BYTES as IV_BYTES, type Message, SALT_HEX_DIGITS, SEAL_OVERHEAD
 /** First byte of a sealed datagram. A frame starts with "{", so the two can never be mistaken for each other. */
 export const SEALED_MARK = 0xc5;
 /** Bound to every sealed datagram, so that one sealed for another protocol or version does not open. */
-const AAD = new TextEncoder().encode("chat/2");
+const AAD = new TextEncoder().encode("chat/3");
 
 /** scrypt cost (N = 2^15, r = 8, p = 1: about 32 MiB and a tenth of a second, once per room and member). */
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;

@@ -18,7 +18,7 @@ import {
 } from "./fields.ts";
 import { invisibleProblem, shapeProblem } from "./names.ts";
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Largest datagram either side sends or accepts: below every common path MTU, so nothing is fragmented. */
 export const MAX_DATAGRAM_BYTES = 1200;
@@ -745,7 +745,7 @@ const versionOf = (v: unknown): number | undefined => (Number.isSafeInteger(v) &
 
 const utf8 = new TextEncoder();
 
-/** One frame as JSON text: `{"v":2,"type":...,<fields in schema order>}`. Throws ProtocolError on a bad field. */
+/** One frame as JSON text: `{"v":3,"type":...,<fields in schema order>}`. Throws ProtocolError on a bad field. */
 export function encodeFrame(msg: Message): string {
   const fields = write(ruleOf(msg.type).fields, msg);
   if ("problem" in fields) throw new ProtocolError(`${msg.type}: ${fields.problem}`);

@@ -49,7 +49,7 @@ test("a private message carries its addressee and the hidden stand-in the others
   const log = new EventLog(recordingStore().store);
   const b = log.tryEmit({ type: "private", seq: 0, ts: NOW, from: "alice", to: "bob", text: "psst" }, "sa", "sb")!;
   expect(b.only?.to).toBe("sb");
-  expect(text(b.only!.hidden)).toBe(`{"v":2,"type":"hidden","seq":1}`);
+  expect(text(b.only!.hidden)).toBe(`{"v":3,"type":"hidden","seq":1}`);
 });
 
 test("save() writes what the request changed in one commit, returns its broadcasts, and starts afresh", () => {

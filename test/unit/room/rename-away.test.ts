@@ -154,8 +154,8 @@ describe("away", () => {
     const page = namesPage(names, 1, 0, MAX_PAYLOAD_BYTES, aways);
     expect(page.next).toBeGreaterThan(0);
     expect(page.away).toHaveLength(page.names.length);
-    const bytes = new TextEncoder().encode(JSON.stringify({ v: 2, ...page })).length;
+    const bytes = new TextEncoder().encode(JSON.stringify({ v: 3, ...page })).length;
     expect(bytes).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
-    expect(decodeReplies(new TextEncoder().encode(`{"v":2,${JSON.stringify(page).slice(1)}`))).toHaveLength(1);
+    expect(decodeReplies(new TextEncoder().encode(`{"v":3,${JSON.stringify(page).slice(1)}`))).toHaveLength(1);
   });
 });

@@ -27,7 +27,7 @@ function ringOf(seqs: number[], events: Record<number, RoomEvent> = {}): EventRi
 const at = (ring: EventRing) => (seq: number) => ring.get(seq)?.datagram;
 const seqOf = (d: Uint8Array) => (JSON.parse(text(d)) as { seq: number }).seq;
 const alice = { sid: "a".repeat(32), name: "alice", joinedAt: NOW };
-const hidden = (seq: number) => `{"v":2,"type":"hidden","seq":${seq}}`;
+const hidden = (seq: number) => `{"v":3,"type":"hidden","seq":${seq}}`;
 const longNames = (n: number) => Array.from({ length: n }, (_, i) => `member_${String(i).padStart(9, "0")}`);
 
 describe("asSeenBy", () => {

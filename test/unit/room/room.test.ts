@@ -141,7 +141,7 @@ describe("talking", () => {
   test("the broadcast datagram is the encoded event, made once", () => {
     const alice = enter("alice", 1);
     const out = room.say(say(alice, 1, "hi"), peer(1), NOW);
-    expect(decoded(out)).toEqual([`{"v":2,"type":"message","seq":2,"ts":${NOW},"from":"alice","text":"hi"}`]);
+    expect(decoded(out)).toEqual([`{"v":3,"type":"message","seq":2,"ts":${NOW},"from":"alice","text":"hi"}`]);
   });
 
   test("a session id from another address does not speak for its member", () => {
@@ -195,7 +195,7 @@ describe("actions, private messages and /who", () => {
     expect(b!.event).toEqual({ type: "private", seq: 4, ts: NOW + 1, from: "alice", to: "bob", text: "psst" });
     expect(b!.except).toBe(alice);
     expect(b!.only?.to).toBe(bob);
-    expect(text(b!.only!.hidden)).toBe(`{"v":2,"type":"hidden","seq":4}`);
+    expect(text(b!.only!.hidden)).toBe(`{"v":3,"type":"hidden","seq":4}`);
     expect(text(b!.datagram)).toContain("psst");
   });
 
@@ -215,12 +215,12 @@ describe("actions, private messages and /who", () => {
     const repaired = (sid: string, port: number) => room.nack({ type: "nack", sid, from: 4, to: 4 }, peer(port), NOW + 2).resend.map(text);
     expect(repaired(bob, 2)[0]).toContain("psst");
     expect(repaired(alice, 1)[0]).toContain("psst");
-    expect(repaired(carol, 3)).toEqual([`{"v":2,"type":"hidden","seq":4}`]);
+    expect(repaired(carol, 3)).toEqual([`{"v":3,"type":"hidden","seq":4}`]);
 
     room.bye({ type: "bye", sid: bob, id: 9 }, peer(2), NOW + 3);
     const newBob = room.hello({ type: "hello", name: "bob", nonce: nonce(22) }, peer(22), NOW + 4);
     const sid = (reply(newBob) as { sid: string }).sid;
-    expect(repaired(sid, 22)).toEqual([`{"v":2,"type":"hidden","seq":4}`]);
+    expect(repaired(sid, 22)).toEqual([`{"v":3,"type":"hidden","seq":4}`]);
   });
 
   test("a backlog never carries a private message, only its hidden stand-in", () => {
@@ -231,10 +231,10 @@ describe("actions, private messages and /who", () => {
     room.say({ ...say(alice, 3, "nods"), me: true }, peer(1), NOW);
     const out = room.hello({ type: "hello", name: "dave", nonce: nonce(4) }, peer(4), NOW + 1);
     expect(out.resend.map(text)).toEqual([
-      `{"v":2,"type":"message","seq":3,"ts":${NOW},"from":"alice","text":"public"}`,
-      `{"v":2,"type":"hidden","seq":4}`,
-      `{"v":2,"type":"action","seq":5,"ts":${NOW},"from":"alice","text":"nods"}`,
-      `{"v":2,"type":"join","seq":6,"ts":${NOW + 1},"name":"dave"}`, // the backlog ends at the welcome's seq, its own join
+      `{"v":3,"type":"message","seq":3,"ts":${NOW},"from":"alice","text":"public"}`,
+      `{"v":3,"type":"hidden","seq":4}`,
+      `{"v":3,"type":"action","seq":5,"ts":${NOW},"from":"alice","text":"nods"}`,
+      `{"v":3,"type":"join","seq":6,"ts":${NOW + 1},"name":"dave"}`, // the backlog ends at the welcome's seq, its own join
     ]);
   });
 
