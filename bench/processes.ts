@@ -24,18 +24,24 @@ export interface Server {
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /**
- * Starts a server and waits for the stderr line that says it listens (`ready` captures the port). Throws with its
- * last stderr lines when it exits first or takes longer than `timeoutMs`.
+ * Starts a server and waits for the line on its stderr (`logsTo`: or its stdout, as ngircd's) that says it listens
+ * (`ready` captures the port). Throws with its last lines when it exits first or takes longer than `timeoutMs`.
  */
-export async function spawnServe(cmd: string[], ready: RegExp, reaper: Reaper, timeoutMs = 15_000): Promise<Server> {
+export async function spawnServe(
+  cmd: string[],
+  ready: RegExp,
+  reaper: Reaper,
+  timeoutMs = 15_000,
+  logsTo: "stderr" | "stdout" = "stderr",
+): Promise<Server> {
   // Should the harness be killed outright (SIGKILL), the kernel sends the server SIGTERM (PR_SET_PDEATHSIG), so no
   // server outlives it; setpriv execs the server, so the pid stays the server's. Without setpriv: a plain start.
   const guard = Bun.which("setpriv") ? ["setpriv", "--pdeathsig", "TERM", "--"] : [];
   const child = reaper.track(
     Bun.spawn([...guard, ...cmd], {
       stdin: "ignore",
-      stdout: "ignore",
-      stderr: "pipe",
+      stdout: logsTo === "stdout" ? "pipe" : "ignore",
+      stderr: logsTo === "stderr" ? "pipe" : "ignore",
       env: { ...process.env, NO_COLOR: "1", CHAT_DEBUG: "" },
     }),
   );
@@ -44,11 +50,12 @@ export async function spawnServe(cmd: string[], ready: RegExp, reaper: Reaper, t
   let port: number | undefined;
   let onPort: (p: number) => void = () => {};
   const portSeen = new Promise<number>((resolve) => (onPort = resolve));
-  // Keep reading stderr for the server's whole life, so a full pipe never blocks it.
+  // Keep reading its log for the server's whole life, so a full pipe never blocks it.
+  const log = (logsTo === "stdout" ? child.stdout : child.stderr) as ReadableStream<Uint8Array>;
   void (async () => {
     const decoder = new TextDecoder();
     let buffered = "";
-    for await (const chunk of child.stderr) {
+    for await (const chunk of log) {
       buffered += decoder.decode(chunk, { stream: true });
       for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
         const line = buffered.slice(0, nl).replace(ANSI, "");

@@ -1,15 +1,18 @@
-// `--reference`: builds the C relay and load generator of the shared bench and runs its cells against relay_limit and `chat serve --classic`.
+// `--reference`: chat's UDP cells again against the C relay of ../shared/bench (the datagram ceiling) and, where it is installed, ngircd over TCP.
 
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { memoryMb } from "../test/helpers/procfs.ts";
 import { freeUdpPort } from "../test/helpers/socket.ts";
-import { type Bench, LISTENING, serveCommand } from "./harness.ts";
+import { chatloadArgs, onCore } from "./chatload.ts";
+import type { Bench } from "./harness.ts";
 import { type Server, spawnServe } from "./processes.ts";
-import { referenceCells } from "./scenarios.ts";
+import { isReferenceCell, type LoadScenario, scenarios } from "./scenarios.ts";
 import { emptyRow, type Row } from "./table.ts";
 
 const UDPLOAD_TIMEOUT_MS = 180_000;
+export const RELAY = "relay_limit (C, UDP)";
+export const NGIRCD = "ngircd (C, TCP)";
 
 /** What `udpload` prints (the fields used here; see udpload.c for all). */
 interface Udpload {
@@ -31,17 +34,27 @@ interface Udpload {
   lost_at_client_socks: number;
 }
 
+/** A reference server: how to start one for a cell (listening on 127.0.0.1), and what udpload needs to speak to it. */
+interface Reference {
+  label: string;
+  start: () => Promise<Server>;
+  /** udpload's flags for it: none for the relay's text protocol over UDP, -I for IRC over TCP. */
+  flags: string[];
+  note: string;
+}
+
 /**
- * Runs every cell against each server that is available, handing each row to `emit` as it is done. Returns notes:
- * what was not available (no sources, no gcc, no --classic yet) is a note, not a failure.
+ * Runs each of chat's UDP cells (same members, messages, rate and text size) against every reference available,
+ * handing each row to `emit`: the rows carry the cell's name, so ratios.ts sets them beside chat's. Returns notes:
+ * what was not available (no sources, no gcc, no ngircd) is a note, not a failure.
  */
 export async function runReference(bench: Bench, quick: boolean, emit: (row: Row) => void): Promise<string[]> {
   const notes: string[] = [];
   const source = resolve(bench.repo, process.env.CHAT_BENCH_REF ?? "../shared/bench");
   const missing = ["udpload.c", "relay_limit.c"].filter((f) => !existsSync(join(source, f)));
   if (missing.length) return [`reference skipped: ${missing.join(", ")} not found in ${source} (set CHAT_BENCH_REF)`];
-  const gcc = Bun.which("gcc");
-  if (!gcc) return ["reference skipped: gcc is not installed"];
+  const gcc = Bun.which("cc") ?? Bun.which("gcc");
+  if (!gcc) return ["reference skipped: no C compiler (cc or gcc)"];
 
   const out = bench.reaper.tempDir("chat-bench-ref-");
   try {
@@ -50,54 +63,88 @@ export async function runReference(bench: Bench, quick: boolean, emit: (row: Row
       ["relay_limit", []],
     ] as const) {
       const cc = Bun.spawnSync([gcc, "-O2", "-Wall", "-o", join(out, name), join(source, `${name}.c`), ...libs], { stderr: "pipe" });
-      if (cc.exitCode !== 0) throw new Error(`gcc ${name}.c failed: ${cc.stderr.toString().trim()}`);
+      if (cc.exitCode !== 0) throw new Error(`${gcc} ${name}.c failed: ${cc.stderr.toString().trim()}`);
     }
-    // Server and generator on different cores, as the reference README asks (both would share them otherwise).
-    const pin = Bun.which("taskset") && navigator.hardwareConcurrency >= 2;
-    const onCore = (core: number, cmd: string[]) => (pin ? ["taskset", "-c", String(core), ...cmd] : cmd);
-    if (!pin) notes.push("reference: taskset missing (or one core): server and udpload not pinned");
-
-    const classic = hasClassic(bench);
-    if (!classic) notes.push("reference: `chat serve --help` does not list --classic yet: the chat --classic rows were skipped");
-    const servers: Array<{ label: string; start: (dataDir: string) => Promise<Server> }> = [
+    if (!bench.pin) notes.push("reference: taskset missing (or one core): servers and udpload not pinned apart");
+    const references: Reference[] = [
       {
-        label: "relay_limit",
+        label: RELAY,
         start: async () => {
-          const port = await freeUdpPort();
-          const cmd = onCore(0, [join(out, "relay_limit"), "--host", "127.0.0.1", "--port", String(port)]);
-          return spawnServe(cmd, /relay_limit: \S+:(\d+)/, bench.reaper);
+          const cmd = [join(out, "relay_limit"), "--host", "127.0.0.1", "--port", String(await freeUdpPort())];
+          return spawnServe(onCore(bench.pin, 0, cmd), /relay_limit: \S+:(\d+)/, bench.reaper);
         },
+        flags: [],
+        note: "udpload (C); one datagram per member per message, no reliability layer",
       },
     ];
-    if (classic) {
-      servers.push({
-        label: "chat --classic",
-        start: (dataDir) => spawnServe(onCore(0, serveCommand(bench, dataDir, ["--classic"])), LISTENING, bench.reaper),
-      });
-    }
-    for (const cell of referenceCells(quick)) {
-      for (const s of servers)
-        emit(await runCell(`ref ${cell.name}`, s.label, s.start, onCore(1, [join(out, "udpload"), ...cell.args]), bench));
-    }
+    const ngircd = Bun.which("ngircd") ?? (existsSync("/usr/sbin/ngircd") ? "/usr/sbin/ngircd" : undefined);
+    if (ngircd) references.push({ label: NGIRCD, start: () => startNgircd(ngircd, out, bench), flags: ["-I"], note: NGIRCD_NOTE });
+    else notes.push("reference: ngircd is not installed (Debian: apt-get install ngircd): no ngircd rows");
+
+    for (const cell of scenarios(quick).filter(isReferenceCell))
+      for (const ref of references) emit(await runCell(cell, ref, join(out, "udpload"), bench));
     return notes;
   } finally {
     bench.reaper.removeDir(out);
   }
 }
 
-async function runCell(
-  name: string,
-  label: string,
-  start: (dataDir: string) => Promise<Server>,
-  udpload: string[],
-  bench: Bench,
-): Promise<Row> {
-  const dir = bench.reaper.tempDir("chat-bench-");
+const NGIRCD_NOTE = "udpload -I (C): NICK/USER, JOIN #room, PRIVMSG; penalties (flood control) off";
+
+/**
+ * ngircd on a free port of 127.0.0.1 with a configuration of its own: no limit of connections per address, and its
+ * flood control off (MaxPenaltyTime 0), so that it relays as fast as it can, as chat does with --rate off.
+ */
+async function startNgircd(ngircd: string, dir: string, bench: Bench): Promise<Server> {
+  const port = await freeTcpPort();
+  const conf = join(dir, `ngircd-${port}.conf`);
+  writeFileSync(
+    conf,
+    [
+      "[Global]",
+      "Name = bench.chat.local",
+      "Info = chat bench reference",
+      "Listen = 127.0.0.1",
+      `Ports = ${port}`,
+      "MotdPhrase = bench",
+      "[Limits]",
+      "MaxConnections = 0",
+      "MaxConnectionsIP = 0",
+      "MaxJoins = 0",
+      "MaxPenaltyTime = 0",
+      "PingTimeout = 300",
+      "PongTimeout = 300",
+      "[Options]",
+      "DNS = no",
+      "Ident = no",
+      "PAM = no",
+      "",
+    ].join("\n"),
+  );
+  // -n: in the foreground, logging to stdout.
+  return spawnServe(
+    onCore(bench.pin, 0, [ngircd, "-n", "-f", conf]),
+    /Now listening on \[127\.0\.0\.1\]:(\d+)/,
+    bench.reaper,
+    15_000,
+    "stdout",
+  );
+}
+
+/** A TCP port free on 127.0.0.1 a moment ago (ngircd takes its port from its configuration, not port 0). */
+async function freeTcpPort(): Promise<number> {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = probe;
+  probe.stop(true);
+  return port;
+}
+
+async function runCell(cell: LoadScenario, ref: Reference, udpload: string, bench: Bench): Promise<Row> {
   let server: Server | undefined;
   try {
-    server = await start(dir);
-    const cmd = [...udpload, "-p", String(server.port), "-S", String(server.pid)];
-    bench.log(`${name} (${label}): ${cmd.join(" ")}`);
+    server = await ref.start();
+    const cmd = onCore(bench.pin, 1, [udpload, ...ref.flags, ...chatloadArgs(cell.load, server.port, server.pid)]);
+    bench.log(`${cell.name} (${ref.label}): ${cmd.join(" ")}`);
     const child = bench.reaper.track(Bun.spawn(cmd, { stdin: "ignore", stdout: "pipe", stderr: "pipe" }));
     const output = Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
     const timeout = new Promise<string>((r) =>
@@ -111,51 +158,33 @@ async function runCell(
     const [stdout, stderr] = await output;
     if (outcome !== 0) throw new Error(`udpload exited with code ${outcome}: ${stderr.trim().split("\n").slice(-3).join(" ")}`);
     const u = JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as Udpload; // the C program's one JSON line
+    const ms = (us: number) => (us < 0 ? null : us / 1000);
     return {
-      ...emptyRow(name, label),
+      ...emptyRow(cell.name, ref.label),
       members: u.clients,
       sent: u.msgs_sent,
       expected: u.expected_deliveries,
       delivered: u.deliveries,
       lossPct: u.loss_pct,
       deliveriesPerSec: u.deliveries_per_s,
-      p50Ms: u.lat_p50_us < 0 ? null : u.lat_p50_us / 1000,
-      p99Ms: u.lat_p99_us < 0 ? null : u.lat_p99_us / 1000,
-      maxMs: u.lat_max_us < 0 ? null : u.lat_max_us / 1000,
+      p50Ms: ms(u.lat_p50_us),
+      p99Ms: ms(u.lat_p99_us),
+      maxMs: ms(u.lat_max_us),
       joinSeconds: u.login_s,
       serverCpuPct: u.server_cpu_pct < 0 ? null : u.server_cpu_pct,
       serverPeakRssMb: memoryMb(server.pid, "VmHWM") ?? null,
       loadCpuPct: u.gen_cpu_pct,
       windowSeconds: u.active_window_s,
       note: [
-        "udpload (C); no reliability layer, so no retransmissions",
-        `lost at the server socket ${u.lost_at_server_sock}, at the members' ${u.lost_at_client_socks}`,
+        ref.note,
+        ...(ref.flags.length ? [] : [`lost at the server's socket ${u.lost_at_server_sock}, at the members' ${u.lost_at_client_socks}`]),
         ...(u.drain_timed_out ? ["drain timed out"] : []),
-        coresBusy(u),
-      ]
-        .filter(Boolean)
-        .join("; "),
+      ].join("; "),
       raw: u,
     };
   } catch (err) {
-    return { ...emptyRow(name, label), ok: false, note: err instanceof Error ? err.message : String(err) };
+    return { ...emptyRow(cell.name, ref.label), ok: false, note: err instanceof Error ? err.message : String(err) };
   } finally {
     await server?.stop();
-    bench.reaper.removeDir(dir);
   }
-}
-
-/** udpload's per-core busy figures (cpu0_busy_pct, …): on a shared machine, how much else was running. */
-function coresBusy(u: Udpload): string {
-  const cores = Object.entries(u as unknown as Record<string, unknown>).flatMap(([k, v]) => {
-    const m = /^cpu(\d+)_busy_pct$/.exec(k);
-    return m && typeof v === "number" ? [`cpu${m[1]} ${v.toFixed(0)}%`] : [];
-  });
-  return cores.length ? `cores busy: ${cores.join(", ")}` : "";
-}
-
-/** True when this build of chat has `serve --classic` (the original exercise's text protocol). */
-function hasClassic(bench: Bench): boolean {
-  const help = Bun.spawnSync([bench.chat, "serve", "--help"], { env: { ...process.env, NO_COLOR: "1" } });
-  return help.stdout.toString().includes("--classic");
 }

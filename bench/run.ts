@@ -8,13 +8,15 @@ import { Reaper } from "../test/helpers/reaper.ts";
 import { buildChatload, canPin } from "./chatload.ts";
 import { type Bench, runScenario } from "./harness.ts";
 import { STOP_GRACE_MS } from "./processes.ts";
+import { ratioTable } from "./ratios.ts";
 import { runReference } from "./reference.ts";
 import { scenarios } from "./scenarios.ts";
 import { emptyRow, markdownTable, type Row } from "./table.ts";
 
 const USAGE = `usage: bun run bench [--quick] [--reference]
   --quick      smaller numbers, under 15 s in all (what CI runs)
-  --reference  also build the C relay and load generator of ../shared/bench (or $CHAT_BENCH_REF) and run its cells
+  --reference  also run the UDP cells against the C relay of ../shared/bench (or $CHAT_BENCH_REF) and, where it
+               is installed, ngircd, with that folder's C load generator; a table of the ratios chat / reference
 Progress goes to stderr; one JSON line per scenario and the table to stdout, and to bench/out/.`;
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -48,7 +50,7 @@ async function main(): Promise<number> {
     const warning = `JavaScript load for the UDP cells (${built.why}): their figures are bounded by the load process, not the server`;
     log(`warning: ${warning}`);
     notes.push(warning);
-  } else notes.push("UDP cells (throughput, latency, scale) driven by bench/chatload.c; idle, web and cluster by the JavaScript load");
+  } else notes.push("the UDP cells with traffic (throughput, latency, scale, scale busy) driven by bench/chatload.c; idle, web and cluster by the JavaScript load");
   const pin = canPin(Bun.which("taskset"), navigator.hardwareConcurrency);
   if (!pin) notes.push("taskset missing (or one core): server and load not pinned apart");
   const chatload = "bin" in built ? built.bin : undefined;
@@ -75,10 +77,12 @@ async function main(): Promise<number> {
       }
     }
     const seconds = (performance.now() - startedAt) / 1000;
+    const ratios = ratioTable(rows);
     const md = [
       `Benchmark of \`dist/chat serve\` (${values.quick ? "--quick" : "full"}${values.reference ? " + reference" : ""}; ${new Date().toISOString()}; ${seconds.toFixed(1)} s in all)`,
       "",
       markdownTable(rows),
+      ...(ratios ? ["", "chat beside the references, cell by cell (one run; ratio = chat ÷ reference):", "", ratios] : []),
       ...(notes.length ? ["", ...notes.map((n) => `- ${n}`)] : []),
       "",
     ].join("\n");

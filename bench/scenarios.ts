@@ -80,6 +80,7 @@ const SCENARIOS: ReadonlyArray<readonly [name: string, quick: Unnamed<Scenario>,
   ["throughput",          load(count(50, 3000, 3)),          load(count(100, 20_000, 5))],
   ["latency",             load(rate(100, 1000, 0.5, 3)),     load(rate(100, 1000, 5, 5))],
   ["scale",               load(rate(200, 200, 0.5, 3)),      load(rate(1000, 200, 5, 5))],
+  ["scale busy",          load(rate(200, 1000, 0.5, 3)),     load(rate(1000, 2000, 5, 5))],
   ["idle",                load(idle(500, 1)),                load(idle(5000, 10))],
   ["web throughput",      load(browsers(50, count(100, 2000, 3))),    load(browsers(50, count(100, 20_000, 5)))],
   ["web",                 load(browsers(50, rate(100, 1000, 0.5, 3))),load(browsers(50, rate(100, 1000, 5, 5)))],
@@ -91,15 +92,8 @@ const SCENARIOS: ReadonlyArray<readonly [name: string, quick: Unnamed<Scenario>,
 
 export const scenarios = (quick: boolean): Scenario[] => SCENARIOS.map(([name, small, full]) => ({ name, ...(quick ? small : full) }));
 
-/** The reference cells of /work/shared/bench/README.md as `udpload` arguments, --quick and full (text size added). */
-// biome-ignore format: a table, aligned by column
-const REFERENCE_CELLS: ReadonlyArray<readonly [name: string, quick: string[], full: string[]]> = [
-  // name          --quick                                         full
-  ["throughput",   ["-n", "50", "-s", "1", "-m", "3000", "-r", "0"],  ["-n", "100", "-s", "1", "-m", "20000", "-r", "0"]],
-  ["latency",      ["-n", "100", "-s", "1", "-r", "1000", "-d", "1"], ["-n", "100", "-s", "1", "-r", "1000", "-d", "5"]],
-  ["scale",        ["-n", "200", "-s", "1", "-r", "200", "-d", "1"],  ["-n", "1000", "-s", "1", "-r", "200", "-d", "5"]],
-];
-
-export function referenceCells(quick: boolean): Array<{ name: string; args: string[] }> {
-  return REFERENCE_CELLS.map(([name, small, full]) => ({ name, args: [...(quick ? small : full), "-b", String(TEXT_BYTES)] }));
-}
+/**
+ * The cells `--reference` runs again against the C relay and ngircd: those of UDP members only with traffic (the
+ * reference load generator speaks neither WebSockets nor chat's protocol, and has no idle mode).
+ */
+export const isReferenceCell = (s: Scenario): s is LoadScenario => s.kind === "load" && s.load.web === 0 && s.load.mode !== "idle";

@@ -30,6 +30,7 @@ describe("which load drives a cell", () => {
         throughput: "chatload",
         latency: "chatload",
         scale: "chatload",
+        "scale busy": "chatload",
         idle: "js",
         "web throughput": "js",
         web: "js",
