@@ -2,6 +2,7 @@
 
 import type { Member } from "../core/room/room.ts";
 import { checkProof, type Proof, ProofCounter, proofKey, prove, proveInto, ReplayWindow } from "../core/wire/proof.ts";
+import { PaddedHmac } from "./hmac.ts";
 
 /**
  * Held by the server for all its rooms. A member's key is made from its hello's nonce (proof.ts), so a member
@@ -11,6 +12,7 @@ export class ServerProofs {
   readonly #counter = new ProofCounter();
   readonly #keys = new WeakMap<Member, Uint8Array>();
   readonly #windows = new WeakMap<Member, ReplayWindow>();
+  readonly #hmac = new PaddedHmac().hmac;
 
   /** The key of `member`'s session. */
   keyOf(member: Member): Uint8Array {
@@ -28,7 +30,7 @@ export class ServerProofs {
 
   /** prove() into `out`, reused by the caller (the fan-out): a view of it. `digest`: bytes' bodyDigest, made once for every copy. */
   proveInto(out: Uint8Array, key: Uint8Array, bytes: Uint8Array, digest: Uint8Array, now: number): Uint8Array {
-    return proveInto(out, key, "server", this.#counter.next(now), bytes, digest);
+    return proveInto(out, key, "server", this.#counter.next(now), bytes, digest, this.#hmac);
   }
 
   /** Whether `proof` is `member`'s, and new: a replayed or redirected datagram is not. */
