@@ -49,6 +49,8 @@ export interface RoomsOptions {
   onEvent?: (h: HostedRoom, b: Broadcast) => void;
   /** The clock (Date.now): restored members count as heard from now. */
   now: () => number;
+  /** When a room database writes what its room committed (the server's turn end); absent: at once. */
+  writeLater?: (write: () => void) => void;
   log: Log;
 }
 
@@ -231,7 +233,10 @@ export class Rooms {
   /** Opens room `name` with its store: a database file per room with --data, else memory. */
   #openLocal(name: string): HostedRoom {
     const { data, port, log } = this.opts;
-    const store = data === ":memory:" ? new MemoryStore(randomBytes(8).toString("hex")) : new SqliteStore(roomFile(data, port, name));
+    const store =
+      data === ":memory:"
+        ? new MemoryStore(randomBytes(8).toString("hex"))
+        : new SqliteStore(roomFile(data, port, name), this.opts.writeLater);
     const room = this.#newRoom(name, store);
     const links = new RoomLinks(this.opts.transports.map((t) => t(room)));
     const h: HostedRoom = {

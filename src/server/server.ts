@@ -25,7 +25,7 @@ import { ServerProofs } from "./proofs.ts";
 import { reportEvent, Warnings } from "./report.ts";
 import { type HostedRoom, Rooms } from "./rooms.ts";
 import { SqliteStore } from "./sqlite-store.ts";
-import { Turn } from "./turn.ts";
+import { afterWrites, heldAnswers, Turn } from "./turn.ts";
 
 export interface ServerOptions {
   host: string;
@@ -92,7 +92,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Until the rooms are open there is no ingress, and datagrams are dropped (their senders repeat them).
   let ingress: Ingress | undefined;
   const turn = new Turn();
-  const udp = await openUdp({
+  const socket = await openUdp({
     hostname: opts.host,
     port: opts.port,
     log,
@@ -101,6 +101,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       turn.read();
     },
   });
+  // Nothing leaves before what it depends on is stored: a turn's writes are committed before any of its datagrams.
+  const udp = afterWrites(socket, turn);
 
   let gate: AdminGate;
   let cluster: Cluster | undefined;
@@ -112,15 +114,23 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw err;
   }
   const proofs = new ServerProofs();
-  const sockets = new WebSockets();
+  const sockets = new WebSockets(() => turn.commitNow());
   const transports: MemberTransport[] = [
-    (room) => new DatagramLink({ room, udp, seal, proofs, now: Date.now, later: turn.atEnd }),
-    (room) => new WebLink(room, sockets, Date.now, turn.atEnd),
+    (room) => new DatagramLink({ room, udp, seal, proofs, now: Date.now, later: (flush) => turn.at("events", flush) }),
+    (room) => new WebLink(room, sockets, Date.now, (flush) => turn.at("events", flush)),
   ];
   if (opts.classic) transports.unshift((room) => new ClassicLink(room, udp)); // first, as the classic lines always went
   const report = (h: HostedRoom, b: Broadcast) => reportEvent(log, h.room.name, h.backend.names().length, b);
   // The room rules (data, history, rate, logins, maxMembers) and the log as given; `logins` absent stays absent.
-  const rooms = new Rooms({ ...opts, port: udp.port, cluster, transports, ...(opts.quiet ? {} : { onEvent: report }), now: Date.now });
+  const rooms = new Rooms({
+    ...opts,
+    port: udp.port,
+    cluster,
+    transports,
+    ...(opts.quiet ? {} : { onEvent: report }),
+    now: Date.now,
+    writeLater: (write) => turn.at("store", write),
+  });
   const operator = new Operator(gate, rooms, warnings, log);
   if (cluster) obeyKickOrders(cluster, rooms, operator, log);
   try {
@@ -142,14 +152,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     memberOf: (sid) => rooms.roomOf(sid)?.room.memberOf(sid),
     proofs,
     handle: (msg, answer, now) => dispatch.handle(msg, answer, now),
-    send: (datagram, to) => udp.send(datagram, to),
+    // Answers go out at the turn's end, after its writes: an ack never leaves before the say it acknowledges is stored.
+    send: (datagram, to) => turn.at("replies", () => udp.send(datagram, to)),
     warnings,
     log,
   });
   let web: RunningWeb | undefined;
   try {
     web = webFor(opts, udp.port, sockets, (msg, answer, now) => {
-      dispatch.handle(msg, answer, now);
+      dispatch.handle(msg, heldAnswers(answer, turn), now);
       turn.read();
     });
   } catch (err) {

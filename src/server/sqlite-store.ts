@@ -12,7 +12,7 @@ import { makePrivateDir } from "../runtime/dirs.ts";
 const BACKLOG_SQL = `(${[...BACKLOG_TYPES].map((t) => `'${t}'`).join(", ")})`;
 /** Events kept on disk; older ones are pruned (repairs and backlog never reach that far back). */
 const KEEP_EVENTS = LIMITS.keptEvents;
-/** Prune once every this many commits. */
+/** Prune once every this many writes (transactions). */
 const PRUNE_EVERY = 1000;
 /** A client's last id is forgotten after a week without a message. */
 const CLIENT_MEMORY_MS = 7 * 24 * 3600 * 1000;
@@ -74,13 +74,23 @@ export class SqliteStore implements RoomStore {
   #commits = 0;
   /** Whether it holds an event worth keeping: asked once at opening, then set by commits. */
   #history: boolean;
-  readonly #commit: (change: Change) => void;
+  /** Writes changes in one transaction. */
+  readonly #write: (changes: readonly Change[]) => void;
+  /** Changes committed but not yet written: the turn's, written together at its end (`later`). */
+  #pending: Change[] = [];
   readonly #eventQuery;
   readonly #backlogQuery;
   readonly #lastIdQuery;
 
-  /** Opens (creating if needed) the database at `file`. Throws a one-line Error when it cannot. */
-  constructor(readonly file: string) {
+  /**
+   * Opens (creating if needed) the database at `file`. Throws a one-line Error when it cannot. `later`: when the
+   * changes committed now are written (the server's turn end, so that a turn's says make one transaction); without
+   * it, each commit is written at once.
+   */
+  constructor(
+    readonly file: string,
+    private readonly later?: (write: () => void) => void,
+  ) {
     try {
       makePrivateDir(dirname(file)); // an existing folder the user made is left as it is (serve warns when it is open to others)
       makePrivate(file);
@@ -117,15 +127,18 @@ export class SqliteStore implements RoomStore {
     const upsertClient = db.query(
       "INSERT INTO clients (nonce, last_id, seen_at) VALUES (?, ?, ?) ON CONFLICT (nonce) DO UPDATE SET last_id = excluded.last_id, seen_at = excluded.seen_at",
     );
-    this.#commit = db.transaction((change: Change) => {
-      for (const e of change.events) insertEvent.run(e.seq, e.type, e.datagram);
-      for (const m of change.joined) insertMember.run(m.sid, m.name, m.nonce, m.address, m.port, m.joinedAt);
-      for (const sid of change.left) deleteMember.run(sid);
-      for (const [client, id] of change.delivered) upsertClient.run(client, id, Date.now());
+    this.#write = db.transaction((changes: readonly Change[]) => {
+      for (const change of changes) {
+        for (const e of change.events) insertEvent.run(e.seq, e.type, e.datagram);
+        for (const m of change.joined) insertMember.run(m.sid, m.name, m.nonce, m.address, m.port, m.joinedAt);
+        for (const sid of change.left) deleteMember.run(sid);
+        for (const [client, id] of change.delivered) upsertClient.run(client, id, Date.now());
+      }
     });
   }
 
   members(): StoredMember[] {
+    this.flush();
     return this.#db
       .query<{ sid: string; name: string; nonce: string; address: string; port: number; joined_at: number }, []>(
         // In the order they joined: a rename rewrites a member's row, which must not move it to the end of /who.
@@ -136,27 +149,51 @@ export class SqliteStore implements RoomStore {
   }
 
   lastId(client: string): number | undefined {
+    this.flush();
     return this.#lastIdQuery.get(client)?.last_id;
   }
 
+  /**
+   * Takes `change` as part of the room's history at once (the ring, the numbering, what reads see) and writes it
+   * now, or with the rest of the turn's. Nothing the server sends may depend on it before then: the server's turn
+   * writes first and sends after (turn.ts), and anything sent out of turn commits first (Turn.commitNow).
+   */
   commit(change: Change): void {
-    this.#commit(change);
     for (const e of change.events) {
       this.#ring.add(e);
       this.#seq = e.seq;
       if (BACKLOG_TYPES.has(e.type)) this.#history = true;
     }
+    if (!this.later) return this.#writeNow([change]);
+    if (this.#pending.length === 0) this.later(() => this.flush());
+    this.#pending.push(change);
+  }
+
+  /** Writes what was committed and not yet written. */
+  flush(): void {
+    if (this.#pending.length === 0) return;
+    const changes = this.#pending;
+    this.#pending = [];
+    this.#writeNow(changes);
+  }
+
+  #writeNow(changes: readonly Change[]): void {
+    this.#write(changes);
     if (++this.#commits % PRUNE_EVERY === 0) this.#prune();
   }
 
   event(seq: number): Uint8Array | undefined {
-    return this.#ring.get(seq)?.datagram ?? this.#eventQuery.get(seq)?.datagram;
+    const inRing = this.#ring.get(seq)?.datagram;
+    if (inRing) return inRing;
+    this.flush();
+    return this.#eventQuery.get(seq)?.datagram;
   }
 
   backlogStart(count: number, span: number): number {
     const fromRing = this.#ring.backlogStart(this.#seq, count, span);
     if (fromRing.complete || count === 0) return fromRing.start;
     // Older than the ring: ask the database for the count-th most recent message within the span.
+    this.flush();
     const oldest = this.#backlogQuery.get(Math.max(0, this.#seq - span), count - 1);
     if (oldest) return oldest.seq;
     const first = this.#db
@@ -170,10 +207,12 @@ export class SqliteStore implements RoomStore {
   }
 
   close(): void {
+    this.flush();
     this.#db.close();
   }
 
   discard(): void {
+    this.#pending = [];
     this.#db.close();
     // Gone for good: a restart finds no file, so it does not reopen the room.
     for (const f of [this.file, ...SIDE_FILES.map((side) => this.file + side)]) rmSync(f, { force: true });

@@ -13,6 +13,9 @@ const key = (p: Peer) => `${p.address}|${p.port}`;
 export class WebSockets {
   readonly #open = new Map<string, TextSocket>();
 
+  /** `beforeSend`: run before any message leaves (the server commits its turn's writes first). */
+  constructor(private readonly beforeSend: () => void = () => {}) {}
+
   /** `socket` is now how `peer` is reached; an older socket of the same page (a reconnect that beat the close) goes. */
   attach(peer: Peer, socket: TextSocket): void {
     const old = this.#open.get(key(peer));
@@ -36,6 +39,7 @@ export class WebSockets {
   sendText(peer: Peer, message: string): boolean {
     const socket = this.#open.get(key(peer));
     if (!socket) return false;
+    this.beforeSend();
     socket.send(message);
     return true;
   }

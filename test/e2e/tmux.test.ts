@@ -65,7 +65,13 @@ describe.skipIf(!hasTmux)("in tmux", () => {
     // 6 + 11 + 22 columns fill 39 of 40: "千" (2 wide) no longer fits, and goes to the next row, whole.
     await pane.type("一二三四五六七八九十百千");
     lilei.write("第二条 🎉 end\n");
-    let rows = untimed(await pane.waitForScreen((rows) => untimed(rows).includes("李雷: 第二条 🎉 end"), "the second message"));
+    // The message is drawn above the line being typed, which is then drawn again: wait for both, then check every row.
+    let rows = untimed(
+      await pane.waitForScreen(
+        (rows) => untimed(rows).includes("李雷: 第二条 🎉 end") && untimed(rows).includes("小明> x我在打字😀一二三四五六七八九十百"),
+        "the second message, and the line being typed below it",
+      ),
+    );
     expect(rows).toEqual([
       "joined as 小明; also here: 李雷",
       "/help: commands; Ctrl-D or /quit: leave", // the first steps, once, under the welcome
