@@ -30,6 +30,53 @@ const message = (seq: number) => ({
   datagram: encode({ type: "message", seq, ts: 1, from: "a", text: `m${seq}` }),
 });
 
+describe("a turn's commits, written together at its end", () => {
+  const change = (seq: number, client: string) => ({
+    events: [message(seq)],
+    joined: [],
+    left: [],
+    delivered: [[client, seq]] as Array<[string, number]>,
+  });
+  /** What another connection to the file sees: what was written, not what is held. */
+  const written = (dir: string) => {
+    const other = open(dir).store;
+    const seen = { lastSeq: other.lastSeq, lastId: other.lastId("c") };
+    other.close();
+    stores.pop();
+    return seen;
+  };
+
+  test("held until the turn's end, read at once, one write for the turn; a read from the file writes first", () => {
+    const d = mkdtempSync(join(tmpdir(), "chat-store-"));
+    dirs.push(d);
+    const ends: Array<() => void> = [];
+    const store = new SqliteStore(roomFile(d, 9999), (write) => ends.push(write));
+    stores.push(store);
+    store.commit(change(1, "c"));
+    store.commit(change(2, "c"));
+    expect(ends).toHaveLength(1); // one write scheduled for the turn, not one per commit
+    expect(decode(store.event(2)!)).toMatchObject([{ seq: 2 }]); // the room reads what it committed at once
+    expect(written(d)).toEqual({ lastSeq: 0, lastId: undefined });
+    for (const end of ends.splice(0)) end();
+    expect(written(d)).toEqual({ lastSeq: 2, lastId: 2 });
+
+    store.commit(change(3, "c"));
+    expect(store.lastId("c")).toBe(3); // a query of the file writes what is held first
+    expect(written(d)).toEqual({ lastSeq: 3, lastId: 3 });
+    for (const end of ends.splice(0)) end(); // nothing left to write
+    expect(written(d)).toEqual({ lastSeq: 3, lastId: 3 });
+  });
+
+  test("closing writes what is held (the server stops between turns)", () => {
+    const d = mkdtempSync(join(tmpdir(), "chat-store-"));
+    dirs.push(d);
+    const held = new SqliteStore(roomFile(d, 9999), () => {});
+    held.commit(change(1, "c"));
+    held.close();
+    expect(written(d)).toEqual({ lastSeq: 1, lastId: 1 });
+  });
+});
+
 describe("what survives a restart", () => {
   test("events, members, last ids and the epoch", () => {
     const { dir, store } = open();
