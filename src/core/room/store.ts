@@ -53,18 +53,23 @@ export interface RoomStore {
 export const BACKLOG_TYPES: ReadonlySet<RoomEvent["type"]> = new Set(["message", "admin", "action"]);
 const isMessage = (type: RoomEvent["type"]) => BACKLOG_TYPES.has(type);
 
-/** The most recent events, by sequence number, bounded. */
+/**
+ * The most recent events, by sequence number, bounded: the events of the last `capacity` numbers, each in the slot
+ * of its number (numbers grow by one an event, so a newer event takes the place of the one `capacity` before it).
+ */
 export class EventRing {
-  readonly #events = new Map<number, StoredEvent>();
-  constructor(private readonly capacity: number = LIMITS.repairWindow) {}
+  readonly #slots: Array<StoredEvent | undefined>;
+  constructor(private readonly capacity: number = LIMITS.repairWindow) {
+    this.#slots = new Array(capacity).fill(undefined);
+  }
 
   add(event: StoredEvent): void {
-    this.#events.set(event.seq, event);
-    if (this.#events.size > this.capacity) this.#events.delete(this.#events.keys().next().value!);
+    this.#slots[event.seq % this.capacity] = event;
   }
 
   get(seq: number): StoredEvent | undefined {
-    return this.#events.get(seq);
+    const event = this.#slots[seq % this.capacity];
+    return event?.seq === seq ? event : undefined;
   }
 
   /**
@@ -75,7 +80,7 @@ export class EventRing {
     let found = 0;
     let start = 0;
     for (let seq = lastSeq; seq > 0 && seq > lastSeq - span; seq--) {
-      const event = this.#events.get(seq);
+      const event = this.get(seq);
       if (!event) return { start, complete: false };
       if (!isMessage(event.type)) continue;
       start = seq;
