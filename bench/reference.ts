@@ -44,11 +44,11 @@ interface Reference {
 }
 
 /**
- * Runs each of chat's UDP cells (same members, messages, rate and text size) against every reference available,
+ * Runs each of chat's UDP cells (same members, messages, rate and text size; `only`: those named) against every reference available,
  * handing each row to `emit`: the rows carry the cell's name, so ratios.ts sets them beside chat's. Returns notes:
  * what was not available (no sources, no gcc, no ngircd) is a note, not a failure.
  */
-export async function runReference(bench: Bench, quick: boolean, emit: (row: Row) => void): Promise<string[]> {
+export async function runReference(bench: Bench, quick: boolean, emit: (row: Row) => void, only?: readonly string[]): Promise<string[]> {
   const notes: string[] = [];
   const source = resolve(bench.repo, process.env.CHAT_BENCH_REF ?? "../shared/bench");
   const missing = ["udpload.c", "relay_limit.c"].filter((f) => !existsSync(join(source, f)));
@@ -81,7 +81,9 @@ export async function runReference(bench: Bench, quick: boolean, emit: (row: Row
     if (ngircd) references.push({ label: NGIRCD, start: () => startNgircd(ngircd, out, bench), flags: ["-I"], note: NGIRCD_NOTE });
     else notes.push("reference: ngircd is not installed (Debian: apt-get install ngircd): no ngircd rows");
 
-    for (const cell of scenarios(quick).filter(isReferenceCell))
+    for (const cell of scenarios(quick)
+      .filter(isReferenceCell)
+      .filter((s) => !only || only.includes(s.name)))
       for (const ref of references) emit(await runCell(cell, ref, join(out, "udpload"), bench));
     return notes;
   } finally {

@@ -13,8 +13,9 @@ import { runReference } from "./reference.ts";
 import { scenarios } from "./scenarios.ts";
 import { emptyRow, markdownTable, type Row } from "./table.ts";
 
-const USAGE = `usage: bun run bench [--quick] [--reference]
+const USAGE = `usage: bun run bench [--quick] [--reference] [--only NAME,NAME]
   --quick      smaller numbers, under 15 s in all (what CI runs)
+  --only       just these scenarios (their names as the table has them, comma-separated)
   --reference  also run the UDP cells against the C relay of ../shared/bench (or $CHAT_BENCH_REF) and, where it
                is installed, ngircd, with that folder's C load generator; a table of the ratios chat / reference
 Progress goes to stderr; one JSON line per scenario and the table to stdout, and to bench/out/.`;
@@ -27,6 +28,7 @@ async function main(): Promise<number> {
     options: {
       quick: { type: "boolean", default: false },
       reference: { type: "boolean", default: false },
+      only: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -50,7 +52,10 @@ async function main(): Promise<number> {
     const warning = `JavaScript load for the UDP cells (${built.why}): their figures are bounded by the load process, not the server`;
     log(`warning: ${warning}`);
     notes.push(warning);
-  } else notes.push("the UDP cells with traffic (throughput, latency, scale, scale busy) driven by bench/chatload.c; idle, web and cluster by the JavaScript load");
+  } else
+    notes.push(
+      "the UDP cells with traffic (throughput, latency, scale, scale busy) driven by bench/chatload.c; idle, web and cluster by the JavaScript load",
+    );
   const pin = canPin(Bun.which("taskset"), navigator.hardwareConcurrency);
   if (!pin) notes.push("taskset missing (or one core): server and load not pinned apart");
   const chatload = "bin" in built ? built.bin : undefined;
@@ -63,13 +68,20 @@ async function main(): Promise<number> {
       console.log(JSON.stringify(row));
       log(`${row.scenario} (${row.server}): ${row.ok ? "done" : `FAILED: ${row.note}`}`);
     };
-    for (const s of scenarios(values.quick)) {
+    const all = scenarios(values.quick);
+    const only = values.only?.split(",").map((n) => n.trim());
+    const unknown = only?.filter((n) => !all.some((s) => s.name === n)) ?? [];
+    if (unknown.length)
+      throw new Error(
+        `--only: no scenario named ${unknown.map((n) => JSON.stringify(n)).join(", ")} (${all.map((s) => s.name).join(", ")})`,
+      );
+    for (const s of all.filter((s) => !only || only.includes(s.name))) {
       log(`${s.name}: starting`);
       for (const row of await runScenario(s, bench)) emit(row);
     }
     if (values.reference) {
       try {
-        const refNotes = await runReference(bench, values.quick, emit);
+        const refNotes = await runReference(bench, values.quick, emit, only);
         notes.push(...refNotes);
         refNotes.forEach(log);
       } catch (err) {

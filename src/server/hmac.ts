@@ -1,16 +1,17 @@
 // HMAC-SHA256 (RFC 2104) on Bun's SHA-256, into buffers it keeps: the fan-out makes one per member and datagram.
 
-import type { Hmac } from "../core/wire/proof.ts";
+import type { Hmac, ProofHashes } from "../core/wire/proof.ts";
 
 const BLOCK = 64;
 const DIGEST = 32;
 
 /**
- * The same bytes as node:crypto's createHmac("sha256"), without an object per call: each key's padded blocks are
- * made once (a member's key lives as long as its session), and every call hashes into the same two buffers. The
- * mac returned is one of them: read it before the next call (proveInto copies its 16 bytes at once).
+ * The same bytes as node:crypto's createHmac("sha256") and createHash("sha256"), without an object per call: each
+ * key's padded blocks are made once (a member's key lives as long as its session), and every call hashes into
+ * buffers kept here. What a call returns is one of them: read it before the next call (proveInto copies its 16
+ * bytes at once; checkProof compares at once).
  */
-export class PaddedHmac {
+export class PaddedHmac implements ProofHashes {
   readonly #pads = new WeakMap<Uint8Array, { inner: Uint8Array; outer: Uint8Array }>();
   /** inner pad ‖ message, sized to the last message (a proof's is always 41 bytes). */
   #inner = new Uint8Array(BLOCK);
@@ -18,6 +19,12 @@ export class PaddedHmac {
   readonly #outer = new Uint8Array(BLOCK + DIGEST);
   readonly #innerHash = this.#outer.subarray(BLOCK);
   readonly #mac = new Uint8Array(DIGEST);
+  readonly #digest = new Uint8Array(DIGEST);
+
+  readonly digest = (body: Uint8Array): Uint8Array => {
+    Bun.SHA256.hash(body, this.#digest);
+    return this.#digest;
+  };
 
   readonly hmac: Hmac = (key, message) => {
     const pads = this.#padsOf(key);

@@ -12,7 +12,8 @@ export class ServerProofs {
   readonly #counter = new ProofCounter();
   readonly #keys = new WeakMap<Member, Uint8Array>();
   readonly #windows = new WeakMap<Member, ReplayWindow>();
-  readonly #hmac = new PaddedHmac().hmac;
+  /** The fan-out's HMAC; the digest is made once per datagram (bodyDigest), outside. */
+  readonly #hashes = new PaddedHmac();
 
   /** The key of `member`'s session. */
   keyOf(member: Member): Uint8Array {
@@ -30,12 +31,12 @@ export class ServerProofs {
 
   /** prove() into `out`, reused by the caller (the fan-out): a view of it. `digest`: bytes' bodyDigest, made once for every copy. */
   proveInto(out: Uint8Array, key: Uint8Array, bytes: Uint8Array, digest: Uint8Array, now: number): Uint8Array {
-    return proveInto(out, key, "server", this.#counter.next(now), bytes, digest, this.#hmac);
+    return proveInto(out, key, "server", this.#counter.next(now), bytes, digest, this.#hashes.hmac);
   }
 
   /** Whether `proof` is `member`'s, and new: a replayed or redirected datagram is not. */
   admits(member: Member, proof: Proof): boolean {
-    if (!checkProof(this.keyOf(member), "member", proof)) return false;
+    if (!checkProof(this.keyOf(member), "member", proof, this.#hashes)) return false;
     let window = this.#windows.get(member);
     if (!window) {
       window = new ReplayWindow();

@@ -27,15 +27,23 @@ export function prove(key: Uint8Array, sender: ProofSender, counter: number, bod
   return proveInto(new Uint8Array(PROOF_BYTES + body.length), key, sender, counter, body);
 }
 
-/**
- * HMAC-SHA256(key, message), what a tag is cut from: node:crypto's by default. The server's fan-out, one per member
- * and datagram, brings one that allocates nothing (server/hmac.ts); the bytes are the same.
- */
+/** HMAC-SHA256(key, message), what a tag is cut from. */
 export type Hmac = (key: Uint8Array, message: Uint8Array) => Uint8Array;
 const nodeHmac: Hmac = (key, message) => createHmac("sha256", key).update(message).digest();
 
 /** What the tag covers of the body: its SHA-256, so that the copies of one body to many members hash it once. */
 export const bodyDigest = (body: Uint8Array): Uint8Array => createHash("sha256").update(body).digest();
+
+/**
+ * The two hashes a proof takes, node:crypto's by default. The server, which makes one per member and datagram and
+ * checks one per request, brings ones that allocate nothing (server/hmac.ts); the bytes are the same. What they
+ * return may be overwritten by their next call.
+ */
+export interface ProofHashes {
+  digest(body: Uint8Array): Uint8Array;
+  hmac: Hmac;
+}
+const NODE_HASHES: ProofHashes = { digest: bodyDigest, hmac: nodeHmac };
 
 /**
  * prove() written into `out` (at least PROOF_BYTES + body.length long), returned as the datagram's view of it: the
@@ -81,10 +89,13 @@ export const isProven = (datagram: Uint8Array) => datagram.length > 0 && datagra
 /** The proof of a datagram that starts with PROOF_MARK; undefined when there is none or it is malformed (a counter out of range). */
 export function readProof(datagram: Uint8Array): Proof | undefined {
   if (!isProven(datagram) || datagram.length <= PROOF_BYTES) return undefined;
-  const counter = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength).getBigUint64(1);
-  if (counter < 1n || counter > BigInt(MAX_COUNTER)) return undefined;
+  // Big-endian, without BigInt: a high half of 2^21 or more is past MAX_COUNTER.
+  const high = ((datagram[1]! << 24) | (datagram[2]! << 16) | (datagram[3]! << 8) | datagram[4]!) >>> 0;
+  const low = ((datagram[5]! << 24) | (datagram[6]! << 16) | (datagram[7]! << 8) | datagram[8]!) >>> 0;
+  const counter = high * 0x1_0000_0000 + low;
+  if (counter < 1 || counter > MAX_COUNTER) return undefined;
   return {
-    counter: Number(counter),
+    counter,
     counterBytes: datagram.subarray(1, 9),
     tag: datagram.subarray(9, PROOF_BYTES),
     body: datagram.subarray(PROOF_BYTES),
@@ -92,8 +103,8 @@ export function readProof(datagram: Uint8Array): Proof | undefined {
 }
 
 /** Whether `proof` was made with `key` by `sender` (in constant time). Freshness is the ReplayWindow's. */
-export function checkProof(key: Uint8Array, sender: ProofSender, proof: Proof): boolean {
-  const mac = macOf(key, sender, proof.counterBytes, 0, bodyDigest(proof.body), nodeHmac);
+export function checkProof(key: Uint8Array, sender: ProofSender, proof: Proof, hashes: ProofHashes = NODE_HASHES): boolean {
+  const mac = macOf(key, sender, proof.counterBytes, 0, hashes.digest(proof.body), hashes.hmac);
   return timingSafeEqual(mac.subarray(0, PROOF_TAG_BYTES), proof.tag);
 }
 

@@ -1,7 +1,7 @@
-// The fan-out's HMAC-SHA256: RFC 4231's test cases, and the same bytes as node:crypto's for any key and message.
+// The server's proof hashes: RFC 4231's test cases, and the same bytes as node:crypto's HMAC and SHA-256 for any key and message.
 
 import { expect, test } from "bun:test";
-import { createHmac, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { PaddedHmac } from "../../../src/server/hmac.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -29,4 +29,12 @@ test("node:crypto's bytes for keys and messages of every size, one PaddedHmac fo
         const message = new Uint8Array(randomBytes(size));
         expect(hex(hmac(key, message))).toBe(createHmac("sha256", key).update(message).digest("hex"));
       }
+});
+
+test("the body digest is node:crypto's SHA-256, for bodies of every size", () => {
+  const { digest } = new PaddedHmac();
+  for (const size of [0, 1, 55, 56, 64, 1146, 1200]) {
+    const body = new Uint8Array(randomBytes(size));
+    expect(hex(digest(body))).toBe(createHash("sha256").update(body).digest("hex"));
+  }
 });
