@@ -2,7 +2,6 @@
 
 import type { Broadcast, Member, Peer, Room } from "../core/room/room.ts";
 import { reachOf } from "../core/room/roster.ts";
-import { bodyDigest } from "../core/wire/proof.ts";
 import { encode, PROOF_BYTES, TIMERS } from "../core/wire/protocol.ts";
 import type { DatagramSocket, MemberLink } from "./member-link.ts";
 import type { ServerProofs } from "./proofs.ts";
@@ -39,6 +38,12 @@ export class DatagramLink implements MemberLink {
   readonly #peers: Peer[] = [];
   /** Where each fan-out's copies are proven, grown as needed: sendEach hands them to the kernel before it returns. */
   #arena = new Uint8Array(64 * 1024);
+  /**
+   * The arena's views of the last datagram size, kept: the copies of a busy room's datagrams are mostly one size
+   * (full ones), and a view made once per member rather than per member and datagram leaves the collector little.
+   */
+  #views: Uint8Array[] = [];
+  #viewSize = 0;
 
   constructor(private readonly opts: DatagramLinkOptions) {
     this.#batch = new TurnBatch((packet) => this.#toMembers(opts.seal(packet.bytes), packet.except), opts.later);
@@ -97,12 +102,21 @@ export class DatagramLink implements MemberLink {
     datagrams.length = peers.length = 0;
     const members = room.speakers();
     const size = PROOF_BYTES + sealed.length;
-    const digest = bodyDigest(sealed);
-    if (this.#arena.length < size * members.length) this.#arena = new Uint8Array(size * members.length * 2);
+    const digest = proofs.digest(sealed); // kept by proofs until its next digest: after this loop
+    if (this.#arena.length < size * members.length) {
+      this.#arena = new Uint8Array(size * members.length * 2);
+      this.#views = [];
+    }
+    if (size !== this.#viewSize) {
+      this.#views = [];
+      this.#viewSize = size;
+    }
+    const views = this.#views;
     for (const m of members) {
       if (m.sid === except || m.sid === alsoExcept) continue;
-      const at = size * datagrams.length;
-      datagrams.push(proofs.proveInto(this.#arena.subarray(at, at + size), proofs.keyOf(m), sealed, digest, now));
+      const i = datagrams.length;
+      views[i] ??= this.#arena.subarray(size * i, size * (i + 1));
+      datagrams.push(proofs.proveInto(views[i]!, proofs.keyOf(m), sealed, digest, now));
       peers.push(m.peer);
     }
     if (peers.length > 0) udp.sendEach(datagrams, peers);

@@ -12,7 +12,7 @@ export class ServerProofs {
   readonly #counter = new ProofCounter();
   readonly #keys = new WeakMap<Member, Uint8Array>();
   readonly #windows = new WeakMap<Member, ReplayWindow>();
-  /** The fan-out's HMAC; the digest is made once per datagram (bodyDigest), outside. */
+  /** The fan-out's and the checks' hashes, into kept buffers. */
   readonly #hashes = new PaddedHmac();
 
   /** The key of `member`'s session. */
@@ -27,6 +27,11 @@ export class ServerProofs {
   /** `bytes` (frames, or sealed frames) proven for the holder of `key`, with the next counter. */
   prove(key: Uint8Array, bytes: Uint8Array, now: number): Uint8Array {
     return prove(key, "server", this.#counter.next(now), bytes);
+  }
+
+  /** The SHA-256 of a body to be proven for many (bodyDigest), into a kept buffer: valid until the next digest or check. */
+  digest(body: Uint8Array): Uint8Array {
+    return this.#hashes.digest(body);
   }
 
   /** prove() into `out`, reused by the caller (the fan-out): a view of it. `digest`: bytes' bodyDigest, made once for every copy. */
