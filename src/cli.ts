@@ -8,7 +8,7 @@ import { type CommandIo, flushOutput, processIo } from "./commands/_finish.ts";
 import { EXAMPLES, fitHelp, helpWidth } from "./commands/_help.ts";
 import { commandLineProblem, isOptionOf, unknownCommand } from "./commands/_strict.ts";
 import { admin } from "./commands/admin.ts";
-import { console_, receiver } from "./commands/internal.ts";
+import { checkpoint, console_, receiver } from "./commands/internal.ts";
 import { join } from "./commands/join.ts";
 import { serve } from "./commands/serve.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -16,7 +16,7 @@ import { EXIT } from "./exit-codes.ts";
 /** A command of any arguments: citty's own SubCommandsDef says `CommandDef<any>`, since each has its own. */
 // biome-ignore lint/suspicious/noExplicitAny: the arguments differ from command to command
 type AnyCommand = CommandDef<any>;
-const subCommands: Record<string, AnyCommand> = { serve, join, admin, __receiver: receiver, __console: console_ };
+const subCommands: Record<string, AnyCommand> = { serve, join, admin, __receiver: receiver, __console: console_, __checkpoint: checkpoint };
 
 export const main = defineCommand({
   meta: { name: "chat", version, description: "A UDP chat room in one executable" },

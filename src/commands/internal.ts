@@ -32,3 +32,10 @@ export const console_ = internal("__console", "`chat serve`", async (log) => {
   await runConsole(log);
   return EXIT.ok;
 });
+
+/** The room databases' checkpoints, a subprocess of `chat serve` (with --data). */
+export const checkpoint = internal("__checkpoint", "`chat serve`", async (log) => {
+  const { runCheckpointer } = await import("../server/checkpointer.ts");
+  await runCheckpointer(log);
+  return EXIT.ok;
+});

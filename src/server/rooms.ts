@@ -51,6 +51,8 @@ export interface RoomsOptions {
   now: () => number;
   /** When a room database writes what its room committed (the server's turn end); absent: at once. */
   writeLater?: (write: () => void) => void;
+  /** Another process checkpoints the room databases (checkpointer.ts): they do only past this many pages of log. */
+  walPagesCap?: number;
   log: Log;
 }
 
@@ -236,7 +238,7 @@ export class Rooms {
     const store =
       data === ":memory:"
         ? new MemoryStore(randomBytes(8).toString("hex"))
-        : new SqliteStore(roomFile(data, port, name), this.opts.writeLater);
+        : new SqliteStore(roomFile(data, port, name), this.opts.writeLater, this.opts.walPagesCap);
     const room = this.#newRoom(name, store);
     const links = new RoomLinks(this.opts.transports.map((t) => t(room)));
     const h: HostedRoom = {

@@ -14,6 +14,7 @@ import { openUdp } from "../runtime/udp.ts";
 import { WebLink } from "../web/web-link.ts";
 import { type RunningWeb, startWeb, type WebOptions } from "../web/web-server.ts";
 import { WebSockets } from "../web/web-sockets.ts";
+import { type Checkpointer, startCheckpointer, WAL_PAGES_CAP } from "./checkpointer.ts";
 import { ClassicLink, classicRequest } from "./classic.ts";
 import { Dispatch } from "./dispatch.ts";
 import { DatagramLink } from "./fanout.ts";
@@ -120,6 +121,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     (room) => new WebLink(room, sockets, Date.now, (flush) => turn.at("events", flush)),
   ];
   if (opts.classic) transports.unshift((room) => new ClassicLink(room, udp)); // first, as the classic lines always went
+  // The room databases, if any, are checkpointed by a subprocess (checkpointer.ts): the loop never waits on the disk.
+  const databases = opts.data !== ":memory:" && cluster === undefined;
   const report = (h: HostedRoom, b: Broadcast) => reportEvent(log, h.room.name, h.backend.names().length, b);
   // The room rules (data, history, rate, logins, maxMembers) and the log as given; `logins` absent stays absent.
   const rooms = new Rooms({
@@ -130,6 +133,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(opts.quiet ? {} : { onEvent: report }),
     now: Date.now,
     writeLater: (write) => turn.at("store", write),
+    ...(databases ? { walPagesCap: WAL_PAGES_CAP } : {}),
   });
   const operator = new Operator(gate, rooms, warnings, log);
   if (cluster) obeyKickOrders(cluster, rooms, operator, log);
@@ -170,7 +174,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw err;
   }
   const housekeeping = new Housekeeping({ rooms, cluster, peerTimeoutMs: opts.peerTimeoutMs, log }, Date.now());
-  return running(udp, rooms, operator, housekeeping, cluster, web);
+  const checkpoints = databases ? startCheckpointer(opts.data, udp.port, log) : undefined;
+  return running(udp, rooms, operator, housekeeping, cluster, web, checkpoints);
 }
 
 /**
@@ -216,6 +221,7 @@ function running(
   housekeeping: Housekeeping,
   cluster: Cluster | undefined,
   web: RunningWeb | undefined,
+  checkpoints: Checkpointer | undefined,
 ): RunningServer {
   const lobby = rooms.lobby!;
   const stopHousekeeping = housekeeping.start();
@@ -234,6 +240,8 @@ function running(
       rooms.stopping();
       await Bun.sleep(GOODBYE_AGAIN_MS);
       rooms.stopping();
+      // Before the databases close: the last connection to close checkpoints the log and removes it.
+      await checkpoints?.stop();
       rooms.close();
       udp.close();
       await web?.stop();

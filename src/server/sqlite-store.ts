@@ -85,11 +85,13 @@ export class SqliteStore implements RoomStore {
   /**
    * Opens (creating if needed) the database at `file`. Throws a one-line Error when it cannot. `later`: when the
    * changes committed now are written (the server's turn end, so that a turn's says make one transaction); without
-   * it, each commit is written at once.
+   * it, each commit is written at once. `walPagesCap`: checkpoint only past this many pages of log (another
+   * process checkpoints, checkpointer.ts); without it, SQLite's default (1,000 pages), here.
    */
   constructor(
     readonly file: string,
     private readonly later?: (write: () => void) => void,
+    walPagesCap?: number,
   ) {
     try {
       makePrivateDir(dirname(file)); // an existing folder the user made is left as it is (serve warns when it is open to others)
@@ -100,6 +102,7 @@ export class SqliteStore implements RoomStore {
       // WAL with synchronous=NORMAL loses nothing committed when the process dies (only a power cut could).
       this.#db.run("PRAGMA synchronous = NORMAL");
       this.#db.run("PRAGMA busy_timeout = 2000");
+      if (walPagesCap !== undefined) this.#db.run(`PRAGMA wal_autocheckpoint = ${Math.floor(walPagesCap)}`);
       this.#db.exec(SCHEMA);
     } catch (err) {
       throw new Error(`cannot open the room database ${file}: ${err instanceof Error ? err.message : String(err)}`);
