@@ -40,6 +40,13 @@ export const serveCommand = (bench: Bench, store: string | { cluster: string }, 
   bench.chat,
   "serve",
   ...extra,
+  ...serveFlags(store),
+  "--admin-token",
+  bench.token,
+];
+
+/** serveCommand's flags after `serve`, but the admin token (bench:profile runs the server with them, from source). */
+export const serveFlags = (store: string | { cluster: string }) => [
   "--host",
   "127.0.0.1",
   "--port",
@@ -58,8 +65,6 @@ export const serveCommand = (bench: Bench, store: string | { cluster: string }, 
   "--history",
   "0",
   "--quiet",
-  "--admin-token",
-  bench.token,
 ];
 
 /** nats-server, where Debian puts it even when /usr/sbin is not on PATH. */

@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { memoryMb } from "../test/helpers/procfs.ts";
 import { freeUdpPort } from "../test/helpers/socket.ts";
-import { chatloadArgs, onCore } from "./chatload.ts";
+import { chatloadArgs, loadBound, onCore } from "./chatload.ts";
 import type { Bench } from "./harness.ts";
 import { type Server, spawnServe } from "./processes.ts";
 import { isReferenceCell, type LoadScenario, scenarios } from "./scenarios.ts";
@@ -161,6 +161,7 @@ async function runCell(cell: LoadScenario, ref: Reference, udpload: string, benc
     if (outcome !== 0) throw new Error(`udpload exited with code ${outcome}: ${stderr.trim().split("\n").slice(-3).join(" ")}`);
     const u = JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as Udpload; // the C program's one JSON line
     const ms = (us: number) => (us < 0 ? null : us / 1000);
+    const bound = loadBound(u.gen_cpu_pct, u.lost_at_client_socks);
     return {
       ...emptyRow(cell.name, ref.label),
       members: u.clients,
@@ -181,6 +182,7 @@ async function runCell(cell: LoadScenario, ref: Reference, udpload: string, benc
         ref.note,
         ...(ref.flags.length ? [] : [`lost at the server's socket ${u.lost_at_server_sock}, at the members' ${u.lost_at_client_socks}`]),
         ...(u.drain_timed_out ? ["drain timed out"] : []),
+        ...(bound ? [bound] : []),
       ].join("; "),
       raw: u,
     };

@@ -14,13 +14,14 @@ const LEAVE_WORDS = { quit: "", timeout: " (timed out)", kicked: " (kicked)", ba
  * The console's line for an event of room `room`, whose members (on every server of a cluster) are `size`.
  * The default room goes unnamed, so a server with one room reads as it did before there were rooms.
  */
-export function reportEvent(log: Log, room: string, size: number, { event: e }: Broadcast): void {
+export function reportEvent(log: Log, room: string, size: () => number, { event: e }: Broadcast): void {
+  // `size` is counted only for the lines that say it: a message, the common event, says nothing on the console.
   const where = room === DEFAULT_ROOM ? "the room" : `room ${room}`;
-  if (e.type === "join") log.info(`${e.name} joined (${size} in ${where})`);
-  else if (e.type === "leave") log.info(`${e.name} left${LEAVE_WORDS[e.reason]} (${size} in ${where})`);
+  if (e.type === "join") log.info(`${e.name} joined (${size()} in ${where})`);
+  else if (e.type === "leave") log.info(`${e.name} left${LEAVE_WORDS[e.reason]} (${size()} in ${where})`);
   else if (e.type === "rename") log.info(`${e.from} is now ${e.to}${room === DEFAULT_ROOM ? "" : ` (room ${room})`}`);
   else if (e.type === "admin")
-    log.info(`admin broadcast ${JSON.stringify(e.text)} to ${size} member(s)${room === DEFAULT_ROOM ? "" : ` in room ${room}`}`);
+    log.info(`admin broadcast ${JSON.stringify(e.text)} to ${size()} member(s)${room === DEFAULT_ROOM ? "" : ` in room ${room}`}`);
 }
 
 /** Refusals of strangers, summarized: at most one line per kind every WARN_EVERY_MS. */

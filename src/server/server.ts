@@ -123,7 +123,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (opts.classic) transports.unshift((room) => new ClassicLink(room, udp)); // first, as the classic lines always went
   // The room databases, if any, are checkpointed by a subprocess (checkpointer.ts): the loop never waits on the disk.
   const databases = opts.data !== ":memory:" && cluster === undefined;
-  const report = (h: HostedRoom, b: Broadcast) => reportEvent(log, h.room.name, h.backend.names().length, b);
+  const report = (h: HostedRoom, b: Broadcast) => reportEvent(log, h.room.name, () => h.backend.names().length, b);
   // The room rules (data, history, rate, logins, maxMembers) and the log as given; `logins` absent stays absent.
   const rooms = new Rooms({
     ...opts,
