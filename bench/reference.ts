@@ -1,4 +1,4 @@
-// `--reference`: chat's UDP cells again against the C relay of ../shared/bench (the datagram ceiling) and, where it is installed, ngircd over TCP.
+// `--reference`: chat's UDP cells again against the C relay of the shared bench (the datagram ceiling) and, where it is installed, ngircd over TCP.
 
 import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -50,7 +50,9 @@ interface Reference {
  */
 export async function runReference(bench: Bench, quick: boolean, emit: (row: Row) => void, only?: readonly string[]): Promise<string[]> {
   const notes: string[] = [];
-  const source = resolve(bench.repo, process.env.CHAT_BENCH_REF ?? "../shared/bench");
+  // The reference programs travel with the repository (bench/ref/, copied from the shared bench); CHAT_BENCH_REF
+  // points at another copy (../shared/bench, say) to measure with that one instead.
+  const source = resolve(bench.repo, process.env.CHAT_BENCH_REF ?? "bench/ref");
   const missing = ["udpload.c", "relay_limit.c"].filter((f) => !existsSync(join(source, f)));
   if (missing.length) return [`reference skipped: ${missing.join(", ")} not found in ${source} (set CHAT_BENCH_REF)`];
   const gcc = Bun.which("cc") ?? Bun.which("gcc");

@@ -16,8 +16,8 @@ import { emptyRow, markdownTable, type Row } from "./table.ts";
 const USAGE = `usage: bun run bench [--quick] [--reference] [--only NAME,NAME]
   --quick      smaller numbers, under 15 s in all (what CI runs)
   --only       just these scenarios (their names as the table has them, comma-separated)
-  --reference  also run the UDP cells against the C relay of ../shared/bench (or $CHAT_BENCH_REF) and, where it
-               is installed, ngircd, with that folder's C load generator; a table of the ratios chat / reference
+  --reference  also run the UDP cells against the C relay of bench/ref (or $CHAT_BENCH_REF) and, where it is
+               installed, ngircd, with that folder's C load generator; a table of the ratios chat / reference
 Progress goes to stderr; one JSON line per scenario and the table to stdout, and to bench/out/.`;
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
