@@ -1,7 +1,7 @@
 // The compiled load generator (bench/chatload.c) in the harness: building it once, which cells it drives, its arguments, its JSON line as a Row.
 
 import { join } from "node:path";
-import type { LoadScenario } from "./scenarios.ts";
+import { isUdpTraffic, type LoadScenario } from "./scenarios.ts";
 import { emptyRow, type Row } from "./table.ts";
 
 /** Load CPU at or above this (100 = one core) means the load process, not the server, may have set the pace. */
@@ -41,7 +41,7 @@ export interface ChatloadResult {
  * traffic (chatload has no idle mode); the JavaScript load otherwise (browser members, a cluster, idle).
  */
 export function loadFor(s: LoadScenario, servers: number, chatload: string | undefined): "chatload" | "js" {
-  return chatload !== undefined && s.load.web === 0 && s.load.mode !== "idle" && servers === 1 ? "chatload" : "js";
+  return chatload !== undefined && isUdpTraffic(s.load) && servers === 1 ? "chatload" : "js";
 }
 
 /** chatload's command line for a cell against 127.0.0.1:`port` (one sender, as the JavaScript load); -S: it reads the server's CPU. */

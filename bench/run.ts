@@ -10,7 +10,7 @@ import { type Bench, runScenario } from "./harness.ts";
 import { STOP_GRACE_MS } from "./processes.ts";
 import { ratioTable } from "./ratios.ts";
 import { runReference } from "./reference.ts";
-import { scenarios } from "./scenarios.ts";
+import { isReferenceCell, scenarios } from "./scenarios.ts";
 import { emptyRow, markdownTable, type Row } from "./table.ts";
 
 const USAGE = `usage: bun run bench [--quick] [--reference] [--only NAME,NAME]
@@ -54,7 +54,10 @@ async function main(): Promise<number> {
     notes.push(warning);
   } else
     notes.push(
-      "the UDP cells with traffic (throughput, latency, scale, scale busy) driven by bench/chatload.c; idle, web and cluster by the JavaScript load",
+      `the UDP cells (${scenarios(values.quick)
+        .filter(isReferenceCell)
+        .map((s) => s.name)
+        .join(", ")}) driven by bench/chatload.c; idle, web and cluster by the JavaScript load`,
     );
   const pin = canPin(Bun.which("taskset"), navigator.hardwareConcurrency);
   if (!pin) notes.push("taskset missing (or one core): server and load not pinned apart");

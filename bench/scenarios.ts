@@ -92,8 +92,8 @@ const SCENARIOS: ReadonlyArray<readonly [name: string, quick: Unnamed<Scenario>,
 
 export const scenarios = (quick: boolean): Scenario[] => SCENARIOS.map(([name, small, full]) => ({ name, ...(quick ? small : full) }));
 
-/**
- * The cells `--reference` runs again against the C relay and ngircd: those of UDP members only with traffic (the
- * reference load generator speaks neither WebSockets nor chat's protocol, and has no idle mode).
- */
-export const isReferenceCell = (s: Scenario): s is LoadScenario => s.kind === "load" && s.load.web === 0 && s.load.mode !== "idle";
+/** Traffic among UDP members only: what chatload drives (it speaks neither WebSockets nor idles), and udpload too. */
+export const isUdpTraffic = (load: LoadScenario["load"]) => load.web === 0 && load.mode !== "idle";
+
+/** The cells `--reference` runs again against the C relay and ngircd: the one-server cells of UDP traffic. */
+export const isReferenceCell = (s: Scenario): s is LoadScenario => s.kind === "load" && isUdpTraffic(s.load);

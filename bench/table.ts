@@ -3,7 +3,7 @@
 /** A scenario's figures; null where a figure does not apply or could not be measured. */
 export interface Row {
   scenario: string;
-  /** What served it: "chat", "relay_limit" or "chat --classic". */
+  /** What served it: "chat", or a reference of --reference (reference.ts: the C relay, ngircd). */
   server: string;
   /** False when something broke (the row's note says what); the bench then exits non-zero. */
   ok: boolean;
