@@ -2,7 +2,9 @@
 // the order of its end (writes, answers, events).
 
 import { beforeEach, describe, expect, test } from "bun:test";
-import { Turn } from "../../../src/server/turn.ts";
+import type { BudgetedRequester } from "../../../src/server/answer.ts";
+import { afterWrites, heldAnswers, Turn } from "../../../src/server/turn.ts";
+import { peer, RecordingUdp } from "./fakes.ts";
 
 let immediates: Array<() => void>;
 let turn: Turn;
@@ -79,5 +81,50 @@ describe("a turn", () => {
     turn.at("events", () => ran.push("a"));
     runImmediates();
     expect(ran).toEqual(["a"]);
+  });
+});
+
+describe("what leaves the server waits for the turn's writes", () => {
+  test("afterWrites: every way out of the socket commits the turn's writes first", () => {
+    const udp = new RecordingUdp();
+    const out = afterWrites(udp, turn);
+    let writes = 0;
+    const held = () => turn.at("store", () => writes++);
+    held();
+    out.send(new Uint8Array([1]), peer(1));
+    expect(writes).toBe(1);
+    held();
+    out.sendEach([new Uint8Array([2])], [peer(2)]);
+    expect(writes).toBe(2);
+    held();
+    out.sendToAll(new Uint8Array([3]), [peer(3)]);
+    expect(writes).toBe(3);
+    expect(udp.sent.map((s) => s.to.port)).toEqual([1, 2, 3]);
+  });
+
+  test("heldAnswers: a page's answers go at the turn's end, after its writes; the rest of the requester is its own", () => {
+    const sent: string[] = [];
+    let trusted = false;
+    const answer: BudgetedRequester = {
+      from: peer(7),
+      reply: (msg) => sent.push(msg.type),
+      send: () => sent.push("datagram"),
+      trust: () => {
+        trusted = true;
+      },
+      plainBudget: () => 42,
+      proveWith: () => {},
+    };
+    const held = heldAnswers(answer, turn);
+    turn.at("store", () => sent.push("written"));
+    held.reply({ type: "ack", id: 1 });
+    held.send(new Uint8Array([1]));
+    expect(sent).toEqual([]);
+    held.trust();
+    expect(trusted).toBe(true);
+    expect(held.plainBudget()).toBe(42);
+    expect(held.from).toEqual(peer(7));
+    runImmediates();
+    expect(sent).toEqual(["written", "ack", "datagram"]);
   });
 });
