@@ -215,9 +215,11 @@ export class ClusterBackend implements RoomBackend {
     const seq = join ? globals.get(join.event.seq)! : this.#lastSeq;
     await this.#reached(seq);
     const end = seq; // up to the last event, the member's own join included (PROTOCOL.md §5.6)
+    const others = this.names().filter((n) => nameKey(n) !== nameKey(member.name));
     const { welcome, resend } = welcomePage({
       member,
-      others: this.names().filter((n) => nameKey(n) !== nameKey(member.name)),
+      others,
+      count: others.length,
       seq,
       epoch: this.epoch,
       ts: local.ts,

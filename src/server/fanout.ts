@@ -7,6 +7,9 @@ import type { DatagramSocket, MemberLink } from "./member-link.ts";
 import type { ServerProofs } from "./proofs.ts";
 import { TurnBatch } from "./turn-batch.ts";
 
+/** Members whose copies are proven, then sent, together (a sendmmsg's worth, runtime/udp.ts). */
+const FANOUT_CHUNK = 64;
+
 /** The two messages without fields, encoded once. */
 const PROBE = encode({ type: "probe" });
 const STOPPING = encode({ type: "stopping" });
@@ -33,14 +36,17 @@ export class DatagramLink implements MemberLink {
   readonly #batch: TurnBatch;
   /** When the room last sent its members something: a quiet room ticks after a heartbeat. */
   #lastBroadcastAt = 0;
-  /** One fan-out's datagrams and addresses, reused from call to call. */
+  /** One chunk's datagrams and addresses, reused from chunk to chunk and call to call. */
   readonly #datagrams: Uint8Array[] = [];
   readonly #peers: Peer[] = [];
-  /** Where each fan-out's copies are proven, grown as needed: sendEach hands them to the kernel before it returns. */
-  #arena = new Uint8Array(64 * 1024);
+  /**
+   * Where a chunk's copies are proven: sendEach hands them to the kernel before it returns, so the next chunk
+   * reuses it. Grown to the largest datagram; a room of thousands needs no more than a room of sixty.
+   */
+  #arena = new Uint8Array(FANOUT_CHUNK * 1200);
   /**
    * The arena's views of the last datagram size, kept: the copies of a busy room's datagrams are mostly one size
-   * (full ones), and a view made once per member rather than per member and datagram leaves the collector little.
+   * (full ones), and a view made once per slot rather than per member and datagram leaves the collector little.
    */
   #views: Uint8Array[] = [];
   #viewSize = 0;
@@ -93,18 +99,17 @@ export class DatagramLink implements MemberLink {
     udp.send(proofs.prove(proofs.keyOf(member), sealed, this.opts.now()), member.peer);
   }
 
-  /** `sealed` to every member of this protocol but the sessions `except` and `alsoExcept`, each copy proven for its member. */
+  /**
+   * `sealed` to every member of this protocol but the sessions `except` and `alsoExcept`, each copy proven for its
+   * member, FANOUT_CHUNK members at a time.
+   */
   #toMembers(sealed: Uint8Array, except?: string, alsoExcept?: string): void {
     const { proofs, room, udp } = this.opts;
     const now = this.opts.now();
-    const datagrams = this.#datagrams;
-    const peers = this.#peers;
-    datagrams.length = peers.length = 0;
-    const members = room.speakers();
     const size = PROOF_BYTES + sealed.length;
-    const digest = proofs.digest(sealed); // kept by proofs until its next digest: after this loop
-    if (this.#arena.length < size * members.length) {
-      this.#arena = new Uint8Array(size * members.length * 2);
+    const digest = proofs.digest(sealed); // kept by proofs until its next digest or check: after this loop
+    if (this.#arena.length < size * FANOUT_CHUNK) {
+      this.#arena = new Uint8Array(size * FANOUT_CHUNK);
       this.#views = [];
     }
     if (size !== this.#viewSize) {
@@ -112,12 +117,19 @@ export class DatagramLink implements MemberLink {
       this.#viewSize = size;
     }
     const views = this.#views;
-    for (const m of members) {
+    const datagrams = this.#datagrams;
+    const peers = this.#peers;
+    datagrams.length = peers.length = 0;
+    for (const m of room.speakers()) {
       if (m.sid === except || m.sid === alsoExcept) continue;
       const i = datagrams.length;
       views[i] ??= this.#arena.subarray(size * i, size * (i + 1));
       datagrams.push(proofs.proveInto(views[i]!, proofs.keyOf(m), sealed, digest, now));
       peers.push(m.peer);
+      if (datagrams.length === FANOUT_CHUNK) {
+        udp.sendEach(datagrams, peers);
+        datagrams.length = peers.length = 0;
+      }
     }
     if (peers.length > 0) udp.sendEach(datagrams, peers);
     this.#lastBroadcastAt = now;

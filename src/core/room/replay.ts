@@ -52,8 +52,13 @@ export function backlog(start: number, end: number, eventAt: EventAt, member: Vi
 
 export interface WelcomeFacts {
   readonly member: Pick<Member, "sid" | "name" | "joinedAt">;
-  /** The names of the other members (on every server of a cluster), in the order they are listed. */
+  /**
+   * The names of the other members (on every server of a cluster), in the order they are listed: all of them, or
+   * at least the first NAMES_THAT_MIGHT_FIT (no more fit in a welcome).
+   */
   readonly others: readonly string[];
+  /** How many others there are in all (others.length when it lists all). */
+  readonly count: number;
   /** The last event's number, as the member will count. */
   readonly seq: number;
   readonly epoch: string;
@@ -65,6 +70,9 @@ export interface WelcomeFacts {
   readonly eventAt: EventAt;
 }
 
+/** A welcome never lists more names than this: each takes 4 bytes of its frame at least (`"a",`). */
+export const NAMES_THAT_MIGHT_FIT = Math.ceil(MAX_PAYLOAD_BYTES / 4);
+
 /** The welcome, listing as many of the others as fit in one datagram (and counting them all), and the backlog after it. */
 export function welcomePage(facts: WelcomeFacts): { welcome: Welcome; resend: Uint8Array[] } {
   const { member, others } = facts;
@@ -74,7 +82,7 @@ export function welcomePage(facts: WelcomeFacts): { welcome: Welcome; resend: Ui
     sid: member.sid,
     name: member.name,
     members: [],
-    count: others.length,
+    count: facts.count,
     seq: facts.seq,
     backlog: resend.length > 0 ? facts.backlog.start : 0,
     epoch: facts.epoch,

@@ -30,7 +30,7 @@ import { Admission } from "./admission.ts";
 import { type Broadcast, EventLog } from "./event-log.ts";
 import { DEFAULT_LOGINS, Gate, type Scope } from "./gate.ts";
 import { livenessOf } from "./liveness.ts";
-import { repair, repairSpan, welcomePage } from "./replay.ts";
+import { NAMES_THAT_MIGHT_FIT, repair, repairSpan, welcomePage } from "./replay.ts";
 import { clientKey, type Member, type Peer, Roster, samePeer } from "./roster.ts";
 import { type Allowance, SayOrder } from "./say-order.ts";
 import type { RoomStore, StoredMember } from "./store.ts";
@@ -482,9 +482,16 @@ export class Room {
   /** The welcome for `member`, listing as many others as fit, and the backlog that follows it. Commits what changed. */
   #welcome(member: Member, now: number): Outcome {
     const broadcasts = this.#log.save();
+    // The first names only: a welcome of a room of thousands lists a few hundred, and a join costs no list of all.
+    const others: string[] = [];
+    for (const m of this.#roster.members()) {
+      if (others.length === NAMES_THAT_MIGHT_FIT) break;
+      if (m !== member) others.push(m.name);
+    }
     const { welcome, resend } = welcomePage({
       member,
-      others: [...this.#roster.members()].filter((m) => m !== member).map((m) => m.name),
+      others,
+      count: this.#roster.size - (this.#roster.get(member.sid) === member ? 1 : 0),
       seq: this.#log.seq,
       epoch: this.#opts.store.epoch,
       ts: now,

@@ -1,7 +1,17 @@
 // What a member is sent again, without a room: the welcome page, the backlog, repairs with lost ranges, what a member may see, pages of names.
 
 import { describe, expect, test } from "bun:test";
-import { asSeenBy, backlog, namesPage, namesThatFit, ownJoin, repair, repairSpan, welcomePage } from "../../../src/core/room/replay.ts";
+import {
+  asSeenBy,
+  backlog,
+  NAMES_THAT_MIGHT_FIT,
+  namesPage,
+  namesThatFit,
+  ownJoin,
+  repair,
+  repairSpan,
+  welcomePage,
+} from "../../../src/core/room/replay.ts";
 import { EventRing, MemoryStore } from "../../../src/core/room/store.ts";
 import {
   encode,
@@ -66,7 +76,7 @@ describe("backlog", () => {
 describe("welcomePage", () => {
   const facts = { member: alice, seq: 9, epoch: EPOCH, ts: NOW, eventAt: at(ringOf([5, 6, 7, 8])) };
   test("lists the others and the backlog's start; the backlog comes after it", () => {
-    const { welcome, resend } = welcomePage({ ...facts, others: ["bob", "小明"], backlog: { start: 5, end: 8 } });
+    const { welcome, resend } = welcomePage({ ...facts, others: ["bob", "小明"], count: 2, backlog: { start: 5, end: 8 } });
     expect(welcome).toEqual({
       type: "welcome",
       sid: alice.sid,
@@ -81,13 +91,13 @@ describe("welcomePage", () => {
     expect(resend.map(seqOf)).toEqual([5, 6, 7, 8]);
   });
   test("a backlog of which nothing is kept any more is announced as none", () => {
-    const { welcome, resend } = welcomePage({ ...facts, others: [], backlog: { start: 1, end: 4 } });
+    const { welcome, resend } = welcomePage({ ...facts, others: [], count: 0, backlog: { start: 1, end: 4 } });
     expect(resend).toEqual([]);
     expect(welcome.backlog).toBe(0);
   });
   test("lists as many others as fit in one datagram, in order, and counts them all", () => {
     const others = longNames(300);
-    const { welcome } = welcomePage({ ...facts, others, backlog: { start: 0, end: 8 } });
+    const { welcome } = welcomePage({ ...facts, others, count: others.length, backlog: { start: 0, end: 8 } });
     expect(welcome.count).toBe(300);
     expect(welcome.members).toEqual(others.slice(0, welcome.members.length));
     expect(welcome.members.length).toBeGreaterThan(40);
@@ -98,16 +108,25 @@ describe("welcomePage", () => {
   test("carries the room's allowance and the peer timeout, and still fits with them: the names are what is left", () => {
     const others = longNames(300);
     const limits = { burst: 100_000, refillMs: 86_400_000, timeoutMs: 86_400_000 }; // the largest the flags allow
-    const { welcome } = welcomePage({ ...facts, others, limits, backlog: { start: 0, end: 8 } });
+    const { welcome } = welcomePage({ ...facts, others, count: others.length, limits, backlog: { start: 0, end: 8 } });
     expect(welcome).toMatchObject(limits);
     expect(encode(welcome).length).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
     const oneMore = { ...welcome, members: others.slice(0, welcome.members.length + 1) };
     expect(textBytes(encodeFrame(oneMore))).toBeGreaterThan(MAX_PAYLOAD_BYTES);
     // fewer names than without the fields: they took room
-    expect(welcome.members.length).toBeLessThan(welcomePage({ ...facts, others, backlog: { start: 0, end: 8 } }).welcome.members.length);
+    expect(welcome.members.length).toBeLessThan(
+      welcomePage({ ...facts, others, count: others.length, backlog: { start: 0, end: 8 } }).welcome.members.length,
+    );
+  });
+  test("the first NAMES_THAT_MIGHT_FIT others list what all of them would, even of the shortest names", () => {
+    const others = Array.from({ length: 2000 }, (_, i) => String.fromCharCode(0x61 + (i % 26)));
+    const all = welcomePage({ ...facts, others, count: 2000, backlog: { start: 0, end: 8 } }).welcome;
+    const first = welcomePage({ ...facts, others: others.slice(0, NAMES_THAT_MIGHT_FIT), count: 2000, backlog: { start: 0, end: 8 } });
+    expect(first.welcome).toEqual(all);
+    expect(all.members.length).toBeLessThan(NAMES_THAT_MIGHT_FIT);
   });
   test("without limits (no --rate, and no timeout given) the welcome has none of the fields", () => {
-    const { welcome } = welcomePage({ ...facts, others: [], backlog: { start: 0, end: 8 } });
+    const { welcome } = welcomePage({ ...facts, others: [], count: 0, backlog: { start: 0, end: 8 } });
     expect(Object.keys(welcome)).not.toContain("burst");
     expect(Object.keys(welcome)).not.toContain("timeoutMs");
   });

@@ -47,6 +47,20 @@ const say = (sid: string, id: number, text: string, base = id) => ({ type: "say"
 const decoded = (out: Outcome) => out.broadcasts.map((b) => new TextDecoder().decode(b.datagram));
 
 describe("logging in", () => {
+  test("in a room of hundreds the welcome counts every other member and lists the first who fit, in join order", () => {
+    for (let i = 0; i < 400; i++) enter(`m${i}`, 1000 + i);
+    const welcome = reply(room.hello({ type: "hello", name: "late", nonce: nonce(2000) }, peer(2000), NOW));
+    if (welcome?.type !== "welcome") throw new Error("not welcomed");
+    expect(welcome.count).toBe(400);
+    expect(welcome.members.length).toBeGreaterThan(50);
+    expect(welcome.members).toEqual(Array.from({ length: welcome.members.length }, (_, i) => `m${i}`));
+    // A repeated hello of a member in the middle: itself left out, the others counted.
+    const again = reply(room.hello({ type: "hello", name: "m3", nonce: nonce(1003) }, peer(1003), NOW));
+    if (again?.type !== "welcome") throw new Error("not welcomed again");
+    expect(again.count).toBe(400);
+    expect(again.members.slice(0, 4)).toEqual(["m0", "m1", "m2", "m4"]);
+  });
+
   test("the first member is welcomed alone and the room is told it joined", () => {
     const out = room.hello({ type: "hello", name: "alice", nonce: nonce(1) }, peer(1), NOW);
     expect(reply(out)).toEqual({

@@ -35,7 +35,8 @@ export class RecordingUdp implements UdpEndpoint {
   fanouts = 0;
 
   send(bytes: Uint8Array, to: Peer): boolean {
-    this.sent.push({ to, bytes, text: text.decode(unproven(bytes)) });
+    // A copy, as the kernel takes one: the fan-out proves its next copies into the same buffer.
+    this.sent.push({ to, bytes: bytes.slice(), text: text.decode(unproven(bytes)) });
     return true;
   }
 

@@ -51,6 +51,19 @@ describe("the datagram link", () => {
     expect(readProof(udp.sent[1]!.bytes)!.counter).toBeGreaterThan(proof.counter);
   });
 
+  test("a room of 150: the copies go 64 at a time, each proven for its own member, the sender left out", () => {
+    for (let i = 3; i < 150; i++) sids.push(enter(room, `m${i}`, peer(i + 1)));
+    const b = said(0, "to a crowd");
+    link.deliver(b);
+    turnEnds();
+    expect(udp.fanouts).toBe(3); // 64 + 64 + 21 of the 149 others
+    expect(udp.sent.map((s) => s.to.port)).toEqual(Array.from({ length: 149 }, (_, i) => i + 2));
+    for (const s of udp.sent) {
+      expect(unproven(s.bytes)).toEqual(b.datagram);
+      expect(checkProof(proofKey(nonce(s.to.port)), "server", readProof(s.bytes)!)).toBe(true);
+    }
+  });
+
   test("a burst of one turn is packed: several events per datagram, and everyone gets all of them, their own included", () => {
     const burst = Array.from({ length: 30 }, (_, k) => said(k % 3, `line ${k}`));
     for (const b of burst) link.deliver(b);
