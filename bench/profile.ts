@@ -1,7 +1,6 @@
 // `bun run bench:profile [CELL]`: one UDP cell against the server run from source under Bun's CPU profiler, and where its time went.
 
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Reaper } from "../test/helpers/reaper.ts";
@@ -89,8 +88,8 @@ async function main(): Promise<number> {
 
   const repo = resolve(import.meta.dir, "..");
   const reaper = new Reaper(STOP_GRACE_MS);
-  const work = mkdtempSync(join(tmpdir(), "chat-profile-"));
   try {
+    const work = reaper.tempDir("chat-profile-");
     const built = buildChatload(repo, work);
     if ("why" in built) throw new Error(`chatload: ${built.why}`);
     const pin = canPin(Bun.which("taskset"), navigator.hardwareConcurrency);
@@ -113,7 +112,8 @@ async function main(): Promise<number> {
     const out = join(repo, "bench", "out");
     mkdirSync(out, { recursive: true });
     const kept = join(out, `profile-${cell.name.replaceAll(" ", "-")}.cpuprofile`);
-    await Bun.write(kept, readFileSync(join(profiles, file)));
+    const text = readFileSync(join(profiles, file), "utf8");
+    writeFileSync(kept, text);
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(6);
     console.log(
       `${cell.name}: ${result.delivered.toLocaleString("en-US")} of ${result.expected.toLocaleString("en-US")} delivered, ` +
@@ -121,13 +121,11 @@ async function main(): Promise<number> {
         "(three times the cell's traffic, from source, profiled)",
     );
     console.log("  self   total  function");
-    for (const s of shares(JSON.parse(readFileSync(kept, "utf8")) as CpuProfile).slice(0, top))
-      console.log(`${pct(s.self)} ${pct(s.total)}  ${s.name}`);
+    for (const s of shares(JSON.parse(text) as CpuProfile).slice(0, top)) console.log(`${pct(s.self)} ${pct(s.total)}  ${s.name}`);
     console.log(`(the profile: ${kept}, for Chrome's DevTools or speedscope)`);
     return 0;
   } finally {
     await reaper.all();
-    rmSync(work, { recursive: true, force: true });
   }
 }
 

@@ -27,8 +27,6 @@ function checkToCheckpointer(raw: unknown): ToCheckpointer | undefined {
 }
 
 export interface Checkpointer {
-  /** The subprocess's pid (the tests look for it). */
-  readonly pid: number;
   /** Asks it to stop, kills it after a grace, and waits for it. */
   stop(): Promise<void>;
 }
@@ -51,7 +49,6 @@ export function startCheckpointer(data: string, port: number, log: Log): Checkpo
       log.warn(`the checkpoint subprocess ended (${code ?? child.signalCode}): the databases checkpoint themselves from now on`);
   });
   return {
-    pid: child.pid,
     async stop() {
       stopping = true;
       if (!send({ kind: "stop" })) child.kill("SIGTERM");

@@ -71,7 +71,7 @@ export class SqliteStore implements RoomStore {
   readonly #db: Database;
   readonly #ring = new EventRing();
   #seq: number;
-  #commits = 0;
+  #writes = 0;
   /** Whether it holds an event worth keeping: asked once at opening, then set by commits. */
   #history: boolean;
   /** Writes changes in one transaction. */
@@ -182,7 +182,7 @@ export class SqliteStore implements RoomStore {
 
   #writeNow(changes: readonly Change[]): void {
     this.#write(changes);
-    if (++this.#commits % PRUNE_EVERY === 0) this.#prune();
+    if (++this.#writes % PRUNE_EVERY === 0) this.#prune();
   }
 
   event(seq: number): Uint8Array | undefined {

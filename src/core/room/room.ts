@@ -491,7 +491,7 @@ export class Room {
     const { welcome, resend } = welcomePage({
       member,
       others,
-      count: this.#roster.size - (this.#roster.get(member.sid) === member ? 1 : 0),
+      count: this.#roster.size - 1, // `member` is one of them
       seq: this.#log.seq,
       epoch: this.#opts.store.epoch,
       ts: now,
